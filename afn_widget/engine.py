@@ -1,0 +1,384 @@
+"""Tokenize, run one forward pass per window, keep the norms of every layer.
+
+This is the only module that runs torch. For each window of at most the model's maximum length
+it runs ``model(input_ids, attention_mask, output_hidden_states=True)`` under
+``torch.inference_mode()`` and keeps, for every layer ``l`` and token ``i``:
+
+* ``‖h_l[i]‖₂`` (``torch.linalg.vector_norm(hidden_states[l], dim=-1)``) after ``normalize``;
+* the three shifts ``delta_norm``, ``displacement`` and ``cos_change`` against layer ``l − 1``;
+* the ``top_k`` hidden dimensions contributing most to ``‖h_l[i]‖²`` and their shares.
+
+Hidden states themselves are dropped window by window, so memory is bounded by one window batch
+whatever the length of the text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from . import buckets as B
+from .errors import AFNInputError, AFNTypeError, NoHiddenStatesError, NonFiniteActivationError
+from .models import load_model
+from .result import (
+    WORD_AGGREGATIONS,
+    AFNResult,
+    aggregate_words,
+    check_granularity,
+    check_layer,
+    default_layer,
+    word_level,
+)
+from .words import SPECIAL, group_words, word_role
+
+NORMALIZATIONS = ("raw", "drop_outlier_dims", "standardize")
+OUTLIER_K = 5.0
+"""A dimension is an outlier at a layer when its mean |activation| over the input's tokens is
+more than ``OUTLIER_K`` times the median over all dimensions (``normalize="drop_outlier_dims"``)."""
+
+Progress = Callable[[int, int], Any]
+
+
+def check_text(text: object) -> str:
+    if text is None:
+        raise AFNTypeError(
+            "text is None; pass the text to analyse as a string, e.g. analyze('The cat sat.')."
+        )
+    if isinstance(text, (bytes, bytearray)):
+        raise AFNTypeError("text is bytes; decode it first, e.g. analyze(data.decode('utf-8')).")
+    if not isinstance(text, str):
+        raise AFNTypeError(
+            f"text must be a string, not {type(text).__name__}; convert it with str(...) "
+            "if you really mean its printed form."
+        )
+    return text
+
+
+@dataclass
+class _Windows:
+    starts: list[int]
+    length: int  # content tokens per window
+    owner: np.ndarray  # for each content token, the window it takes its values from
+
+
+def plan_windows(n: int, length: int, overlap: int) -> _Windows:
+    """Overlapping windows over ``n`` tokens; each token belongs to the window where it has the
+    most context (the largest distance to a window edge that cuts the text), earliest on ties."""
+    if length < 1:
+        raise AFNInputError(f"window length must be positive (got {length}); raise max_length.")
+    if not 0 <= overlap < length:
+        raise AFNInputError(
+            f"stride (the overlap between windows) must be in 0..{length - 1}, got {overlap}."
+        )
+    if n <= length:
+        return _Windows([0], n, np.zeros(n, dtype=np.int64))
+    step = length - overlap
+    starts = list(range(0, n - length, step)) + [n - length]
+    pos = np.arange(n)
+    best = np.full(n, -1, dtype=np.int64)
+    owner = np.zeros(n, dtype=np.int64)
+    big = n + 1
+    for w, s in enumerate(starts):
+        e = s + length
+        idx = pos[s:e]
+        left = idx - s if s > 0 else np.full(idx.size, big)
+        right = e - 1 - idx if e < n else np.full(idx.size, big)
+        ctx = np.minimum(left, right)
+        better = ctx > best[s:e]
+        best[s:e][better] = ctx[better]
+        owner[s:e][better] = w
+    return _Windows(starts, length, owner)
+
+
+def _tokenize(tokenizer: Any, text: str) -> tuple[list[int], list[tuple[int, int]], list]:
+    kwargs = dict(add_special_tokens=False, return_offsets_mapping=True, verbose=False)
+    try:
+        enc = tokenizer(text, split_special_tokens=True, **kwargs)
+    except TypeError:
+        enc = tokenizer(text, **kwargs)
+    offsets = [tuple(map(int, o)) for o in enc["offset_mapping"]]
+    try:
+        word_ids = enc.word_ids()
+    except (AttributeError, ValueError):
+        word_ids = None
+    return list(enc["input_ids"]), offsets, word_ids
+
+
+def special_frame(tokenizer: Any) -> tuple[list[int], list[int]]:
+    """The special token ids the tokenizer puts before and after a single text."""
+    probe = "a"
+    bare = list(tokenizer(probe, add_special_tokens=False)["input_ids"])
+    full = list(tokenizer(probe, add_special_tokens=True)["input_ids"])
+    k = len(bare)
+    for p in range(len(full) - k + 1):
+        if full[p : p + k] == bare:
+            return full[:p], full[p + k :]
+    raise AFNTypeError(
+        f"{type(tokenizer).__name__}: the special tokens it adds could not be located around "
+        "the text; pass a standard Hugging Face fast tokenizer."
+    )
+
+
+def _window_stats(hs: tuple, normalize: str, outlier_dims, outlier_k: float, top_k: int):
+    """Per-layer numbers for a batch of windows. ``hs``: tuple of [B, T, d] tensors."""
+    import torch
+
+    h = torch.stack([x.float() for x in hs])  # [L+1, B, T, d]
+    if not torch.isfinite(h).all():
+        raise NonFiniteActivationError(
+            "the model's hidden states contain NaN or infinity (often a float16/bfloat16 "
+            "overflow); run the model in float32: model.float(), or load it with "
+            "torch_dtype=torch.float32."
+        )
+    outliers: list[list[int]] = []
+    if normalize == "drop_outlier_dims":
+        d = h.shape[-1]
+        keep = torch.ones(h.shape[0], d, dtype=torch.bool, device=h.device)
+        if outlier_dims is not None:
+            keep[:, list(outlier_dims)] = False
+        else:
+            mean_abs = h.abs().mean(dim=(1, 2))  # [L+1, d]
+            med = mean_abs.median(dim=-1, keepdim=True).values
+            keep = ~(mean_abs > outlier_k * med)
+        outliers = [torch.flatnonzero(~k).tolist() for k in keep]
+        h = h * keep[:, None, None, :].to(h.dtype)
+    elif normalize == "standardize":
+        mean = h.mean(dim=(1, 2), keepdim=True)
+        std = h.std(dim=(1, 2), keepdim=True, unbiased=False).clamp_min(1e-6)
+        h = (h - mean) / std
+    norms = torch.linalg.vector_norm(h, dim=-1)  # [L+1, B, T]
+    nan_row = torch.full_like(norms[:1], float("nan"))
+    delta = torch.cat([nan_row, norms[1:] - norms[:-1]])
+    disp = torch.cat([nan_row, torch.linalg.vector_norm(h[1:] - h[:-1], dim=-1)])
+    cos = torch.nn.functional.cosine_similarity(h[1:], h[:-1], dim=-1, eps=1e-8)
+    cosc = torch.cat([nan_row, 1.0 - cos])
+    k = min(top_k, h.shape[-1])
+    sq = h.square()
+    vals, dims = torch.topk(sq, k, dim=-1)
+    share = vals / norms.square().clamp_min(1e-12).unsqueeze(-1)
+    out = {
+        "norms": norms,
+        "delta_norm": delta,
+        "displacement": disp,
+        "cos_change": cosc,
+        "top_dims": dims.to(torch.int32),
+        "top_share": share,
+    }
+    return {k: v.cpu().numpy() for k, v in out.items()}, outliers
+
+
+def analyze(
+    text: str,
+    model: Any = None,
+    *,
+    layer: int | None = None,
+    quantile: float = 0.75,
+    include_special: bool = False,
+    granularity: str = "token",
+    word_agg: str = "mean",
+    normalize: str = "raw",
+    outlier_dims: list[int] | None = None,
+    outlier_k: float = OUTLIER_K,
+    top_k: int = 3,
+    max_length: int | None = None,
+    stride: int | None = None,
+    batch_windows: int = 4,
+    device: str | None = None,
+    progress: Progress | None = None,
+) -> AFNResult:
+    """Token activation strength (TAS) of every token of ``text``, at every layer.
+
+    ``TAS = ‖hidden_states[layer]‖₂`` per token, from one forward pass with
+    ``output_hidden_states=True`` (index 0 = embeddings). ``layer`` defaults to the paper's
+    layer 8 for a 12-layer model (``hidden_states[8]``, the output of ``encoder.layer[7]``) and
+    to ``round(2/3 · n_layers)`` for other depths; negative values count from the top.
+
+    Tokens are split at ``threshold = numpy.quantile(tas[eligible], quantile)`` (linear
+    interpolation), eligible = non-special tokens unless ``include_special``; HIGH means
+    ``tas >= threshold``. Words (``result.words``) take the ``word_agg`` (``"mean"`` or ``"max"``)
+    of their pieces and have a threshold of their own; ``granularity`` says which of the two the
+    exports and the widget show by default.
+
+    ``normalize``: ``"raw"`` (the paper), ``"drop_outlier_dims"`` (leave out the dimensions whose
+    mean |activation| over the input exceeds ``outlier_k`` × the median, or the given
+    ``outlier_dims``) or ``"standardize"`` (z-score every dimension over the input's tokens).
+
+    Texts longer than the model's maximum length run in windows that overlap by ``stride``
+    tokens (default a quarter of a window); each token takes its values from the window where
+    it has the most context; ``progress(done, total)`` is called after each batch of windows
+    (raise :class:`~afn_widget.errors.AnalysisCancelled` from it to stop).
+    """
+    import torch
+
+    text = check_text(text)
+    q = B.check_quantile(quantile)
+    gran = check_granularity(granularity)
+    if word_agg not in WORD_AGGREGATIONS:
+        raise AFNInputError(f"word_agg must be 'mean' or 'max', not {word_agg!r}.")
+    if normalize not in NORMALIZATIONS:
+        raise AFNInputError(f"normalize must be one of {NORMALIZATIONS}, not {normalize!r}.")
+    if isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1:
+        raise AFNInputError(f"top_k must be a positive integer, not {top_k!r}.")
+    lm = load_model(model, device)
+    tok = lm.tokenizer
+    n_layers = lm.n_layers
+    lay = default_layer(n_layers) if layer is None else check_layer(layer, n_layers)
+
+    ids, offsets, word_ids = _tokenize(tok, text) if text.strip() else ([], [], [])
+    head, tail = special_frame(tok)
+    n_special = len(head) + len(tail)
+    limit = lm.max_length if max_length is None else int(max_length)
+    length = limit - n_special
+    if length < 1:
+        raise AFNInputError(
+            f"max_length={limit} leaves no room for text next to {n_special} special tokens."
+        )
+    overlap = length // 4 if stride is None else int(stride)
+    plan = plan_windows(len(ids), length, overlap)
+    n = len(ids)
+    k = min(top_k, _hidden_size(lm.model))
+
+    L1 = n_layers + 1
+    norms = np.zeros((L1, n), np.float32)
+    shifts = {
+        m: np.zeros((L1, n), np.float32) for m in ("delta_norm", "displacement", "cos_change")
+    }
+    top_dims = np.zeros((L1, n, k), np.int32)
+    top_share = np.zeros((L1, n, k), np.float32)
+    prefix: dict[str, np.ndarray] = {}
+    suffix: dict[str, np.ndarray] = {}
+    prefix_ids: list[int] = []
+    suffix_ids: list[int] = []
+    outlier_sets: list[set[int]] = [set() for _ in range(L1)]
+    mdl = lm.model
+    dev = next(mdl.parameters()).device if any(True for _ in mdl.parameters()) else "cpu"
+    total = len(plan.starts) if n else 0
+    if progress is not None:
+        progress(0, total)
+    batches = [range(i, min(i + batch_windows, total)) for i in range(0, total, batch_windows)]
+    done = 0
+    for batch in batches:
+        p = len(head)
+        wrapped = [head + ids[plan.starts[w] : plan.starts[w] + plan.length] + tail for w in batch]
+        input_ids = torch.tensor(wrapped, dtype=torch.long, device=dev)
+        mask = torch.ones_like(input_ids)
+        with torch.inference_mode():
+            out = mdl(
+                input_ids=input_ids,
+                attention_mask=mask,
+                output_hidden_states=True,
+                return_dict=True,
+            )
+        hs = getattr(out, "hidden_states", None)
+        if hs is None:
+            raise NoHiddenStatesError(
+                f"{type(mdl).__name__} returned no hidden_states; use a transformers model that "
+                "supports output_hidden_states=True (AutoModel.from_pretrained(name))."
+            )
+        if len(hs) != L1:
+            raise NoHiddenStatesError(
+                f"{type(mdl).__name__} returned {len(hs)} hidden states, expected {L1} "
+                "(embeddings + one per layer)."
+            )
+        stats, outl = _window_stats(hs, normalize, outlier_dims, outlier_k, k)
+        for li, dims in enumerate(outl):
+            outlier_sets[li].update(dims)
+        for b, w in enumerate(batch):
+            s = plan.starts[w]
+            sel = np.flatnonzero(plan.owner[s : s + plan.length] == w)
+            dst = s + sel
+            src = p + sel
+            norms[:, dst] = stats["norms"][:, b, src]
+            for m in shifts:
+                shifts[m][:, dst] = stats[m][:, b, src]
+            top_dims[:, dst] = stats["top_dims"][:, b, src]
+            top_share[:, dst] = stats["top_share"][:, b, src]
+            if w == 0:
+                prefix_ids = list(head)
+                prefix = {key: v[:, b, :p] for key, v in stats.items()}
+            if w == total - 1:
+                suffix_ids = list(tail)
+                suffix = {key: v[:, b, p + plan.length :] for key, v in stats.items()}
+        done += len(batch)
+        if progress is not None:
+            progress(done, total)
+
+    if n == 0:
+        prefix_ids, suffix_ids = [], []
+
+    def _join(key: str, body: np.ndarray) -> np.ndarray:
+        parts = [prefix[key]] if prefix_ids else []
+        parts.append(body)
+        if suffix_ids:
+            parts.append(suffix[key])
+        return np.concatenate(parts, axis=1).astype(body.dtype, copy=False)
+
+    all_ids = prefix_ids + ids + suffix_ids
+    tokens = tok.convert_ids_to_tokens(all_ids)
+    all_offsets: list[tuple[int, int] | None] = (
+        [None] * len(prefix_ids) + list(offsets) + [None] * len(suffix_ids)
+    )
+    all_word_ids = (
+        None
+        if word_ids is None
+        else ([None] * len(prefix_ids) + list(word_ids) + [None] * len(suffix_ids))
+    )
+    special = np.array([o is None for o in all_offsets], dtype=bool)
+    layer_norms = _join("norms", norms)
+    shift_arrays = {m: _join(m, shifts[m]) for m in shifts}
+    dims_all = _join("top_dims", top_dims)
+    share_all = _join("top_share", top_share)
+
+    groups = group_words(all_offsets, all_word_ids)
+    w_text, w_spans, w_roles = [], [], []
+    word_index = np.zeros(len(all_ids), dtype=np.int64)
+    for j, g in enumerate(groups):
+        word_index[g] = j
+        spans = [all_offsets[i] for i in g if all_offsets[i] is not None]
+        if not spans:
+            w_text.append(tokens[g[0]])
+            w_spans.append(None)
+            w_roles.append(SPECIAL)
+            continue
+        s0, e0 = min(s for s, _ in spans), max(e for _, e in spans)
+        w_text.append(text[s0:e0])
+        w_spans.append((s0, e0))
+        w_roles.append(word_role(text[s0:e0]))
+    roles = [w_roles[j] for j in word_index]
+    w_norms = aggregate_words(layer_norms, groups, word_agg)
+    words = word_level(w_text, w_spans, w_roles, groups, w_norms, lay, q, bool(include_special))
+    return AFNResult(
+        text=text,
+        tokens=list(tokens),
+        offsets=all_offsets,
+        special=special,
+        roles=roles,
+        word_index=word_index,
+        layer_norms=layer_norms,
+        shifts=shift_arrays,
+        top_dims=dims_all,
+        top_share=share_all,
+        layer=lay,
+        quantile=q,
+        include_special=bool(include_special),
+        granularity=gran,
+        word_agg=word_agg,
+        normalize=normalize,
+        model_name=lm.name,
+        note=lm.note,
+        n_windows=total,
+        outlier_dims=[sorted(s) for s in outlier_sets] if normalize == "drop_outlier_dims" else [],
+        words=words,
+    )
+
+
+def _hidden_size(model: Any) -> int:
+    cfg = getattr(model, "config", None)
+    for attr in ("hidden_size", "n_embd", "dim", "d_model"):
+        v = getattr(cfg, attr, None)
+        if isinstance(v, int) and v > 0:
+            return v
+    return 1 << 30

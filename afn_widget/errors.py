@@ -1,0 +1,35 @@
+"""Typed errors. Every message says what to do about it."""
+
+from __future__ import annotations
+
+
+class AFNError(Exception):
+    """Base class of every error afn-widget raises on purpose."""
+
+
+class AFNInputError(AFNError, ValueError):
+    """An argument has the right type but a value that cannot be used."""
+
+
+class AFNTypeError(AFNError, TypeError):
+    """An argument has the wrong type."""
+
+
+class ModelUnavailableError(AFNError, OSError):
+    """A model the user asked for cannot be loaded."""
+
+
+class TokenizerError(AFNError, ValueError):
+    """The tokenizer cannot give what the analysis needs (character offsets)."""
+
+
+class NoHiddenStatesError(AFNError, TypeError):
+    """The model returned no hidden states."""
+
+
+class NonFiniteActivationError(AFNError, FloatingPointError):
+    """Hidden states hold NaN or infinity (often half-precision overflow)."""
+
+
+class AnalysisCancelled(AFNError):
+    """Raised from a progress callback to stop an analysis that is no longer wanted."""

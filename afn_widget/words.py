@@ -1,0 +1,124 @@
+"""Pieces to words, and the role of every token and word.
+
+Roles, in order of precedence:
+
+* ``special``: the tokenizer's special tokens (``[CLS]``, ``[SEP]``, ``<s>`` ...);
+* ``punctuation``: every character of the word is Unicode punctuation (category ``P*``);
+* ``function``: the lower-cased word is in :data:`FUNCTION_WORDS`, a closed-class English list
+  (determiners, pronouns, prepositions, conjunctions, auxiliaries and modals, particles, and the
+  clitic pieces tokenizers split off contractions);
+* ``content``: everything else.
+
+A subword piece takes the role of the word it belongs to.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+
+SPECIAL, PUNCTUATION, FUNCTION, CONTENT = "special", "punctuation", "function", "content"
+ROLES = (SPECIAL, PUNCTUATION, FUNCTION, CONTENT)
+
+_DETERMINERS = """
+a an the this that these those each every either neither some any no all both half several
+many much more most few fewer less least enough such what whatever which whichever whose
+another other own
+"""
+_PRONOUNS = """
+i me my mine myself you your yours yourself yourselves he him his himself she her hers herself
+it its itself we us our ours ourselves they them their theirs themselves one ones oneself
+who whom whoever whomever someone somebody something anyone anybody anything everyone everybody
+everything nobody nothing none thee thou thy ya y'all
+"""
+_PREPOSITIONS = """
+about above across after against along amid amidst among amongst around as at before behind
+below beneath beside besides between beyond by despite down during except for from in inside
+into like near of off on onto opposite out outside over past per since than through throughout
+till to toward towards under underneath unlike until up upon via with within without versus vs
+"""
+_CONJUNCTIONS = """
+and but or nor so yet because although though while whereas if unless whether once whenever
+wherever when where why how then than lest
+"""
+_AUXILIARIES = """
+be am is are was were been being have has had having do does did doing done will would shall
+should can could may might must ought need dare wo ca sha
+"""
+# Stems of negated auxiliaries as word-piece tokenizers split them ("don't" -> don ' t).
+_NEGATED = """
+don doesn didn isn wasn aren weren couldn shouldn wouldn hasn haven hadn ain mustn needn
+"""
+_PARTICLES = """
+not n't no yes to there here just also too very only even
+"""
+# Pieces that tokenizers split off English contractions ("don't" -> don ' t, "it's" -> it ' s).
+_CLITICS = """
+s t d m ll re ve 's 't 'd 'm 'll 're 've
+"""
+
+FUNCTION_WORDS: frozenset[str] = frozenset(
+    " ".join(
+        [
+            _DETERMINERS,
+            _PRONOUNS,
+            _PREPOSITIONS,
+            _CONJUNCTIONS,
+            _AUXILIARIES,
+            _NEGATED,
+            _PARTICLES,
+            _CLITICS,
+        ]
+    ).split()
+)
+
+
+def is_punctuation(text: str) -> bool:
+    """True when ``text`` is non-empty and every non-space character is Unicode punctuation."""
+    chars = [c for c in text if not c.isspace()]
+    return bool(chars) and all(unicodedata.category(c).startswith("P") for c in chars)
+
+
+def word_role(text: str) -> str:
+    """The role of a (non-special) word, from its surface text."""
+    if is_punctuation(text):
+        return PUNCTUATION
+    bare = text.strip().lower().replace("\u2019", "'")
+    if bare in FUNCTION_WORDS:
+        return FUNCTION
+    return CONTENT
+
+
+def group_words(
+    offsets: Sequence[tuple[int, int] | None],
+    word_ids: Sequence[int | None] | None,
+) -> list[list[int]]:
+    """Group token indices into words, in text order.
+
+    ``word_ids`` is the tokenizer's own word index per token (``Encoding.word_ids()``), ``None``
+    for specials. Where the tokenizer gives none, tokens whose spans touch with no gap between
+    them form one word. Every special token is a word of its own, and so is any token whose span
+    overlaps the previous one's only partly (byte-level pieces of one character stay together).
+    """
+    groups: list[list[int]] = []
+    prev_key: object = object()
+    prev_end = -1
+    for i, span in enumerate(offsets):
+        if span is None:
+            groups.append([i])
+            prev_key, prev_end = object(), -1
+            continue
+        start, end = span
+        if word_ids is not None and word_ids[i] is not None:
+            key: object = ("w", word_ids[i])
+            same = key == prev_key
+        else:
+            key = ("touch", i)
+            same = start == prev_end or start < prev_end
+        if same or (start < prev_end and groups):
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+        prev_key = key if not same else prev_key
+        prev_end = max(prev_end, end)
+    return groups
