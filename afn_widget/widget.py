@@ -1,0 +1,395 @@
+"""AFNView: the notebook widget. Python computes, the browser draws.
+
+The view's state is a set of synced traitlets. Numbers travel as little-endian binary
+(``bytes`` traits the browser reads as ``Float32Array``/``Uint16Array``/``Uint8Array``); strings and
+offsets as JSON. All layers' norms are sent once, so the browser re-colours for another layer,
+quantile or granularity without asking Python. Offsets are sent in UTF-16 code units, the
+indices JavaScript strings use.
+
+Recomputation (a new ``text``) runs off the kernel's main thread, in at most one worker thread
+per view that exits when idle; the newest request wins and an older one still running is
+cancelled at its next window.
+"""
+
+from __future__ import annotations
+
+import html
+import threading
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import anywidget
+import numpy as np
+import traitlets as t
+
+from .buckets import check_quantile
+from .errors import AFNError, AFNInputError, AnalysisCancelled
+from .result import AFNResult, check_granularity, check_layer
+
+_STATIC = Path(__file__).parent / "static"
+
+DATA_TRAITS = (
+    "tokens",
+    "offsets",
+    "roles",
+    "word_of",
+    "words",
+    "n_layers",
+    "n_tokens",
+    "norms",
+    "top_k",
+    "top_dims",
+    "top_share",
+    "word_agg",
+    "model_name",
+    "note",
+    "normalize",
+)
+CONTROL_TRAITS = ("text", "layer", "quantile", "granularity", "show_special", "include_special")
+STATUS_TRAITS = ("status", "progress", "error")
+INLINE_HTML_LIMIT = 2_000_000  # bytes; larger views get no inline HTML fallback
+
+
+class InvalidControlError(AFNInputError, t.TraitError):
+    """A control (layer, quantile, granularity) got a value it cannot take.
+
+    Also a ``TraitError``, so traitlets rolls the trait back to its last good value."""
+
+
+def _checked(check, *args: Any) -> Any:
+    try:
+        return check(*args)
+    except AFNError as exc:
+        raise InvalidControlError(str(exc)) from None
+
+
+def utf16_index(text: str) -> np.ndarray:
+    """``out[i]`` = the UTF-16 position of code point ``i`` (``out[len(text)]`` = UTF-16 length)."""
+    units = np.fromiter(
+        (2 if ord(c) > 0xFFFF else 1 for c in text), dtype=np.int64, count=len(text)
+    )
+    return np.concatenate([[0], np.cumsum(units)])
+
+
+def payload(result: AFNResult) -> dict[str, Any]:
+    """The data traits for a result: what the browser needs to draw every layer."""
+    pos = utf16_index(result.text)
+
+    def span(s: tuple[int, int] | None) -> list[int] | None:
+        return None if s is None else [int(pos[s[0]]), int(pos[s[1]])]
+
+    w = result.words
+    k = int(result.top_dims.shape[-1]) if result.top_dims.ndim == 3 else 0
+    share = np.clip(np.rint(result.top_share * 100.0), 0, 100).astype("<u1")
+    return {
+        "tokens": list(result.tokens),
+        "offsets": [span(s) for s in result.offsets],
+        "roles": list(result.roles),
+        "word_of": [int(j) for j in result.word_index],
+        "words": [
+            {
+                "text": w.text[j],
+                "start": None if w.spans[j] is None else int(pos[w.spans[j][0]]),
+                "end": None if w.spans[j] is None else int(pos[w.spans[j][1]]),
+                "role": w.roles[j],
+            }
+            for j in range(len(w))
+        ],
+        "n_layers": int(result.n_layers),
+        "n_tokens": len(result.tokens),
+        "norms": np.ascontiguousarray(result.layer_norms, dtype="<f4").tobytes(),
+        "top_k": k,
+        "top_dims": np.clip(result.top_dims, 0, 65535).astype("<u2").tobytes(),
+        "top_share": share.tobytes(),
+        "word_agg": result.word_agg,
+        "model_name": result.model_name,
+        "note": result.note,
+        "normalize": result.normalize,
+    }
+
+
+class _Text(t.Unicode):
+    """A text trait whose bad values raise the engine's typed errors (None, bytes, numbers)."""
+
+    def validate(self, obj: Any, value: Any) -> str:
+        from .engine import check_text
+
+        return check_text(value)
+
+
+class AFNView(anywidget.AnyWidget):
+    """Token activation strength of a text, drawn inline in a notebook.
+
+    ``AFNView(text, model=None, layer=None, quantile=0.75, granularity="word", **options)``;
+    ``options`` go to :func:`afn_widget.analyze` (``normalize``, ``word_agg``, ``device``,
+    ``max_length``, ...). Setting ``view.text`` recomputes in the background; ``layer``,
+    ``quantile``, ``granularity``, ``show_special`` and ``include_special`` only re-colour.
+    ``view.result`` is the engine's result at the view's current settings.
+    """
+
+    _esm = _STATIC / "widget.js"
+    _css = _STATIC / "widget.css"
+
+    text = _Text("").tag(sync=True)
+    layer = t.Int(0).tag(sync=True)
+    quantile = t.Float(0.75).tag(sync=True)
+    granularity = t.Unicode("word").tag(sync=True)
+    show_special = t.Bool(False).tag(sync=True)
+    include_special = t.Bool(False).tag(sync=True)
+
+    tokens = t.List(t.Unicode()).tag(sync=True)
+    offsets = t.List().tag(sync=True)
+    roles = t.List(t.Unicode()).tag(sync=True)
+    word_of = t.List(t.Int()).tag(sync=True)
+    words = t.List(t.Dict()).tag(sync=True)
+    n_layers = t.Int(0).tag(sync=True)
+    n_tokens = t.Int(0).tag(sync=True)
+    norms = t.Bytes(b"").tag(sync=True)
+    top_k = t.Int(0).tag(sync=True)
+    top_dims = t.Bytes(b"").tag(sync=True)
+    top_share = t.Bytes(b"").tag(sync=True)
+    word_agg = t.Unicode("mean").tag(sync=True)
+    model_name = t.Unicode("").tag(sync=True)
+    note = t.Unicode("").tag(sync=True)
+    normalize = t.Unicode("raw").tag(sync=True)
+
+    status = t.Unicode("empty").tag(sync=True)
+    progress = t.Float(0.0).tag(sync=True)
+    error = t.Unicode("").tag(sync=True)
+
+    def __init__(
+        self,
+        text: str = "",
+        model: Any = None,
+        layer: int | None = None,
+        quantile: float = 0.75,
+        granularity: str = "word",
+        *,
+        show_special: bool = False,
+        include_special: bool = False,
+        **analyze_options: Any,
+    ) -> None:
+        from .engine import check_text
+
+        text = check_text(text)
+        check_quantile(quantile)
+        check_granularity(granularity)
+        self._model = model
+        self._options = dict(analyze_options)
+        self._result: AFNResult | None = None
+        self._requested_layer = layer
+        self._lock = threading.Lock()
+        self._wanted = 0  # generation of the newest request
+        self._worker: threading.Thread | None = None
+        self._idle = threading.Event()
+        self._idle.set()
+        self._last_error: BaseException | None = None
+        super().__init__(
+            quantile=float(quantile),
+            granularity=granularity,
+            show_special=bool(show_special),
+            include_special=bool(include_special),
+        )
+        self.observe(self._on_text, names="text")
+        self.observe(self._on_layer, names="layer")
+        if text:
+            self.text = text
+
+    # -- constructors without a model ----------------------------------------------------------
+    @classmethod
+    def from_result(cls, result: AFNResult, **kwargs: Any) -> AFNView:
+        """Draw an existing :class:`AFNResult`; setting ``text`` later analyses with ``model=``."""
+        if not isinstance(result, AFNResult):
+            raise AFNInputError(
+                f"from_result needs an AFNResult (from afn_widget.analyze), "
+                f"not {type(result).__name__}."
+            )
+        kwargs.setdefault("granularity", result.granularity if "granularity" in kwargs else "word")
+        view = cls(quantile=result.quantile, include_special=result.include_special, **kwargs)
+        view._requested_layer = result.layer
+        view._apply(result)
+        return view
+
+    @classmethod
+    def from_scores(
+        cls,
+        tokens: list[str],
+        scores: Any,
+        offsets: list[tuple[int, int] | None] | None = None,
+        text: str | None = None,
+        **kwargs: Any,
+    ) -> AFNView:
+        """Draw any per-token scores (one per token, or ``[layers, tokens]``) without a model."""
+        from .scores import result_from_scores
+
+        quantile = kwargs.pop("quantile", 0.75)
+        model_name = kwargs.pop("model_name", "scores")
+        result = result_from_scores(
+            tokens, scores, offsets, text, quantile=quantile, model_name=model_name
+        )
+        return cls.from_result(result, **kwargs)
+
+    # -- validation of controls (from Python or from the browser) -----------------------------
+    @t.validate("layer")
+    def _valid_layer(self, proposal: Any) -> int:
+        if self._result is None:
+            return int(proposal["value"])
+        return _checked(check_layer, proposal["value"], self.n_layers)
+
+    @t.validate("quantile")
+    def _valid_quantile(self, proposal: Any) -> float:
+        return _checked(check_quantile, proposal["value"])
+
+    @t.validate("granularity")
+    def _valid_granularity(self, proposal: Any) -> str:
+        return _checked(check_granularity, proposal["value"])
+
+    def set_state(self, sync_data: dict[str, Any]) -> None:
+        """State from the browser: a bad value shows as an error and the last good one returns."""
+        try:
+            super().set_state(sync_data)
+            if self.status == "ready" and self.error:
+                self.error = ""
+        except (AFNError, t.TraitError) as exc:
+            name = "InvalidControlError" if isinstance(exc, t.TraitError) else type(exc).__name__
+            self.error = f"{name}: {exc}"
+            self.send_state(list(sync_data))
+
+    # -- computing ------------------------------------------------------------------------------
+    def _on_layer(self, change: dict[str, Any]) -> None:
+        if self._result is not None:
+            self._requested_layer = change["new"]
+
+    def _on_text(self, change: dict[str, Any]) -> None:
+        self._request(change["new"])
+
+    def _request(self, text: str) -> None:
+        with self._lock:
+            self._wanted += 1
+            self._idle.clear()
+            if self._worker is None or not self._worker.is_alive():
+                self._worker = threading.Thread(target=self._run, name="afn-view", daemon=True)
+                self._worker.start()
+        with self.hold_sync():
+            self.status = "computing"
+            self.progress = 0.0
+            self.error = ""
+
+    def _run(self) -> None:
+        from .engine import analyze
+
+        done = 0
+        while True:
+            with self._lock:
+                if done == self._wanted:
+                    self._worker = None
+                    self._idle.set()
+                    return
+                gen = self._wanted
+                text = self.text
+
+            def progress(i: int, n: int, gen: int = gen) -> None:
+                if gen != self._wanted:
+                    raise AnalysisCancelled("a newer text replaced this one")
+                if n:
+                    self.progress = i / n
+
+            try:
+                result = analyze(
+                    text,
+                    self._model,
+                    layer=self._requested_layer,
+                    quantile=self.quantile,
+                    include_special=self.include_special,
+                    granularity=self.granularity,
+                    progress=progress,
+                    **self._options,
+                )
+                with self._lock:
+                    current = gen == self._wanted
+                if current:
+                    self._apply(result)
+                    self._last_error = None
+            except AnalysisCancelled:
+                pass
+            except Exception as exc:  # shown in the widget; the view stays usable
+                with self._lock:
+                    current = gen == self._wanted
+                if current:
+                    self._last_error = exc
+                    with self.hold_sync():
+                        self.error = f"{type(exc).__name__}: {exc}"
+                        self.status = "error"
+            done = gen
+
+    def _apply(self, result: AFNResult) -> None:
+        self._result = result
+        data = payload(result)
+        with self.hold_sync():
+            self.set_trait("n_layers", data.pop("n_layers"))
+            for name, value in data.items():
+                setattr(self, name, value)
+            self.layer = result.layer
+            self._requested_layer = result.layer  # later texts keep the layer being looked at
+            self.error = ""
+            self.progress = 1.0
+            self.status = "ready"
+        if self.text != result.text:
+            self.unobserve(self._on_text, names="text")
+            try:
+                self.text = result.text
+            finally:
+                self.observe(self._on_text, names="text")
+
+    def wait(self, timeout: float | None = None) -> AFNView:
+        """Block until the newest requested analysis has finished (or ``timeout`` seconds)."""
+        if not self._idle.wait(timeout):
+            raise TimeoutError(f"the analysis did not finish within {timeout} s.")
+        return self
+
+    # -- what Python users read -----------------------------------------------------------------
+    @property
+    def result(self) -> AFNResult:
+        """The engine's result at the view's current layer, quantile and granularity."""
+        self.wait()
+        if self._last_error is not None:
+            raise self._last_error
+        if self._result is None:
+            raise AFNInputError("this view has no result yet: set view.text to a text first.")
+        at = self._result.at(self.layer, self.quantile, self.include_special)
+        return replace(at, granularity=self.granularity)
+
+    def to_dataframe(self):
+        """The result as a DataFrame, per word or per token as the view shows it."""
+        return self.result.to_dataframe(self.granularity)
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything the browser gets: controls, data and status (bytes stay bytes)."""
+        self.wait()
+        names = CONTROL_TRAITS + DATA_TRAITS + STATUS_TRAITS
+        return {name: getattr(self, name) for name in names}
+
+    def to_html(self, title: str = "AFN view") -> str:
+        """A standalone HTML page (script, styles and data inlined; no network) of this view."""
+        from .export import standalone_html
+
+        return standalone_html(self.state_dict(), title=title)
+
+    def save_html(self, path: str | Path, title: str = "AFN view") -> Path:
+        """Write :meth:`to_html` to ``path``; open it in any browser, share it, put it in slides."""
+        path = Path(path)
+        path.write_text(self.to_html(title=title), encoding="utf-8")
+        return path
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        bundle = super()._repr_mimebundle_(**kwargs)
+        data = bundle[0] if isinstance(bundle, tuple) else bundle
+        if isinstance(data, dict) and self._result is not None and self._idle.is_set():
+            if len(self.norms) * 3 < INLINE_HTML_LIMIT:
+                page = self.to_html()
+                data["text/html"] = (
+                    '<iframe style="width:100%;height:420px;border:0" sandbox="allow-scripts" '
+                    f'srcdoc="{html.escape(page, quote=True)}"></iframe>'
+                )
+        return bundle

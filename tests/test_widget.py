@@ -1,0 +1,147 @@
+"""AFNView on the Python side: payload, controls, background computation, exports."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from afn_widget import AFNView, analyze
+from afn_widget.errors import AFNInputError, AFNTypeError
+from afn_widget.models import bundled_model_path, load_model
+from afn_widget.widget import payload, utf16_index
+
+
+@pytest.fixture(scope="module")
+def mini():
+    return load_model(str(bundled_model_path()))
+
+
+def test_payload_numbers_are_the_results_numbers(mini):
+    r = analyze("Colour 🎨 and naïve café — ok?", mini)
+    p = payload(r)
+    norms = np.frombuffer(p["norms"], dtype="<f4").reshape(p["n_layers"] + 1, p["n_tokens"])
+    np.testing.assert_array_equal(norms, r.layer_norms)
+    dims = np.frombuffer(p["top_dims"], dtype="<u2").reshape(r.top_dims.shape)
+    np.testing.assert_array_equal(dims, r.top_dims)
+    share = np.frombuffer(p["top_share"], dtype="<u1").reshape(r.top_share.shape)
+    assert np.abs(share / 100.0 - r.top_share).max() <= 0.005 + 1e-6
+    # bytes of numbers per token: float32 norms for every layer
+    assert len(p["norms"]) == 4 * (r.n_layers + 1) * len(r.tokens)
+
+
+def test_offsets_are_sent_in_utf16_units(mini):
+    text = "a 🎨 b 😀😀 c"
+    r = analyze(text, mini)
+    p = payload(r)
+    js = text.encode("utf-16-le")
+    for (s, e), span in zip(
+        [o for o in r.offsets if o], [o for o in p["offsets"] if o], strict=True
+    ):
+        assert js[2 * span[0] : 2 * span[1]].decode("utf-16-le") == text[s:e]
+    for w, sent in zip(r.words.spans, p["words"], strict=True):
+        if w is not None:
+            assert js[2 * sent["start"] : 2 * sent["end"]].decode("utf-16-le") == text[w[0] : w[1]]
+    assert utf16_index("x😀y").tolist() == [0, 1, 3, 4]
+
+
+def test_view_computes_and_matches_engine(mini):
+    text = "The scientists celebrated their remarkable discovery."
+    view = AFNView(text, model=mini).wait(60)
+    assert view.status == "ready" and view.error == ""
+    r = analyze(text, mini)
+    assert view.tokens == r.tokens
+    assert view.layer == r.layer == 4  # round(2/3 * 6)
+    np.testing.assert_array_equal(view.result.layer_norms, r.layer_norms)
+    assert view.result.threshold == pytest.approx(r.threshold)
+    df = view.to_dataframe()
+    assert list(df["word"]) == r.words.text  # the view's default granularity is "word"
+
+
+def test_layer_from_python_updates_result_and_is_checked(mini):
+    view = AFNView("A cat sat on the mat.", model=mini).wait(60)
+    view.layer = 2
+    r2 = analyze("A cat sat on the mat.", mini, layer=2)
+    assert view.result.threshold == pytest.approx(r2.threshold)
+    assert list(view.result.buckets) == list(r2.buckets)
+    view.layer = -1
+    assert view.layer == view.n_layers
+    with pytest.raises(AFNInputError, match=r"0\.\.6"):
+        view.layer = 7
+    assert view.layer == view.n_layers
+    with pytest.raises(AFNInputError, match="between 0 and 1"):
+        view.quantile = 1.5
+    with pytest.raises(AFNInputError, match="'token' or 'word'"):
+        view.granularity = "sentence"
+
+
+def test_crafted_frontend_state_shows_error_and_keeps_last_good_value(mini):
+    view = AFNView("A cat sat on the mat.", model=mini).wait(60)
+    sent = []
+    view.send_state = lambda key=None: sent.append(key)  # what would go back to the browser
+    view.set_state({"layer": 99})
+    assert view.layer == 4
+    assert "layer 99 is out of range" in view.error
+    assert ["layer"] in sent  # the browser gets the good value back
+    view.set_state({"layer": 3})  # the next valid input clears the error
+    assert view.layer == 3 and view.error == ""
+
+
+def test_text_change_recomputes_in_background_and_newest_wins(mini):
+    view = AFNView("first text", model=mini).wait(60)
+    before = threading.active_count()
+    for i in range(100):
+        view.text = f"text number {i} about cats"
+    view.wait(120)
+    assert view.text == "text number 99 about cats"
+    assert view.result.text == "text number 99 about cats"
+    assert "99" in view.tokens
+    time.sleep(0.2)
+    assert threading.active_count() <= before  # the worker exits when idle
+
+
+def test_bad_text_shows_error_in_view_and_view_recovers(mini):
+    view = AFNView("fine", model=mini).wait(60)
+    with pytest.raises(AFNTypeError):
+        view.text = None  # traitlets refuses a non-string before anything runs
+    view2 = AFNView("ok", model="/nonexistent/model/dir").wait(60)
+    assert view2.status == "error"
+    assert "ModelUnavailableError" in view2.error
+    view.text = "back to normal"
+    view.wait(60)
+    assert view.status == "ready" and view.result.text == "back to normal"
+
+
+def test_from_scores_without_a_model():
+    view = AFNView.from_scores(["The", "cat", "sat", "."], [0.1, 3.0, 2.0, 0.5])
+    assert view.text == "The cat sat ."
+    assert view.n_layers == 0 and view.layer == 0
+    assert view.offsets == [[0, 3], [4, 7], [8, 11], [12, 13]]
+    r = view.result
+    assert r.threshold == pytest.approx(np.quantile([0.1, 3.0, 2.0, 0.5], 0.75))
+    assert list(r.buckets) == ["LOW", "HIGH", "LOW", "LOW"]
+    with pytest.raises(AFNInputError, match="one value per token"):
+        AFNView.from_scores(["a", "b"], [1.0])
+
+
+def test_from_result_keeps_layer_and_quantile(mini):
+    r = analyze("Dogs bark loudly at night.", mini, layer=1, quantile=0.5)
+    view = AFNView.from_result(r)
+    assert view.layer == 1 and view.quantile == 0.5
+    np.testing.assert_array_equal(view.result.tas, r.tas)
+    with pytest.raises(AFNInputError, match="AFNResult"):
+        AFNView.from_result("not a result")
+
+
+def test_import_is_light():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, afn_widget; "
+        "print(any(m == 'torch' or m.startswith('transformers') for m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
