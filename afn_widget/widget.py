@@ -198,16 +198,23 @@ class AFNView(anywidget.AnyWidget):
 
     # -- constructors without a model ----------------------------------------------------------
     @classmethod
-    def from_result(cls, result: AFNResult, **kwargs: Any) -> AFNView:
-        """Draw an existing :class:`AFNResult`; setting ``text`` later analyses with ``model=``."""
+    def from_result(cls, result: AFNResult, *, layer: int | None = None, **kwargs: Any) -> AFNView:
+        """Draw an existing :class:`AFNResult` (at ``layer``, default the result's own).
+
+        ``kwargs`` go to the constructor (``granularity``, ``show_special``, ``model`` for texts
+        set later, ...)."""
         if not isinstance(result, AFNResult):
             raise AFNInputError(
                 f"from_result needs an AFNResult (from afn_widget.analyze), "
                 f"not {type(result).__name__}."
             )
-        kwargs.setdefault("granularity", result.granularity if "granularity" in kwargs else "word")
-        view = cls(quantile=result.quantile, include_special=result.include_special, **kwargs)
-        view._requested_layer = result.layer
+        if layer is not None:
+            result = result.at(layer=layer)
+        init = {"quantile": result.quantile, "include_special": result.include_special}
+        init.update(kwargs)
+        view = cls(**init)
+        if init["quantile"] != result.quantile or init["include_special"] != result.include_special:
+            result = result.at(quantile=init["quantile"], include_special=init["include_special"])
         view._apply(result)
         return view
 
@@ -218,15 +225,27 @@ class AFNView(anywidget.AnyWidget):
         scores: Any,
         offsets: list[tuple[int, int] | None] | None = None,
         text: str | None = None,
+        *,
+        layer: int = -1,
+        quantile: float = 0.75,
+        include_special: bool = False,
+        model_name: str = "scores",
         **kwargs: Any,
     ) -> AFNView:
-        """Draw any per-token scores (one per token, or ``[layers, tokens]``) without a model."""
+        """Draw any per-token scores without a model: one value per token, or
+        ``[n_layers + 1, n_tokens]`` to get the layer slider. Tokens without a span are special.
+        See :func:`afn_widget.scores.result_from_scores`."""
         from .scores import result_from_scores
 
-        quantile = kwargs.pop("quantile", 0.75)
-        model_name = kwargs.pop("model_name", "scores")
         result = result_from_scores(
-            tokens, scores, offsets, text, quantile=quantile, model_name=model_name
+            tokens,
+            scores,
+            offsets,
+            text,
+            layer=layer,
+            quantile=quantile,
+            include_special=include_special,
+            model_name=model_name,
         )
         return cls.from_result(result, **kwargs)
 
