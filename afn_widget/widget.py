@@ -57,10 +57,20 @@ class InvalidControlError(AFNInputError, t.TraitError):
     Also a ``TraitError``, so traitlets rolls the trait back to its last good value."""
 
 
-def _checked(check, *args: Any) -> Any:
+def _show_error(view: AFNView, exc: BaseException) -> None:
+    """Put an error in the widget; the next valid input clears it (the view stays usable)."""
+    name = "InvalidControlError" if isinstance(exc, t.TraitError) else type(exc).__name__
+    with view.hold_sync():
+        view.error = f"{name}: {exc}"
+        view.status = "error"
+    view._input_error = True
+
+
+def _checked(view: AFNView, check, *args: Any) -> Any:
     try:
         return check(*args)
     except AFNError as exc:
+        _show_error(view, exc)
         raise InvalidControlError(str(exc)) from None
 
 
@@ -115,7 +125,11 @@ class _Text(t.Unicode):
     def validate(self, obj: Any, value: Any) -> str:
         from .engine import check_text
 
-        return check_text(value)
+        try:
+            return check_text(value)
+        except AFNError as exc:
+            _show_error(obj, exc)
+            raise
 
 
 class AFNView(anywidget.AnyWidget):
@@ -185,6 +199,7 @@ class AFNView(anywidget.AnyWidget):
         self._idle = threading.Event()
         self._idle.set()
         self._last_error: BaseException | None = None
+        self._input_error = False  # the error shown came from a bad input, not the model
         super().__init__(
             quantile=float(quantile),
             granularity=granularity,
@@ -193,6 +208,7 @@ class AFNView(anywidget.AnyWidget):
         )
         self.observe(self._on_text, names="text")
         self.observe(self._on_layer, names="layer")
+        self.observe(self._on_control, names=["layer", "quantile", "granularity"])
         if text:
             self.text = text
 
@@ -254,28 +270,32 @@ class AFNView(anywidget.AnyWidget):
     def _valid_layer(self, proposal: Any) -> int:
         if self._result is None:
             return int(proposal["value"])
-        return _checked(check_layer, proposal["value"], self.n_layers)
+        return _checked(self, check_layer, proposal["value"], self.n_layers)
 
     @t.validate("quantile")
     def _valid_quantile(self, proposal: Any) -> float:
-        return _checked(check_quantile, proposal["value"])
+        return _checked(self, check_quantile, proposal["value"])
 
     @t.validate("granularity")
     def _valid_granularity(self, proposal: Any) -> str:
-        return _checked(check_granularity, proposal["value"])
+        return _checked(self, check_granularity, proposal["value"])
 
     def set_state(self, sync_data: dict[str, Any]) -> None:
         """State from the browser: a bad value shows as an error and the last good one returns."""
         try:
             super().set_state(sync_data)
-            if self.status == "ready" and self.error:
-                self.error = ""
         except (AFNError, t.TraitError) as exc:
-            name = "InvalidControlError" if isinstance(exc, t.TraitError) else type(exc).__name__
-            self.error = f"{name}: {exc}"
+            _show_error(self, exc)
             self.send_state(list(sync_data))
 
     # -- computing ------------------------------------------------------------------------------
+    def _on_control(self, change: dict[str, Any]) -> None:
+        if self._input_error and self._result is not None:  # a valid value after a bad one
+            self._input_error = False
+            with self.hold_sync():
+                self.error = ""
+                self.status = "ready"
+
     def _on_layer(self, change: dict[str, Any]) -> None:
         if self._result is not None:
             self._requested_layer = change["new"]
@@ -290,6 +310,7 @@ class AFNView(anywidget.AnyWidget):
             if self._worker is None or not self._worker.is_alive():
                 self._worker = threading.Thread(target=self._run, name="afn-view", daemon=True)
                 self._worker.start()
+        self._input_error = False
         with self.hold_sync():
             self.status = "computing"
             self.progress = 0.0

@@ -83,10 +83,12 @@ def test_crafted_frontend_state_shows_error_and_keeps_last_good_value(mini):
     view.send_state = lambda key=None: sent.append(key)  # what would go back to the browser
     view.set_state({"layer": 99})
     assert view.layer == 4
-    assert "layer 99 is out of range" in view.error
+    assert view.status == "error" and "layer 99 is out of range" in view.error
     assert ["layer"] in sent  # the browser gets the good value back
     view.set_state({"layer": 3})  # the next valid input clears the error
-    assert view.layer == 3 and view.error == ""
+    assert view.layer == 3 and view.error == "" and view.status == "ready"
+    view.set_state({"quantile": "high"})
+    assert view.quantile == 0.75 and "quantile" in view.error
 
 
 def test_text_change_recomputes_in_background_and_newest_wins(mini):
@@ -104,8 +106,11 @@ def test_text_change_recomputes_in_background_and_newest_wins(mini):
 
 def test_bad_text_shows_error_in_view_and_view_recovers(mini):
     view = AFNView("fine", model=mini).wait(60)
-    with pytest.raises(AFNTypeError):
-        view.text = None  # traitlets refuses a non-string before anything runs
+    for bad, fix in [(None, "pass the text"), (b"bytes", "decode"), (42, "string")]:
+        with pytest.raises(AFNTypeError, match=fix):
+            view.text = bad
+        assert view.status == "error" and fix in view.error  # shown inside the widget too
+        assert view.text == "fine"
     view2 = AFNView("ok", model="/nonexistent/model/dir").wait(60)
     assert view2.status == "error"
     assert "ModelUnavailableError" in view2.error
