@@ -1,6 +1,7 @@
 // Numbers behind the view: unit values, quantile threshold, buckets, ranks, percentiles.
 // Pure functions over typed arrays; they mirror the Python definitions exactly:
-//   value(word)  = mean (or max) of its tokens' norms at the layer, in float64
+//   value(word)  = mean (or max) of its tokens' norms at the layer: summed in float64, divided,
+//                  then rounded to float32 (afn_widget.result.aggregate_words stores float32)
 //   threshold    = numpy.quantile(values[eligible], q)   (method "linear", numpy's own lerp)
 //   HIGH         = eligible and value >= threshold
 //   rank         = 1 for the largest eligible value, ties by position (earlier first); 0 if ineligible
@@ -156,7 +157,9 @@ export function wordMembers(wordOf, nWords) {
  * Unit values at one layer into `out` (Float64Array).
  * norms: Float32Array [(nLayers + 1) * nTokens], row-major by layer.
  * members: null for token units, or wordMembers(...) for word units.
- * agg: "mean" | "max" (words only). A word without tokens gets NaN.
+ * agg: "mean" | "max" (words only). A word without tokens gets NaN. A mean is rounded to
+ * float32 like Python's word values (sums of float32 values in float64 are exact in practice,
+ * so the order of summation does not matter).
  */
 export function unitValues(norms, nTokens, layer, members, agg, out) {
   const base = layer * nTokens;
@@ -187,7 +190,7 @@ export function unitValues(norms, nTokens, layer, members, agg, out) {
     } else {
       let sum = 0;
       for (let k = s; k < e; k++) sum += norms[base + tokens[k]];
-      o[w] = sum / (e - s);
+      o[w] = Math.fround(sum / (e - s));
     }
   }
   return o;
@@ -208,6 +211,5 @@ export function fmt3(x) {
     const str = (n / 1000).toFixed(3);
     return x < 0 ? "-" + str : str;
   }
-  const str = x.toFixed(3);
-  return str === "-0.000" ? "-0.000" : str;
+  return x.toFixed(3);
 }

@@ -1,0 +1,107 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { isStale, readData, toFloat32, unitsOf } from "../data.js";
+import { base64ToDataView, createStaticModel, decodeState } from "../static_model.js";
+
+function f32bytes(values, pad = 0) {
+  const buf = new ArrayBuffer(pad + values.length * 4 + 3);
+  const dv = new DataView(buf, pad, values.length * 4);
+  values.forEach((v, i) => dv.setFloat32(i * 4, v, true));
+  return dv;
+}
+
+test("toFloat32 reads a DataView window, aligned or not", () => {
+  const aligned = toFloat32(f32bytes([1.5, -2, 3], 8));
+  assert.deepEqual(Array.from(aligned), [1.5, -2, 3]);
+  const unaligned = toFloat32(f32bytes([1.5, -2, 3], 3));
+  assert.deepEqual(Array.from(unaligned), [1.5, -2, 3]);
+  assert.equal(toFloat32(new DataView(new ArrayBuffer(6))), null);
+});
+
+function state(over = {}) {
+  return {
+    text: "Hi there",
+    tokens: ["[CLS]", "hi", "there", "[SEP]"],
+    offsets: [null, [0, 2], [3, 8], null],
+    roles: ["special", "content", "content", "special"],
+    word_of: [0, 1, 2, 3],
+    words: [
+      { text: "[CLS]", start: null, end: null, role: "special" },
+      { text: "Hi", start: 0, end: 2, role: "content" },
+      { text: "there", start: 3, end: 8, role: "content" },
+      { text: "[SEP]", start: null, end: null, role: "special" },
+    ],
+    n_layers: 1,
+    n_tokens: 4,
+    norms: f32bytes([1, 2, 3, 4, 5, 6, 7, 8], 4),
+    top_k: 0,
+    top_dims: new DataView(new ArrayBuffer(0)),
+    top_share: new DataView(new ArrayBuffer(0)),
+    ...over,
+  };
+}
+
+test("readData: a consistent state", () => {
+  const s = state();
+  const { data, error } = readData((k) => s[k]);
+  assert.equal(error, undefined);
+  assert.equal(data.nTokens, 4);
+  assert.deepEqual(Array.from(data.tokenSpecial), [1, 0, 0, 1]);
+  assert.deepEqual(Array.from(data.norms), [1, 2, 3, 4, 5, 6, 7, 8]);
+  const w = unitsOf(data, "word");
+  assert.equal(w.count, 4);
+  assert.deepEqual(w.ranges[1], [0, 2]);
+  assert.equal(w.label(0), "[CLS]");
+  assert.deepEqual(w.tokensOf(2), [2]);
+});
+
+test("readData: inconsistent states give an error, empty gives no data", () => {
+  for (const over of [
+    { n_tokens: 5 },
+    { norms: f32bytes([1, 2, 3]) },
+    { roles: ["special"] },
+    { text: 42 },
+  ]) {
+    const s = state(over);
+    assert.ok(readData((k) => s[k]).error, JSON.stringify(Object.keys(over)));
+  }
+  const e = state({ tokens: [], n_tokens: 0 });
+  assert.deepEqual(readData((k) => e[k]), { data: null });
+});
+
+test("readData: a new text with the old analysis is stale", () => {
+  const s = state({ text: "Yo where" });
+  assert.deepEqual(readData((k) => s[k]), { stale: true });
+  assert.equal(isStale("Hi there", state().words), false);
+});
+
+test("static model: $b64 decodes to DataView; set fires change events", () => {
+  const dv = base64ToDataView("AACAPw=="); // float32 1.0 little-endian
+  assert.equal(dv.getFloat32(0, true), 1);
+  const dec = decodeState({ norms: { $b64: "AACAPw==" }, x: [1, { $b64: "" }], y: { a: 1 } });
+  assert.ok(dec.norms instanceof DataView);
+  assert.ok(dec.x[1] instanceof DataView);
+  assert.deepEqual(dec.y, { a: 1 });
+  const m = createStaticModel({ layer: 1 });
+  const seen = [];
+  const cb = (_m, v) => seen.push(v);
+  m.on("change:layer", cb);
+  m.set("layer", 2);
+  m.set("layer", 2);
+  m.save_changes();
+  m.off("change:layer", cb);
+  m.set("layer", 3);
+  assert.deepEqual(seen, [2]);
+  assert.equal(m.get("layer"), 3);
+});
+
+test("unitsOf: surfaces come from the text, labels are the tokens", () => {
+  const s = state();
+  const { data } = readData((k) => s[k]);
+  const t = unitsOf(data, "token");
+  assert.equal(t.label(1), "hi");
+  assert.equal(t.surface(1), "Hi");
+  assert.equal(t.surface(0), "[CLS]");
+  const w = unitsOf(data, "word");
+  assert.equal(w.surface(2), "there");
+});
