@@ -113,11 +113,13 @@ export function createView(el, { onControl = () => {} } = {}) {
   const legendTick = h(doc, "div", "afn-legend-tick");
   legendBar.appendChild(legendTick);
   const legendLabels = h(doc, "div", "afn-legend-labels");
+  const legendTop = h(doc, "div", "afn-legend-labels afn-legend-top");
   const legMin = h(doc, "span", "afn-legend-min");
   const legThr = h(doc, "span", "afn-legend-thr");
   const legMax = h(doc, "span", "afn-legend-max");
-  legendLabels.append(legMin, legThr, legMax);
-  legend.append(legendBar, legendLabels);
+  legendTop.append(legThr); // above the bar, so it never covers min or max
+  legendLabels.append(legMin, legMax);
+  legend.append(legendTop, legendBar, legendLabels);
   header.append(title, summary, legend);
 
   const controls = h(doc, "div", "afn-controls");
@@ -437,6 +439,8 @@ export function createView(el, { onControl = () => {} } = {}) {
       legendTick.style.left = `${(t * 100).toFixed(2)}%`;
       legThr.textContent = `≥ ${fmt3(threshold)} HIGH`;
       legThr.style.left = `${(t * 100).toFixed(2)}%`;
+      // anchor the label's nearer end at the tick so it stays inside the legend
+      legThr.style.transform = t > 0.7 ? "translateX(-100%)" : t < 0.3 ? "none" : "translateX(-50%)";
     }
     layerInput.max = String(n);
     layerInput.value = String(ctl.layer);

@@ -690,11 +690,13 @@ function createView(el2, { onControl = () => {
   const legendTick = h(doc, "div", "afn-legend-tick");
   legendBar.appendChild(legendTick);
   const legendLabels = h(doc, "div", "afn-legend-labels");
+  const legendTop = h(doc, "div", "afn-legend-labels afn-legend-top");
   const legMin = h(doc, "span", "afn-legend-min");
   const legThr = h(doc, "span", "afn-legend-thr");
   const legMax = h(doc, "span", "afn-legend-max");
-  legendLabels.append(legMin, legThr, legMax);
-  legend.append(legendBar, legendLabels);
+  legendTop.append(legThr);
+  legendLabels.append(legMin, legMax);
+  legend.append(legendTop, legendBar, legendLabels);
   header.append(title, summary, legend);
   const controls = h(doc, "div", "afn-controls");
   const uid = Math.random().toString(36).slice(2, 8);
@@ -982,6 +984,7 @@ function createView(el2, { onControl = () => {
       legendTick.style.left = `${(t * 100).toFixed(2)}%`;
       legThr.textContent = `\u2265 ${fmt3(threshold)} HIGH`;
       legThr.style.left = `${(t * 100).toFixed(2)}%`;
+      legThr.style.transform = t > 0.7 ? "translateX(-100%)" : t < 0.3 ? "none" : "translateX(-50%)";
     }
     layerInput.max = String(n);
     layerInput.value = String(ctl.layer);
