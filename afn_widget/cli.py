@@ -138,12 +138,9 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--port", type=int, default=0, help="port for --serve (default: any free one)")
     d.set_defaults(func=_cmd_demo)
 
-    try:
-        from . import corpus_cli
-    except ImportError:  # the corpus command needs the [corpus] extra's modules
-        corpus_cli = None
-    if corpus_cli is not None:
-        corpus_cli.add_parser(sub)
+    from . import corpus_cli
+
+    corpus_cli.add_parser(sub)
     return parser
 
 

@@ -1,0 +1,386 @@
+"""Read CoNLL-U treebanks (Universal Dependencies) into sentences of gold words.
+
+Only what the corpus analysis needs is kept: each syntactic word's form and UPOS, the sentence
+text and where each word sits in it. The rules:
+
+* ``# text = ...`` and ``# sent_id = ...`` comments are read; other comments are ignored.
+* Word lines (integer ID) must be numbered ``1, 2, 3, ...`` within a sentence.
+* A multi-word token (``3-4  didn't`` over ``did`` + ``n't``) is one surface token over several
+  syntactic words, each keeping its own form and UPOS. When the words' forms spell the surface
+  form exactly (``did`` + ``n't`` = ``didn't``), each word gets its own part of the token's
+  span; otherwise (``gonna`` = ``gon`` + ``na`` is fine, Spanish ``del`` = ``de`` + ``el`` is
+  not) all its words share the whole token's span, and so the same subword pieces.
+* Empty nodes (``8.1``) are not surface words and are skipped.
+* The text is the ``# text`` comment when every surface token can be found in it in order
+  (whitespace between them skipped); otherwise it is rebuilt from the surface forms and
+  ``SpaceAfter=No``.
+
+A malformed file raises :class:`ConlluError` (an :class:`~afn_widget.errors.AFNInputError`)
+naming the file and line.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from .errors import AFNInputError
+
+CONTENT_UPOS = frozenset({"NOUN", "PROPN", "VERB", "ADJ", "ADV", "NUM", "INTJ"})
+PUNCT_UPOS = frozenset({"PUNCT", "SYM"})
+
+
+class ConlluError(AFNInputError):
+    """A CoNLL-U file that cannot be read; ``source`` and ``line`` say where."""
+
+    def __init__(self, source: str, line: int, problem: str) -> None:
+        self.source = source
+        self.line = line
+        self.problem = problem
+        super().__init__(
+            f"{source}, line {line}: {problem}. CoNLL-U needs one word per line with 10 "
+            "tab-separated columns (ID FORM LEMMA UPOS XPOS FEATS HEAD DEPREL DEPS MISC), "
+            "a blank line after each sentence; see universaldependencies.org/format.html."
+        )
+
+
+def upos_role(upos: str) -> str:
+    """The role of a gold word from its UPOS tag.
+
+    ``content`` = NOUN PROPN VERB ADJ ADV NUM INTJ; ``punctuation`` = PUNCT SYM; ``function`` =
+    every other tag (ADP AUX CCONJ DET PART PRON SCONJ X).
+    """
+    from .words import CONTENT, FUNCTION, PUNCTUATION
+
+    if upos in CONTENT_UPOS:
+        return CONTENT
+    if upos in PUNCT_UPOS:
+        return PUNCTUATION
+    return FUNCTION
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence of gold words.
+
+    ``spans[k]`` is the ``(start, end)`` character span of word ``k`` in ``text`` (see the
+    module docstring for multi-word tokens). ``token_index[k]`` is the surface token word ``k``
+    belongs to (``None``: one token per word). ``upos`` is ``None`` when the treebank gives no
+    tag (``_``) for some word.
+    """
+
+    words: tuple[str, ...]
+    spans: tuple[tuple[int, int], ...]
+    text: str
+    upos: tuple[str, ...] | None = None
+    sent_id: str | None = None
+    line: int = 0  # line of the sentence's first line in the file (1-based), 0 if unknown
+    token_index: tuple[int, ...] | None = None
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    @property
+    def roles(self) -> list[str] | None:
+        """Gold roles from UPOS (see :func:`upos_role`), or ``None`` without UPOS."""
+        return None if self.upos is None else [upos_role(u) for u in self.upos]
+
+    def shuffled(self, rng: Any) -> Sentence:
+        """The same words in a random order (``rng``: a ``numpy.random.Generator``).
+
+        Surface tokens are shuffled (the words of a multi-word token stay together) and joined
+        by single spaces; words keep their forms and tags.
+        """
+        index = self.token_index or tuple(range(len(self.words)))
+        tokens: list[list[int]] = []
+        for k, t in enumerate(index):
+            if k and t == index[k - 1]:
+                tokens[-1].append(k)
+            else:
+                tokens.append([k])
+        order = rng.permutation(len(tokens)) if tokens else []
+        words, spans, upos, token_index, parts = [], [], [], [], []
+        pos = 0
+        for new, t in enumerate(order):
+            ks = tokens[int(t)]
+            s = min(self.spans[k][0] for k in ks)
+            e = max(self.spans[k][1] for k in ks)
+            if parts:
+                parts.append(" ")
+                pos += 1
+            parts.append(self.text[s:e])
+            for k in ks:
+                a, b = self.spans[k]
+                words.append(self.words[k])
+                spans.append((pos + a - s, pos + b - s))
+                token_index.append(new)
+                if self.upos is not None:
+                    upos.append(self.upos[k])
+            pos += e - s
+        return Sentence(
+            tuple(words),
+            tuple(spans),
+            "".join(parts),
+            tuple(upos) if self.upos is not None else None,
+            self.sent_id,
+            self.line,
+            tuple(token_index),
+        )
+
+
+@dataclass
+class Corpus:
+    """The sentences of a treebank, in file order. Iterable, indexable, sliceable."""
+
+    sentences: list[Sentence]
+    source: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.sentences)
+
+    def __iter__(self) -> Iterator[Sentence]:
+        return iter(self.sentences)
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return Corpus(self.sentences[index], self.source, dict(self.meta))
+        return self.sentences[index]
+
+    @property
+    def has_upos(self) -> bool:
+        """True when every sentence has a UPOS tag for every word."""
+        return bool(self.sentences) and all(s.upos is not None for s in self.sentences)
+
+    @property
+    def n_words(self) -> int:
+        return sum(len(s) for s in self.sentences)
+
+    def __repr__(self) -> str:
+        return (
+            f"Corpus({self.source!r}, sentences={len(self)}, words={self.n_words}, "
+            f"upos={self.has_upos})"
+        )
+
+
+def read_conllu(source: str | os.PathLike | IO) -> Corpus:
+    """Every sentence of a CoNLL-U file (a path or an open file), as a :class:`Corpus`."""
+    name = _name(source)
+    return Corpus(list(iter_conllu(source)), name)
+
+
+def iter_conllu(source: str | os.PathLike | IO) -> Iterator[Sentence]:
+    """The sentences of a CoNLL-U file one at a time (for files too large to hold)."""
+    name = _name(source)
+    if isinstance(source, (str, os.PathLike)):
+        with open(source, "rb") as fh:
+            yield from _parse(_decoded(fh, name), name)
+    else:
+        yield from _parse(_decoded(source, name), name)
+
+
+def parse_conllu(text: str, source: str = "<string>") -> Corpus:
+    """Parse CoNLL-U held in a string."""
+    return Corpus(list(_parse(enumerate(io.StringIO(text), start=1), source)), source)
+
+
+def _name(source: Any) -> str:
+    if isinstance(source, (str, os.PathLike)):
+        return str(Path(source))
+    return str(getattr(source, "name", "<file>"))
+
+
+def _decoded(fh: Any, name: str) -> Iterator[tuple[int, str]]:
+    for number, raw in enumerate(fh, start=1):
+        if isinstance(raw, bytes):
+            try:
+                raw = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise ConlluError(
+                    name, number, f"not valid UTF-8 ({exc.reason} at byte {exc.start})"
+                ) from None
+        yield number, raw
+
+
+class _Builder:
+    """The lines of one sentence so far."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.reset()
+
+    def reset(self) -> None:
+        self.first_line = 0
+        self.text: str | None = None
+        self.sent_id: str | None = None
+        self.words: list[str] = []
+        self.upos: list[str | None] = []
+        self.token_of_word: list[int] = []
+        self.tokens: list[tuple[str, bool]] = []  # surface form, space after
+        self.mwt_end = 0  # last word id covered by the open multi-word token
+
+    @property
+    def empty(self) -> bool:
+        return not self.words and self.first_line == 0
+
+    def error(self, line: int, problem: str) -> ConlluError:
+        return ConlluError(self.source, line, problem)
+
+    def comment(self, number: int, line: str) -> None:
+        if self.first_line == 0:
+            self.first_line = number
+        if self.words:
+            raise self.error(number, "a comment line inside a sentence (comments come first)")
+        body = line[1:].strip()
+        key, sep, value = body.partition("=")
+        if not sep:
+            return
+        key = key.strip()
+        if key == "text":
+            self.text = value.strip()
+        elif key == "sent_id":
+            self.sent_id = value.strip()
+
+    def word(self, number: int, line: str) -> None:
+        if self.first_line == 0:
+            self.first_line = number
+        cols = line.split("\t")
+        if len(cols) != 10:
+            raise self.error(number, f"expected 10 tab-separated columns, found {len(cols)}")
+        wid, form, _lemma, upos, *_rest, misc = cols
+        space_after = "SpaceAfter=No" not in misc.split("|")
+        if "." in wid:  # empty node: not a surface word
+            major, _, minor = wid.partition(".")
+            if not (major.isdigit() and minor.isdigit()):
+                raise self.error(number, f"bad empty-node ID {wid!r} (expected e.g. 8.1)")
+            return
+        if "-" in wid:
+            a, _, b = wid.partition("-")
+            if not (a.isdigit() and b.isdigit()):
+                raise self.error(number, f"bad multi-word token range {wid!r} (expected e.g. 3-4)")
+            lo, hi = int(a), int(b)
+            if lo != len(self.words) + 1 or hi <= lo:
+                raise self.error(
+                    number,
+                    f"multi-word token {wid} should start at word {len(self.words) + 1} "
+                    "and span at least two words",
+                )
+            if self.mwt_end >= lo:
+                raise self.error(number, f"multi-word token {wid} overlaps the previous one")
+            self.tokens.append((form, space_after))
+            self.mwt_end = hi
+            return
+        if not wid.isdigit():
+            raise self.error(number, f"bad word ID {wid!r} (expected 1, 2, 3 ...)")
+        if int(wid) != len(self.words) + 1:
+            raise self.error(number, f"word ID {wid} out of order (expected {len(self.words) + 1})")
+        if form == "":
+            raise self.error(number, "empty FORM column")
+        if int(wid) > self.mwt_end:
+            self.tokens.append((form, space_after))
+        self.words.append(form)
+        self.upos.append(None if upos in ("", "_") else upos)
+        self.token_of_word.append(len(self.tokens) - 1)
+
+    def finish(self, number: int) -> Sentence:
+        if not self.words:
+            raise self.error(number, "a sentence with comments but no word lines")
+        if self.mwt_end > len(self.words):
+            raise self.error(
+                number,
+                f"the sentence ends at word {len(self.words)} inside a multi-word token "
+                f"that runs to {self.mwt_end}",
+            )
+        token_spans = _align(self.tokens, self.text)
+        if token_spans is None:
+            text, token_spans = _rebuild(self.tokens)
+        else:
+            text = self.text or ""
+        spans = _word_spans(self.words, self.token_of_word, token_spans, text)
+        upos = None if any(u is None for u in self.upos) else tuple(self.upos)
+        sentence = Sentence(
+            tuple(self.words),
+            spans,
+            text,
+            upos,  # type: ignore[arg-type]
+            self.sent_id,
+            self.first_line,
+            tuple(self.token_of_word),
+        )
+        self.reset()
+        return sentence
+
+
+def _word_spans(
+    words: list[str], token_of_word: list[int], token_spans: list[tuple[int, int]], text: str
+) -> tuple[tuple[int, int], ...]:
+    """Each word's span: its token's, split among the words of a multi-word token when their
+    forms spell the token exactly."""
+    spans: list[tuple[int, int]] = []
+    k = 0
+    while k < len(words):
+        t = token_of_word[k]
+        j = k
+        while j + 1 < len(words) and token_of_word[j + 1] == t:
+            j += 1
+        s, e = token_spans[t]
+        group = words[k : j + 1]
+        if len(group) > 1 and "".join(group) == text[s:e]:
+            for w in group:
+                spans.append((s, s + len(w)))
+                s += len(w)
+        else:
+            spans.extend([(s, e)] * len(group))
+        k = j + 1
+    return tuple(spans)
+
+
+def _align(tokens: list[tuple[str, bool]], text: str | None) -> list[tuple[int, int]] | None:
+    """Spans of the surface tokens found in order in ``text``, or None when one is missing."""
+    if text is None:
+        return None
+    spans = []
+    pos = 0
+    for form, _ in tokens:
+        while pos < len(text) and text[pos].isspace():
+            pos += 1
+        if not text.startswith(form, pos):
+            return None
+        spans.append((pos, pos + len(form)))
+        pos += len(form)
+    return spans if not text[pos:].strip() else None
+
+
+def _rebuild(tokens: list[tuple[str, bool]]) -> tuple[str, list[tuple[int, int]]]:
+    parts, spans, pos = [], [], 0
+    for form, space_after in tokens:
+        spans.append((pos, pos + len(form)))
+        parts.append(form)
+        pos += len(form)
+        if space_after:
+            parts.append(" ")
+            pos += 1
+    return "".join(parts).rstrip(" "), spans
+
+
+def _parse(lines: Iterable[tuple[int, str]], source: str) -> Iterator[Sentence]:
+    b = _Builder(source)
+    number = 0
+    for number, raw in lines:
+        line = raw.rstrip("\r\n")
+        if number == 1:
+            line = line.lstrip("\ufeff")
+        if not line.strip():
+            if not b.empty:
+                yield b.finish(number)
+            continue
+        if line.startswith("#"):
+            b.comment(number, line)
+        else:
+            b.word(number, line)
+    if not b.empty:
+        yield b.finish(number + 1)

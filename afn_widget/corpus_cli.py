@@ -1,0 +1,88 @@
+"""``afn-widget corpus FILE.conllu --model M --out report.html|csv``: the corpus report."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Add the ``corpus`` command to the ``afn-widget`` parser."""
+    p = subparsers.add_parser(
+        "corpus",
+        help="is the HIGH bucket filled with content words? a report over a corpus",
+        description=(
+            "Run a model over a CoNLL-U treebank (gold words and UPOS) or a text file (one "
+            "sentence per line) and report, per layer and score, the AUROC of content vs "
+            "function words, the share of content words in the HIGH bucket and its lift, with "
+            "bootstrap 95%% CIs and baselines (layer 0, word frequency, shuffled words, random "
+            "weights)."
+        ),
+    )
+    p.add_argument("file", help="a .conllu file, or a UTF-8 text file with one sentence a line")
+    p.add_argument("--model", help="hub name or local directory (default: bert-base-uncased)")
+    p.add_argument(
+        "--out",
+        required=True,
+        help="where to write the report: .html (summary, figure, table) or .csv (the table)",
+    )
+    p.add_argument("--words", help="also write the per-word table to this CSV file")
+    p.add_argument("--layer", type=int, help="layer to highlight (default: 2/3 of the depth)")
+    p.add_argument("--quantile", type=float, default=0.75, help="HIGH/LOW boundary (0.75)")
+    p.add_argument(
+        "--controls",
+        default="shuffled,random_init",
+        help="comma-separated controls to run: shuffled, random_init, or 'none'",
+    )
+    p.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples (1000)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--limit", type=int, help="only the first N sentences")
+    p.add_argument("--lang", default="en", help="language for the word-frequency baseline")
+    p.add_argument("--device", help="cpu, cuda, ... (default: cuda when available)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=run)
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    from .conllu import read_conllu
+    from .corpus import analyze_corpus
+    from .errors import AFNInputError
+
+    out = Path(args.out)
+    if out.suffix.lower() not in (".html", ".htm", ".csv"):
+        raise AFNInputError(f"--out must end in .html or .csv, not {out.name!r}.")
+    path = Path(args.file)
+    if not path.exists():
+        raise AFNInputError(f"{path}: no such file.")
+    if path.suffix.lower() == ".conllu":
+        corpus = read_conllu(path)
+        sentences = corpus.sentences
+    else:
+        lines = path.read_text(encoding="utf-8").splitlines()
+        sentences = [x for x in lines if x.strip()]
+    if args.limit is not None:
+        sentences = sentences[: args.limit]
+    controls = [] if args.controls.strip().lower() == "none" else args.controls.split(",")
+    report = analyze_corpus(
+        sentences,
+        args.model,
+        quantile=args.quantile,
+        layer=args.layer,
+        controls=[c.strip() for c in controls if c.strip()],
+        n_boot=args.n_boot,
+        seed=args.seed,
+        lang=args.lang,
+        device=args.device,
+        progress=not args.quiet,
+    )
+    if out.suffix.lower() == ".csv":
+        report.to_csv(out)
+    else:
+        report.to_html(out)
+    if args.words:
+        report.words.to_csv(args.words, index=False)
+    print(report.summary())
+    print(f"written: {out}", file=sys.stderr)
+    return 0

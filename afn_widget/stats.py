@@ -1,0 +1,117 @@
+"""Statistics for the corpus report: pure numpy, no torch.
+
+* :func:`high_rows` — HIGH/LOW for many score rows at once, by the definition of
+  :func:`afn_widget.buckets.split` (``HIGH`` iff ``value >= numpy.quantile(row, q)``, numpy's
+  default linear method); a row holding a nan has no HIGH units (the score is undefined there,
+  e.g. attention at layer 0).
+* :func:`pairwise_wins` — the Mann–Whitney count behind AUROC: over every (positive, negative)
+  pair, 1 when the positive scores higher, ½ on a tie.
+* :func:`bootstrap_weights` / :func:`ratio_replicates` — the bootstrap over *units of
+  resampling* (sentences): every statistic of the report is a ratio of sums of per-sentence
+  counts, so a resample is a vector of multinomial counts ``w`` and its statistic is
+  ``(w @ num) / (w @ den)``. All resamples are one matrix product.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def high_rows(values: np.ndarray, quantile: float) -> np.ndarray:
+    """``bool [K, n]``: ``values[k, i] >= numpy.quantile(values[k], quantile)``.
+
+    Equals ``buckets.split(values[k], all_eligible, quantile).high`` row by row (tested); rows
+    with a nan are all ``False``.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    if values.ndim != 2:
+        raise ValueError("values must be 2-D: one row per score")
+    if values.shape[1] == 0:
+        return np.zeros(values.shape, dtype=bool)
+    valid = np.isfinite(values).all(axis=1)
+    out = np.zeros(values.shape, dtype=bool)
+    if valid.any():
+        v = values[valid]
+        thr = np.quantile(v, quantile, axis=1)
+        out[valid] = v >= thr[:, None]
+    return out
+
+
+def pairwise_wins(pos: np.ndarray, neg: np.ndarray) -> np.ndarray:
+    """``[K]``: ``Σ_{i,j} [pos[k,i] > neg[k,j]] + ½ [pos[k,i] == neg[k,j]]``.
+
+    AUROC is ``wins / (n_pos · n_neg)``. Rows with a nan give nan.
+    """
+    pos = np.asarray(pos, dtype=np.float64)
+    neg = np.asarray(neg, dtype=np.float64)
+    if pos.ndim == 1:
+        pos, neg = pos[None], neg[None]
+    k = pos.shape[0]
+    if pos.shape[1] == 0 or neg.shape[1] == 0:
+        return np.zeros(k)
+    bad = ~(np.isfinite(pos).all(axis=1) & np.isfinite(neg).all(axis=1))
+    # Sorting the negatives turns the pairwise count into two binary searches per positive.
+    neg_sorted = np.sort(neg, axis=1)
+    wins = np.empty(k)
+    for r in range(k):
+        lo = np.searchsorted(neg_sorted[r], pos[r], side="left")  # negatives strictly below
+        hi = np.searchsorted(neg_sorted[r], pos[r], side="right")  # ... or equal
+        wins[r] = lo.sum() + 0.5 * (hi - lo).sum()
+    wins[bad] = np.nan
+    return wins
+
+
+def auroc(pos: np.ndarray, neg: np.ndarray) -> float:
+    """P(score of a random positive > score of a random negative), ties counting ½."""
+    pos = np.asarray(pos, dtype=np.float64).ravel()
+    neg = np.asarray(neg, dtype=np.float64).ravel()
+    if pos.size == 0 or neg.size == 0:
+        return float("nan")
+    return float(pairwise_wins(pos, neg)[0] / (pos.size * neg.size))
+
+
+def bootstrap_weights(n_units: int, n_boot: int, seed: int = 0) -> np.ndarray:
+    """``float64 [n_boot, n_units]``: how often each unit is drawn in each resample
+    (``n_units`` draws with replacement)."""
+    rng = np.random.default_rng(seed)
+    if n_units == 0:
+        return np.zeros((n_boot, 0))
+    return rng.multinomial(n_units, np.full(n_units, 1.0 / n_units), size=n_boot).astype(np.float64)
+
+
+def ratio_replicates(num: np.ndarray, den: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """``[n_boot, ...]``: ``Σ_s w_s num_s / Σ_s w_s den_s`` for every resample ``w``.
+
+    ``num`` and ``den``: ``[n_units, ...]`` per-unit counts. nan where the denominator is 0.
+    """
+    num = np.asarray(num, dtype=np.float64)
+    den = np.asarray(den, dtype=np.float64)
+    shape = num.shape[1:]
+    n = weights @ num.reshape(num.shape[0], -1)
+    d = weights @ den.reshape(den.shape[0], -1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.where(d > 0, n / np.where(d > 0, d, 1.0), np.nan)
+    return out.reshape((weights.shape[0], *shape))
+
+
+def percentile_ci(replicates: np.ndarray, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """The percentile interval of bootstrap replicates (axis 0), ignoring nan resamples."""
+    a = (1.0 - level) / 2.0
+    with np.errstate(invalid="ignore"), _quiet_nan():
+        lo = np.nanquantile(replicates, a, axis=0)
+        hi = np.nanquantile(replicates, 1.0 - a, axis=0)
+    return lo, hi
+
+
+class _quiet_nan:
+    """Silence numpy's 'All-NaN slice' warning: an undefined statistic stays nan."""
+
+    def __enter__(self) -> None:
+        import warnings
+
+        self._ctx = warnings.catch_warnings()
+        self._ctx.__enter__()
+        warnings.simplefilter("ignore", RuntimeWarning)
+
+    def __exit__(self, *exc: object) -> None:
+        self._ctx.__exit__(*exc)
