@@ -1,0 +1,75 @@
+"""Hostile text in the live widget (anywidget host page) and in standalone HTML.
+
+Nothing executes, nothing leaves the page, and every payload shows as the text it is.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from afn_widget import AFNView, analyze
+from afn_widget.models import bundled_model_path, load_model
+from tests.payloads import PAYLOADS
+
+pytestmark = pytest.mark.browser
+
+REBUILD_JS = """(root) => {
+  let s = '';
+  for (const n of document.querySelector(root + ' .afn-text').childNodes) {
+    if (n.nodeType === Node.TEXT_NODE) s += n.data;
+    else if (!n.classList.contains('afn-pill')) s += n.textContent;
+  }
+  return s;
+}"""
+FOREIGN_JS = """(root) => [...document.querySelectorAll(root + ' .afn-text *')]
+  .filter(e => !(e.tagName === 'SPAN' && e.classList.contains('afn-tok'))).map(e => e.tagName)"""
+
+
+def test_there_are_enough_payloads():
+    assert len(PAYLOADS) >= 50 and len(set(PAYLOADS)) == len(PAYLOADS)
+
+
+@pytest.fixture(scope="module")
+def states():
+    mini = load_model(str(bundled_model_path()))
+    return [AFNView.from_result(analyze(f"Before {p} after.", mini)).state_dict() for p in PAYLOADS]
+
+
+def _hover_everything(page, root):
+    for span in page.locator(f"{root} .afn-text .afn-tok[data-bucket]").all()[:6]:
+        if span.is_visible():
+            span.hover()
+
+
+def test_payloads_in_the_live_widget(host, states):
+    dialogs = []
+    host.page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    for state in states:
+        host.mount(state)
+    for vid, (payload, state) in enumerate(zip(PAYLOADS, states, strict=True)):
+        root = host.root(vid)
+        assert host.page.evaluate(REBUILD_JS, root) == state["text"], payload
+        assert host.page.evaluate(FOREIGN_JS, root) == [], payload
+        _hover_everything(host.page, root)
+    assert host.page.evaluate("window.__pwned") is None
+    assert dialogs == []
+    assert host.log.errors == []
+    assert host.log.foreign_requests(host.ALLOWED) == []
+
+
+@pytest.mark.parametrize("index", range(len(PAYLOADS)), ids=lambda i: f"payload{i}")
+def test_payload_in_standalone_html(open_html, states, index):
+    state = states[index]
+    from afn_widget.export import standalone_html
+
+    page = open_html(standalone_html(state))
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.wait_for_selector(".afn-text .afn-tok", state="attached")
+    assert page.evaluate(REBUILD_JS, ".afn-root") == state["text"]
+    assert page.evaluate(FOREIGN_JS, ".afn-root") == []
+    _hover_everything(page, ".afn-root")
+    assert page.evaluate("window.__pwned") is None
+    assert dialogs == []
+    assert page.afn_log.errors == []
+    assert page.afn_log.foreign_requests({"http://afn.test/view.html"}) == []
