@@ -122,32 +122,78 @@ def special_frame(tokenizer: Any) -> tuple[list[int], list[int]]:
     )
 
 
-def _window_stats(hs: tuple, normalize: str, outlier_dims, outlier_k: float, top_k: int):
-    """Per-layer numbers for a batch of windows. ``hs``: tuple of [B, T, d] tensors."""
+def _hidden(hs: tuple):
+    """Stack a model's hidden states into one float32 tensor ``[L+1, B, T, d]``, checked finite."""
     import torch
 
-    h = torch.stack([x.float() for x in hs])  # [L+1, B, T, d]
+    h = torch.stack([x.float() for x in hs])
     if not torch.isfinite(h).all():
         raise NonFiniteActivationError(
             "the model's hidden states contain NaN or infinity (often a float16/bfloat16 "
             "overflow); run the model in float32: model.float(), or load it with "
             "torch_dtype=torch.float32."
         )
-    outliers: list[list[int]] = []
-    if normalize == "drop_outlier_dims":
-        d = h.shape[-1]
-        keep = torch.ones(h.shape[0], d, dtype=torch.bool, device=h.device)
-        if outlier_dims is not None:
-            keep[:, list(outlier_dims)] = False
+    return h
+
+
+class _Moments:
+    """Per-layer, per-dimension sums over the tokens of the text, each token counted once."""
+
+    def __init__(self) -> None:
+        self.n = 0
+        self.abs = self.sum = self.sq = None
+
+    def add(self, x) -> None:  # x: [L+1, N, d]
+        x = x.double()
+        if self.sum is None:
+            self.abs = x.abs().sum(1)
+            self.sum = x.sum(1)
+            self.sq = x.square().sum(1)
         else:
-            mean_abs = h.abs().mean(dim=(1, 2))  # [L+1, d]
-            med = mean_abs.median(dim=-1, keepdim=True).values
-            keep = ~(mean_abs > outlier_k * med)
-        outliers = [torch.flatnonzero(~k).tolist() for k in keep]
+            self.abs += x.abs().sum(1)
+            self.sum += x.sum(1)
+            self.sq += x.square().sum(1)
+        self.n += x.shape[1]
+
+
+def _keep_given(dims: list[int], n_rows: int, d: int):
+    import torch
+
+    bad = [x for x in dims if not 0 <= x < d]
+    if bad:
+        raise AFNInputError(
+            f"outlier_dims {bad} are out of range: this model's hidden states have {d} "
+            f"dimensions (0..{d - 1})."
+        )
+    keep = torch.ones(n_rows, d, dtype=torch.bool)
+    keep[:, dims] = False
+    return keep
+
+
+def _normalizer(normalize: str, m: _Moments, outlier_k: float) -> dict[str, Any]:
+    """What ``normalize`` applies, from statistics over the whole text (see ``analyze``)."""
+    mean_abs = (m.abs / m.n).cpu().numpy()
+    if normalize == "drop_outlier_dims":
+        med = np.median(mean_abs, axis=-1, keepdims=True)  # numpy's median: mean of middle two
+        import torch
+
+        return {"keep": torch.from_numpy(~(mean_abs > outlier_k * med))}
+    mean = m.sum / m.n
+    std = (m.sq / m.n - mean.square()).clamp_min(0).sqrt().clamp_min(1e-6)
+    return {"mean": mean.float(), "std": std.float()}
+
+
+def _stats(h, normalize: str, params: dict[str, Any], top_k: int):
+    """Per-layer numbers for a batch of windows. ``h``: ``[L+1, B, T, d]`` float32; ``params``
+    from :func:`_normalizer` / :func:`_keep_given`."""
+    import torch
+
+    if normalize == "drop_outlier_dims":
+        keep = params["keep"].to(h.device)
         h = h * keep[:, None, None, :].to(h.dtype)
     elif normalize == "standardize":
-        mean = h.mean(dim=(1, 2), keepdim=True)
-        std = h.std(dim=(1, 2), keepdim=True, unbiased=False).clamp_min(1e-6)
+        mean = params["mean"].to(h.device)[:, None, None, :]
+        std = params["std"].to(h.device)[:, None, None, :]
         h = (h - mean) / std
     norms = torch.linalg.vector_norm(h, dim=-1)  # [L+1, B, T]
     nan_row = torch.full_like(norms[:1], float("nan"))
@@ -167,7 +213,26 @@ def _window_stats(hs: tuple, normalize: str, outlier_dims, outlier_k: float, top
         "top_dims": dims.to(torch.int32),
         "top_share": share,
     }
-    return {k: v.cpu().numpy() for k, v in out.items()}, outliers
+    return {k: v.cpu().numpy() for k, v in out.items()}
+
+
+def _window_stats(hs: tuple, normalize: str, outlier_dims, outlier_k: float, top_k: int):
+    """``(stats, outlier dims per layer)`` of one batch whose ``normalize`` statistics run over
+    all of its tokens (used by :mod:`afn_widget.corpus`, one sentence per call)."""
+    h = _hidden(hs)
+    params: dict[str, Any] = {}
+    if normalize == "drop_outlier_dims" and outlier_dims is not None:
+        params["keep"] = _keep_given(
+            sorted({int(x) for x in outlier_dims}), h.shape[0], h.shape[-1]
+        )
+    elif normalize != "raw":
+        moments = _Moments()
+        moments.add(h.flatten(1, 2))
+        params = _normalizer(normalize, moments, outlier_k)
+    outliers: list[list[int]] = []
+    if normalize == "drop_outlier_dims":
+        outliers = [np.flatnonzero(~row).tolist() for row in params["keep"].cpu().numpy()]
+    return _stats(h, normalize, params, top_k), outliers
 
 
 def analyze(
@@ -202,14 +267,18 @@ def analyze(
     of their pieces and have a threshold of their own; ``granularity`` says which of the two the
     exports and the widget show by default.
 
-    ``normalize``: ``"raw"`` (the paper), ``"drop_outlier_dims"`` (leave out the dimensions whose
-    mean |activation| over the input exceeds ``outlier_k`` × the median, or the given
-    ``outlier_dims``) or ``"standardize"`` (z-score every dimension over the input's tokens).
+    ``normalize``: ``"raw"`` (the paper), ``"drop_outlier_dims"`` (leave out, per layer, the
+    dimensions whose mean |activation| exceeds ``outlier_k`` × the median over all dimensions
+    (``numpy.median``), or the given ``outlier_dims`` at every layer) or ``"standardize"``
+    (z-score every dimension, population std clamped at 1e-6). Their statistics run over every
+    token of the text once, special tokens included, whatever the windows and batches.
 
     Texts longer than the model's maximum length run in windows that overlap by ``stride``
     tokens (default a quarter of a window); each token takes its values from the window where
-    it has the most context; ``progress(done, total)`` is called after each batch of windows
-    (raise :class:`~afn_widget.errors.AnalysisCancelled` from it to stop).
+    it has the most context; ``progress(done, total)`` is called with ``(0, total)`` first and
+    after each batch of windows, ending at ``(total, total)``; ``total`` counts window passes
+    (twice the windows when ``normalize`` needs statistics of a text longer than one batch).
+    Raise :class:`~afn_widget.errors.AnalysisCancelled` from it to stop.
     """
     import torch
 
@@ -222,6 +291,27 @@ def analyze(
         raise AFNInputError(f"normalize must be one of {NORMALIZATIONS}, not {normalize!r}.")
     if isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1:
         raise AFNInputError(f"top_k must be a positive integer, not {top_k!r}.")
+    if outlier_dims is not None:
+        try:
+            dims = list(outlier_dims)
+        except TypeError:
+            dims = [outlier_dims]
+        if any(isinstance(x, bool) or not isinstance(x, (int, np.integer)) for x in dims):
+            raise AFNTypeError(f"outlier_dims must be a list of integers, not {outlier_dims!r}.")
+        outlier_dims = sorted({int(x) for x in dims})
+    if (
+        isinstance(outlier_k, bool)
+        or not isinstance(outlier_k, (int, float, np.integer, np.floating))
+        or not (0 < outlier_k < float("inf"))
+    ):
+        raise AFNInputError(f"outlier_k must be a positive number, not {outlier_k!r}.")
+    if isinstance(batch_windows, bool) or not isinstance(batch_windows, int) or batch_windows < 1:
+        raise AFNInputError(f"batch_windows must be a positive integer, not {batch_windows!r}.")
+    for arg, value in (("max_length", max_length), ("stride", stride)):
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, (int, np.integer))
+        ):
+            raise AFNTypeError(f"{arg} must be an integer number of tokens, not {value!r}.")
     lm = load_model(model, device)
     tok = lm.tokenizer
     n_layers = lm.n_layers
@@ -231,6 +321,11 @@ def analyze(
     head, tail = special_frame(tok)
     n_special = len(head) + len(tail)
     limit = lm.max_length if max_length is None else int(max_length)
+    if limit > lm.max_length:
+        raise AFNInputError(
+            f"max_length={limit} is more than this model takes ({lm.max_length} tokens with "
+            "its special tokens); leave it out or lower it."
+        )
     length = limit - n_special
     if length < 1:
         raise AFNInputError(
@@ -252,16 +347,13 @@ def analyze(
     suffix: dict[str, np.ndarray] = {}
     prefix_ids: list[int] = []
     suffix_ids: list[int] = []
-    outlier_sets: list[set[int]] = [set() for _ in range(L1)]
     mdl = lm.model
     dev = next(mdl.parameters()).device if any(True for _ in mdl.parameters()) else "cpu"
     total = len(plan.starts) if n else 0
-    if progress is not None:
-        progress(0, total)
     batches = [range(i, min(i + batch_windows, total)) for i in range(0, total, batch_windows)]
-    done = 0
-    for batch in batches:
-        p = len(head)
+    p = len(head)
+
+    def run(batch: range):
         wrapped = [head + ids[plan.starts[w] : plan.starts[w] + plan.length] + tail for w in batch]
         input_ids = torch.tensor(wrapped, dtype=torch.long, device=dev)
         mask = torch.ones_like(input_ids)
@@ -283,13 +375,59 @@ def analyze(
                 f"{type(mdl).__name__} returned {len(hs)} hidden states, expected {L1} "
                 "(embeddings + one per layer)."
             )
-        stats, outl = _window_stats(hs, normalize, outlier_dims, outlier_k, k)
-        for li, dims in enumerate(outl):
-            outlier_sets[li].update(dims)
+        return _hidden(hs)
+
+    def owned(w: int) -> np.ndarray:
+        """Positions in window ``w``'s content whose values the text takes from it."""
+        s = plan.starts[w]
+        return np.flatnonzero(plan.owner[s : s + plan.length] == w)
+
+    def stitched(w: int) -> np.ndarray:
+        """Positions in window ``w`` (specials included) of the tokens of the stitched text."""
+        parts = [np.arange(p)] if w == 0 else []
+        parts.append(p + owned(w))
+        if w == total - 1:
+            parts.append(np.arange(p + plan.length, p + plan.length + len(tail)))
+        return np.concatenate(parts)
+
+    # Statistics for normalize run over the whole text, each token once (the stitched sequence):
+    # one pass more when the windows do not fit in one batch, so no number depends on batching.
+    needs_stats = normalize == "standardize" or (
+        normalize == "drop_outlier_dims" and outlier_dims is None
+    )
+    passes = 2 if needs_stats and len(batches) > 1 else 1
+    steps = total * passes
+    done = 0
+
+    def tick(n_windows: int) -> None:
+        nonlocal done
+        done += n_windows
+        if progress is not None:
+            progress(done, steps)
+
+    if progress is not None:
+        progress(0, steps)
+    params: dict[str, Any] = {}
+    first = None
+    if needs_stats and total:
+        moments = _Moments()
+        for batch in batches:
+            h = run(batch)
+            for b, w in enumerate(batch):
+                moments.add(h[:, b, torch.from_numpy(stitched(w)).to(h.device)])
+            if passes == 2:
+                tick(len(batch))
+            else:
+                first = h
+        params = _normalizer(normalize, moments, outlier_k)
+    for batch in batches:
+        h = first if first is not None else run(batch)
+        if normalize == "drop_outlier_dims" and "keep" not in params:
+            params["keep"] = _keep_given(list(outlier_dims), L1, h.shape[-1])
+        stats = _stats(h, normalize, params, k)
         for b, w in enumerate(batch):
-            s = plan.starts[w]
-            sel = np.flatnonzero(plan.owner[s : s + plan.length] == w)
-            dst = s + sel
+            sel = owned(w)
+            dst = plan.starts[w] + sel
             src = p + sel
             norms[:, dst] = stats["norms"][:, b, src]
             for m in shifts:
@@ -302,9 +440,14 @@ def analyze(
             if w == total - 1:
                 suffix_ids = list(tail)
                 suffix = {key: v[:, b, p + plan.length :] for key, v in stats.items()}
-        done += len(batch)
-        if progress is not None:
-            progress(done, total)
+        tick(len(batch))
+
+    if normalize == "drop_outlier_dims" and "keep" in params:
+        outliers = [np.flatnonzero(~row).tolist() for row in params["keep"].cpu().numpy()]
+    elif normalize == "drop_outlier_dims" and outlier_dims is not None:
+        outliers = [list(outlier_dims) for _ in range(L1)]
+    else:
+        outliers = [[] for _ in range(L1)] if normalize == "drop_outlier_dims" else []
 
     if n == 0:
         prefix_ids, suffix_ids = [], []
@@ -370,7 +513,7 @@ def analyze(
         model_name=lm.name,
         note=lm.note,
         n_windows=total,
-        outlier_dims=[sorted(s) for s in outlier_sets] if normalize == "drop_outlier_dims" else [],
+        outlier_dims=outliers,
         words=words,
     )
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import AFNTypeError, ModelUnavailableError, TokenizerError
+from .errors import AFNInputError, AFNTypeError, ModelUnavailableError, TokenizerError
 
 DEFAULT_MODEL = "bert-base-uncased"
 OFFLINE_MODEL = "all-MiniLM-L6-v2 (bundled, offline)"
@@ -95,6 +95,30 @@ def check_tokenizer(tokenizer: Any) -> None:
         )
 
 
+def check_device(device: Any) -> str | None:
+    """``device`` as a string torch understands and can use here, or a typed error."""
+    if device is None:
+        return None
+    import torch
+
+    if not isinstance(device, (str, torch.device)):
+        raise AFNTypeError(
+            f"device must be a string such as 'cpu' or 'cuda', not {type(device).__name__}."
+        )
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, ValueError) as exc:
+        raise AFNInputError(
+            f"unknown device {str(device)!r}; use 'cpu', 'cuda' or 'cuda:0' (or leave it out)."
+        ) from exc
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise AFNInputError(
+            f"device {str(device)!r} asked for, but CUDA is not available in this torch; "
+            "use device='cpu' (or leave it out to use CUDA only when there is one)."
+        )
+    return str(device)
+
+
 def _offline() -> bool:
     """True when the hub cannot be reached: ``HF_HUB_OFFLINE`` is set, or its name does not
     resolve (then there is no point in the hub client's minute of retries)."""
@@ -160,6 +184,7 @@ def load_model(model: Any = None, device: str | None = None) -> LoadedModel:
     """
     if isinstance(model, LoadedModel):
         return model
+    device = check_device(device)
     if isinstance(model, tuple):
         if len(model) != 2:
             raise AFNTypeError("model=(model, tokenizer) must be a pair of two objects.")

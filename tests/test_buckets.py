@@ -1,0 +1,102 @@
+"""Thresholds, buckets, ranks and percentiles (afn_widget.buckets) against plain numpy."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from afn_widget.buckets import HIGH, LOW, SPECIAL, check_quantile, split
+from afn_widget.errors import AFNInputError, AFNTypeError
+from tests.afn_reference import buckets as ref_buckets
+
+values_and_mask = st.integers(0, 40).flatmap(
+    lambda n: st.tuples(
+        st.lists(
+            # few distinct values, so ties are common
+            st.one_of(st.integers(-3, 3).map(float), st.floats(-1e6, 1e6)),
+            min_size=n,
+            max_size=n,
+        ),
+        st.lists(st.booleans(), min_size=n, max_size=n),
+    )
+)
+
+
+@given(vm=values_and_mask, q=st.floats(0.001, 0.999))
+def test_split_equals_numpy(vm, q):
+    values, eligible = np.array(vm[0]), np.array(vm[1], dtype=bool)
+    s = split(values, eligible, q)
+    thr, high, ranks = ref_buckets(values, eligible, q)
+    if eligible.any():
+        assert s.threshold == thr
+    else:
+        assert math.isnan(s.threshold)
+    expected = [HIGH if h else (LOW if e else SPECIAL) for h, e in zip(high, eligible, strict=True)]
+    assert list(s.buckets) == expected
+    assert s.high.tolist() == high.tolist()
+    assert s.ranks.tolist() == ranks.tolist()
+    n = int(eligible.sum())
+    for i in range(len(values)):
+        if eligible[i]:
+            assert s.percentiles[i] == pytest.approx(100 * (n - ranks[i]) / max(n - 1, 1))
+        else:
+            assert math.isnan(s.percentiles[i])
+    if n:
+        assert s.high.sum() >= 1  # the maximum is always HIGH (>= threshold)
+
+
+def test_ties_rank_the_earlier_unit_first_and_are_all_high():
+    s = split(np.array([2.0, 5.0, 5.0, 1.0, 5.0]), np.ones(5, bool), 0.75)
+    assert s.threshold == 5.0
+    assert s.ranks.tolist() == [4, 1, 2, 5, 3]
+    assert list(s.buckets) == [LOW, HIGH, HIGH, LOW, HIGH]
+    assert s.percentiles.tolist() == [25.0, 100.0, 75.0, 0.0, 50.0]
+
+
+def test_linear_interpolation_threshold():
+    # numpy linear quantile of 1..5 at 0.75 is 4.0; at 0.6 it is 3.4
+    assert split(np.arange(1.0, 6.0), np.ones(5, bool), 0.75).threshold == 4.0
+    s = split(np.arange(1.0, 6.0), np.ones(5, bool), 0.6)
+    assert s.threshold == pytest.approx(3.4)
+    assert s.high.tolist() == [False, False, False, True, True]
+
+
+def test_ineligible_units_are_special_and_unranked():
+    s = split(np.array([9.0, 1.0, 2.0, 9.0]), np.array([False, True, True, False]), 0.5)
+    assert list(s.buckets) == [SPECIAL, LOW, HIGH, SPECIAL]
+    assert s.ranks.tolist() == [0, 2, 1, 0]
+    assert s.threshold == 1.5
+
+
+def test_nothing_or_one_eligible():
+    s = split(np.array([1.0, 2.0]), np.zeros(2, bool), 0.75)
+    assert math.isnan(s.threshold) and list(s.buckets) == [SPECIAL, SPECIAL]
+    assert s.ranks.tolist() == [0, 0] and np.isnan(s.percentiles).all()
+    s = split(np.array([3.0]), np.ones(1, bool), 0.75)
+    assert s.threshold == 3.0 and list(s.buckets) == [HIGH]
+    # the documented formula 100 * (n - rank) / max(n - 1, 1) gives 0 for a lone unit
+    assert s.ranks.tolist() == [1] and s.percentiles.tolist() == [0.0]
+    s = split(np.zeros(0), np.zeros(0, bool), 0.5)
+    assert math.isnan(s.threshold) and len(s.buckets) == 0
+
+
+@pytest.mark.parametrize("q", [0.5, np.float64(0.25), np.float32(0.75), 0.999])
+def test_check_quantile_accepts_numbers_inside(q):
+    assert check_quantile(q) == float(q)
+    assert type(check_quantile(q)) is float
+
+
+@pytest.mark.parametrize("q", [0, 1, -1, 2, float("nan"), float("inf")])
+def test_check_quantile_rejects_numbers_outside(q):
+    with pytest.raises(AFNInputError, match="strictly between 0 and 1"):
+        check_quantile(q)
+
+
+@pytest.mark.parametrize("q", [True, "0.5", None, [0.5]])
+def test_check_quantile_rejects_non_numbers(q):
+    with pytest.raises(AFNTypeError, match="quantile must be a number between 0 and 1"):
+        check_quantile(q)
