@@ -14,6 +14,7 @@ whatever the length of the text.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -32,7 +33,7 @@ from .result import (
     default_layer,
     word_level,
 )
-from .words import SPECIAL, group_words, word_role
+from .words import describe_words, group_words
 
 NORMALIZATIONS = ("raw", "drop_outlier_dims", "standardize")
 OUTLIER_K = 5.0
@@ -253,6 +254,8 @@ def analyze(
     batch_windows: int = 4,
     device: str | None = None,
     progress: Progress | None = None,
+    partial: Callable[[AFNResult], Any] | None = None,
+    partial_every: float = 0.5,
 ) -> AFNResult:
     """Token activation strength (TAS) of every token of ``text``, at every layer.
 
@@ -275,7 +278,9 @@ def analyze(
 
     Texts longer than the model's maximum length run in windows that overlap by ``stride``
     tokens (default a quarter of a window); each token takes its values from the window where
-    it has the most context; ``progress(done, total)`` is called with ``(0, total)`` first and
+    it has the most context; ``partial(result)``, if given, gets the result for the tokens done
+    so far at most every ``partial_every`` seconds (results stream in window by window), and
+    ``progress(done, total)`` is called with ``(0, total)`` first and
     after each batch of windows, ending at ``(total, total)``; ``total`` counts window passes
     (twice the windows when ``normalize`` needs statistics of a text longer than one batch).
     Raise :class:`~afn_widget.errors.AnalysisCancelled` from it to stop.
@@ -420,6 +425,25 @@ def analyze(
             else:
                 first = h
         params = _normalizer(normalize, moments, outlier_k)
+    if normalize == "drop_outlier_dims" and "keep" in params:
+        outliers = [np.flatnonzero(~row).tolist() for row in params["keep"].cpu().numpy()]
+    elif normalize == "drop_outlier_dims" and outlier_dims is not None:
+        outliers = [list(outlier_dims) for _ in range(L1)]
+    else:
+        outliers = [[] for _ in range(L1)] if normalize == "drop_outlier_dims" else []
+
+    settings = {
+        "layer": lay,
+        "quantile": q,
+        "include_special": bool(include_special),
+        "granularity": gran,
+        "word_agg": word_agg,
+        "normalize": normalize,
+        "model_name": lm.name,
+        "note": lm.note,
+        "n_windows": total,
+    }
+    shown = time.monotonic()
     for batch in batches:
         h = first if first is not None else run(batch)
         if normalize == "drop_outlier_dims" and "keep" not in params:
@@ -441,80 +465,119 @@ def analyze(
                 suffix_ids = list(tail)
                 suffix = {key: v[:, b, p + plan.length :] for key, v in stats.items()}
         tick(len(batch))
+        if (
+            partial is not None
+            and batch[-1] < total - 1
+            and time.monotonic() - shown >= partial_every
+        ):
+            w = batch[-1]
+            upto = int(plan.starts[w] + owned(w).max() + 1)  # tokens before it are all final
+            partial(
+                _assemble(
+                    text,
+                    tok,
+                    ids,
+                    offsets,
+                    word_ids,
+                    upto,
+                    prefix_ids,
+                    [],
+                    prefix,
+                    {},
+                    norms,
+                    shifts,
+                    top_dims,
+                    top_share,
+                    settings,
+                    outliers,
+                )
+            )
+            shown = time.monotonic()
 
-    if normalize == "drop_outlier_dims" and "keep" in params:
-        outliers = [np.flatnonzero(~row).tolist() for row in params["keep"].cpu().numpy()]
-    elif normalize == "drop_outlier_dims" and outlier_dims is not None:
-        outliers = [list(outlier_dims) for _ in range(L1)]
-    else:
-        outliers = [[] for _ in range(L1)] if normalize == "drop_outlier_dims" else []
+    return _assemble(
+        text,
+        tok,
+        ids,
+        offsets,
+        word_ids,
+        n,
+        prefix_ids if n else [],
+        suffix_ids if n else [],
+        prefix,
+        suffix,
+        norms,
+        shifts,
+        top_dims,
+        top_share,
+        settings,
+        outliers,
+    )
 
-    if n == 0:
-        prefix_ids, suffix_ids = [], []
 
-    def _join(key: str, body: np.ndarray) -> np.ndarray:
+def _assemble(
+    text: str,
+    tok: Any,
+    ids: list[int],
+    offsets: list,
+    word_ids: list | None,
+    upto: int,
+    prefix_ids: list[int],
+    suffix_ids: list[int],
+    prefix: dict,
+    suffix: dict,
+    norms: np.ndarray,
+    shifts: dict,
+    top_dims: np.ndarray,
+    top_share: np.ndarray,
+    settings: dict[str, Any],
+    outliers: list,
+) -> AFNResult:
+    """The result for the first ``upto`` text tokens (all of them once the run is complete),
+    with the special tokens of the first window before and of the last one after."""
+
+    def join(key: str, body: np.ndarray) -> np.ndarray:
         parts = [prefix[key]] if prefix_ids else []
-        parts.append(body)
+        parts.append(body[:, :upto])
         if suffix_ids:
             parts.append(suffix[key])
         return np.concatenate(parts, axis=1).astype(body.dtype, copy=False)
 
-    all_ids = prefix_ids + ids + suffix_ids
+    all_ids = prefix_ids + ids[:upto] + suffix_ids
     tokens = tok.convert_ids_to_tokens(all_ids)
-    all_offsets: list[tuple[int, int] | None] = (
-        [None] * len(prefix_ids) + list(offsets) + [None] * len(suffix_ids)
-    )
-    all_word_ids = (
-        None
-        if word_ids is None
-        else ([None] * len(prefix_ids) + list(word_ids) + [None] * len(suffix_ids))
-    )
-    special = np.array([o is None for o in all_offsets], dtype=bool)
-    layer_norms = _join("norms", norms)
-    shift_arrays = {m: _join(m, shifts[m]) for m in shifts}
-    dims_all = _join("top_dims", top_dims)
-    share_all = _join("top_share", top_share)
-
+    none_before, none_after = [None] * len(prefix_ids), [None] * len(suffix_ids)
+    all_offsets = none_before + list(offsets[:upto]) + none_after
+    all_word_ids = None if word_ids is None else none_before + list(word_ids[:upto]) + none_after
+    layer_norms = join("norms", norms)
     groups = group_words(all_offsets, all_word_ids)
-    w_text, w_spans, w_roles = [], [], []
-    word_index = np.zeros(len(all_ids), dtype=np.int64)
-    for j, g in enumerate(groups):
-        word_index[g] = j
-        spans = [all_offsets[i] for i in g if all_offsets[i] is not None]
-        if not spans:
-            w_text.append(tokens[g[0]])
-            w_spans.append(None)
-            w_roles.append(SPECIAL)
-            continue
-        s0, e0 = min(s for s, _ in spans), max(e for _, e in spans)
-        w_text.append(text[s0:e0])
-        w_spans.append((s0, e0))
-        w_roles.append(word_role(text[s0:e0]))
-    roles = [w_roles[j] for j in word_index]
-    w_norms = aggregate_words(layer_norms, groups, word_agg)
-    words = word_level(w_text, w_spans, w_roles, groups, w_norms, lay, q, bool(include_special))
+    w_text, w_spans, w_roles, word_index = describe_words(text, tokens, all_offsets, groups)
+    w_norms = aggregate_words(layer_norms, groups, settings["word_agg"])
+    words = word_level(
+        w_text,
+        w_spans,
+        w_roles,
+        groups,
+        w_norms,
+        settings["layer"],
+        settings["quantile"],
+        settings["include_special"],
+    )
     return AFNResult(
         text=text,
         tokens=list(tokens),
         offsets=all_offsets,
-        special=special,
-        roles=roles,
-        word_index=word_index,
+        special=np.array([o is None for o in all_offsets], dtype=bool),
+        roles=[w_roles[j] for j in word_index],
+        word_index=np.asarray(word_index, dtype=np.int64),
         layer_norms=layer_norms,
-        shifts=shift_arrays,
-        top_dims=dims_all,
-        top_share=share_all,
-        layer=lay,
-        quantile=q,
-        include_special=bool(include_special),
-        granularity=gran,
-        word_agg=word_agg,
-        normalize=normalize,
-        model_name=lm.name,
-        note=lm.note,
-        n_windows=total,
+        shifts={m: join(m, v) for m, v in shifts.items()},
+        top_dims=join("top_dims", top_dims),
+        top_share=join("top_share", top_share),
         outlier_dims=outliers,
         words=words,
+        **{k: v for k, v in settings.items() if k not in ("layer", "quantile", "include_special")},
+        layer=settings["layer"],
+        quantile=settings["quantile"],
+        include_special=settings["include_special"],
     )
 
 

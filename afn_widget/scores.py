@@ -9,7 +9,7 @@ import numpy as np
 from .buckets import check_quantile
 from .errors import AFNInputError, AFNTypeError
 from .result import AFNResult, aggregate_words, check_layer, word_level
-from .words import SPECIAL, group_words, word_role
+from .words import describe_words, group_words
 
 
 def _locate(tokens: Sequence[str], text: str) -> list[tuple[int, int] | None]:
@@ -79,20 +79,8 @@ def result_from_scores(
     n_layers = values.shape[0] - 1
     lay = check_layer(layer, n_layers)
     groups = group_words(offsets, None)
-    w_text, w_spans, w_roles = [], [], []
-    word_index = np.zeros(len(tokens), dtype=np.int64)
-    for j, g in enumerate(groups):
-        word_index[g] = j
-        spans = [offsets[i] for i in g if offsets[i] is not None]
-        if not spans:
-            w_text.append(tokens[g[0]])
-            w_spans.append(None)
-            w_roles.append(SPECIAL)
-            continue
-        s0, e0 = min(s for s, _ in spans), max(e for _, e in spans)
-        w_text.append(text[s0:e0])
-        w_spans.append((s0, e0))
-        w_roles.append(word_role(text[s0:e0]))
+    w_text, w_spans, w_roles, w_index = describe_words(text, tokens, offsets, groups)
+    word_index = np.asarray(w_index, dtype=np.int64)
     w_norms = aggregate_words(values, groups, word_agg)
     words = word_level(w_text, w_spans, w_roles, groups, w_norms, lay, q, include_special)
     n = len(tokens)

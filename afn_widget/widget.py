@@ -335,6 +335,10 @@ class AFNView(anywidget.AnyWidget):
                 if n:
                     self.progress = i / n
 
+            def partial(result: AFNResult, gen: int = gen) -> None:
+                if gen == self._wanted:
+                    self._show(result, final=False)
+
             try:
                 result = analyze(
                     text,
@@ -344,6 +348,7 @@ class AFNView(anywidget.AnyWidget):
                     include_special=self.include_special,
                     granularity=self.granularity,
                     progress=progress,
+                    partial=partial,
                     **self._options,
                 )
                 with self._lock:
@@ -365,16 +370,21 @@ class AFNView(anywidget.AnyWidget):
 
     def _apply(self, result: AFNResult) -> None:
         self._result = result
+        self._show(result, final=True)
+
+    def _show(self, result: AFNResult, final: bool) -> None:
+        """Send a result to the browser: the final one, or the tokens done so far."""
         data = payload(result)
         with self.hold_sync():
             self.set_trait("n_layers", data.pop("n_layers"))
             for name, value in data.items():
                 setattr(self, name, value)
             self.layer = result.layer
-            self._requested_layer = result.layer  # later texts keep the layer being looked at
-            self.error = ""
-            self.progress = 1.0
-            self.status = "ready"
+            if final:
+                self._requested_layer = result.layer  # later texts keep the layer being looked at
+                self.error = ""
+                self.progress = 1.0
+                self.status = "ready"
         if self.text != result.text:
             self.unobserve(self._on_text, names="text")
             try:

@@ -122,3 +122,31 @@ def group_words(
         prev_key = key if not same else prev_key
         prev_end = max(prev_end, end)
     return groups
+
+
+def describe_words(
+    text: str,
+    tokens: Sequence[str],
+    offsets: Sequence[tuple[int, int] | None],
+    groups: list[list[int]],
+) -> tuple[list[str], list[tuple[int, int] | None], list[str], list[int]]:
+    """For each word of :func:`group_words`: its text (the original spelling, the slice of
+    ``text`` its pieces cover), span, role, and for each token the index of its word."""
+    w_text: list[str] = []
+    w_spans: list[tuple[int, int] | None] = []
+    w_roles: list[str] = []
+    word_index = [0] * len(tokens)
+    for j, g in enumerate(groups):
+        for i in g:
+            word_index[i] = j
+        spans = [offsets[i] for i in g if offsets[i] is not None]
+        if not spans:
+            w_text.append(tokens[g[0]])
+            w_spans.append(None)
+            w_roles.append(SPECIAL)
+            continue
+        s0, e0 = min(s for s, _ in spans), max(e for _, e in spans)
+        w_text.append(text[s0:e0])
+        w_spans.append((s0, e0))
+        w_roles.append(word_role(text[s0:e0]))
+    return w_text, w_spans, w_roles, word_index
