@@ -443,6 +443,15 @@ def analyze(
         "note": lm.note,
         "n_windows": total,
     }
+
+    def assemble(upto: int, complete: bool) -> AFNResult:
+        done_suffix = complete and n > 0
+        return _assemble(
+            text, tok, ids, offsets, word_ids, upto, prefix_ids if n else [],
+            suffix_ids if done_suffix else [], prefix, suffix if done_suffix else {}, norms,
+            shifts, top_dims, top_share, settings, outliers,
+        )  # fmt: skip
+
     shown = time.monotonic()
     for batch in batches:
         h = first if first is not None else run(batch)
@@ -472,46 +481,10 @@ def analyze(
         ):
             w = batch[-1]
             upto = int(plan.starts[w] + owned(w).max() + 1)  # tokens before it are all final
-            partial(
-                _assemble(
-                    text,
-                    tok,
-                    ids,
-                    offsets,
-                    word_ids,
-                    upto,
-                    prefix_ids,
-                    [],
-                    prefix,
-                    {},
-                    norms,
-                    shifts,
-                    top_dims,
-                    top_share,
-                    settings,
-                    outliers,
-                )
-            )
+            partial(assemble(upto, complete=False))
             shown = time.monotonic()
 
-    return _assemble(
-        text,
-        tok,
-        ids,
-        offsets,
-        word_ids,
-        n,
-        prefix_ids if n else [],
-        suffix_ids if n else [],
-        prefix,
-        suffix,
-        norms,
-        shifts,
-        top_dims,
-        top_share,
-        settings,
-        outliers,
-    )
+    return assemble(n, complete=True)
 
 
 def _assemble(

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from afn_widget.export import standalone_html, state_json
+from tests.browser.pagejs import REBUILD_JS
 
 pytestmark = pytest.mark.browser
 
@@ -35,15 +36,6 @@ UNITS_JS = """(root) => [...document.querySelectorAll(root + ' .afn-text .afn-to
     pill: e.classList.contains('afn-pill'), high: e.classList.contains('afn-high'),
   };
 })"""
-
-REBUILD_JS = """(root) => {
-  let s = '';
-  for (const n of document.querySelector(root + ' .afn-text').childNodes) {
-    if (n.nodeType === Node.TEXT_NODE) s += n.data;
-    else if (!n.classList.contains('afn-pill')) s += n.textContent;
-  }
-  return s;
-}"""
 
 
 def rgb(css: str) -> tuple[int, int, int]:

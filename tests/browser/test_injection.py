@@ -9,18 +9,11 @@ import pytest
 
 from afn_widget import AFNView, analyze
 from afn_widget.models import bundled_model_path, load_model
+from tests.browser.pagejs import REBUILD_JS
 from tests.payloads import PAYLOADS
 
 pytestmark = pytest.mark.browser
 
-REBUILD_JS = """(root) => {
-  let s = '';
-  for (const n of document.querySelector(root + ' .afn-text').childNodes) {
-    if (n.nodeType === Node.TEXT_NODE) s += n.data;
-    else if (!n.classList.contains('afn-pill')) s += n.textContent;
-  }
-  return s;
-}"""
 FOREIGN_JS = """(root) => [...document.querySelectorAll(root + ' .afn-text *')]
   .filter(e => !(e.tagName === 'SPAN' && e.classList.contains('afn-tok'))).map(e => e.tagName)"""
 

@@ -23,29 +23,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts"
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
-
-
-def _need_browser():
-    missing = None
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        missing = "the playwright package is not installed (pip install playwright)"
-    if missing is None and not Path(CHROMIUM).exists():
-        missing = f"{CHROMIUM} is missing (apt-get install chromium)"
-    if missing:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"browser test cannot run under CI: {missing}")
-        pytest.skip(missing)
 
 
 def _free_port() -> int:
@@ -75,8 +52,7 @@ def _notebook(cells: list[str]) -> dict:
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory):
-    _need_browser()
+def lab(tmp_path_factory, afn_browser):
     root = tmp_path_factory.mktemp("lab")
     token = "afn-test-token"
     port = _free_port()
@@ -148,9 +124,7 @@ def _run_cell(page, index: int) -> None:
     raise AssertionError(f"cell {index} never started running")
 
 
-def test_widget_renders_in_jupyterlab_and_follows_python(lab):
-    from playwright.sync_api import sync_playwright
-
+def test_widget_renders_in_jupyterlab_and_follows_python(lab, afn_browser):
     root, url, token = lab
     nb = _notebook(
         [
@@ -162,17 +136,14 @@ def test_widget_renders_in_jupyterlab_and_follows_python(lab):
     )
     (root / "afn.ipynb").write_text(json.dumps(nb))
     ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
+    context = afn_browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
         page.goto(f"{url}/lab/tree/afn.ipynb?token={token}")
         page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
-        # wait for the kernel to be idle before running
-        page.wait_for_selector(
-            ".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000
-        )
+        page.wait_for_selector("text=| Idle", timeout=90_000)  # the kernel is up
         _run_cell(page, 0)
         try:
             page.wait_for_selector(
@@ -200,5 +171,6 @@ def test_widget_renders_in_jupyterlab_and_follows_python(lab):
         slider = page.locator(".jp-OutputArea input[type=range]").first
         assert slider.input_value() == "2"
         page.screenshot(path=str(ARTIFACTS / "jupyterlab-widget-layer2.png"), full_page=True)
-        browser.close()
+    finally:
+        context.close()
     assert not errors, errors

@@ -7,6 +7,7 @@ import pytest
 
 from afn_widget import AFNView, analyze
 from afn_widget.models import bundled_model_path, load_model
+from tests.browser.pagejs import REBUILD_JS
 
 pytestmark = pytest.mark.browser
 
@@ -20,15 +21,6 @@ UNITS_JS = """() => [...document.querySelectorAll('.afn-text .afn-tok')]
   .map(e => ({i: +e.dataset.i, bucket: e.dataset.bucket, text: e.textContent,
               bg: getComputedStyle(e).backgroundColor,
               outlined: getComputedStyle(e).outlineStyle !== 'none'}))"""
-
-REBUILD_JS = """() => {
-  let s = '';
-  for (const n of document.querySelector('.afn-text').childNodes) {
-    if (n.nodeType === Node.TEXT_NODE) s += n.data;
-    else if (!n.classList.contains('afn-pill')) s += n.textContent;
-  }
-  return s;
-}"""
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +54,9 @@ def test_standalone_page_of_a_real_analysis(open_html, mini, granularity):
     values, high, thr = _expected_high(result, granularity)
     assert sum(u["outlined"] for u in units) == int(high.sum())
     assert sorted(u["i"] for u in units if u["outlined"]) == np.flatnonzero(high).tolist()
-    assert page.evaluate(REBUILD_JS) == TEXT  # spans and gaps give back the text exactly
+    assert (
+        page.evaluate(REBUILD_JS, ".afn-root") == TEXT
+    )  # spans and gaps give back the text exactly
     assert page.locator("[data-field=threshold]").first.text_content() == f"{thr:.3f}"
     # hover shows the Python value
     for u in units[:3] + units[-3:]:
@@ -106,7 +100,7 @@ def test_hostile_text_from_a_real_model_renders_as_text(open_html, mini):
     page = open_html(AFNView.from_result(result).to_html())
     page.wait_for_selector(".afn-text .afn-tok", state="attached")
     page.locator(".afn-text .afn-tok[data-bucket=HIGH]").first.hover()
-    assert page.evaluate(REBUILD_JS) == text
+    assert page.evaluate(REBUILD_JS, ".afn-root") == text
     assert page.evaluate("window.__pwned") is None
     assert (
         page.locator(".afn-text img, .afn-text script, .afn-text svg, .afn-text iframe").count()

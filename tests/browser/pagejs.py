@@ -1,0 +1,12 @@
+"""JavaScript evaluated in test pages, shared by the browser tests."""
+
+# The text as drawn: gaps (text nodes) and spans, specials' pills left out. Argument: a CSS
+# selector of the view's root.
+REBUILD_JS = """(root) => {
+  let s = '';
+  for (const n of document.querySelector(root + ' .afn-text').childNodes) {
+    if (n.nodeType === Node.TEXT_NODE) s += n.data;
+    else if (!n.classList.contains('afn-pill')) s += n.textContent;
+  }
+  return s;
+}"""
