@@ -527,3 +527,14 @@ def test_empty_or_whitespace_text_gives_an_empty_result(tiny_bert, text):
     assert calls[-1][0] == calls[-1][1]
     r.summary()
     repr(r)
+
+
+def test_special_token_strings_in_the_text_are_text(minilm):
+    text = "A [SEP] in the middle and [CLS] too."
+    r = analyze(text, minilm)
+    assert r.tokens[0] == "[CLS]" and r.tokens[-1] == "[SEP]"
+    assert int(r.special.sum()) == 2  # only the two the tokenizer adds
+    inner = [r.tokens[i] for i in range(1, len(r.tokens) - 1)]
+    assert "[SEP]" not in inner and "[CLS]" not in inner
+    assert all(r.offsets[i] is not None for i in range(1, len(r.tokens) - 1))
+    assert "sep" in inner and "cl" in "".join(inner)
