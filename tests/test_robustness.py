@@ -138,7 +138,7 @@ def test_odd_texts(minilm, text, n_words):
     assert view.status == "ready" and view.error == ""
     r = view.result
     assert r.text == text
-    words = [w for w, role in zip(r.words.text, r.words.roles) if role != "special"]
+    words = [w for w, role in zip(r.words.text, r.words.roles, strict=True) if role != "special"]
     if n_words is not None:
         assert len(words) == n_words
     if words:
