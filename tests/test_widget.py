@@ -150,3 +150,17 @@ def test_import_is_light():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_mimebundle_has_the_widget_and_a_static_html_fallback(mini):
+    import html
+
+    view = AFNView("Dogs <b>bark</b> at night.", model=mini).wait(60)
+    bundle = view._repr_mimebundle_()
+    data = bundle[0] if isinstance(bundle, tuple) else bundle
+    assert data["application/vnd.jupyter.widget-view+json"]["model_id"] == view.model_id
+    fallback = data["text/html"]
+    assert fallback.startswith("<iframe") and 'sandbox="allow-scripts"' in fallback
+    srcdoc = html.unescape(fallback.split('srcdoc="', 1)[1].rsplit('"', 1)[0])
+    assert srcdoc == view.to_html()  # the same standalone page save_html writes
+    assert "<b>bark</b>" not in srcdoc  # the text travels escaped inside JSON
