@@ -38,8 +38,8 @@ class OfflineFallbackWarning(UserWarning):
 class LoadedModel:
     """A model ready for analysis, and what we know about it."""
 
-    model: Any
-    tokenizer: Any
+    model: Any = field(repr=False)
+    tokenizer: Any = field(repr=False)
     name: str
     device: str
     note: str = ""
