@@ -15,7 +15,7 @@ whatever the length of the text.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -123,20 +123,6 @@ def special_frame(tokenizer: Any) -> tuple[list[int], list[int]]:
     )
 
 
-def _hidden(hs: tuple):
-    """Stack a model's hidden states into one float32 tensor ``[L+1, B, T, d]``, checked finite."""
-    import torch
-
-    h = torch.stack([x.float() for x in hs])
-    if not torch.isfinite(h).all():
-        raise NonFiniteActivationError(
-            "the model's hidden states contain NaN or infinity (often a float16/bfloat16 "
-            "overflow); run the model in float32: model.float(), or load it with "
-            "torch_dtype=torch.float32."
-        )
-    return h
-
-
 class _Moments:
     """Per-layer, per-dimension sums over the tokens of the text, each token counted once."""
 
@@ -184,28 +170,49 @@ def _normalizer(normalize: str, m: _Moments, outlier_k: float) -> dict[str, Any]
     return {"mean": mean.float(), "std": std.float()}
 
 
-def _stats(h, normalize: str, params: dict[str, Any], top_k: int):
-    """Per-layer numbers for a batch of windows. ``h``: ``[L+1, B, T, d]`` float32; ``params``
-    from :func:`_normalizer` / :func:`_keep_given`."""
+_NONFINITE = (
+    "the model's hidden states contain NaN or infinity (often a float16/bfloat16 overflow); "
+    "run the model in float32: model.float(), or load it with torch_dtype=torch.float32."
+)
+
+
+def _stats(hs: Sequence[Any], normalize: str, params: dict[str, Any], top_k: int):
+    """Per-layer numbers for a batch of windows, one layer at a time (no stacked copy of the
+    hidden states). ``hs``: the model's hidden states, ``L+1`` tensors ``[B, T, d]``; ``params``
+    from :func:`_normalizer` / :func:`_keep_given`. A NaN or infinity anywhere in a vector makes
+    its norm non-finite, so checking the norms checks every activation."""
     import torch
 
-    if normalize == "drop_outlier_dims":
-        keep = params["keep"].to(h.device)
-        h = h * keep[:, None, None, :].to(h.dtype)
-    elif normalize == "standardize":
-        mean = params["mean"].to(h.device)[:, None, None, :]
-        std = params["std"].to(h.device)[:, None, None, :]
-        h = (h - mean) / std
-    norms = torch.linalg.vector_norm(h, dim=-1)  # [L+1, B, T]
-    nan_row = torch.full_like(norms[:1], float("nan"))
-    delta = torch.cat([nan_row, norms[1:] - norms[:-1]])
-    disp = torch.cat([nan_row, torch.linalg.vector_norm(h[1:] - h[:-1], dim=-1)])
-    cos = torch.nn.functional.cosine_similarity(h[1:], h[:-1], dim=-1, eps=1e-8)
-    cosc = torch.cat([nan_row, 1.0 - cos])
-    k = min(top_k, h.shape[-1])
-    sq = h.square()
-    vals, dims = torch.topk(sq, k, dim=-1)
-    share = vals / norms.square().clamp_min(1e-12).unsqueeze(-1)
+    n_rows = len(hs)
+    b, t, d = hs[0].shape
+    k = min(top_k, d)
+    nan = float("nan")
+    norms = torch.empty(n_rows, b, t)
+    delta = torch.full((n_rows, b, t), nan)
+    disp = torch.full((n_rows, b, t), nan)
+    cosc = torch.full((n_rows, b, t), nan)
+    dims = torch.empty(n_rows, b, t, k, dtype=torch.int64)
+    share = torch.empty(n_rows, b, t, k)
+    prev = prev_norm = None
+    for layer, x in enumerate(hs):
+        x = x.float()
+        if normalize == "drop_outlier_dims":
+            x = x * params["keep"][layer].to(device=x.device, dtype=x.dtype)
+        elif normalize == "standardize":
+            x = (x - params["mean"][layer].to(x.device)) / params["std"][layer].to(x.device)
+        n = torch.linalg.vector_norm(x, dim=-1)
+        norms[layer] = n.cpu()
+        vals, idx = torch.topk(x.square(), k, dim=-1)
+        dims[layer] = idx.cpu()
+        share[layer] = (vals / n.square().clamp_min(1e-12).unsqueeze(-1)).cpu()
+        if prev is not None:
+            delta[layer] = (n - prev_norm).cpu()
+            disp[layer] = torch.linalg.vector_norm(x - prev, dim=-1).cpu()
+            dot = torch.linalg.vecdot(x, prev)
+            cosc[layer] = (1.0 - dot / (n.clamp_min(1e-8) * prev_norm.clamp_min(1e-8))).cpu()
+        prev, prev_norm = x, n
+    if not torch.isfinite(norms).all():
+        raise NonFiniteActivationError(_NONFINITE)
     out = {
         "norms": norms,
         "delta_norm": delta,
@@ -214,26 +221,7 @@ def _stats(h, normalize: str, params: dict[str, Any], top_k: int):
         "top_dims": dims.to(torch.int32),
         "top_share": share,
     }
-    return {k: v.cpu().numpy() for k, v in out.items()}
-
-
-def _window_stats(hs: tuple, normalize: str, outlier_dims, outlier_k: float, top_k: int):
-    """``(stats, outlier dims per layer)`` of one batch whose ``normalize`` statistics run over
-    all of its tokens (used by :mod:`afn_widget.corpus`, one sentence per call)."""
-    h = _hidden(hs)
-    params: dict[str, Any] = {}
-    if normalize == "drop_outlier_dims" and outlier_dims is not None:
-        params["keep"] = _keep_given(
-            sorted({int(x) for x in outlier_dims}), h.shape[0], h.shape[-1]
-        )
-    elif normalize != "raw":
-        moments = _Moments()
-        moments.add(h.flatten(1, 2))
-        params = _normalizer(normalize, moments, outlier_k)
-    outliers: list[list[int]] = []
-    if normalize == "drop_outlier_dims":
-        outliers = [np.flatnonzero(~row).tolist() for row in params["keep"].cpu().numpy()]
-    return _stats(h, normalize, params, top_k), outliers
+    return {key: v.numpy() for key, v in out.items()}
 
 
 def analyze(
@@ -380,7 +368,7 @@ def analyze(
                 f"{type(mdl).__name__} returned {len(hs)} hidden states, expected {L1} "
                 "(embeddings + one per layer)."
             )
-        return _hidden(hs)
+        return hs
 
     def owned(w: int) -> np.ndarray:
         """Positions in window ``w``'s content whose values the text takes from it."""
@@ -419,7 +407,8 @@ def analyze(
         for batch in batches:
             h = run(batch)
             for b, w in enumerate(batch):
-                moments.add(h[:, b, torch.from_numpy(stitched(w)).to(h.device)])
+                idx = torch.from_numpy(stitched(w)).to(h[0].device)
+                moments.add(torch.stack([x[b, idx].float() for x in h]))
             if passes == 2:
                 tick(len(batch))
             else:
@@ -456,7 +445,7 @@ def analyze(
     for batch in batches:
         h = first if first is not None else run(batch)
         if normalize == "drop_outlier_dims" and "keep" not in params:
-            params["keep"] = _keep_given(list(outlier_dims), L1, h.shape[-1])
+            params["keep"] = _keep_given(list(outlier_dims), L1, h[0].shape[-1])
         stats = _stats(h, normalize, params, k)
         for b, w in enumerate(batch):
             sel = owned(w)
