@@ -357,16 +357,18 @@ def _token_stats(hs: tuple, mask: Any, outlier_k: float) -> dict[str, np.ndarray
     import torch
 
     h = torch.stack([x.float() for x in hs])  # [L+1, B, T, d]
-    if not torch.isfinite(h).all():
+    norms = torch.linalg.vector_norm(h, dim=-1)
+    if not torch.isfinite(norms).all():  # a NaN or inf anywhere in a vector spoils its norm
         raise NonFiniteActivationError(
             "the model's hidden states contain NaN or infinity (often a float16/bfloat16 "
             "overflow); run the model in float32: model.float()."
         )
-    norms = torch.linalg.vector_norm(h, dim=-1)
     nan_row = torch.full_like(norms[:1], float("nan"))
     delta = torch.cat([nan_row, norms[1:] - norms[:-1]])
     disp = torch.cat([nan_row, torch.linalg.vector_norm(h[1:] - h[:-1], dim=-1)])
-    cos = torch.nn.functional.cosine_similarity(h[1:], h[:-1], dim=-1, eps=1e-8)
+    # 1 - cos from the norms and one dot product (no normalised copies of the states)
+    dot = torch.linalg.vecdot(h[1:], h[:-1])
+    cos = dot / (norms[1:].clamp_min(1e-8) * norms[:-1].clamp_min(1e-8))
     cosc = torch.cat([nan_row, 1.0 - cos])
     m = mask.to(h.device).float()  # [B, T]
     summed = (h.abs() * m[None, :, :, None]).sum(2, dtype=torch.float64)
