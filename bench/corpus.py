@@ -1,0 +1,118 @@
+"""Issue 6, item 3: ``analyze_corpus`` on the 2,001 UD EWT dev sentences vs. a naive loop.
+
+Interleaved, per round:
+
+* ``loop``           ``[analyze(s.text, model) for s in sentences]`` — TAS only, one forward
+                     pass per sentence;
+* ``corpus``         ``analyze_corpus(corpus, model, controls=(), progress=False)`` — the trained
+                     condition only. It does *more* than the loop: eager attention with hooks
+                     for ``attention`` and ``attn_norm``, the ``drop_outlier_dims`` norms, word
+                     scores, frequency baseline and a 1,000-resample bootstrap. So the ratio
+                     ``loop / corpus`` is a lower bound on the like-for-like speed-up;
+* ``batched_bare``   the floor of any batched run: the same sentences sorted by length, cut
+                     into batches of at most 4,096 padded tokens (``analyze_corpus``'s default
+                     ``token_budget``), ``model(input_ids, attention_mask)``, nothing kept.
+
+Once, MiniLM only, every 4th sentence (not interleaved): ``analyze_corpus`` with its default
+controls (``shuffled`` and ``random_init``: three forward passes per sentence and a random twin
+of the model).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from .common import UD_DEV, bert_base_random, interleave, minilm, ms, ratio
+
+
+def _batched_bare(b: Any, texts: list[str], token_budget: int = 4096):
+    import torch
+
+    tok = b.tokenizer
+    seqs = sorted((tok(t, verbose=False)["input_ids"] for t in texts if t.strip()), key=len)
+    pad = tok.pad_token_id or 0
+    batches, cur = [], []
+    for s in seqs:
+        if cur and (len(cur) + 1) * len(s) > token_budget:
+            batches.append(cur)
+            cur = []
+        cur.append(s)
+    if cur:
+        batches.append(cur)
+    tensors = []
+    for batch in batches:
+        width = max(len(s) for s in batch)
+        ids = torch.full((len(batch), width), pad, dtype=torch.long)
+        mask = torch.zeros_like(ids)
+        for i, s in enumerate(batch):
+            ids[i, : len(s)] = torch.tensor(s)
+            mask[i, : len(s)] = 1
+        tensors.append((ids, mask))
+
+    def run() -> None:
+        with torch.inference_mode():
+            for ids, mask in tensors:
+                b.model(input_ids=ids, attention_mask=mask)
+
+    return run, len(tensors)
+
+
+def run_corpus(quick: bool = False, models: tuple[str, ...] = ("minilm", "bert")) -> dict:
+    from afn_widget import analyze, analyze_corpus, read_conllu
+
+    full = read_conllu(UD_DEV)
+    rows = []
+    for key in models:
+        b = minilm() if key == "minilm" else bert_base_random()
+        if key == "minilm":
+            sentences = list(full) if not quick else list(full)[::4]
+            rounds = 2 if not quick else 1
+        else:
+            if quick:
+                continue
+            sentences = list(full)[::20]  # 101 sentences: BERT-base on one thread is slow
+            rounds = 2
+        pair = (b.model, b.tokenizer)
+        texts = [s.text for s in sentences]
+        bare, n_batches = _batched_bare(b, texts)
+        t = interleave(
+            {
+                "loop": lambda texts=texts, pair=pair: [analyze(x, pair) for x in texts],
+                "corpus": lambda s=sentences, pair=pair: analyze_corpus(
+                    s, pair, controls=(), progress=False
+                ),
+                "batched_bare": bare,
+            },
+            rounds=rounds,
+            warmup=0,
+        )
+        default_s = None
+        if key == "minilm":  # on every 4th sentence: the 3 passes of all 2,001 take 90 s
+            t0 = time.perf_counter()
+            analyze_corpus(sentences[::4], pair, progress=False)
+            default_s = time.perf_counter() - t0
+        row = {
+            "model": b.label,
+            "sentences": len(sentences),
+            "tokens": int(sum(len(b.tokenizer(x, verbose=False)["input_ids"]) for x in texts)),
+            "batches": n_batches,
+            "rounds": rounds,
+            "ms": {k: ms(v) for k, v in t.items()},
+            "loop_over_corpus": ratio(t["loop"], t["corpus"]),
+            "corpus_over_batched_bare": ratio(t["corpus"], t["batched_bare"]),
+            "loop_over_batched_bare": ratio(t["loop"], t["batched_bare"]),
+            "default_controls_s": default_s,
+            "default_controls_sentences": len(sentences[::4]),
+        }
+        if default_s:  # the loop's time for the same quarter of the sentences, estimated
+            row["loop_over_default_controls"] = sum(t["loop"]) / len(t["loop"]) / 4 / default_s
+        rows.append(row)
+        print(
+            f"  corpus {b.label:28s} {len(sentences)} sentences: loop/corpus "
+            f"{row['loop_over_corpus']['median']:.2f}  corpus/batched_bare "
+            f"{row['corpus_over_batched_bare']['median']:.2f}  default controls "
+            f"{default_s or float('nan'):.1f} s",
+            flush=True,
+        )
+    return {"rows": rows, "target": "loop / analyze_corpus >= 3"}

@@ -1,0 +1,266 @@
+"""Issue 6, items 1 and 2: ``analyze()`` against the bare forward pass, and the model cache.
+
+Item 1 (``engine``): for each model and length, in one process and interleaved:
+
+* ``bare``     ``model(**inputs)`` under ``torch.inference_mode()``, ``output_hidden_states`` off:
+               the floor (inputs tokenized beforehand, outside the timing);
+* ``bare_hs``  the same with ``output_hidden_states=True``;
+* ``analyze``  ``afn_widget.analyze(text, (model, tokenizer))``: tokenization, forward pass,
+               norms, shifts, top dims, words, buckets — everything until the result exists.
+
+Lengths count the special tokens ([CLS] ... [SEP]). 4,096 tokens run in windows; the bare
+forward then runs over the very same windows in the same batches as ``analyze`` (its
+``plan_windows``, ``batch_windows=4``).
+
+Item 2 (``cache``): ``analyze(text, "path")`` by name, first call after ``clear_cache()`` (reads
+the weights) vs. second call (cache hit), against the bare forward of the model it loaded.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from .common import (
+    Bench,
+    bert_base_random,
+    interleave,
+    minilm,
+    ms,
+    ratio,
+    saved_copy,
+    text_of_tokens,
+)
+
+LENGTHS = (16, 128, 512, 4096)
+# rounds per (model, length); quick mode divides by 3 (at least 3)
+ROUNDS = {
+    "minilm": {16: 25, 128: 20, 512: 12, 4096: 4},
+    "bert": {16: 12, 128: 10, 512: 6, 4096: 2},
+}
+
+
+def _windows(b: Bench, text: str) -> list[dict[str, Any]]:
+    """The batches of windows ``analyze`` runs for ``text`` (same plan, same batches)."""
+    import torch
+
+    from afn_widget.engine import _tokenize, plan_windows, special_frame
+    from afn_widget.models import load_model
+
+    lm = load_model((b.model, b.tokenizer))
+    ids, _, _ = _tokenize(b.tokenizer, text)
+    head, tail = special_frame(b.tokenizer)
+    length = lm.max_length - len(head) - len(tail)
+    plan = plan_windows(len(ids), length, length // 4)
+    wrapped = [head + ids[s : s + plan.length] + tail for s in plan.starts]
+    out = []
+    for i in range(0, len(wrapped), 4):
+        t = torch.tensor(wrapped[i : i + 4], dtype=torch.long)
+        out.append({"input_ids": t, "attention_mask": torch.ones_like(t)})
+    return out
+
+
+def _bare(model: Any, batches: list[dict[str, Any]], hidden: bool):
+    import torch
+
+    def run() -> None:
+        with torch.inference_mode():
+            for inputs in batches:
+                model(**inputs, output_hidden_states=hidden)
+
+    return run
+
+
+def overhead_breakdown(b: Bench, text: str, rounds: int = 10) -> dict[str, float]:
+    """Milliseconds per ``analyze`` call spent in each engine step (wrappers around the engine
+    module's functions; ``forward`` is the model call; ``rest`` is analyze's own body)."""
+    import afn_widget.engine as E
+    from afn_widget.models import load_model
+
+    acc: dict[str, float] = defaultdict(float)
+    # whichever of these the engine module has (it evolves; absent names are skipped)
+    wanted = [
+        "load_model",
+        "check_text",
+        "_tokenize",
+        "special_frame",
+        "plan_windows",
+        "_hidden",
+        "_stats",
+        "group_words",
+        "describe_words",
+        "word_role",
+        "aggregate_words",
+        "word_level",
+        "AFNResult",
+    ]
+    names = [n for n in wanted if callable(getattr(E, n, None))]
+    saved = {n: getattr(E, n) for n in names}
+
+    def timed(name: str, fn: Any) -> Any:
+        def wrapper(*a: Any, **k: Any) -> Any:
+            t0 = time.perf_counter()
+            try:
+                return fn(*a, **k)
+            finally:
+                acc[name] += time.perf_counter() - t0
+
+        return wrapper
+
+    class Timed:
+        """The model, with its call timed (attributes pass through)."""
+
+        def __init__(self, m: Any) -> None:
+            self._m = m
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self._m, name)
+
+        def __call__(self, *a: Any, **k: Any) -> Any:
+            t0 = time.perf_counter()
+            try:
+                return self._m(*a, **k)
+            finally:
+                acc["forward"] += time.perf_counter() - t0
+
+    lm = load_model((b.model, b.tokenizer))
+    lm.model = Timed(b.model)
+    tok = b.tokenizer
+    try:
+        for n in names:
+            setattr(E, n, timed(n, saved[n]))
+        # an instance attribute shadows the method; deleted again below
+        tok.convert_ids_to_tokens = timed("convert_ids_to_tokens", tok.convert_ids_to_tokens)
+        E.analyze(text, lm)
+        acc.clear()
+        total = 0.0
+        for _ in range(rounds):
+            t0 = time.perf_counter()
+            E.analyze(text, lm)
+            total += time.perf_counter() - t0
+    finally:
+        for n, fn in saved.items():
+            setattr(E, n, fn)
+        tok.__dict__.pop("convert_ids_to_tokens", None)
+    out = {k: 1e3 * v / rounds for k, v in sorted(acc.items(), key=lambda kv: -kv[1])}
+    out["rest"] = 1e3 * total / rounds - sum(out.values())
+    out["total"] = 1e3 * total / rounds
+    return out
+
+
+def run_engine(quick: bool = False, models: tuple[str, ...] = ("minilm", "bert")) -> dict:
+    from afn_widget import analyze
+
+    rows = []
+    for key in models:
+        b = minilm() if key == "minilm" else bert_base_random()
+        for n in LENGTHS:
+            if quick and key == "bert" and n == 4096:
+                continue
+            rounds = ROUNDS[key][n]
+            if quick:
+                rounds = max(3, rounds // 3)
+            text = text_of_tokens(b.tokenizer, n)
+            if n <= 512:
+                batches = [dict(b.tokenizer(text, return_tensors="pt"))]
+            else:
+                batches = _windows(b, text)
+            pair = (b.model, b.tokenizer)
+            fns = {"bare": _bare(b.model, batches, hidden=False)}
+            if n <= 512:  # windows: the same per window; not worth 11 more passes a round
+                fns["bare_hs"] = _bare(b.model, batches, hidden=True)
+            fns["analyze"] = lambda text=text, pair=pair: analyze(text, pair)
+            t = interleave(fns, rounds=rounds, warmup=1 if n <= 512 else 0)
+            row = {
+                "model": b.label,
+                "n_layers": b.n_layers,
+                "tokens": n,
+                "windows": sum(len(x["input_ids"]) for x in batches),
+                "rounds": rounds,
+                "ms": {k: ms(v) for k, v in t.items()},
+                "analyze_over_bare": ratio(t["analyze"], t["bare"]),
+            }
+            if "bare_hs" in t:
+                row["analyze_over_bare_hs"] = ratio(t["analyze"], t["bare_hs"])
+                row["bare_hs_over_bare"] = ratio(t["bare_hs"], t["bare"])
+            if n in (128, 512):
+                row["breakdown_ms"] = overhead_breakdown(b, text, rounds=max(3, rounds // 4))
+            rows.append(row)
+            print(
+                f"  engine {b.label:28s} {n:5d} tok: analyze/bare "
+                f"{row['analyze_over_bare']['median']:.3f} "
+                f"[{row['analyze_over_bare']['q1']:.3f}, {row['analyze_over_bare']['q3']:.3f}]"
+                f"  analyze/bare_hs "
+                f"{row.get('analyze_over_bare_hs', {}).get('median', float('nan')):.3f}"
+                f"  (bare {row['ms']['bare']['median']:.1f} ms)",
+                flush=True,
+            )
+    return {"rows": rows, "target": "analyze/bare <= 1.05 at 128 and 512 tokens"}
+
+
+def run_cache(quick: bool = False, models: tuple[str, ...] = ("minilm", "bert")) -> dict:
+    """First vs second ``analyze(text, path)`` by name; each round starts from an empty cache."""
+    import torch
+
+    from afn_widget import analyze
+    from afn_widget.models import LOAD_COUNT, clear_cache, load_model
+
+    rows = []
+    n = 128
+    with tempfile.TemporaryDirectory(prefix="afn-bench-") as tmp:
+        for key in models:
+            if quick and key == "bert":
+                continue
+            b = minilm() if key == "minilm" else bert_base_random()
+            path = b.path or saved_copy(b, Path(tmp) / "bert-base-random")
+            text = text_of_tokens(b.tokenizer, n)
+            inputs = dict(b.tokenizer(text, return_tensors="pt"))
+            rounds = (3 if quick else 8) if key == "minilm" else 4
+            first, second, bare, pair = [], [], [], []
+            loads = []
+            analyze(text, path)  # warm-up: imports, page cache
+            for _ in range(rounds):
+                clear_cache()
+                before = LOAD_COUNT["n"]
+                t0 = time.perf_counter()
+                analyze(text, path)
+                first.append(time.perf_counter() - t0)
+                t0 = time.perf_counter()
+                analyze(text, path)
+                second.append(time.perf_counter() - t0)
+                loads.append(LOAD_COUNT["n"] - before)
+                lm = load_model(path)  # the cached one: same object the second call used
+                t0 = time.perf_counter()
+                analyze(text, (lm.model, lm.tokenizer))
+                pair.append(time.perf_counter() - t0)
+                t0 = time.perf_counter()
+                with torch.inference_mode():
+                    lm.model(**inputs)
+                bare.append(time.perf_counter() - t0)
+            clear_cache()
+            row = {
+                "model": b.label,
+                "tokens": n,
+                "rounds": rounds,
+                "weights_read_per_round": loads,
+                "ms": {
+                    "first": ms(first),
+                    "second": ms(second),
+                    "pair": ms(pair),
+                    "bare": ms(bare),
+                },
+                "first_over_second": ratio(first, second),
+                "second_over_bare": ratio(second, bare),
+                "pair_over_bare": ratio(pair, bare),
+            }
+            rows.append(row)
+            print(
+                f"  cache  {b.label:28s} first/second {row['first_over_second']['median']:.2f}"
+                f"  second/bare {row['second_over_bare']['median']:.3f}"
+                f"  objects/bare {row['pair_over_bare']['median']:.3f}  loads {loads}",
+                flush=True,
+            )
+    return {"rows": rows, "target": "second call: no reload; second/bare = item 1's ratio"}

@@ -1,0 +1,71 @@
+"""Issue 6, item 5: bytes the frontend gets per token, and the standalone HTML's size.
+
+A real analysis of a 1,000-token UD text (``analyze`` -> ``AFNView.from_result`` ->
+``state_dict()``, i.e. the traits a notebook front end receives). Binary traits travel as raw
+buffers: their size is their length. The other traits travel as JSON in the comm message:
+their size is ``len(json.dumps(value, separators=(",", ":"), ensure_ascii=False))`` in UTF-8
+bytes (Jupyter's own packer adds a space after each separator, so the wire is a little larger).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .common import bert_base_random, minilm, text_of_tokens
+
+BINARY = ("norms", "top_dims", "top_share")
+
+
+def _json_bytes(v: Any) -> int:
+    return len(json.dumps(v, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+
+
+def run_payload(quick: bool = False, models: tuple[str, ...] = ("minilm", "bert")) -> dict:
+    from afn_widget import AFNView, analyze
+    from afn_widget.widget import CONTROL_TRAITS, DATA_TRAITS, STATUS_TRAITS
+
+    rows = []
+    n = 1000
+    for key in models:
+        b = minilm() if key == "minilm" else bert_base_random()
+        text = text_of_tokens(b.tokenizer, n)
+        view = AFNView.from_result(analyze(text, (b.model, b.tokenizer)))
+        state = view.state_dict()
+        L1 = state["n_layers"] + 1
+        nt = state["n_tokens"]
+        per_trait = {}
+        for name in CONTROL_TRAITS + DATA_TRAITS + STATUS_TRAITS:
+            v = state[name]
+            size = len(v) if isinstance(v, (bytes, bytearray)) else _json_bytes(v)
+            per_trait[name] = {"bytes": size, "per_token": size / nt, "binary": name in BINARY}
+        html = view.to_html()
+        binary = sum(per_trait[k]["bytes"] for k in BINARY)
+        as_json = sum(v["bytes"] for k, v in per_trait.items() if not v["binary"])
+        row = {
+            "model": b.label,
+            "n_layers": L1 - 1,
+            "n_tokens": nt,
+            "norms_bytes_per_token": per_trait["norms"]["per_token"],
+            "norms_budget_per_token": 4 * L1,
+            "top_dims_bytes_per_token": per_trait["top_dims"]["per_token"],
+            "top_share_bytes_per_token": per_trait["top_share"]["per_token"],
+            "binary_bytes_per_token": binary / nt,
+            "json_bytes_per_token": as_json / nt,
+            "total_bytes_per_token": (binary + as_json) / nt,
+            "traits": per_trait,
+            "standalone_html_bytes": len(html.encode("utf-8")),
+            "standalone_html_fixed_bytes": len(
+                AFNView().to_html().encode("utf-8")  # script + styles, no data
+            ),
+        }
+        rows.append(row)
+        print(
+            f"  payload {b.label:28s} {nt} tok: norms {row['norms_bytes_per_token']:.1f} B/tok "
+            f"(budget {4 * L1}), top dims+shares "
+            f"{row['top_dims_bytes_per_token'] + row['top_share_bytes_per_token']:.1f} B/tok, "
+            f"JSON {row['json_bytes_per_token']:.1f} B/tok; "
+            f"HTML {row['standalone_html_bytes'] / 1e3:.0f} kB",
+            flush=True,
+        )
+    return {"rows": rows, "target": "norms <= 4*(n_layers+1) bytes per token"}

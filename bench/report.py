@@ -1,0 +1,473 @@
+"""Write BENCHMARKS.md from ``bench/results/latest.json`` (``python -m bench --report``).
+
+Every figure in the tables comes from the JSON; the findings at the end (causes, fixes) are
+the text in ``FINDINGS`` below, written from profiles of these runs.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+TARGET_OVERHEAD = 1.05
+TARGET_CORPUS = 3.0
+TARGET_RENDER_MS = 150.0
+TARGET_LAYER_MS = 30.0
+
+
+def _r(s: dict | None, digits: int = 2) -> str:
+    """'median [q1–q3] (min–max)' of a summary."""
+    if not s or not s.get("n"):
+        return "—"
+    f = f"{{:.{digits}f}}"
+    return (
+        f"**{f.format(s['median'])}** [{f.format(s['q1'])}–{f.format(s['q3'])}] "
+        f"({f.format(s['min'])}–{f.format(s['max'])})"
+    )
+
+
+def _m(s: dict | None, digits: int = 1) -> str:
+    if not s or not s.get("n"):
+        return "—"
+    f = f"{{:.{digits}f}}"
+    return f"{f.format(s['median'])} [{f.format(s['q1'])}–{f.format(s['q3'])}]"
+
+
+def _min_ratio(r: dict, a: str, b: str) -> str:
+    """min(a) / min(b): with noise that only ever adds time, the ratio of the fastest runs."""
+    try:
+        return f"{r['ms'][a]['min'] / r['ms'][b]['min']:.3f}"
+    except (KeyError, ZeroDivisionError):
+        return "—"
+
+
+def _within(b: dict | None) -> str:
+    """(analyze's time − its own model call) / its own model call, from a breakdown."""
+    if not b or not b.get("forward"):
+        return "—"
+    return f"{(b['total'] - b['forward']) / b['forward'] * 100:.1f} %"
+
+
+def _ok(met: bool) -> str:
+    return "met" if met else "**missed**"
+
+
+def _machine(m: dict) -> str:
+    return (
+        f"{m.get('cpu_model')}, nproc {m.get('nproc')}, {m.get('mem_gib')} GiB; Python "
+        f"{m.get('python')}, torch {m.get('torch')} ({m.get('torch_threads')} intra-op "
+        f"thread(s), OMP_WAIT_POLICY={m.get('omp_wait_policy')}), transformers "
+        f"{m.get('transformers')}, numpy {m.get('numpy')}; {m.get('chromium')}; git "
+        f"{m.get('git_head')}{' + uncommitted changes' if m.get('worktree_dirty') else ''}"
+    )
+
+
+def _section_head(d: dict) -> str:
+    la = d.get("machine", {}).get("loadavg_at_start")
+    return (
+        f"*Run {d.get('when')}, {d.get('seconds')} s, threads {d.get('threads')}, "
+        f"{'quick' if d.get('quick') else 'full'} mode; load average at start "
+        f"{la}, after {[round(x, 2) for x in d.get('loadavg_after', [])]}.*\n"
+    )
+
+
+def _engine(d: dict, title: str) -> list[str]:
+    out = [f"### {title}\n", _section_head(d)]
+    out.append(
+        "| model | tokens | windows | rounds | bare forward, ms | analyze / bare | "
+        "min / min | overhead within the call | analyze / bare with hidden states | "
+        "bare with hidden states / bare | ≤ 1.05 |"
+    )
+    out.append("|---|---:|---:|---:|---:|---|---:|---:|---|---|---|")
+    for r in d["rows"]:
+        tgt = ""
+        if r["tokens"] in (128, 512):
+            tgt = _ok(r["analyze_over_bare"]["median"] <= TARGET_OVERHEAD)
+        out.append(
+            f"| {r['model']} | {r['tokens']} | {r['windows']} | {r['rounds']} | "
+            f"{_m(r['ms']['bare'])} | {_r(r['analyze_over_bare'], 3)} | "
+            f"{_min_ratio(r, 'analyze', 'bare')} | {_within(r.get('breakdown_ms'))} | "
+            f"{_r(r.get('analyze_over_bare_hs'), 3)} | "
+            f"{_r(r.get('bare_hs_over_bare'), 3)} | {tgt} |"
+        )
+    rows = [r for r in d["rows"] if r.get("breakdown_ms")]
+    if rows:
+        out.append(
+            "\n*Overhead within the call* = (time of `analyze` − time of its own model call) / "
+            "time of its own model call, from the step-by-step timing below (same calls, so the "
+            "neighbours' load cancels better than between calls). Where `analyze` spends its "
+            "time beyond the model call (ms per call, wrappers around the engine's functions; "
+            "*rest* = `analyze`'s own body):\n"
+        )
+        keys = [
+            "forward",
+            "_stats",
+            "_hidden",
+            "_tokenize",
+            "convert_ids_to_tokens",
+            "describe_words",
+            "word_role",
+            "word_level",
+            "aggregate_words",
+            "group_words",
+            "AFNResult",
+            "special_frame",
+            "rest",
+            "total",
+        ]
+        keys = [k for k in keys if any(k in r["breakdown_ms"] for r in rows)]
+        out.append("| model | tokens | " + " | ".join(f"`{k}`" for k in keys) + " |")
+        out.append("|---|---:|" + "---:|" * len(keys))
+        for r in rows:
+            b = r["breakdown_ms"]
+            out.append(
+                f"| {r['model']} | {r['tokens']} | "
+                + " | ".join(f"{b.get(k, 0):.2f}" for k in keys)
+                + " |"
+            )
+    return out
+
+
+def _fixes(d: dict) -> list[str]:
+    out = [
+        "### The statistics fix (in the engine since 11df44e) and one more candidate\n",
+        _section_head(d),
+    ]
+    if d.get("skipped"):
+        return out + [f"Skipped: {d['skipped']}."]
+    out.append(
+        "*shipped* = `analyze` as in this tree; *old stats* = the same with `engine._stats` "
+        "swapped for the statistics before 11df44e (stack, full-size `isfinite`, "
+        "`cosine_similarity`; `bench/fixes.py`); *+frame* = shipped with `special_frame` "
+        "cached per tokenizer. Between-call ratios, then the within-call overhead "
+        "(steadier).\n"
+    )
+    out.append(
+        "| model | tokens | rounds | shipped / bare | old stats / bare | shipped / old stats | "
+        "+frame / bare | min / min: shipped, old, +frame | overhead within the call: old → "
+        "shipped → +frame | max abs. diff `cos_change`, old vs shipped | other outputs |"
+    )
+    out.append("|---|---:|---:|---|---|---|---|---|---|---:|---|")
+    for r in d["rows"]:
+        diff = r.get("old_stats_max_abs_diff", {})
+        others = all(v == 0 for k, v in diff.items() if k != "cos_change")
+        mins = ", ".join(
+            _min_ratio(r, a, "bare") for a in ("analyze", "analyze+old_stats", "analyze+frame")
+        )
+        inv = r["old_stats_over_analyze"]
+        shipped_over_old = {
+            k: (1 / v if k not in ("n",) and v else v)
+            for k, v in inv.items()
+            if k in ("median", "n")
+        }
+        shipped_over_old.update(
+            {"q1": 1 / inv["q3"], "q3": 1 / inv["q1"], "min": 1 / inv["max"], "max": 1 / inv["min"]}
+        )
+        out.append(
+            f"| {r['model']} | {r['tokens']} | {r['rounds']} | {_r(r['analyze_over_bare'], 3)} | "
+            f"{_r(r['old_stats_over_bare'], 3)} | {_r(shipped_over_old, 3)} | "
+            f"{_r(r['frame_over_bare'], 3)} | {mins} | "
+            f"{_within(r.get('breakdown_old_stats'))} → {_within(r.get('breakdown_shipped'))} → "
+            f"{_within(r.get('breakdown_frame'))} | "
+            f"{diff.get('cos_change', float('nan')):.1e} | "
+            f"{'identical' if others else 'differ'} |"
+        )
+    return out
+
+
+def _cache(d: dict) -> list[str]:
+    out = ["## 2. Second call on a cached model\n", _section_head(d)]
+    out.append(
+        "`analyze(text, path)` by name, 128 tokens; each round starts with `clear_cache()`. "
+        "*objects* = `analyze(text, (model, tokenizer))` on the same loaded model.\n"
+    )
+    out.append(
+        "| model | rounds | weights read per round | first call, ms | second call, ms | "
+        "first / second | second / bare | objects / bare |"
+    )
+    out.append("|---|---:|---|---:|---:|---|---|---|")
+    for r in d["rows"]:
+        out.append(
+            f"| {r['model']} | {r['rounds']} | {r['weights_read_per_round']} | "
+            f"{_m(r['ms']['first'])} | {_m(r['ms']['second'])} | {_r(r['first_over_second'])} | "
+            f"{_r(r['second_over_bare'], 3)} | {_r(r['pair_over_bare'], 3)} |"
+        )
+    return out
+
+
+def _corpus(d: dict) -> list[str]:
+    out = ["## 3. `analyze_corpus` vs. a loop of `analyze`\n", _section_head(d)]
+    out.append(
+        "*loop* = `[analyze(s.text, model) for s in sentences]` (TAS only); *corpus* = "
+        "`analyze_corpus(sentences, model, controls=(), progress=False)` (trained condition "
+        "only, but it also computes attention, attention-norm, outlier-dropped norms, word "
+        "scores, frequency baseline and a 1,000-resample bootstrap: more work than the loop); "
+        "*batched bare* = the same sentences in `analyze_corpus`'s length-sorted batches of "
+        "≤ 4,096 padded tokens through `model(...)` and nothing else (the floor of any batched "
+        "run). *default* = `analyze_corpus` with its default controls (3 forward passes per "
+        "sentence), timed once.\n"
+    )
+    out.append(
+        "| model | sentences | tokens | rounds | loop, s | corpus, s | batched bare, s | "
+        "loop / corpus (≥ 3) | corpus / batched bare | loop / batched bare | default controls, s |"
+    )
+    out.append("|---|---:|---:|---:|---:|---:|---:|---|---|---|---:|")
+    for r in d["rows"]:
+        s = {
+            k: {kk: (v / 1e3 if kk != "n" else v) for kk, v in r["ms"][k].items()} for k in r["ms"]
+        }
+        met = r["loop_over_corpus"]["median"] >= TARGET_CORPUS
+        out.append(
+            f"| {r['model']} | {r['sentences']} | {r['tokens']} | {r['rounds']} | "
+            f"{_m(s['loop'])} | {_m(s['corpus'])} | {_m(s['batched_bare'])} | "
+            f"{_r(r['loop_over_corpus'])} {_ok(met)} | {_r(r['corpus_over_batched_bare'])} | "
+            f"{_r(r['loop_over_batched_bare'])} | "
+            f"{'—' if not r.get('default_controls_s') else round(r['default_controls_s'], 1)} |"
+        )
+    return out
+
+
+def _browser(d: dict) -> list[str]:
+    out = [
+        "## 4. Browser (headless Chromium, `performance.now()` in the page)\n",
+        _section_head(d),
+        f"{d.get('chromium')}. Milliseconds, median [IQR].\n",
+    ]
+    out.append(
+        "| tokens | granularity | spans | first render, cold | first render, warm | "
+        "to first frame, cold | layer change (Python) | layer change (slider) | tooltip | "
+        "render ≤ 150 / layer ≤ 30 at 10k |"
+    )
+    out.append("|---:|---|---:|---:|---:|---:|---:|---:|---:|---|")
+
+    def row(r: dict, label: str = "") -> str:
+        tgt = ""
+        if r["n_tokens"] >= 10000:
+            layer = max(r["layer_python_ms"]["median"], r["layer_slider_ms"]["median"])
+            tgt = (
+                f"{_ok(r['render_cold_ms']['median'] <= TARGET_RENDER_MS)} / "
+                f"{_ok(layer <= TARGET_LAYER_MS)}"
+            )
+        return (
+            f"| {r['n_tokens']} | {r['granularity']}{label} | {r['n_spans']} | "
+            f"{_m(r['render_cold_ms'])} | {_m(r['render_warm_ms'])} | "
+            f"{_m(r['to_frame_cold_ms'])} | {_m(r['layer_python_ms'])} | "
+            f"{_m(r['layer_slider_ms'])} | {_m(r['tooltip_ms'], 2)} | {tgt} |"
+        )
+
+    for r in d["rows"]:
+        out.append(row(r))
+    for r in d.get("what_if", []):
+        out.append(row(r, f", what-if `{'+'.join(r['patches'])}`"))
+    sa = d.get("standalone", {})
+    if sa:
+        out.append(
+            "\nStandalone HTML (`AFNView.to_html()`, same synthetic states, word view), "
+            "opened with every request blocked:\n"
+        )
+        out.append("| tokens | size | DOMContentLoaded, ms (mount runs during parsing) |")
+        out.append("|---:|---:|---:|")
+        for n, v in sa.items():
+            out.append(f"| {n} | {v['bytes'] / 1e3:.0f} kB | {_m(v['dom_content_loaded_ms'])} |")
+    p = d.get("profile")
+    if p:
+        out.append(
+            f"\nCPU profile (CDP, 100 µs sampling), {p['n_tokens']} tokens, {p['granularity']} "
+            f"view. One warm mount ({p['mount_ms']:.0f} ms), then {len(p['layer_ms_each'])} layer "
+            "changes (self time summed over all of them). Style recalculation and layout forced "
+            "from JavaScript count as self time of the function that forced them: `mount "
+            "host.html` (its `el.offsetHeight`) and the `(anonymous)` timing loop.\n"
+        )
+        out.append("| mount: function | self ms | layer changes: function | self ms |")
+        out.append("|---|---:|---|---:|")
+        a, b = p["mount_self"], p["layer_self_total_over_changes"]
+        for i in range(max(len(a), len(b))):
+            x = a[i] if i < len(a) else {"function": "", "self_ms": ""}
+            y = b[i] if i < len(b) else {"function": "", "self_ms": ""}
+            out.append(
+                f"| `{x['function']}` | {x['self_ms']} | `{y['function']}` | {y['self_ms']} |"
+            )
+    return out
+
+
+def _payload(d: dict) -> list[str]:
+    out = ["## 5. Bytes sent to the front end\n", _section_head(d)]
+    out.append(
+        "A real 1,000-token analysis, `AFNView.from_result(...).state_dict()`. Binary traits are "
+        "raw buffers; JSON traits counted as compact UTF-8 JSON.\n"
+    )
+    out.append(
+        "| model | tokens | norms B/token (budget 4·(L+1)) | top dims B/token | top shares "
+        "B/token | all JSON traits B/token | of which `words` | `roles` | `offsets` | "
+        "standalone HTML (of which script+CSS) |"
+    )
+    out.append("|---|---:|---|---:|---:|---:|---:|---:|---:|---|")
+    for r in d["rows"]:
+        t = r["traits"]
+        ok = r["norms_bytes_per_token"] <= r["norms_budget_per_token"]
+        out.append(
+            f"| {r['model']} | {r['n_tokens']} | {r['norms_bytes_per_token']:.1f} "
+            f"({r['norms_budget_per_token']}) {_ok(ok)} | {r['top_dims_bytes_per_token']:.1f} | "
+            f"{r['top_share_bytes_per_token']:.1f} | {r['json_bytes_per_token']:.1f} | "
+            f"{t['words']['per_token']:.1f} | {t['roles']['per_token']:.1f} | "
+            f"{t['offsets']['per_token']:.1f} | {r['standalone_html_bytes'] / 1e3:.0f} kB "
+            f"({r['standalone_html_fixed_bytes'] / 1e3:.0f} kB) |"
+        )
+    return out
+
+
+def _peers(d: dict) -> list[str]:
+    out = ["## 6. Peers: text → visualisation HTML\n", _section_head(d)]
+    info = d.get("worker_info", {})
+    out.append(
+        f"Same {d['tokens']}-token text, same bundled MiniLM weights, {d['rounds']} interleaved "
+        f"rounds each against the bare forward pass in the same process. Peers in a separate "
+        f"venv (`{d['env']['venv']}`: torch {info.get('torch')}, transformers "
+        f"{info.get('transformers')}). *Offline*: the page opened in Chromium with every request "
+        "but the page itself blocked; *drawn* = share of screenshot pixels off the background.\n"
+    )
+    out.append(
+        "| tool | version | pipeline | time / bare forward | HTML | offline: drawn | "
+        "requests it tried |"
+    )
+    out.append("|---|---|---|---|---:|---|---|")
+    for r in d["rows"]:
+        if "error" in r:
+            says = "; ".join(r.get("pip_says", [])[-3:])[:400].replace("|", "/")
+            out.append(
+                f"| {r['tool']} | {r.get('version') or '—'} | — | {r['error']} | — | — | {says} |"
+            )
+            continue
+        for k, f in r["files"].items():
+            off = f.get("offline") or {}
+            drawn = off.get("drawn_pixel_share")
+            shown = (
+                "—"
+                if drawn is None
+                else (
+                    f"{'yes' if drawn > 0.005 and off.get('visible_text_chars', 0) > 0 else 'no'} "
+                    f"({100 * drawn:.1f}% px, {off.get('visible_text_chars')} chars)"
+                )
+            )
+            tried = ", ".join(off.get("blocked_requests", [])) or "none"
+            errs = off.get("page_errors") or []
+            if errs:
+                tried += f"; error: {errs[0][:80]}"
+            out.append(
+                f"| {r['tool']}{'' if k == r['tool'].replace('-', '_') else f' (`{k}`)'} | "
+                f"{r.get('version')} | {r.get('pipeline')} | {_r(r['over_bare'])} | "
+                f"{f['bytes'] / 1e3:,.0f} kB | {shown} | {tried} |"
+            )
+    return out
+
+
+def _targets(S: dict) -> list[str]:
+    out = ["## Targets\n", "| target | result |", "|---|---|"]
+    e = S.get("engine")
+    if e:
+        for r in e["rows"]:
+            if r["tokens"] in (128, 512):
+                m = r["analyze_over_bare"]["median"]
+                out.append(
+                    f"| analyze / bare ≤ 1.05, {r['model']}, {r['tokens']} tokens | "
+                    f"{m:.3f}: {_ok(m <= TARGET_OVERHEAD)} |"
+                )
+    c = S.get("cache")
+    if c:
+        for r in c["rows"]:
+            reads = sum(r["weights_read_per_round"]) / len(r["weights_read_per_round"])
+            second = r["second_over_bare"]["median"]
+            pair = r["pair_over_bare"]["median"]
+            met = reads == 1 and second <= pair * 1.03
+            out.append(
+                f"| second call: no reload, same ratio, {r['model']} | weights read once per "
+                f"round ({reads:.0f}); second / bare {second:.3f} vs objects / bare "
+                f"{pair:.3f}: {_ok(met)} |"
+            )
+    k = S.get("corpus")
+    if k:
+        for r in k["rows"]:
+            m = r["loop_over_corpus"]["median"]
+            out.append(
+                f"| loop / analyze_corpus ≥ 3, {r['model']} | {m:.2f}: {_ok(m >= TARGET_CORPUS)} |"
+            )
+    b = S.get("browser")
+    if b:
+        for r in b["rows"]:
+            if r["n_tokens"] >= 10000:
+                rc = r["render_cold_ms"]["median"]
+                lc = max(r["layer_python_ms"]["median"], r["layer_slider_ms"]["median"])
+                out.append(
+                    f"| first render ≤ 150 ms at 10k ({r['granularity']} view) | "
+                    f"{rc:.0f} ms: {_ok(rc <= TARGET_RENDER_MS)} |"
+                )
+                out.append(
+                    f"| layer re-colour ≤ 30 ms at 10k ({r['granularity']} view) | "
+                    f"{lc:.0f} ms: {_ok(lc <= TARGET_LAYER_MS)} |"
+                )
+    p = S.get("payload")
+    if p:
+        for r in p["rows"]:
+            out.append(
+                f"| norms ≤ 4·(L+1) B/token, {r['model']} | {r['norms_bytes_per_token']:.1f} ≤ "
+                f"{r['norms_budget_per_token']}: "
+                f"{_ok(r['norms_bytes_per_token'] <= r['norms_budget_per_token'])} |"
+            )
+    return out
+
+
+FINDINGS_FILE = Path(__file__).with_name("FINDINGS.md")
+
+
+def write_report(latest: Path, out: Path) -> None:
+    data = json.loads(Path(latest).read_text(encoding="utf-8"))
+    S: dict[str, Any] = data["sections"]
+    machine = next((v["machine"] for v in S.values() if "machine" in v), {})
+    lines = [
+        "# Benchmarks",
+        "",
+        "Overhead over the physical floor (the model's forward pass), measured as **ratios in one "
+        "process**, the two sides interleaved (A B A B …, the order flipped every round), many "
+        "rounds. Cells read **median** [interquartile range] (min–max) of the per-round ratios. "
+        "Reproduce every figure with `python -m bench` (the sections below took "
+        f"{sum(v.get('seconds') or 0 for v in S.values()) / 60:.0f} minutes together; "
+        "`--quick` for a look in ~5, `--only engine,cache,fixes,corpus,browser,payload,peers`, "
+        "`--threads N`, see `bench/run.py`); raw numbers with machine facts are in "
+        "`bench/results/` (`latest.json` holds the sections shown here).",
+        "",
+        f"Machine: {_machine(machine)}. The 2 cores are shared with other jobs while these "
+        "runs were made, hence one intra-op thread by default (see `bench/run.py`).",
+        "",
+    ]
+    lines += _targets(S) + [""]
+    lines.append("## 1. `analyze()` vs. the bare forward pass\n")
+    lines.append(
+        "*bare* = `model(**inputs)` under `torch.inference_mode()`, float32, "
+        "`output_hidden_states` off, inputs tokenized beforehand (the floor); *analyze* = "
+        "`afn_widget.analyze(text, (model, tokenizer))`, everything from the string to the "
+        "result. Token counts include [CLS] and [SEP]; 4,096 tokens run as 11 windows of 512, "
+        "the bare pass over the very same windows and batches (the variant with hidden "
+        "states is not timed there: per window it is the 512-token case). Models: the bundled "
+        "all-MiniLM-L6-v2 (6 layers, hidden 384, real weights) and a BERT-base-shaped model "
+        "with random weights (12 layers, hidden 768, 12 heads, intermediate 3072; LayerNorm "
+        "γ ~ U(0.5, 1.5), β ~ N(0, 0.1²)), both with the MiniLM tokenizer. Text: UD EWT dev "
+        "sentences.\n"
+    )
+    for key in sorted(k for k in S if k.startswith("engine")):
+        title = "One thread" if key == "engine" else f"{key.split('@t')[1]} threads"
+        lines += _engine(S[key], title) + [""]
+    for key in sorted(k for k in S if k.startswith("fixes")):
+        lines += _fixes(S[key]) + [""]
+    for key, fn in (("cache", _cache), ("corpus", _corpus)):
+        for k in sorted(x for x in S if x.split("@")[0] == key):
+            lines += fn(S[k]) + [""]
+    if "browser" in S:
+        lines += _browser(S["browser"]) + [""]
+    if "payload" in S:
+        lines += _payload(S["payload"]) + [""]
+    if "peers" in S:
+        lines += _peers(S["peers"]) + [""]
+    if FINDINGS_FILE.exists():
+        lines.append(FINDINGS_FILE.read_text(encoding="utf-8"))
+    Path(out).write_text("\n".join(lines).rstrip() + "\n", encoding="utf-8")

@@ -1,0 +1,144 @@
+"""Run the benchmarks of issue 6 and record them.
+
+    python -m bench                      # everything (about 15 minutes on 2 cores)
+    python -m bench --quick              # fewer rounds, smaller corpus, no BERT-base 4k/corpus
+    python -m bench --only engine,fixes  # a subset: engine cache fixes corpus browser payload peers
+    python -m bench --threads 2          # torch intra-op threads (default 1, see below)
+    python -m bench --report             # only rewrite BENCHMARKS.md from bench/results/latest.json
+
+Each run writes ``bench/results/<UTC time>.json`` (machine facts + every section's raw
+figures), merges its sections into ``bench/results/latest.json`` and rewrites
+``BENCHMARKS.md`` from it. A ``--quick`` run writes ``<UTC time>-quick.json`` only (its
+figures are for a look, not the record) unless ``--record`` is given. Sections run with
+``--threads N`` (N > 1) are stored as ``<section>@tN`` beside the single-thread ones.
+
+Threads: the machine is shared (2 cores, other jobs running). With torch's default of 2
+intra-op threads and OpenMP's active waiting, a forward pass stalls whenever one of its two
+threads is descheduled (a 16-token MiniLM pass measured 25 ms to 500 ms in one minute), so
+ratios would measure the neighbours. ``--threads 1`` (default) gives stable ratios;
+``--threads N`` sets ``OMP_WAIT_POLICY=PASSIVE`` (unless already set) so that waiting threads
+yield their core.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from datetime import datetime, timezone
+
+SECTIONS = ("engine", "cache", "fixes", "corpus", "browser", "payload", "peers")
+TORCH_SECTIONS = {"engine", "cache", "fixes", "corpus", "payload", "peers"}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    ap.add_argument("--only", default=",".join(SECTIONS), help="comma-separated sections")
+    ap.add_argument("--quick", action="store_true", help="fewer rounds, smaller inputs")
+    ap.add_argument("--threads", type=int, default=1, help="torch intra-op threads (default 1)")
+    ap.add_argument("--models", default="minilm,bert", help="minilm,bert (item 1-3, 5)")
+    ap.add_argument("--report", action="store_true", help="only rewrite BENCHMARKS.md")
+    ap.add_argument(
+        "--record", action="store_true", help="with --quick: merge into latest.json anyway"
+    )
+    args = ap.parse_args(argv)
+
+    from .common import RESULTS, ROOT
+
+    if args.report:
+        from .report import write_report
+
+        write_report(RESULTS / "latest.json", ROOT / "BENCHMARKS.md")
+        return 0
+
+    only = [s.strip() for s in args.only.split(",") if s.strip()]
+    bad = [s for s in only if s not in SECTIONS]
+    if bad:
+        ap.error(f"unknown sections {bad}; choose from {', '.join(SECTIONS)}")
+    models = tuple(m.strip() for m in args.models.split(",") if m.strip())
+    if args.threads > 1:
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    os.environ.setdefault("OMP_NUM_THREADS", str(args.threads))
+    import torch  # after the OpenMP environment is set
+
+    torch.set_num_threads(args.threads)
+
+    from .common import machine_info
+
+    machine = machine_info()
+    machine["omp_wait_policy"] = os.environ.get("OMP_WAIT_POLICY")
+    print(
+        f"afn-widget benchmarks: {machine['cpu_model']}, nproc {machine['nproc']}, torch "
+        f"{machine['torch']} ({machine['torch_threads']} threads), load "
+        f"{machine['loadavg_at_start']}",
+        flush=True,
+    )
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    record: dict = {"when": stamp, "args": vars(args), "machine": machine, "sections": {}}
+    for name in only:
+        print(f"[{name}]", flush=True)
+        t0 = time.perf_counter()
+        if name == "engine":
+            from .engine import run_engine
+
+            data = run_engine(args.quick, models)
+        elif name == "cache":
+            from .engine import run_cache
+
+            data = run_cache(args.quick, models)
+        elif name == "fixes":
+            from .fixes import run_fixes
+
+            data = run_fixes(args.quick, models)
+        elif name == "corpus":
+            from .corpus import run_corpus
+
+            data = run_corpus(args.quick, models)
+        elif name == "browser":
+            from .browser import profile_js, run_browser
+
+            data = run_browser(args.quick)
+            data["profile"] = profile_js(10000, "word", changes=5 if args.quick else 10)
+        elif name == "payload":
+            from .payload import run_payload
+
+            data = run_payload(args.quick, models)
+        else:
+            from .peers import run_peers
+
+            data = run_peers(args.quick, args.threads)
+        data["seconds"] = round(time.perf_counter() - t0, 1)
+        data["threads"] = args.threads if name in TORCH_SECTIONS else None
+        data["quick"] = args.quick
+        data["when"] = stamp
+        data["loadavg_after"] = list(os.getloadavg())
+        key = name if args.threads == 1 or name not in TORCH_SECTIONS else f"{name}@t{args.threads}"
+        record["sections"][key] = data
+        print(f"  ({data['seconds']} s)", flush=True)
+
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    if args.quick and not args.record:
+        path = RESULTS / f"{stamp}-quick.json"
+        path.write_text(json.dumps(record, indent=1), encoding="utf-8")
+        print(f"wrote {path} (quick: latest.json and BENCHMARKS.md left as they are)")
+        return 0
+    (RESULTS / f"{stamp}.json").write_text(json.dumps(record, indent=1), encoding="utf-8")
+    latest_path = RESULTS / "latest.json"
+    latest = json.loads(latest_path.read_text()) if latest_path.exists() else {"sections": {}}
+    for key, data in record["sections"].items():
+        data["machine"] = machine
+        latest["sections"][key] = data
+    latest["updated"] = stamp
+    latest_path.write_text(json.dumps(latest, indent=1), encoding="utf-8")
+
+    from .report import write_report
+
+    write_report(latest_path, ROOT / "BENCHMARKS.md")
+    print(f"wrote {RESULTS / (stamp + '.json')}, {latest_path}, BENCHMARKS.md", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
