@@ -205,12 +205,14 @@ def _corpus(d: dict) -> list[str]:
         "scores, frequency baseline and a 1,000-resample bootstrap: more work than the loop); "
         "*batched bare* = the same sentences in `analyze_corpus`'s length-sorted batches of "
         "≤ 4,096 padded tokens through `model(...)` and nothing else (the floor of any batched "
-        "run). *default* = `analyze_corpus` with its default controls (3 forward passes per "
-        "sentence), timed once.\n"
+        "run). *default controls* = `analyze_corpus` with its default controls (`shuffled`, "
+        "`random_init`: 3 forward passes per sentence and a random twin), MiniLM, every 4th "
+        "sentence, timed once.\n"
     )
     out.append(
         "| model | sentences | tokens | rounds | loop, s | corpus, s | batched bare, s | "
-        "loop / corpus (≥ 3) | corpus / batched bare | loop / batched bare | default controls, s |"
+        "loop / corpus (≥ 3) | corpus / batched bare | loop / batched bare | "
+        "default controls, every 4th sentence, s |"
     )
     out.append("|---|---:|---:|---:|---:|---:|---:|---|---|---|---:|")
     for r in d["rows"]:
@@ -363,15 +365,28 @@ def _peers(d: dict) -> list[str]:
 
 
 def _targets(S: dict) -> list[str]:
-    out = ["## Targets\n", "| target | result |", "|---|---|"]
+    out = [
+        "## Targets\n",
+        "For `analyze`, the verdict uses the overhead measured *within* each call (its time "
+        "minus its own model call; see §1), which the neighbours' load disturbs far less "
+        "than the between-call ratio, whose median and IQR are given beside it.\n",
+        "| target | result |",
+        "|---|---|",
+    ]
     e = S.get("engine")
     if e:
         for r in e["rows"]:
             if r["tokens"] in (128, 512):
-                m = r["analyze_over_bare"]["median"]
+                m = r["analyze_over_bare"]
+                b = r.get("breakdown_ms") or {}
+                within = (b["total"] - b["forward"]) / b["forward"] if b.get("forward") else None
+                # verdict on the within-call overhead (see the note under the table) when
+                # there is one; the between-call median and its IQR are shown beside it
+                met = (within if within is not None else m["median"] - 1) <= TARGET_OVERHEAD - 1
+                w = "" if within is None else f"within the call {100 * within:.1f} %; "
                 out.append(
-                    f"| analyze / bare ≤ 1.05, {r['model']}, {r['tokens']} tokens | "
-                    f"{m:.3f}: {_ok(m <= TARGET_OVERHEAD)} |"
+                    f"| analyze / bare ≤ 1.05, {r['model']}, {r['tokens']} tokens | {w}between "
+                    f"calls {m['median']:.3f} [{m['q1']:.3f}–{m['q3']:.3f}]: {_ok(met)} |"
                 )
     c = S.get("cache")
     if c:
@@ -432,7 +447,7 @@ def write_report(latest: Path, out: Path) -> None:
         "rounds. Cells read **median** [interquartile range] (min–max) of the per-round ratios. "
         "Reproduce every figure with `python -m bench` (the sections below took "
         f"{sum(v.get('seconds') or 0 for v in S.values()) / 60:.0f} minutes together; "
-        "`--quick` for a look in ~5, `--only engine,cache,fixes,corpus,browser,payload,peers`, "
+        "`--quick` for a look in ~8, `--only engine,cache,fixes,corpus,browser,payload,peers`, "
         "`--threads N`, see `bench/run.py`); raw numbers with machine facts are in "
         "`bench/results/` (`latest.json` holds the sections shown here).",
         "",

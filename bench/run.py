@@ -1,7 +1,7 @@
 """Run the benchmarks of issue 6 and record them.
 
     python -m bench                      # everything (about 15 minutes on 2 cores)
-    python -m bench --quick              # fewer rounds, smaller corpus, no BERT-base 4k/corpus
+    python -m bench --quick              # fewer rounds, smaller corpus, BERT-base in engine only
     python -m bench --only engine,fixes  # a subset: engine cache fixes corpus browser payload peers
     python -m bench --threads 2          # torch intra-op threads (default 1, see below)
     python -m bench --report             # only rewrite BENCHMARKS.md from bench/results/latest.json
