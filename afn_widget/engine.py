@@ -15,6 +15,7 @@ whatever the length of the text.
 from __future__ import annotations
 
 import time
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -27,13 +28,11 @@ from .models import load_model
 from .result import (
     WORD_AGGREGATIONS,
     AFNResult,
-    aggregate_words,
+    WordSource,
     check_granularity,
     check_layer,
     default_layer,
-    word_level,
 )
-from .words import describe_words, group_words
 
 NORMALIZATIONS = ("raw", "drop_outlier_dims", "standardize")
 OUTLIER_K = 5.0
@@ -94,22 +93,44 @@ def plan_windows(n: int, length: int, overlap: int) -> _Windows:
     return _Windows(starts, length, owner)
 
 
-def _tokenize(tokenizer: Any, text: str) -> tuple[list[int], list[tuple[int, int]], list]:
+def _tokenize(
+    tokenizer: Any, text: str
+) -> tuple[list[int], list[tuple[int, int]], list | None, list[str]]:
+    """Ids, character offsets, word ids (None without a fast tokenizer) and token strings."""
     kwargs = dict(add_special_tokens=False, return_offsets_mapping=True, verbose=False)
     try:
         enc = tokenizer(text, split_special_tokens=True, **kwargs)
     except TypeError:
         enc = tokenizer(text, **kwargs)
+    ids = list(enc["input_ids"])
     offsets = [tuple(map(int, o)) for o in enc["offset_mapping"]]
     try:
-        word_ids = enc.word_ids()
+        word_ids, tokens = enc.word_ids(), enc.tokens()
     except (AttributeError, ValueError):
-        word_ids = None
-    return list(enc["input_ids"]), offsets, word_ids
+        word_ids, tokens = None, None
+    if tokens is None or len(tokens) != len(ids):
+        tokens = tokenizer.convert_ids_to_tokens(ids)
+    return ids, offsets, word_ids, list(tokens)
+
+
+_FRAMES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def special_frame(tokenizer: Any) -> tuple[list[int], list[int]]:
-    """The special token ids the tokenizer puts before and after a single text."""
+    """The special token ids the tokenizer puts before and after a single text (remembered
+    per tokenizer object)."""
+    try:
+        head, tail = _FRAMES[tokenizer]
+    except (KeyError, TypeError):
+        head, tail = _find_frame(tokenizer)
+        try:
+            _FRAMES[tokenizer] = (tuple(head), tuple(tail))
+        except TypeError:  # not weakly referenceable: found again next time
+            pass
+    return list(head), list(tail)
+
+
+def _find_frame(tokenizer: Any) -> tuple[list[int], list[int]]:
     probe = "a"
     bare = list(tokenizer(probe, add_special_tokens=False)["input_ids"])
     full = list(tokenizer(probe, add_special_tokens=True)["input_ids"])
@@ -177,51 +198,51 @@ _NONFINITE = (
 
 
 def _stats(hs: Sequence[Any], normalize: str, params: dict[str, Any], top_k: int):
-    """Per-layer numbers for a batch of windows, one layer at a time (no stacked copy of the
-    hidden states). ``hs``: the model's hidden states, ``L+1`` tensors ``[B, T, d]``; ``params``
-    from :func:`_normalizer` / :func:`_keep_given`. A NaN or infinity anywhere in a vector makes
-    its norm non-finite, so checking the norms checks every activation."""
+    """Per-layer numbers for a batch of windows. ``hs``: the model's hidden states, ``L+1``
+    tensors ``[B, T, d]``; ``params`` from :func:`_normalizer` / :func:`_keep_given`.
+
+    Only what needs the full vectors runs per layer, straight into preallocated outputs (no
+    stacked copy of the hidden states): the norm, the ``top_k`` largest ``|x|``, and against
+    the layer before, ``‖x − prev‖`` and ``x · prev``. Everything else is arithmetic on the
+    small ``[L+1, B, T]`` arrays. A NaN or infinity anywhere in a vector makes its norm
+    non-finite, so checking the norms checks every activation."""
     import torch
 
     n_rows = len(hs)
     b, t, d = hs[0].shape
     k = min(top_k, d)
-    nan = float("nan")
-    norms = torch.empty(n_rows, b, t)
-    delta = torch.full((n_rows, b, t), nan)
-    disp = torch.full((n_rows, b, t), nan)
-    cosc = torch.full((n_rows, b, t), nan)
-    dims = torch.empty(n_rows, b, t, k, dtype=torch.int64)
-    share = torch.empty(n_rows, b, t, k)
-    prev = prev_norm = None
+    dev = hs[0].device
+    norms = torch.empty(n_rows, b, t, device=dev)
+    disp = torch.empty(n_rows, b, t, device=dev)
+    dot = torch.empty(n_rows, b, t, device=dev)
+    top = torch.empty(n_rows, b, t, k, device=dev)
+    dims = torch.empty(n_rows, b, t, k, dtype=torch.int64, device=dev)
+    prev = None
     for layer, x in enumerate(hs):
         x = x.float()
         if normalize == "drop_outlier_dims":
             x = x * params["keep"][layer].to(device=x.device, dtype=x.dtype)
         elif normalize == "standardize":
             x = (x - params["mean"][layer].to(x.device)) / params["std"][layer].to(x.device)
-        n = torch.linalg.vector_norm(x, dim=-1)
-        norms[layer] = n.cpu()
-        vals, idx = torch.topk(x.square(), k, dim=-1)
-        dims[layer] = idx.cpu()
-        share[layer] = (vals / n.square().clamp_min(1e-12).unsqueeze(-1)).cpu()
+        torch.linalg.vector_norm(x, dim=-1, out=norms[layer])
+        torch.topk(x.abs(), k, dim=-1, out=(top[layer], dims[layer]))
         if prev is not None:
-            delta[layer] = (n - prev_norm).cpu()
-            disp[layer] = torch.linalg.vector_norm(x - prev, dim=-1).cpu()
-            dot = torch.linalg.vecdot(x, prev)
-            cosc[layer] = (1.0 - dot / (n.clamp_min(1e-8) * prev_norm.clamp_min(1e-8))).cpu()
-        prev, prev_norm = x, n
+            torch.linalg.vector_norm(x - prev, dim=-1, out=disp[layer])
+            torch.linalg.vecdot(x, prev, out=dot[layer])
+        prev = x
     if not torch.isfinite(norms).all():
         raise NonFiniteActivationError(_NONFINITE)
+    nan_row = torch.full_like(norms[:1], float("nan"))
+    safe = norms.clamp_min(1e-8)
     out = {
         "norms": norms,
-        "delta_norm": delta,
-        "displacement": disp,
-        "cos_change": cosc,
+        "delta_norm": torch.diff(norms, dim=0, prepend=nan_row),
+        "displacement": torch.cat([nan_row, disp[1:]]),
+        "cos_change": torch.cat([nan_row, 1.0 - dot[1:] / (safe[1:] * safe[:-1])]),
         "top_dims": dims.to(torch.int32),
-        "top_share": share,
+        "top_share": (top / norms.clamp_min(1e-6).unsqueeze(-1)).square_(),
     }
-    return {key: v.numpy() for key, v in out.items()}
+    return {key: v.cpu().numpy() for key, v in out.items()}
 
 
 def analyze(
@@ -310,7 +331,7 @@ def analyze(
     n_layers = lm.n_layers
     lay = default_layer(n_layers) if layer is None else check_layer(layer, n_layers)
 
-    ids, offsets, word_ids = _tokenize(tok, text) if text.strip() else ([], [], [])
+    ids, offsets, word_ids, token_strs = _tokenize(tok, text) if text.strip() else ([],) * 4
     head, tail = special_frame(tok)
     n_special = len(head) + len(tail)
     limit = lm.max_length if max_length is None else int(max_length)
@@ -338,8 +359,8 @@ def analyze(
     top_share = np.zeros((L1, n, k), np.float32)
     prefix: dict[str, np.ndarray] = {}
     suffix: dict[str, np.ndarray] = {}
-    prefix_ids: list[int] = []
-    suffix_ids: list[int] = []
+    prefix_tokens: list[str] = []
+    suffix_tokens: list[str] = []
     mdl = lm.model
     dev = next(mdl.parameters()).device if any(True for _ in mdl.parameters()) else "cpu"
     total = len(plan.starts) if n else 0
@@ -436,8 +457,8 @@ def analyze(
     def assemble(upto: int, complete: bool) -> AFNResult:
         done_suffix = complete and n > 0
         return _assemble(
-            text, tok, ids, offsets, word_ids, upto, prefix_ids if n else [],
-            suffix_ids if done_suffix else [], prefix, suffix if done_suffix else {}, norms,
+            text, token_strs, offsets, word_ids, upto, prefix_tokens if n else [],
+            suffix_tokens if done_suffix else [], prefix, suffix if done_suffix else {}, norms,
             shifts, top_dims, top_share, settings, outliers,
         )  # fmt: skip
 
@@ -457,10 +478,10 @@ def analyze(
             top_dims[:, dst] = stats["top_dims"][:, b, src]
             top_share[:, dst] = stats["top_share"][:, b, src]
             if w == 0:
-                prefix_ids = list(head)
+                prefix_tokens = list(tok.convert_ids_to_tokens(head))
                 prefix = {key: v[:, b, :p] for key, v in stats.items()}
             if w == total - 1:
-                suffix_ids = list(tail)
+                suffix_tokens = list(tok.convert_ids_to_tokens(tail))
                 suffix = {key: v[:, b, p + plan.length :] for key, v in stats.items()}
         tick(len(batch))
         if (
@@ -478,13 +499,12 @@ def analyze(
 
 def _assemble(
     text: str,
-    tok: Any,
-    ids: list[int],
+    token_strs: list[str],
     offsets: list,
     word_ids: list | None,
     upto: int,
-    prefix_ids: list[int],
-    suffix_ids: list[int],
+    prefix_tokens: list[str],
+    suffix_tokens: list[str],
     prefix: dict,
     suffix: dict,
     norms: np.ndarray,
@@ -498,44 +518,30 @@ def _assemble(
     with the special tokens of the first window before and of the last one after."""
 
     def join(key: str, body: np.ndarray) -> np.ndarray:
-        parts = [prefix[key]] if prefix_ids else []
+        parts = [prefix[key]] if prefix_tokens else []
         parts.append(body[:, :upto])
-        if suffix_ids:
+        if suffix_tokens:
             parts.append(suffix[key])
         return np.concatenate(parts, axis=1).astype(body.dtype, copy=False)
 
-    all_ids = prefix_ids + ids[:upto] + suffix_ids
-    tokens = tok.convert_ids_to_tokens(all_ids)
-    none_before, none_after = [None] * len(prefix_ids), [None] * len(suffix_ids)
+    tokens = prefix_tokens + token_strs[:upto] + suffix_tokens
+    none_before, none_after = [None] * len(prefix_tokens), [None] * len(suffix_tokens)
     all_offsets = none_before + list(offsets[:upto]) + none_after
     all_word_ids = None if word_ids is None else none_before + list(word_ids[:upto]) + none_after
     layer_norms = join("norms", norms)
-    groups = group_words(all_offsets, all_word_ids)
-    w_text, w_spans, w_roles, word_index = describe_words(text, tokens, all_offsets, groups)
-    w_norms = aggregate_words(layer_norms, groups, settings["word_agg"])
-    words = word_level(
-        w_text,
-        w_spans,
-        w_roles,
-        groups,
-        w_norms,
-        settings["layer"],
-        settings["quantile"],
-        settings["include_special"],
-    )
     return AFNResult(
         text=text,
-        tokens=list(tokens),
+        tokens=tokens,
         offsets=all_offsets,
         special=np.array([o is None for o in all_offsets], dtype=bool),
-        roles=[w_roles[j] for j in word_index],
-        word_index=np.asarray(word_index, dtype=np.int64),
         layer_norms=layer_norms,
         shifts={m: join(m, v) for m, v in shifts.items()},
         top_dims=join("top_dims", top_dims),
         top_share=join("top_share", top_share),
         outlier_dims=outliers,
-        words=words,
+        word_source=WordSource(
+            text, tokens, all_offsets, all_word_ids, layer_norms, settings["word_agg"]
+        ),
         **{k: v for k, v in settings.items() if k not in ("layer", "quantile", "include_special")},
         layer=settings["layer"],
         quantile=settings["quantile"],

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 
 from . import buckets as B
-from .words import CONTENT, SPECIAL
+from .words import CONTENT, SPECIAL, describe_words, group_words
 
 GRANULARITIES = ("token", "word")
 WORD_AGGREGATIONS = ("mean", "max")
@@ -75,6 +77,39 @@ class WordLevel:
         return len(self.text)
 
 
+class WordSource:
+    """What the word level of a result is made from. The words are grouped, described and
+    aggregated on first use, once, and shared by every :meth:`AFNResult.at` view."""
+
+    def __init__(
+        self,
+        text: str,
+        tokens: Sequence[str],
+        offsets: Sequence[tuple[int, int] | None],
+        word_ids: Sequence[int | None] | None,
+        layer_norms: np.ndarray,
+        word_agg: str,
+    ) -> None:
+        self.text, self.tokens, self.offsets, self.word_ids = text, tokens, offsets, word_ids
+        self.token_norms, self.word_agg = layer_norms, word_agg
+
+    @cached_property
+    def described(self) -> tuple[list[str], list, list[str], list[int], list[list[int]]]:
+        """``(text, spans, roles, word index of each token, pieces)`` of the words."""
+        groups = group_words(self.offsets, self.word_ids)
+        return (*describe_words(self.text, self.tokens, self.offsets, groups), groups)
+
+    @cached_property
+    def layer_norms(self) -> np.ndarray:
+        return aggregate_words(self.token_norms, self.described[4], self.word_agg)
+
+    def level(self, layer: int, quantile: float, include_special: bool) -> WordLevel:
+        w_text, w_spans, w_roles, _, groups = self.described
+        return word_level(
+            w_text, w_spans, w_roles, groups, self.layer_norms, layer, quantile, include_special
+        )
+
+
 @dataclass(frozen=True)
 class AFNResult:
     """Token activation strength of one text.
@@ -90,8 +125,6 @@ class AFNResult:
     tokens: list[str]
     offsets: list[tuple[int, int] | None]
     special: np.ndarray  # bool [n_tokens]
-    roles: list[str]
-    word_index: np.ndarray  # int [n_tokens]: the word each token belongs to
     layer_norms: np.ndarray  # float32 [n_layers + 1, n_tokens]
     shifts: dict[str, np.ndarray]  # float32 [n_layers + 1, n_tokens]; row 0 is nan
     top_dims: np.ndarray  # int32 [n_layers + 1, n_tokens, k]
@@ -106,7 +139,7 @@ class AFNResult:
     note: str
     n_windows: int
     outlier_dims: list[list[int]]
-    words: WordLevel = field(repr=False)
+    word_source: WordSource = field(repr=False, compare=False)
     threshold: float = field(init=False)
     buckets: np.ndarray = field(init=False, repr=False)
     ranks: np.ndarray = field(init=False, repr=False)
@@ -118,6 +151,22 @@ class AFNResult:
         object.__setattr__(self, "buckets", s.buckets)
         object.__setattr__(self, "ranks", s.ranks)
         object.__setattr__(self, "percentiles", s.percentiles)
+
+    # -- the word level, made on first use ----------------------------------------------------
+    @cached_property
+    def words(self) -> WordLevel:
+        return self.word_source.level(self.layer, self.quantile, self.include_special)
+
+    @cached_property
+    def word_index(self) -> np.ndarray:
+        """int ``[n_tokens]``: the word each token belongs to."""
+        return np.asarray(self.word_source.described[3], dtype=np.int64)
+
+    @cached_property
+    def roles(self) -> list[str]:
+        """The role of each token: the role of its word."""
+        w_roles = self.word_source.described[2]
+        return [w_roles[j] for j in self.word_source.described[3]]
 
     # -- basic views -------------------------------------------------------------------------
     @property
@@ -161,17 +210,7 @@ class AFNResult:
         lay = self.layer if layer is None else check_layer(layer, self.n_layers)
         q = self.quantile if quantile is None else B.check_quantile(quantile)
         inc = self.include_special if include_special is None else bool(include_special)
-        words = word_level(
-            self.words.text,
-            self.words.spans,
-            self.words.roles,
-            self.words.pieces,
-            self.words.layer_norms,
-            lay,
-            q,
-            inc,
-        )
-        return replace(self, layer=lay, quantile=q, include_special=inc, words=words)
+        return replace(self, layer=lay, quantile=q, include_special=inc)
 
     # -- exports -----------------------------------------------------------------------------
     def to_dataframe(self, granularity: str | None = None):

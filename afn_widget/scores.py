@@ -8,8 +8,7 @@ import numpy as np
 
 from .buckets import check_quantile
 from .errors import AFNInputError, AFNTypeError
-from .result import AFNResult, aggregate_words, check_layer, word_level
-from .words import describe_words, group_words
+from .result import WORD_AGGREGATIONS, AFNResult, WordSource, check_layer
 
 
 def _locate(tokens: Sequence[str], text: str) -> list[tuple[int, int] | None]:
@@ -64,6 +63,8 @@ def result_from_scores(
     if not np.isfinite(values).all():
         raise AFNInputError("scores contain NaN or infinity; replace them with finite numbers.")
     q = check_quantile(quantile)
+    if word_agg not in WORD_AGGREGATIONS:
+        raise AFNInputError(f"word_agg must be 'mean' or 'max', not {word_agg!r}.")
     if text is None:
         if offsets is not None:
             raise AFNInputError("offsets need the text they point into: pass text= as well.")
@@ -78,11 +79,6 @@ def result_from_scores(
             raise AFNInputError(f"offset {o} does not lie inside the text (length {len(text)}).")
     n_layers = values.shape[0] - 1
     lay = check_layer(layer, n_layers)
-    groups = group_words(offsets, None)
-    w_text, w_spans, w_roles, w_index = describe_words(text, tokens, offsets, groups)
-    word_index = np.asarray(w_index, dtype=np.int64)
-    w_norms = aggregate_words(values, groups, word_agg)
-    words = word_level(w_text, w_spans, w_roles, groups, w_norms, lay, q, include_special)
     n = len(tokens)
     empty = np.full((n_layers + 1, n), np.nan, np.float32)
     return AFNResult(
@@ -90,8 +86,6 @@ def result_from_scores(
         tokens=list(tokens),
         offsets=offsets,
         special=np.array([o is None for o in offsets], dtype=bool),
-        roles=[w_roles[j] for j in word_index],
-        word_index=word_index,
         layer_norms=values,
         shifts={"delta_norm": empty, "displacement": empty, "cos_change": empty},
         top_dims=np.zeros((n_layers + 1, n, 0), np.int32),
@@ -106,5 +100,5 @@ def result_from_scores(
         note=note,
         n_windows=0,
         outlier_dims=[],
-        words=words,
+        word_source=WordSource(text, list(tokens), offsets, None, values, word_agg),
     )

@@ -51,7 +51,7 @@ def _windows(b: Bench, text: str) -> list[dict[str, Any]]:
     from afn_widget.models import load_model
 
     lm = load_model((b.model, b.tokenizer))
-    ids, _, _ = _tokenize(b.tokenizer, text)
+    ids = _tokenize(b.tokenizer, text)[0]
     head, tail = special_frame(b.tokenizer)
     length = lm.max_length - len(head) - len(tail)
     plan = plan_windows(len(ids), length, length // 4)

@@ -407,6 +407,16 @@ def test_at_equals_a_fresh_analysis(minilm):
     assert base.at(layer=2).layer == 2 and base.layer == 4  # the original is unchanged
 
 
+def test_views_share_one_word_grouping(minilm):
+    # the word level is built once per analysis: .at() views reuse its grouping and aggregates
+    base = analyze(TEXT, minilm)
+    view = base.at(layer=1, quantile=0.5)
+    assert view.word_source is base.word_source
+    assert view.words.pieces is base.words.pieces
+    assert view.words.layer_norms is base.words.layer_norms
+    assert view.words.layer == 1 and base.words.layer == 4
+
+
 def test_to_dataframe_token_and_word(minilm):
     r = analyze(TEXT, minilm)
     df = r.to_dataframe()

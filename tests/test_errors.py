@@ -9,6 +9,7 @@ import pytest
 
 from afn_widget import analyze
 from afn_widget.errors import AFNError, AFNInputError, AFNTypeError
+from afn_widget.scores import result_from_scores
 
 TEXT = "A short and ordinary sentence."
 
@@ -67,6 +68,8 @@ def test_unknown_normalize(tiny_bert, n):
 def test_unknown_word_aggregation(tiny_bert):
     with pytest.raises(AFNInputError, match=r"word_agg must be 'mean' or 'max', not 'median'"):
         analyze(TEXT, tiny_bert, word_agg="median")
+    with pytest.raises(AFNInputError, match=r"word_agg must be 'mean' or 'max', not 'sum'"):
+        result_from_scores(["a", "b"], [1.0, 2.0], word_agg="sum")
 
 
 @pytest.mark.parametrize("layer", [3, 100, -4, -100])
