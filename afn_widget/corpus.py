@@ -59,8 +59,8 @@ quantile over all of them) and reports the share of specials among HIGH units.
 * ``special_share`` / ``special_base``: specials among HIGH units / among all units.
 
 Sentences run in batches sorted by length, padded (attention mask set; padding is never read),
-``token_budget`` padded tokens per batch, streamed in chunks of ``chunk_size`` sentences: only
-per-word scores are kept.
+``token_budget`` padded tokens per batch (default :func:`default_token_budget`), streamed in
+chunks of ``chunk_size`` sentences: only per-word scores are kept.
 """
 
 from __future__ import annotations
@@ -70,6 +70,7 @@ import contextlib
 import copy
 import html
 import io
+import itertools
 import math
 import os
 import warnings
@@ -170,15 +171,22 @@ def sentence_from_text(text: str, tokenizer: Any) -> Sentence:
         raise AFNTypeError(
             f"corpus items must be strings or conllu.Sentence, not {type(text).__name__}."
         )
-    _ids, offsets, word_ids = _tokenize(tokenizer, text) if text.strip() else ([], [], [])
+    _ids, offsets, word_ids, _ = _tokenize(tokenizer, text) if text.strip() else ([],) * 4
     groups = group_words(offsets, word_ids)
     spans = [(min(offsets[i][0] for i in g), max(offsets[i][1] for i in g)) for g in groups]
     return Sentence(tuple(text[s:e] for s, e in spans), tuple(spans), text)
 
 
 def _prepare(index: int, sentence: Sentence, tokenizer: Any) -> _Item:
-    ids, offsets, _ = _tokenize(tokenizer, sentence.text) if sentence.text.strip() else ([], [], [])
+    ids, offsets, _, _ = _tokenize(tokenizer, sentence.text) if sentence.text.strip() else ([],) * 4
     return _Item(index, sentence, ids, word_pieces(sentence.spans, offsets))
+
+
+def default_token_budget(device: Any) -> int:
+    """Padded tokens per batch when none is given: 512 on a CPU, whose caches hold a batch
+    that size (the UD EWT dev set through MiniLM-L6 on one core took 1.4× as long in batches
+    of 4,096 tokens, and 2× in batches of 8,192), 4,096 on an accelerator."""
+    return 512 if str(device).startswith("cpu") else 4096
 
 
 def _batches(items: list[_Item], n_special: int, token_budget: int) -> Iterator[list[_Item]]:
@@ -236,11 +244,18 @@ def _bert_attention(model: Any) -> list[Any] | None:
 class _Runner:
     """One model, its hooks, and the per-token scores of a batch."""
 
-    def __init__(self, model: Any, n_layers: int, outlier_k: float) -> None:
+    def __init__(
+        self, model: Any, n_layers: int, outlier_k: float, want: tuple[str, ...] = SCORES
+    ) -> None:
         self.model = model
         self.n_layers = n_layers
         self.outlier_k = outlier_k
+        self.want = want
         self.bert = _bert_attention(model)
+        # Attention weights exist only in eager attention; without them the model keeps its
+        # own (faster) attention and no hook runs.
+        self.attention = "attention" in want or "attn_norm" in want
+        self.hooked = self.bert is not None and "attn_norm" in want
         self.dev = next(model.parameters()).device
         self._values: dict[int, Any] = {}
         self._att: dict[int, Any] = {}
@@ -252,9 +267,9 @@ class _Runner:
     def __enter__(self) -> _Runner:
         import torch
 
-        self._eager = _eager(self.model)
+        self._eager = _eager(self.model) if self.attention else contextlib.nullcontext()
         self._eager.__enter__()
-        if self.bert is not None:
+        if self.hooked:
             for i, att in enumerate(self.bert):
                 h = att.self.num_attention_heads
                 w = att.output.dense.weight.detach().float()  # [d_out, d_in]
@@ -315,40 +330,39 @@ class _Runner:
                 input_ids=input_ids,
                 attention_mask=mask,
                 output_hidden_states=True,
-                output_attentions=self.bert is None,
+                output_attentions=self.attention and not self.hooked,
                 return_dict=True,
             )
         hs = out.hidden_states
         L = self.n_layers
-        if self.bert is None:
+        rows = _token_stats(hs, mask, self.outlier_k, self.want)  # name -> [L+1, B, T]
+        if self.hooked:
+            rows["attention"] = torch.stack([self._att[i] for i in range(L)]).cpu().numpy()
+            rows["attn_norm"] = torch.stack([self._norm[i] for i in range(L)]).cpu().numpy()
+        elif self.attention:
             atts = out.attentions
-            att = torch.stack(
-                [(a.float() * self._qmask[:, None, :, None]).sum(2).mean(1) for a in atts]
+            rows["attention"] = (
+                torch.stack(
+                    [(a.float() * self._qmask[:, None, :, None]).sum(2).mean(1) for a in atts]
+                )
+                .cpu()
+                .numpy()
             )
-            norm = None
-        else:
-            att = torch.stack([self._att[i] for i in range(L)])
-            norm = torch.stack([self._norm[i] for i in range(L)])
-        att_np = att.cpu().numpy()
-        norm_np = None if norm is None else norm.cpu().numpy()
-        tok = _token_stats(hs, mask, self.outlier_k)
         results = []
         for b, n in enumerate(lengths):
             m = np.full((len(SCORES), L + 1, n), np.nan, dtype=np.float32)
-            m[0] = tok["norms"][:, b, :n]
-            m[1] = tok["norms_drop"][:, b, :n]
-            m[2, 1:] = att_np[:, b, :n]
-            if norm_np is not None:
-                m[3, 1:] = norm_np[:, b, :n]
-            m[4] = tok["delta_norm"][:, b, :n]
-            m[5] = tok["displacement"][:, b, :n]
-            m[6] = tok["cos_change"][:, b, :n]
+            for name, v in rows.items():
+                if name in self.want:  # attention rows have no layer 0
+                    m[SCORES.index(name), L + 1 - v.shape[0] :] = v[:, b, :n]
             results.append(m)
         return results
 
 
-def _token_stats(hs: tuple, mask: Any, outlier_k: float) -> dict[str, np.ndarray]:
-    """``[L+1, B, T]`` arrays: the engine's norms, shifts and ``drop_outlier_dims`` norms.
+def _token_stats(
+    hs: tuple, mask: Any, outlier_k: float, want: tuple[str, ...] = SCORES
+) -> dict[str, np.ndarray]:
+    """``[L+1, B, T]`` arrays: the engine's norms (as ``tas``), and those of its shifts and
+    ``drop_outlier_dims`` norms (as ``tas_drop_outliers``) that ``want`` names.
 
     Same definitions as :func:`afn_widget.engine.analyze` on each sentence alone: the outlier
     dimensions of a sentence are those whose mean |activation| over its real tokens (specials
@@ -356,34 +370,37 @@ def _token_stats(hs: tuple, mask: Any, outlier_k: float) -> dict[str, np.ndarray
     """
     import torch
 
-    h = torch.stack([x.float() for x in hs])  # [L+1, B, T, d]
-    norms = torch.linalg.vector_norm(h, dim=-1)
+    if {"displacement", "cos_change", "tas_drop_outliers"} & set(want):
+        h = torch.stack([x.float() for x in hs])  # [L+1, B, T, d]
+        norms = torch.linalg.vector_norm(h, dim=-1)
+    else:  # norms only: no stacked copy of the states
+        norms = torch.stack([torch.linalg.vector_norm(x.float(), dim=-1) for x in hs])
     if not torch.isfinite(norms).all():  # a NaN or inf anywhere in a vector spoils its norm
         raise NonFiniteActivationError(
             "the model's hidden states contain NaN or infinity (often a float16/bfloat16 "
             "overflow); run the model in float32: model.float()."
         )
+    out = {"tas": norms}
     nan_row = torch.full_like(norms[:1], float("nan"))
-    delta = torch.cat([nan_row, norms[1:] - norms[:-1]])
-    disp = torch.cat([nan_row, torch.linalg.vector_norm(h[1:] - h[:-1], dim=-1)])
-    # 1 - cos from the norms and one dot product (no normalised copies of the states)
-    dot = torch.linalg.vecdot(h[1:], h[:-1])
-    cos = dot / (norms[1:].clamp_min(1e-8) * norms[:-1].clamp_min(1e-8))
-    cosc = torch.cat([nan_row, 1.0 - cos])
-    m = mask.to(h.device).float()  # [B, T]
-    summed = (h.abs() * m[None, :, :, None]).sum(2, dtype=torch.float64)
-    mean_abs = summed / m.sum(1).double()[None, :, None]
-    mean_abs_np = mean_abs.cpu().numpy()  # [L+1, B, d]
-    med = np.median(mean_abs_np, axis=-1, keepdims=True)
-    keep = torch.from_numpy(~(mean_abs_np > outlier_k * med)).to(h.device)
-    norms_drop = torch.linalg.vector_norm(h * keep[:, :, None, :].to(h.dtype), dim=-1)
-    out = {
-        "norms": norms,
-        "norms_drop": norms_drop,
-        "delta_norm": delta,
-        "displacement": disp,
-        "cos_change": cosc,
-    }
+    if "delta_norm" in want:
+        out["delta_norm"] = torch.cat([nan_row, norms[1:] - norms[:-1]])
+    if "displacement" in want:
+        out["displacement"] = torch.cat([nan_row, torch.linalg.vector_norm(h[1:] - h[:-1], dim=-1)])
+    if "cos_change" in want:
+        # 1 - cos from the norms and one dot product (no normalised copies of the states)
+        dot = torch.linalg.vecdot(h[1:], h[:-1])
+        cos = dot / (norms[1:].clamp_min(1e-8) * norms[:-1].clamp_min(1e-8))
+        out["cos_change"] = torch.cat([nan_row, 1.0 - cos])
+    if "tas_drop_outliers" in want:
+        m = mask.to(h.device).float()  # [B, T]
+        summed = (h.abs() * m[None, :, :, None]).sum(2, dtype=torch.float64)
+        mean_abs = summed / m.sum(1).double()[None, :, None]
+        mean_abs_np = mean_abs.cpu().numpy()  # [L+1, B, d]
+        med = np.median(mean_abs_np, axis=-1, keepdims=True)
+        keep = torch.from_numpy(~(mean_abs_np > outlier_k * med)).to(h.device)
+        out["tas_drop_outliers"] = torch.linalg.vector_norm(
+            h * keep[:, :, None, :].to(h.dtype), dim=-1
+        )
     return {k: v.cpu().numpy() for k, v in out.items()}
 
 
@@ -675,7 +692,7 @@ class CorpusReport:
 # Per-sentence counts
 
 
-def _sentence_counts(
+def _counts(
     values: np.ndarray,
     specials: np.ndarray,
     content: np.ndarray,
@@ -683,35 +700,45 @@ def _sentence_counts(
     punct: np.ndarray,
     quantile: float,
 ) -> np.ndarray:
-    """``[rows, len(_COUNTS)]`` for one sentence. ``values``: ``[rows, n_words]`` (words with a
-    score only); ``specials``: ``[rows, n_special]``. A row holding a nan counts nothing."""
-    rows = values.shape[0]
-    out = np.zeros((rows, len(_COUNTS)))
-    if values.shape[1] == 0:
+    """``[S, rows, len(_COUNTS)]`` for ``S`` sentences with the same number ``n`` of scored
+    words. ``values``: ``[S, rows, n]``; ``specials``: ``[S, rows, n_special]``; ``content``,
+    ``function``, ``punct``: ``bool [S, n]``. A row holding a nan counts nothing."""
+    n_s, rows, n = values.shape
+    out = np.zeros((n_s, rows, len(_COUNTS)))
+    if n == 0:
         return out
-    valid = np.isfinite(values).all(axis=1)
-    high = S.high_rows(values, quantile)
-    nc, nf = int(content.sum()), int(function.sum())
     c = {k: i for i, k in enumerate(_COUNTS)}
-    out[:, c["wins"]] = np.nan_to_num(S.pairwise_wins(values[:, content], values[:, function]))
-    out[:, c["pairs"]] = nc * nf
-    out[:, c["n_high"]] = high.sum(1)
-    out[:, c["n_high_content"]] = high[:, content].sum(1)
-    out[:, c["n_high_punct"]] = high[:, punct].sum(1)
-    out[:, c["n_words"]] = values.shape[1]
-    out[:, c["n_content"]] = nc
-    out[:, c["n_punct"]] = int(punct.sum())
-    units = np.concatenate([values, specials], axis=1)
-    valid_u = np.isfinite(units).all(axis=1)
-    high_u = S.high_rows(units, quantile)
-    k = values.shape[1]
-    out[:, c["n_high_units"]] = high_u.sum(1)
-    out[:, c["n_high_special"]] = high_u[:, k:].sum(1)
-    out[:, c["n_units"]] = units.shape[1]
-    out[:, c["n_special"]] = specials.shape[1]
-    out[~valid, :8] = 0
-    out[~valid_u, 8:] = 0
+    high = S.high_rows(values.reshape(n_s * rows, n), quantile).reshape(n_s, rows, n)
+    out[..., c["wins"]] = np.nan_to_num(S.grouped_wins(values, content, function))
+    out[..., c["pairs"]] = (content.sum(1) * function.sum(1))[:, None]
+    out[..., c["n_high"]] = high.sum(2)
+    out[..., c["n_high_content"]] = (high & content[:, None]).sum(2)
+    out[..., c["n_high_punct"]] = (high & punct[:, None]).sum(2)
+    out[..., c["n_words"]] = n
+    out[..., c["n_content"]] = content.sum(1)[:, None]
+    out[..., c["n_punct"]] = punct.sum(1)[:, None]
+    units = np.concatenate([values, specials], axis=2)
+    m = units.shape[2]
+    high_u = S.high_rows(units.reshape(n_s * rows, m), quantile).reshape(n_s, rows, m)
+    out[..., c["n_high_units"]] = high_u.sum(2)
+    out[..., c["n_high_special"]] = high_u[..., n:].sum(2)
+    out[..., c["n_units"]] = m
+    out[..., c["n_special"]] = m - n
+    out[..., :8][~np.isfinite(values).all(axis=2)] = 0
+    out[..., 8:][~np.isfinite(units).all(axis=2)] = 0
     return out
+
+
+def _by_length(lengths: list[int], rows: int, budget: int = 1 << 22) -> Iterator[list[int]]:
+    """Indices of items of equal length, in groups of at most ``budget`` pairwise comparisons
+    (``rows · n²`` each), for :func:`_counts`."""
+    same: dict[int, list[int]] = {}
+    for i, n in enumerate(lengths):
+        same.setdefault(n, []).append(i)
+    for n, idx in same.items():
+        step = max(1, budget // max(1, rows * n * n))
+        for k in range(0, len(idx), step):
+            yield idx[k : k + step]
 
 
 # --------------------------------------------------------------------------------------------
@@ -725,10 +752,11 @@ def analyze_corpus(
     quantile: float = 0.75,
     layer: int | None = None,
     controls: Iterable[str] = ("shuffled", "random_init"),
+    scores: Iterable[str] = SCORES,
     n_boot: int = 1000,
     seed: int = 0,
     lang: str = "en",
-    token_budget: int = 4096,
+    token_budget: int | None = None,
     chunk_size: int = 1024,
     outlier_k: float = OUTLIER_K,
     device: str | None = None,
@@ -740,8 +768,10 @@ def analyze_corpus(
     iterable of :class:`~afn_widget.conllu.Sentence` or plain strings (one sentence or short
     text each; consumed once, in chunks). ``model``: as for :func:`analyze`. ``layer``: the
     layer the summary and figure highlight (default: the paper's 8 of 12, ``round(2/3 ·
-    n_layers)``). ``controls``: any of ``"shuffled"``, ``"random_init"``. All definitions are in
-    the module docstring. Texts longer than the model's maximum length are skipped (counted in
+    n_layers)``). ``controls``: any of ``"shuffled"``, ``"random_init"``. ``scores``: which of
+    :data:`SCORES` to compute (default all; ``("tas",)`` keeps the model's own attention
+    implementation and registers no hook, the fast path). All definitions are in the module
+    docstring. Texts longer than the model's maximum length are skipped (counted in
     ``meta["skipped"]``) — split them into sentences first.
     """
     import pandas as pd
@@ -752,6 +782,16 @@ def analyze_corpus(
     for c in controls:
         if c not in CONDITIONS[1:]:
             raise AFNInputError(f"controls must be among {CONDITIONS[1:]}, not {c!r}.")
+    if isinstance(scores, str):
+        scores = (scores,)
+    asked = set(scores)
+    unknown = sorted(asked - set(SCORES))
+    if unknown or not asked:
+        raise AFNInputError(
+            f"scores must be a non-empty selection of {SCORES}; "
+            + (f"unknown: {unknown}." if unknown else "got none.")
+        )
+    want = tuple(x for x in SCORES if x in asked)
     if isinstance(n_boot, bool) or not isinstance(n_boot, int) or n_boot < 1:
         raise AFNInputError(f"n_boot must be a positive integer, not {n_boot!r}.")
     if isinstance(corpus, (str, bytes)):
@@ -765,12 +805,16 @@ def analyze_corpus(
     head, tail = special_frame(tok)
     n_special = len(head) + len(tail)
     pad_id = tok.pad_token_id if tok.pad_token_id is not None else 0
+    if token_budget is None:
+        token_budget = default_token_budget(next(lm.model.parameters()).device)
+    elif isinstance(token_budget, bool) or not isinstance(token_budget, int) or token_budget < 1:
+        raise AFNInputError(f"token_budget must be a positive integer, not {token_budget!r}.")
     conditions = ("trained",) + tuple(c for c in CONDITIONS[1:] if c in controls)
-    runners = {"trained": _Runner(lm.model, L, outlier_k)}
+    runners = {"trained": _Runner(lm.model, L, outlier_k, want)}
     twin = None
     if "random_init" in conditions:
         twin = random_twin(lm, seed)
-        runners["random_init"] = _Runner(twin.model, L, outlier_k)
+        runners["random_init"] = _Runner(twin.model, L, outlier_k, want)
     runners["shuffled"] = runners["trained"]
 
     total = len(corpus) if hasattr(corpus, "__len__") else None
@@ -782,7 +826,7 @@ def analyze_corpus(
     )
     kept: list[Sentence] = []
     positions: list[int] = []
-    scores: dict[str, list[np.ndarray]] = {c: [] for c in conditions}
+    per_word: dict[str, list[np.ndarray]] = {c: [] for c in conditions}
     special_scores: dict[str, list[np.ndarray]] = {c: [] for c in conditions}
     skipped: list[int] = []
     no_piece_words = 0
@@ -837,7 +881,7 @@ def analyze_corpus(
                     w, sp = per_cond[cond][it.index]
                     if cond == "shuffled":
                         w = w[:, :, _unshuffle(it.sentence, seed, it.index)]
-                    scores[cond].append(w)
+                    per_word[cond].append(w)
                     special_scores[cond].append(sp)
     bar.close()
     if skipped:
@@ -858,34 +902,38 @@ def analyze_corpus(
     ]
     zipfs = zipf([w for s in kept for w in s.words], lang)
 
-    # Per-sentence counts, then the bootstrap.
-    K = len(SCORES)
+    # Per-sentence counts (sentences of equal length together), then the bootstrap.
+    sel = [SCORES.index(x) for x in want]
+    rows_per = len(sel) * (L + 1)
     row_keys: list[tuple[str, str, int | None]] = [
-        (c, s, l_) for c in conditions for s in SCORES for l_ in range(L + 1)
+        (c, s, l_) for c in conditions for s in want for l_ in range(L + 1)
     ]
     row_keys.append((BASELINE, FREQUENCY, None))
     n_sent = len(kept)
     counts = np.zeros((n_sent, len(row_keys), len(_COUNTS)))
-    start = 0
+    starts = np.concatenate([[0], np.cumsum([len(s.words) for s in kept])])
     nan_sp = np.full((1, n_special), np.nan)
-    for si, sent in enumerate(kept):
-        n_w = len(sent.words)
+    vals, sps, masks = [], [], []
+    for si in range(n_sent):
         rl = np.array(roles[si], dtype=object)
-        ok = np.isfinite(scores["trained"][si][0, 0])
-        content, function, punct = (
-            (rl[ok] == CONTENT),
-            (rl[ok] == FUNCTION),
-            (rl[ok] == PUNCTUATION),
+        ok = np.isfinite(per_word["trained"][si][0, 0])
+        n_w = len(rl)
+        v = [per_word[c][si][sel].reshape(rows_per, n_w)[:, ok] for c in conditions]
+        v.append(-zipfs[starts[si] : starts[si + 1]][None, ok])
+        sp = [special_scores[c][si][sel].reshape(rows_per, n_special) for c in conditions]
+        vals.append(np.concatenate(v))
+        sps.append(np.concatenate([*sp, nan_sp]))
+        masks.append(np.stack([rl[ok] == CONTENT, rl[ok] == FUNCTION, rl[ok] == PUNCTUATION]))
+    for group in _by_length([v.shape[1] for v in vals], len(row_keys)):
+        mk = np.stack([masks[i] for i in group])  # [S, 3, n]
+        counts[group] = _counts(
+            np.stack([vals[i] for i in group]),
+            np.stack([sps[i] for i in group]),
+            mk[:, 0],
+            mk[:, 1],
+            mk[:, 2],
+            q,
         )
-        for ci, cond in enumerate(conditions):
-            vals = scores[cond][si].reshape(K * (L + 1), n_w)[:, ok]
-            sp = special_scores[cond][si].reshape(K * (L + 1), n_special)
-            counts[si, ci * K * (L + 1) : (ci + 1) * K * (L + 1)] = _sentence_counts(
-                vals, sp, content, function, punct, q
-            )
-        fvals = -zipfs[start : start + n_w][None, ok]
-        counts[si, -1] = _sentence_counts(fvals, nan_sp, content, function, punct, q)[0]
-        start += n_w
 
     weights = S.bootstrap_weights(n_sent, n_boot, seed)
     ci = {k: i for i, k in enumerate(_COUNTS)}
@@ -920,16 +968,16 @@ def analyze_corpus(
     reps = {k: v[:, defined].astype(np.float32) for k, v in reps.items()}
 
     # Words.
-    all_words = np.concatenate([scores["trained"][si] for si in range(n_sent)], axis=2)
+    all_words = np.concatenate([per_word["trained"][si] for si in range(n_sent)], axis=2)
     word_scores = {
-        c: np.concatenate([scores[c][si] for si in range(n_sent)], axis=2) for c in conditions
+        c: np.concatenate([per_word[c][si] for si in range(n_sent)], axis=2) for c in conditions
     }
     words = _words_frame(kept, positions, roles, zipfs, all_words[0], lay, q)
     specials = {
         c: np.stack(special_scores[c]).transpose(1, 2, 0, 3) for c in conditions
     }  # [K, L+1, n_sent, n_special]
 
-    bert = runners["trained"].bert is not None
+    bert = runners["trained"].hooked
     meta = {
         "model": lm.name,
         "note": lm.note,
@@ -937,6 +985,7 @@ def analyze_corpus(
         "layer": lay,
         "quantile": q,
         "role_source": role_source,
+        "scores": list(want),
         "n_sentences": n_sent,
         "n_words": int(sum(len(s.words) for s in kept)),
         "words_without_pieces": no_piece_words,
@@ -953,9 +1002,13 @@ def analyze_corpus(
         "auroc": "within-sentence: content vs function word pairs of the same sentence, ties 1/2",
         "word_score": "mean of the word's subword pieces",
         "attention": "layer l's self-attention, mean over heads of the attention received "
-        "(sum over real query tokens); eager attention",
+        "(sum over real query tokens); eager attention"
+        if "attention" in want
+        else "not computed (not in scores=)",
         "attn_norm": (
-            "Kobayashi et al. 2020: sum over heads and queries of alpha * ||(x W_V + b_V)_h "
+            "not computed (not in scores=)"
+            if "attn_norm" not in want
+            else "Kobayashi et al. 2020: sum over heads and queries of alpha * ||(x W_V + b_V)_h "
             "W_O^h|| (output bias excluded), forward hooks"
             if bert
             else f"not computed: {type(lm.model).__name__} is not a BERT-family model"
@@ -1060,14 +1113,12 @@ def _words_frame(
     }
     for l_ in range(tas.shape[0]):
         frame[f"tas_{l_}"] = tas[l_].astype(np.float64)
+    # HIGH per sentence among its scored words (buckets.split's rule; equal lengths together)
     high = np.zeros(tas.shape[1], dtype=bool)
-    start = 0
-    for s in kept:
-        v = tas[layer, start : start + len(s.words)]
-        ok = np.isfinite(v)
-        high[start : start + len(s.words)][ok] = B.split(
-            v[ok], np.ones(ok.sum(), bool), quantile
-        ).high
-        start += len(s.words)
+    starts = np.concatenate([[0], np.cumsum([len(s.words) for s in kept])])
+    at = [np.flatnonzero(np.isfinite(tas[layer, a:b])) + a for a, b in itertools.pairwise(starts)]
+    for group in _by_length([len(x) for x in at], 1):
+        idx = np.stack([at[i] for i in group])  # [S, n]
+        high[idx] = S.high_rows(tas[layer][idx], quantile)
     frame[f"high_{layer}"] = high
     return pd.DataFrame(frame)

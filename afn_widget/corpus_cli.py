@@ -35,6 +35,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         default="shuffled,random_init",
         help="comma-separated controls to run: shuffled, random_init, or 'none'",
     )
+    p.add_argument(
+        "--scores",
+        default="all",
+        help="comma-separated scores to compute (default all): tas, tas_drop_outliers, "
+        "attention, attn_norm, delta_norm, displacement, cos_change; 'tas' alone is fastest",
+    )
     p.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples (1000)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--limit", type=int, help="only the first N sentences")
@@ -47,7 +53,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 def run(args: argparse.Namespace) -> int:
     from .conllu import read_conllu
-    from .corpus import analyze_corpus
+    from .corpus import SCORES, analyze_corpus
     from .errors import AFNInputError
 
     out = Path(args.out)
@@ -71,6 +77,9 @@ def run(args: argparse.Namespace) -> int:
         quantile=args.quantile,
         layer=args.layer,
         controls=[c.strip() for c in controls if c.strip()],
+        scores=SCORES
+        if args.scores.strip().lower() == "all"
+        else [x.strip() for x in args.scores.split(",") if x.strip()],
         n_boot=args.n_boot,
         seed=args.seed,
         lang=args.lang,

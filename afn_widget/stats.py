@@ -61,6 +61,23 @@ def pairwise_wins(pos: np.ndarray, neg: np.ndarray) -> np.ndarray:
     return wins
 
 
+def grouped_wins(values: np.ndarray, pos: np.ndarray, neg: np.ndarray) -> np.ndarray:
+    """``[S, R]``: :func:`pairwise_wins` of every row ``values[s, r]`` between its positive
+    and negative units, for ``S`` groups (sentences) of ``n`` units at once.
+
+    ``values``: ``[S, R, n]``; ``pos``, ``neg``: ``bool [S, n]``, which units of each group are
+    positive / negative. All pairs are compared at once (``S·R·n²`` comparisons), so this is
+    for short groups such as sentences. Rows with a nan give nan.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    pairs = (pos[:, :, None] & neg[:, None, :])[:, None].astype(np.float64)  # [S, 1, n, n]
+    a, b = values[..., :, None], values[..., None, :]
+    wins = ((a > b) + 0.5 * (a == b)) * pairs
+    out = wins.sum(axis=(2, 3))
+    out[~np.isfinite(values).all(axis=2)] = np.nan
+    return out
+
+
 def auroc(pos: np.ndarray, neg: np.ndarray) -> float:
     """P(score of a random positive > score of a random negative), ties counting ½."""
     pos = np.asarray(pos, dtype=np.float64).ravel()

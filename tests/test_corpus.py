@@ -66,6 +66,26 @@ def test_pairwise_wins_rows_and_nan():
 
 
 @settings(max_examples=150, deadline=None)
+@given(st.data(), st.integers(1, 3), st.integers(1, 3), st.integers(0, 7))
+def test_grouped_wins_is_pairwise_wins_per_sentence(data, n_s, rows, n):
+    # several sentences of n words, several score rows each, ties and nan included
+    vals = data.draw(st.lists(st.sampled_from([0.0, 1.0, 2.0, np.nan]), min_size=n_s * rows * n,
+                              max_size=n_s * rows * n))  # fmt: skip
+    values = np.array(vals, dtype=np.float64).reshape(n_s, rows, n)
+    roles = np.array(data.draw(st.lists(st.integers(0, 2), min_size=n_s * n, max_size=n_s * n)))
+    pos, neg = (roles.reshape(n_s, n) == k for k in (0, 1))
+    got = S.grouped_wins(values, pos, neg)
+    assert got.shape == (n_s, rows)
+    for i in range(n_s):
+        for r in range(rows):
+            v = values[i, r]
+            if np.isnan(v).any():
+                assert np.isnan(got[i, r])
+            else:
+                assert got[i, r] == brute_wins(v[pos[i]], v[neg[i]])
+
+
+@settings(max_examples=150, deadline=None)
 @given(
     st.lists(
         st.lists(st.integers(0, 4).map(float), min_size=5, max_size=5), min_size=1, max_size=4
@@ -329,6 +349,41 @@ def test_batch_size_does_not_change_anything(minilm, sample):
     )
 
 
+def test_a_subset_of_scores_gives_the_same_rows(minilm, report, sample):
+    seen = []  # the attention implementation each forward pass runs with
+    hook = minilm.model.register_forward_pre_hook(
+        lambda mod, args: seen.append(mod.config._attn_implementation)
+    )
+    try:
+        sub = analyze_corpus(
+            sample[1],
+            model=minilm,
+            n_boot=N_BOOT,
+            seed=7,
+            scores=("cos_change", "tas"),
+            progress=False,
+        )
+    finally:
+        hook.remove()
+    assert seen and "eager" not in seen  # no attention asked for: the model's own kernel
+    assert sub.meta["scores"] == ["tas", "cos_change"]
+    assert "not computed" in sub.meta["attention"] and "not computed" in sub.meta["attn_norm"]
+    assert set(sub.table["score"]) == {"tas", "cos_change", "frequency"}
+    full = report.table[report.table["score"].isin(["tas", "cos_change", "frequency"])]
+    pd.testing.assert_frame_equal(sub.table, full.reset_index(drop=True), atol=1e-3)
+    for cond, score in itertools.product(("trained", "shuffled", "random_init"), SCORES):
+        got = sub.scores(cond, score)
+        if score in ("tas", "cos_change"):
+            np.testing.assert_allclose(got, report.scores(cond, score), rtol=1e-4, atol=1e-4)
+        else:
+            assert np.isnan(got).all()
+    assert "TAS, layer 4" in sub.summary() and "attention received" not in sub.summary()
+    with pytest.raises(AFNInputError, match="unknown: \\['tass'\\]"):
+        analyze_corpus(["a b"], model=minilm, scores=("tass",))
+    with pytest.raises(AFNInputError, match="got none"):
+        analyze_corpus(["a b"], model=minilm, scores=())
+
+
 def test_attention_scores_against_explicit_computation(minilm, report, sample):
     """Attention received and Kobayashi's ‖αf(x)‖ from output_attentions and f(x) spelled out."""
     import torch
@@ -533,3 +588,7 @@ def test_cli(minilm_path, sample, tmp_path):
     assert set(table["condition"]) == {"trained", "baseline"}
     assert len(pd.read_csv(words)) == sum(len(s) for s in read_conllu(small))
     assert main(["corpus", str(small), "--model", str(minilm_path), "--out", "x.txt"]) == 2
+    base = ["corpus", str(small), "--model", str(minilm_path), "--n-boot", "20", "--quiet"]
+    assert main([*base, "--out", str(out), "--controls", "none", "--scores", "tas"]) == 0
+    assert set(pd.read_csv(out)["score"]) == {"tas", "frequency"}
+    assert main([*base, "--out", str(out), "--scores", "tas,nope"]) == 2
