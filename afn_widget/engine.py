@@ -103,7 +103,7 @@ def _tokenize(
     except TypeError:
         enc = tokenizer(text, **kwargs)
     ids = list(enc["input_ids"])
-    offsets = [tuple(map(int, o)) for o in enc["offset_mapping"]]
+    offsets = [(int(s), int(e)) for s, e in enc["offset_mapping"]]
     try:
         word_ids, tokens = enc.word_ids(), enc.tokens()
     except (AttributeError, ValueError):
@@ -362,7 +362,8 @@ def analyze(
     prefix_tokens: list[str] = []
     suffix_tokens: list[str] = []
     mdl = lm.model
-    dev = next(mdl.parameters()).device if any(True for _ in mdl.parameters()) else "cpu"
+    first_param = next(iter(mdl.parameters()), None)
+    dev = "cpu" if first_param is None else first_param.device
     total = len(plan.starts) if n else 0
     batches = [range(i, min(i + batch_windows, total)) for i in range(0, total, batch_windows)]
     p = len(head)
