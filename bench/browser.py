@@ -14,10 +14,15 @@ Measured inside the page:
                   context each repeat), ``warm`` = later mounts in the same page;
 * ``to_frame``    from just before ``render`` until a ``requestAnimationFrame`` callback + one
                   task later (the first frame with the view has been produced);
+* ``settled``     from the start of ``render`` (or the layer change) until every span is built
+                  and coloured for the current numbers: long texts do the part in view at once
+                  and the rest in background tasks, with ``aria-busy`` on the text box until
+                  done (seen by a ``MutationObserver``; equal to the synchronous time when
+                  nothing is deferred);
 * ``layer``       a layer change and its forced layout: ``python`` = the model's ``layer``
                   trait changes (as when Python sets it), ``slider`` = the range input's
-                  ``input`` event (as when the user drags it); a frame is let through between
-                  changes;
+                  ``input`` event (as when the user drags it); each change starts once the
+                  previous one has settled and a frame has been let through;
 * ``tooltip``     a ``mouseover`` on a token until the tooltip is filled and placed (its
                   ``getBoundingClientRect``);
 * ``standalone``  the exported HTML page (``AFNView.to_html``) opened offline: its size and
@@ -87,28 +92,10 @@ def to_js(state: dict[str, Any]) -> dict[str, Any]:
 
 
 # What-if patches of the committed bundle (served instead of it; the file is not touched).
-# "chunks": buildText puts every ~256 token spans (cut at the next whitespace) into a block
-# with `content-visibility: auto`, so Chromium skips style, layout and paint of the chunks
-# scrolled out of the text box (max-height 30em). It changes the look: a chunk starts a line.
-CHUNKS_JS = """{
-  const CH = 256, out = doc.createDocumentFragment();
-  let box = null, count = 0;
-  for (const k of [...frag.childNodes]) {
-    if (!box || (count >= CH && k.nodeType === 3)) {
-      box = doc.createElement("div");
-      box.style.cssText = "content-visibility:auto;contain-intrinsic-size:auto 12em";
-      out.appendChild(box);
-      count = 0;
-    }
-    box.appendChild(k);
-    if (k.nodeType === 1) count++;
-  }
-  textBox.replaceChildren(out);
-}"""
+# "all_at_once": every span built and re-coloured synchronously, whatever the text's length
+# (the frontend's behaviour before the deferred blocks), to show what the deferral buys.
 PATCHES: dict[str, list[tuple[str, str]]] = {
-    "chunks": [("textBox.replaceChildren(frag);", CHUNKS_JS)],
-    # no data-bucket attribute writes in paint() (the class already says HIGH)
-    "no_bucket_attr": [("span.dataset.bucket = BUCKET_NAME[b];", "")],
+    "all_at_once": [("var SYNC_ELEMENTS = 1500;", "var SYNC_ELEMENTS = Infinity;")],
 }
 
 
@@ -172,27 +159,46 @@ def _host_page(browser, patches: tuple[str, ...] = ()):
     return ctx, page
 
 
+# Resolves with performance.now() once the view's text box has no aria-busy (at once if none).
+SETTLED_JS = """const settled = (el) => new Promise((res) => {
+  const box = el.querySelector('.afn-text');
+  if (!box || !box.hasAttribute('aria-busy')) return res(performance.now());
+  const mo = new MutationObserver(() => {
+    if (!box.hasAttribute('aria-busy')) { mo.disconnect(); res(performance.now()); }
+  });
+  mo.observe(box, { attributes: true, attributeFilter: ['aria-busy'] });
+});
+"""
+
 MOUNT_JS = """async ([s]) => {
+  SETTLED
   const t0 = performance.now();
   const r = window.__afn.mount(s);
+  const t1 = performance.now();
+  const done = settled(window.__afn.el(r.id));
   await new Promise((res) => requestAnimationFrame(() => setTimeout(res, 0)));
-  return { id: r.id, render: r.ms, to_frame: performance.now() - t0 };
-}"""
+  const to_frame = performance.now() - t0;
+  // counted from the start of render, like r.ms (which leaves out the host's decoding)
+  return { id: r.id, render: r.ms, to_frame, settled: r.ms + (await done) - t1 };
+}""".replace("SETTLED", SETTLED_JS)
 
 LAYER_JS = """async ([id, layers, how]) => {
+  SETTLED
   const el = window.__afn.el(id);
   const slider = el.querySelector('.afn-layer');
-  const out = [];
+  const out = [], all = [];
   for (const L of layers) {
+    await settled(el);
     await new Promise((res) => requestAnimationFrame(() => setTimeout(res, 0)));
     const t0 = performance.now();
     if (how === 'python') window.__afn.pythonSet(id, { layer: L });
     else { slider.value = String(L); slider.dispatchEvent(new Event('input', { bubbles: true })); }
     void el.offsetHeight;
     out.push(performance.now() - t0);
+    all.push((await settled(el)) - t0);
   }
-  return out;
-}"""
+  return { sync: out, settled: all };
+}""".replace("SETTLED", SETTLED_JS)
 
 TOOLTIP_JS = """async ([id, picks]) => {
   const el = window.__afn.el(id);
@@ -219,22 +225,24 @@ def _bench_size(
     js_state = to_js(state)
     n_layers = state["n_layers"]
     rng = np.random.default_rng(1)
-    cold_r, cold_f = [], []
+    cold_r, cold_f, cold_s = [], [], []
     for _ in range(cold):
         ctx, page = _host_page(browser, patches)
         try:
             r = page.evaluate(MOUNT_JS, [js_state])
             cold_r.append(r["render"])
             cold_f.append(r["to_frame"])
+            cold_s.append(r["settled"])
         finally:
             ctx.close()
     ctx, page = _host_page(browser, patches)
     try:
-        warm_r, warm_f = [], []
+        warm_r, warm_f, warm_s = [], [], []
         for _ in range(warm):
             r = page.evaluate(MOUNT_JS, [js_state])
             warm_r.append(r["render"])
             warm_f.append(r["to_frame"])
+            warm_s.append(r["settled"])
             page.evaluate("(id) => window.__afn.unmount(id)", r["id"])
         vid = page.evaluate(MOUNT_JS, [js_state])["id"]
         layers = [int(x) for x in rng.permutation(np.resize(np.arange(n_layers + 1), changes))]
@@ -259,10 +267,14 @@ def _bench_size(
         "patches": list(patches),
         "render_cold_ms": summary(cold_r),
         "to_frame_cold_ms": summary(cold_f),
+        "settled_cold_ms": summary(cold_s),
         "render_warm_ms": summary(warm_r),
         "to_frame_warm_ms": summary(warm_f),
-        "layer_python_ms": summary(py),
-        "layer_slider_ms": summary(sl),
+        "settled_warm_ms": summary(warm_s),
+        "layer_python_ms": summary(py["sync"]),
+        "layer_slider_ms": summary(sl["sync"]),
+        "layer_python_settled_ms": summary(py["settled"]),
+        "layer_slider_settled_ms": summary(sl["settled"]),
         "tooltip_ms": summary(tips),
     }
 
@@ -286,6 +298,17 @@ def _standalone(browser, html: str, repeats: int) -> dict[str, Any]:
     return {"bytes": len(html.encode("utf-8")), "dom_content_loaded_ms": summary(dcl)}
 
 
+def _line(row: dict) -> str:
+    m = {k: v["median"] for k, v in row.items() if isinstance(v, dict) and "median" in v}
+    return (
+        f"render cold {m['render_cold_ms']:.1f} ms, warm {m['render_warm_ms']:.1f} ms, "
+        f"settled {m['settled_cold_ms']:.0f}/{m['settled_warm_ms']:.0f} ms; layer "
+        f"{m['layer_python_ms']:.1f}/{m['layer_slider_ms']:.1f} ms, settled "
+        f"{m['layer_python_settled_ms']:.0f}/{m['layer_slider_settled_ms']:.0f} ms; tooltip "
+        f"{m['tooltip_ms']:.2f} ms"
+    )
+
+
 def run_browser(quick: bool = False) -> dict:
     from playwright.sync_api import sync_playwright
 
@@ -303,28 +326,15 @@ def run_browser(quick: bool = False) -> dict:
                     state = synthetic_state(n, granularity=gran)
                     row = _bench_size(browser, state, cold, warm, changes)
                     rows.append(row)
-                    print(
-                        f"  browser {n:6d} tok {gran:5s}: render cold "
-                        f"{row['render_cold_ms']['median']:.1f} ms, warm "
-                        f"{row['render_warm_ms']['median']:.1f} ms; layer "
-                        f"{row['layer_python_ms']['median']:.1f}/"
-                        f"{row['layer_slider_ms']['median']:.1f} ms; tooltip "
-                        f"{row['tooltip_ms']['median']:.2f} ms",
-                        flush=True,
-                    )
+                    print(f"  browser {n:6d} tok {gran:5s}: {_line(row)}", flush=True)
                 if n == max(sizes):
                     # what-if: the same measurements on patched bundles (see PATCHES)
                     state = synthetic_state(n, granularity="word")
-                    for patches in (("chunks",), ("chunks", "no_bucket_attr")):
+                    for patches in (("all_at_once",),):
                         row = _bench_size(browser, state, cold, warm, changes, patches)
                         whatif.append(row)
                         print(
-                            f"  what-if {'+'.join(patches):22s} {n:6d} tok word : render cold "
-                            f"{row['render_cold_ms']['median']:.1f} ms, warm "
-                            f"{row['render_warm_ms']['median']:.1f} ms; layer "
-                            f"{row['layer_python_ms']['median']:.1f}/"
-                            f"{row['layer_slider_ms']['median']:.1f} ms; tooltip "
-                            f"{row['tooltip_ms']['median']:.2f} ms",
+                            f"  what-if {'+'.join(patches)} {n:6d} tok word : {_line(row)}",
                             flush=True,
                         )
                 html = standalone_html(synthetic_state(n))
@@ -435,8 +445,9 @@ def profile_js(n_tokens: int = 10000, granularity: str = "word", changes: int = 
             r = page.evaluate(MOUNT_JS, [state])
             mount = cdp.send("Profiler.stop")["profile"]
             layers = [(3 * i + 1) % 13 for i in range(changes)]
+            page.evaluate(LAYER_JS, [r["id"], [0], "python"])  # let the mount settle
             cdp.send("Profiler.start")
-            times = page.evaluate(LAYER_JS, [r["id"], layers, "python"])
+            times = page.evaluate(LAYER_JS, [r["id"], layers, "python"])["sync"]
             layer = cdp.send("Profiler.stop")["profile"]
             ctx.close()
         finally:

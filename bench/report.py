@@ -151,6 +151,8 @@ def _fixes(d: dict) -> list[str]:
     )
     out.append("|---|---:|---:|---|---|---|---|---|---|---:|---|")
     for r in d["rows"]:
+        if "words_over_bare" not in r:  # a run from before the +words variant
+            continue
         diff = r.get("old_stats_max_abs_diff", {})
         others = ", ".join(
             f"{k} {v:.1e}" if v else f"{k} 0" for k, v in diff.items() if k != "cos_change"
@@ -223,6 +225,8 @@ def _corpus(d: dict) -> list[str]:
         s = {
             k: {kk: (v / 1e3 if kk != "n" else v) for kk, v in r["ms"][k].items()} for k in r["ms"]
         }
+        if "loop_over_corpus_tas" not in r:  # a run from before the TAS-only variant
+            continue
         met = r["loop_over_corpus_tas"]["median"] >= TARGET_CORPUS
         out.append(
             f"| {r['model']} | {r['sentences']} | {r['tokens']} | {r['rounds']} | "
@@ -243,10 +247,11 @@ def _browser(d: dict) -> list[str]:
     ]
     out.append(
         "| tokens | granularity | spans | first render, cold | first render, warm | "
-        "to first frame, cold | layer change (Python) | layer change (slider) | tooltip | "
+        "to first frame, cold | every span built and coloured, cold | layer change (Python) | "
+        "layer change (slider) | every span re-coloured (Python / slider) | tooltip | "
         "render ≤ 150 / layer ≤ 30 at 10k |"
     )
-    out.append("|---:|---|---:|---:|---:|---:|---:|---:|---:|---|")
+    out.append("|---:|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---|")
 
     def row(r: dict, label: str = "") -> str:
         tgt = ""
@@ -259,8 +264,10 @@ def _browser(d: dict) -> list[str]:
         return (
             f"| {r['n_tokens']} | {r['granularity']}{label} | {r['n_spans']} | "
             f"{_m(r['render_cold_ms'])} | {_m(r['render_warm_ms'])} | "
-            f"{_m(r['to_frame_cold_ms'])} | {_m(r['layer_python_ms'])} | "
-            f"{_m(r['layer_slider_ms'])} | {_m(r['tooltip_ms'], 2)} | {tgt} |"
+            f"{_m(r['to_frame_cold_ms'])} | {_m(r.get('settled_cold_ms'))} | "
+            f"{_m(r['layer_python_ms'])} | {_m(r['layer_slider_ms'])} | "
+            f"{_m(r.get('layer_python_settled_ms'))} / {_m(r.get('layer_slider_settled_ms'))} | "
+            f"{_m(r['tooltip_ms'], 2)} | {tgt} |"
         )
 
     for r in d["rows"]:
@@ -408,6 +415,8 @@ def _targets(S: dict) -> list[str]:
     k = S.get("corpus")
     if k:
         for r in k["rows"]:
+            if "loop_over_corpus_tas" not in r:
+                continue
             m = r["loop_over_corpus_tas"]["median"]
             out.append(
                 f"| loop / analyze_corpus(scores=('tas',)) ≥ 3, {r['model']} | {m:.2f}"

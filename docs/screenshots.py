@@ -16,8 +16,14 @@ TEXT = (
     "The scientists celebrated their remarkable discovery: a catalyst that splits water "
     "at room temperature. Nobody expected it, and the results, frankly, surprised everyone."
 )
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--no-first-run"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 
 
 def main() -> int:
@@ -28,16 +34,19 @@ def main() -> int:
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
         for scheme in ("light", "dark"):
-            ctx = browser.new_context(viewport={"width": 980, "height": 600},
-                                      color_scheme=scheme, device_scale_factor=1)
+            ctx = browser.new_context(
+                viewport={"width": 980, "height": 600}, color_scheme=scheme, device_scale_factor=1
+            )
             page = ctx.new_page()
             page.set_content(page_html)
             page.wait_for_selector(".afn-text .afn-tok", state="attached")
-            page.locator(".afn-text .afn-tok[data-bucket=HIGH]").first.hover()
+            page.locator(".afn-text .afn-tok.afn-high").first.hover()
             page.locator(".afn-tooltip").wait_for(state="visible")
             box = page.locator(".afn-root").bounding_box()
-            page.screenshot(path=str(HERE / f"afn-{scheme}.png"), clip={
-                "x": 0, "y": 0, "width": 980, "height": box["y"] + box["height"] + 16})
+            page.screenshot(
+                path=str(HERE / f"afn-{scheme}.png"),
+                clip={"x": 0, "y": 0, "width": 980, "height": box["y"] + box["height"] + 16},
+            )
             ctx.close()
         browser.close()
     print(HERE / "afn-light.png", HERE / "afn-dark.png")

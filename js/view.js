@@ -25,6 +25,16 @@ const BUCKET_NAME = ["LOW", "HIGH", "SPECIAL"];
 const COLOR_CLASS = Array.from({ length: 256 }, (_, i) => ` afn-c${i}`);
 const TOP_N = 10;
 const MAX_FLOW_COLS = 1600;
+// Long texts are drawn in blocks of BLOCK elements (see "deferred work"): a block is built and
+// re-coloured as a whole, the blocks in view at once and the others in later tasks.
+const BLOCK = 256;
+// Texts of at most this many elements are built and re-coloured in one go.
+const SYNC_ELEMENTS = 1500;
+// A background task does blocks until it has run this long (about a frame), then yields to
+// input and rendering. Longer slices mean fewer relayouts of the whole paragraph in all.
+const SLICE_MS = 16;
+// elCode of an element not painted yet.
+const UNSET = -32768;
 
 function h(doc, tag, cls, text) {
   const e = doc.createElement(tag);
@@ -58,16 +68,26 @@ export function createView(el, { onControl = () => {} } = {}) {
   let layout = null;
   let clusterStart = null; // CSR of cluster members
   let clusterUnits = null;
-  let unitEl = []; // element per unit (cluster span or pill), or null
-  let navEls = []; // focusable elements in text order
+  let unitElem = null; // Int32Array: element index per unit, -1 for none
+  let navEls = []; // the focusable elements in text order; null while its block is plain text
   let elCount = 0;
-  let elColor = null; // Int16Array: current colour index per element (-2 = unset)
-  let elBucket = null; // Uint8Array: current bucket per element (255 = unset)
+  let elCode = null; // Int16Array: painted colour index * 2 + (HIGH ? 1 : 0), UNSET before
+  let elItem = null; // Int32Array: index in layout.items per element
   let elUnits = null; // first unit per element
   let elCluster = null; // Int32Array: cluster index per element, -1 for pills
   let elMulti = null; // Uint8Array: 1 when the element holds several units
   let elBase = []; // base className per element
   let elIndex = new WeakMap(); // element -> its index in navEls
+  let nBlocks = 0;
+  let blockNodes = []; // per block: its placeholder nodes while it is plain text, else null
+  let blockHead = []; // per block: its first DOM node (to measure where the block starts)
+  let blockGen = null; // Int32Array: colour generation each block was last painted at
+  let gen = 0; // colour generation, one per recompute()
+  let colourReady = false; // values/buckets belong to the current units
+  let visRange = [0, 0]; // blocks [v0, v1) in the text box's visible area
+  let visStale = false; // the text box scrolled or resized since visRange was measured
+  let busy = false; // deferred work pending (textBox has aria-busy)
+  let dead = false;
   let flashEl = null;
   let eligible = null;
   let nEligible = 0;
@@ -275,69 +295,184 @@ export function createView(el, { onControl = () => {} } = {}) {
     thrCache = null;
   }
 
+  // Elements (cluster spans and pills) in text order, as arrays; their DOM nodes are made per
+  // block. Blocks in view are built now, the others start as plain text (see "deferred work").
   function buildText() {
     hideTip(true);
-    const frag = doc.createDocumentFragment();
-    const text = data.text;
     const items = layout.items;
-    unitEl = new Array(U.count).fill(null);
-    navEls = [];
-    elIndex = new WeakMap();
     const reps = [];
     const cl = [];
+    const at = [];
     elBase = [];
-    flashEl = null;
+    unitElem = new Int32Array(U.count).fill(-1);
     for (let j = 0; j < items.length; j++) {
       const it = items[j];
-      if (it.kind === "gap") {
-        frag.appendChild(doc.createTextNode(it.text));
-        continue;
-      }
-      const span = doc.createElement("span");
+      if (it.kind === "gap") continue;
+      const e = reps.length;
       if (it.kind === "cluster") {
         const c = layout.clusters[it.index];
         elBase.push("afn-tok"); // className is written by paint()
-        span.textContent = text.slice(c.start, c.end);
-        span.dataset.i = String(c.units[0]);
-        if (c.units.length > 1) span.dataset.units = c.units.join(",");
-        for (const u of c.units) unitEl[u] = span;
+        for (const u of c.units) unitElem[u] = e;
         reps.push(c.units[0]);
         cl.push(it.index);
       } else {
         const u = it.unit;
         elBase.push(U.special[u] ? "afn-tok afn-pill afn-special" : "afn-tok afn-pill");
-        span.textContent = U.label(u);
-        span.dataset.i = String(u);
-        unitEl[u] = span;
+        unitElem[u] = e;
         reps.push(u);
         cl.push(-1);
       }
-      elIndex.set(span, navEls.length);
-      navEls.push(span);
-      frag.appendChild(span);
+      at.push(j);
     }
-    elCount = navEls.length;
-    elColor = new Int16Array(elCount).fill(-2);
-    elBucket = new Uint8Array(elCount).fill(255);
+    elCount = reps.length;
+    elCode = new Int16Array(elCount).fill(UNSET);
     elUnits = Int32Array.from(reps);
     elCluster = Int32Array.from(cl);
+    elItem = Int32Array.from(at);
     elMulti = new Uint8Array(elCount);
     for (let e = 0; e < elCount; e++) {
       const k = elCluster[e];
       if (k >= 0 && clusterStart[k + 1] - clusterStart[k] > 1) elMulti[e] = 1;
     }
+    navEls = new Array(elCount).fill(null);
+    elIndex = new WeakMap();
+    flashEl = null;
     rovingEl = null;
+    colourReady = false;
+    nBlocks = Math.max(1, Math.ceil(elCount / BLOCK));
+    blockNodes = new Array(nBlocks).fill(null);
+    blockHead = new Array(nBlocks).fill(null);
+    blockGen = new Int32Array(nBlocks).fill(-1);
+    visRange = elCount <= SYNC_ELEMENTS ? [0, nBlocks] : guessVisible();
+    visStale = false;
+    const frag = doc.createDocumentFragment();
+    for (let k = 0; k < nBlocks; k++) {
+      if (k >= visRange[0] && k < visRange[1]) appendBlock(frag, k);
+      else appendPlaceholder(frag, k);
+    }
     textBox.replaceChildren(frag);
     setRoving(firstVisible());
   }
 
+  // Blocks [v0, v1) were in view at the text box's last scroll position (its fraction of the
+  // height; the new text has no layout yet), one block either side.
+  function guessVisible() {
+    const k = Math.min(nBlocks - 1, Math.floor(scrollFrac * nBlocks));
+    return [Math.max(0, k - 1), Math.min(nBlocks, k + 2)];
+  }
+
+  function blockItems(k) {
+    const j0 = k === 0 ? 0 : elItem[k * BLOCK];
+    const j1 = k === nBlocks - 1 ? layout.items.length : elItem[(k + 1) * BLOCK];
+    return [j0, j1];
+  }
+
+  function makeEl(e) {
+    const span = doc.createElement("span");
+    const k = elCluster[e];
+    if (k >= 0) {
+      const c = layout.clusters[k];
+      span.textContent = data.text.slice(c.start, c.end);
+      if (elMulti[e]) {
+        span.dataset.units = clusterUnits.subarray(clusterStart[k], clusterStart[k + 1]).join(",");
+      }
+    } else {
+      // a pill may wait in a plain-text block: it needs its classes (hidden special) from now
+      span.className = elBase[e];
+      span.textContent = U.label(elUnits[e]);
+    }
+    span.dataset.i = String(elUnits[e]);
+    elIndex.set(span, e);
+    navEls[e] = span;
+    return span;
+  }
+
+  // Block k as its spans and gaps (pills made earlier for its placeholder are reused).
+  function appendBlock(frag, k) {
+    const items = layout.items;
+    const [j0, j1] = blockItems(k);
+    let e = k * BLOCK;
+    const first = frag.lastChild;
+    for (let j = j0; j < j1; j++) {
+      const it = items[j];
+      if (it.kind === "gap") frag.appendChild(doc.createTextNode(it.text));
+      else {
+        frag.appendChild(navEls[e] || makeEl(e));
+        e++;
+      }
+    }
+    blockHead[k] = first ? first.nextSibling : frag.firstChild;
+  }
+
+  // Block k as plain text: one text node per run between pills. It lays out exactly as its
+  // spans do (.afn-tok adds no horizontal space) at a fraction of the cost; pills are real
+  // elements from the start, as they are boxes of their own.
+  function appendPlaceholder(frag, k) {
+    const items = layout.items;
+    const text = data.text;
+    const [j0, j1] = blockItems(k);
+    const nodes = [];
+    let run = "";
+    const flush = () => {
+      if (!run) return;
+      nodes.push(frag.appendChild(doc.createTextNode(run)));
+      run = "";
+    };
+    let e = k * BLOCK;
+    for (let j = j0; j < j1; j++) {
+      const it = items[j];
+      if (it.kind === "gap") run += it.text;
+      else if (it.kind === "cluster") {
+        const c = layout.clusters[it.index];
+        run += text.slice(c.start, c.end);
+        e++;
+      } else {
+        flush();
+        nodes.push(frag.appendChild(makeEl(e++)));
+      }
+    }
+    flush();
+    blockNodes[k] = nodes;
+    blockHead[k] = nodes.length ? nodes[0] : null;
+  }
+
+  // Swap block k's plain text for its spans, coloured before they are inserted (one style pass).
+  function build(k) {
+    const nodes = blockNodes[k];
+    if (!nodes) return;
+    blockNodes[k] = null;
+    if (!nodes.length) return;
+    const next = nodes[nodes.length - 1].nextSibling;
+    const frag = doc.createDocumentFragment();
+    appendBlock(frag, k);
+    blockGen[k] = -1;
+    paintBlock(k);
+    for (const n of nodes) if (n.nodeType === 3) n.remove();
+    textBox.insertBefore(frag, next);
+  }
+
+  // The element of index e, its block built and coloured first.
+  function elementAt(e) {
+    const k = Math.floor(e / BLOCK);
+    build(k);
+    paintBlock(k);
+    return navEls[e];
+  }
+
+  const isShown = (e) => !(ctl.show_special === false && elBase[e].endsWith("afn-special"));
+
   function isVisible(span) {
     const e = elIndex.get(span);
-    return e !== undefined && !(ctl.show_special === false && elBase[e].endsWith("afn-special"));
+    return e !== undefined && isShown(e);
   }
 
   function firstVisible() {
-    for (const s of navEls) if (isVisible(s)) return s;
+    for (let e = 0; e < elCount; e++) if (isShown(e)) return elementAt(e);
+    return null;
+  }
+
+  function lastVisible() {
+    for (let e = elCount - 1; e >= 0; e--) if (isShown(e)) return elementAt(e);
     return null;
   }
 
@@ -351,6 +486,8 @@ export function createView(el, { onControl = () => {} } = {}) {
   // ---------- numbers at the current layer ----------
   function recompute() {
     const L = ctl.layer;
+    gen++;
+    colourReady = true;
     values = U.kind === "token" ? Float64Array.from(row(L)) : row(L);
     threshold = thresholdOf(values, eligible, ctl.quantile);
     bucketize(values, eligible, threshold, buckets);
@@ -372,9 +509,20 @@ export function createView(el, { onControl = () => {} } = {}) {
     return best;
   }
 
+  // Colour block k for the current numbers, unless done already.
+  function paintBlock(k) {
+    if (!colourReady || blockGen[k] === gen) return;
+    blockGen[k] = gen;
+    paint(k * BLOCK, Math.min(elCount, (k + 1) * BLOCK));
+  }
+
   // One className write per changed span: base classes + colour class + HIGH (+ transient).
-  function paint() {
-    for (let e = 0; e < elCount; e++) {
+  // The bucket is in the class (afn-high) and in the tooltip; a data attribute for it cost
+  // one attribute write per span on every layer change.
+  function paint(e0, e1) {
+    for (let e = e0; e < e1; e++) {
+      const span = navEls[e];
+      if (!span) continue;
       let u = elUnits[e];
       let b = buckets[u];
       let v = values[u];
@@ -390,21 +538,136 @@ export function createView(el, { onControl = () => {} } = {}) {
         }
       }
       const ci = b === INELIGIBLE ? NO_COLOR : colorIndex(scale01(v, lo, hi));
-      const bucketChanged = b !== elBucket[e];
-      if (ci === elColor[e] && !bucketChanged) continue;
-      const span = navEls[e];
-      elColor[e] = ci;
+      const code = ci * 2 + (b === HIGH ? 1 : 0);
+      if (code === elCode[e]) continue;
+      elCode[e] = code;
       let cls = elBase[e];
       if (ci >= 0) cls += COLOR_CLASS[ci];
       if (b === HIGH) cls += " afn-high";
       if (span === tip.el && tip.pinned) cls += " afn-pinned";
       if (span === flashEl) cls += " afn-flash";
       span.className = cls;
-      if (bucketChanged) {
-        elBucket[e] = b;
-        span.dataset.bucket = BUCKET_NAME[b];
-      }
     }
+  }
+
+  // The blocks in view now (all of a short text), the others in later tasks.
+  function paintText() {
+    if (visStale) measureVisible();
+    const [v0, v1] = elCount <= SYNC_ELEMENTS ? [0, nBlocks] : visRange;
+    for (let k = v0; k < v1; k++) {
+      build(k);
+      paintBlock(k);
+    }
+    schedule(true);
+  }
+
+  // ---------- deferred work ----------
+  // Building and colouring a 10k-token text is ~10k elements to create, style and lay out
+  // (~300 ms): far more than a frame. Blocks out of view wait as plain text or old colours;
+  // background tasks bring them up to date, nearest the view first. The text box carries
+  // aria-busy until every block is built and coloured for the current numbers.
+  // A MessageChannel task, not setTimeout(0), which is clamped to 4 ms when nested.
+  const channel = new win.MessageChannel();
+  let queued = false;
+  channel.port1.onmessage = () => {
+    if (!queued) return; // a second wake-up of the same request
+    queued = false;
+    work();
+  };
+  const post = () => channel.port2.postMessage(0);
+  const range = doc.createRange();
+  let scrollFrac = 0;
+
+  const blockDone = (k) => !blockNodes[k] && (!colourReady || blockGen[k] === gen);
+
+  function pending() {
+    if (flowDue) return true;
+    for (let k = 0; k < nBlocks; k++) if (!blockDone(k)) return true;
+    return false;
+  }
+
+  function setBusy(b) {
+    if (b === busy) return;
+    busy = b;
+    if (b) textBox.setAttribute("aria-busy", "true");
+    else textBox.removeAttribute("aria-busy");
+  }
+
+  // afterFrame: start once the next frame is out, so that it shows what was just done without
+  // waiting for more (rAF callbacks run before that frame; the timeout covers hidden pages,
+  // which get no frames).
+  function schedule(afterFrame = false) {
+    const p = !dead && !!data && pending();
+    setBusy(p);
+    if (!p || queued) return;
+    queued = true;
+    if (afterFrame) {
+      win.requestAnimationFrame(post);
+      later(post, 250);
+    } else post();
+  }
+
+  function work() {
+    if (dead || !data) return;
+    const t0 = win.performance.now();
+    if (visStale) measureVisible();
+    if (flowDue) {
+      flowDue = false;
+      paintFlow();
+    }
+    // in view, then below it, then above it
+    const v0 = visRange[0];
+    const order = (k) => (k < v0 ? nBlocks + k : k - v0);
+    let best = -1;
+    do {
+      best = -1;
+      for (let k = 0; k < nBlocks; k++) {
+        if (!blockDone(k) && (best < 0 || order(k) < order(best))) best = k;
+      }
+      if (best >= 0) {
+        build(best);
+        paintBlock(best);
+      }
+    } while (best >= 0 && win.performance.now() - t0 < SLICE_MS);
+    schedule();
+  }
+
+  // Top of block k's first line, relative to the viewport (NaN when it draws nothing).
+  function blockTop(k) {
+    for (let n = blockHead[k], hops = 0; n && hops < 4; n = n.nextSibling, hops++) {
+      let rects;
+      if (n.nodeType === 3) {
+        if (!n.length) continue;
+        range.setStart(n, 0);
+        range.setEnd(n, 1);
+        rects = range.getClientRects();
+      } else rects = n.getClientRects();
+      if (rects.length) return rects[0].top;
+    }
+    return NaN;
+  }
+
+  // Blocks overlapping the text box's visible area, by a binary search on their tops.
+  function measureVisible() {
+    visStale = false;
+    if (elCount <= SYNC_ELEMENTS) return;
+    const box = textBox.getBoundingClientRect();
+    if (!(box.height > 0)) return;
+    scrollFrac = textBox.scrollHeight > 0 ? textBox.scrollTop / textBox.scrollHeight : 0;
+    const top = (k) => {
+      const t = blockTop(k);
+      return Number.isNaN(t) ? (k === 0 ? -Infinity : top(k - 1)) : t;
+    };
+    let a = 0;
+    let b = nBlocks - 1;
+    while (a < b) {
+      const m = (a + b + 1) >> 1;
+      if (top(m) <= box.top) a = m;
+      else b = m - 1;
+    }
+    let v1 = a + 1;
+    while (v1 < nBlocks && top(v1) < box.bottom) v1++;
+    visRange = [a, v1];
   }
 
   // ---------- header, legend, ranking, flow ----------
@@ -475,6 +738,20 @@ export function createView(el, { onControl = () => {} } = {}) {
 
   let flowCols = null;
   let flowUnits = null;
+  let flowDue = false; // the heatmap waits for the first background task (long texts)
+
+  // The heatmap aggregates every layer of every unit (~20 ms at 10k tokens): for long texts it
+  // is drawn in the first background task, right after the text's first frame.
+  function requestFlow() {
+    if (elCount <= SYNC_ELEMENTS) {
+      flowDue = false;
+      paintFlow();
+    } else {
+      flowDue = true;
+      schedule(true);
+    }
+  }
+
   function paintFlow() {
     const rows = [];
     for (let L = 0; L <= data.nLayers; L++) rows.push(row(L));
@@ -539,7 +816,7 @@ export function createView(el, { onControl = () => {} } = {}) {
   function refreshLayer() {
     if (!data) return;
     recompute();
-    paint();
+    paintText();
     paintHeader();
     paintRanking();
     paintFlowMarker();
@@ -549,6 +826,11 @@ export function createView(el, { onControl = () => {} } = {}) {
   function refreshAll() {
     if (!data) {
       textBox.replaceChildren();
+      flowDue = false;
+      nBlocks = 0;
+      navEls = [];
+      elCount = 0;
+      setBusy(false);
       rankList.replaceChildren();
       hideTip(true);
       paintControls();
@@ -558,7 +840,7 @@ export function createView(el, { onControl = () => {} } = {}) {
     ctl.layer = clampLayer(requestedLayer);
     buildUnits();
     paintControls();
-    paintFlow();
+    requestFlow();
     refreshLayer();
     paintStatus();
   }
@@ -691,7 +973,7 @@ export function createView(el, { onControl = () => {} } = {}) {
     const e = elIndex.get(t);
     let next = null;
     const step = (d) => {
-      for (let j = e + d; j >= 0 && j < navEls.length; j += d) if (isVisible(navEls[j])) return navEls[j];
+      for (let j = e + d; j >= 0 && j < elCount; j += d) if (isShown(j)) return elementAt(j);
       return null;
     };
     switch (ev.key) {
@@ -707,7 +989,7 @@ export function createView(el, { onControl = () => {} } = {}) {
         next = firstVisible();
         break;
       case "End":
-        for (let j = navEls.length - 1; j >= 0 && !next; j--) if (isVisible(navEls[j])) next = navEls[j];
+        next = lastVisible();
         break;
       case "Enter":
       case " ":
@@ -740,6 +1022,24 @@ export function createView(el, { onControl = () => {} } = {}) {
     },
     { capture: true, passive: true },
   );
+
+  // Scrolling or a new width brings other blocks into view: measure again before using them.
+  listen(
+    textBox,
+    "scroll",
+    () => {
+      visStale = true;
+      if (textBox.scrollHeight > 0) scrollFrac = textBox.scrollTop / textBox.scrollHeight;
+    },
+    { passive: true },
+  );
+  if (win.ResizeObserver) {
+    const ro = new win.ResizeObserver(() => {
+      visStale = true;
+    });
+    ro.observe(textBox);
+    cleanups.push(() => ro.disconnect());
+  }
 
   // Controls (user side): apply at once, then tell the model.
   listen(layerInput, "input", () => setControl("layer", +layerInput.value, true));
@@ -786,8 +1086,9 @@ export function createView(el, { onControl = () => {} } = {}) {
   });
 
   function reveal(u, focus) {
-    const span = unitEl[u];
-    if (!span || !isVisible(span)) return;
+    const e = unitElem ? unitElem[u] : -1;
+    if (!(e >= 0) || !isShown(e)) return;
+    const span = elementAt(e);
     span.scrollIntoView({ block: "nearest", inline: "nearest" });
     if (flashEl) flashEl.classList.remove("afn-flash");
     void span.offsetWidth; // restart the animation
@@ -836,7 +1137,7 @@ export function createView(el, { onControl = () => {} } = {}) {
           paintControls();
           if (data) {
             buildUnits();
-            paintFlow();
+            requestFlow();
             refreshLayer();
           }
         }
@@ -851,7 +1152,7 @@ export function createView(el, { onControl = () => {} } = {}) {
           if (data) {
             if (rovingEl && !isVisible(rovingEl)) setRoving(firstVisible());
             if (tip.el && !isVisible(tip.el)) hideTip(true);
-            paintFlow();
+            requestFlow();
           }
         }
         if (fromUser) onControl("show_special", v);
@@ -864,7 +1165,7 @@ export function createView(el, { onControl = () => {} } = {}) {
           paintControls();
           if (data) {
             computeEligible();
-            paintFlow();
+            requestFlow();
             refreshLayer();
           }
         }
@@ -878,7 +1179,7 @@ export function createView(el, { onControl = () => {} } = {}) {
           if (data && U.kind === "word") {
             rowCache = null;
             thrCache = null;
-            paintFlow();
+            requestFlow();
             refreshLayer();
           }
         }
@@ -914,6 +1215,8 @@ export function createView(el, { onControl = () => {} } = {}) {
   }
 
   function destroy() {
+    dead = true;
+    channel.port1.close();
     for (const c of cleanups.splice(0)) c();
     for (const t of timers) win.clearTimeout(t);
     timers.clear();

@@ -696,6 +696,10 @@ var AFN = (() => {
   var COLOR_CLASS = Array.from({ length: 256 }, (_, i) => ` afn-c${i}`);
   var TOP_N = 10;
   var MAX_FLOW_COLS = 1600;
+  var BLOCK = 256;
+  var SYNC_ELEMENTS = 1500;
+  var SLICE_MS = 16;
+  var UNSET = -32768;
   function h(doc, tag, cls, text) {
     const e = doc.createElement(tag);
     if (cls) e.className = cls;
@@ -721,16 +725,26 @@ var AFN = (() => {
     let layout = null;
     let clusterStart = null;
     let clusterUnits = null;
-    let unitEl = [];
+    let unitElem = null;
     let navEls = [];
     let elCount = 0;
-    let elColor = null;
-    let elBucket = null;
+    let elCode = null;
+    let elItem = null;
     let elUnits = null;
     let elCluster = null;
     let elMulti = null;
     let elBase = [];
     let elIndex = /* @__PURE__ */ new WeakMap();
+    let nBlocks = 0;
+    let blockNodes = [];
+    let blockHead = [];
+    let blockGen = null;
+    let gen = 0;
+    let colourReady = false;
+    let visRange = [0, 0];
+    let visStale = false;
+    let busy = false;
+    let dead = false;
     let flashEl = null;
     let eligible = null;
     let nEligible = 0;
@@ -914,65 +928,160 @@ var AFN = (() => {
     }
     function buildText() {
       hideTip(true);
-      const frag = doc.createDocumentFragment();
-      const text = data.text;
       const items = layout.items;
-      unitEl = new Array(U.count).fill(null);
-      navEls = [];
-      elIndex = /* @__PURE__ */ new WeakMap();
       const reps = [];
       const cl = [];
+      const at = [];
       elBase = [];
-      flashEl = null;
+      unitElem = new Int32Array(U.count).fill(-1);
       for (let j = 0; j < items.length; j++) {
         const it = items[j];
-        if (it.kind === "gap") {
-          frag.appendChild(doc.createTextNode(it.text));
-          continue;
-        }
-        const span = doc.createElement("span");
+        if (it.kind === "gap") continue;
+        const e = reps.length;
         if (it.kind === "cluster") {
           const c = layout.clusters[it.index];
           elBase.push("afn-tok");
-          span.textContent = text.slice(c.start, c.end);
-          span.dataset.i = String(c.units[0]);
-          if (c.units.length > 1) span.dataset.units = c.units.join(",");
-          for (const u of c.units) unitEl[u] = span;
+          for (const u of c.units) unitElem[u] = e;
           reps.push(c.units[0]);
           cl.push(it.index);
         } else {
           const u = it.unit;
           elBase.push(U.special[u] ? "afn-tok afn-pill afn-special" : "afn-tok afn-pill");
-          span.textContent = U.label(u);
-          span.dataset.i = String(u);
-          unitEl[u] = span;
+          unitElem[u] = e;
           reps.push(u);
           cl.push(-1);
         }
-        elIndex.set(span, navEls.length);
-        navEls.push(span);
-        frag.appendChild(span);
+        at.push(j);
       }
-      elCount = navEls.length;
-      elColor = new Int16Array(elCount).fill(-2);
-      elBucket = new Uint8Array(elCount).fill(255);
+      elCount = reps.length;
+      elCode = new Int16Array(elCount).fill(UNSET);
       elUnits = Int32Array.from(reps);
       elCluster = Int32Array.from(cl);
+      elItem = Int32Array.from(at);
       elMulti = new Uint8Array(elCount);
       for (let e = 0; e < elCount; e++) {
         const k = elCluster[e];
         if (k >= 0 && clusterStart[k + 1] - clusterStart[k] > 1) elMulti[e] = 1;
       }
+      navEls = new Array(elCount).fill(null);
+      elIndex = /* @__PURE__ */ new WeakMap();
+      flashEl = null;
       rovingEl = null;
+      colourReady = false;
+      nBlocks = Math.max(1, Math.ceil(elCount / BLOCK));
+      blockNodes = new Array(nBlocks).fill(null);
+      blockHead = new Array(nBlocks).fill(null);
+      blockGen = new Int32Array(nBlocks).fill(-1);
+      visRange = elCount <= SYNC_ELEMENTS ? [0, nBlocks] : guessVisible();
+      visStale = false;
+      const frag = doc.createDocumentFragment();
+      for (let k = 0; k < nBlocks; k++) {
+        if (k >= visRange[0] && k < visRange[1]) appendBlock(frag, k);
+        else appendPlaceholder(frag, k);
+      }
       textBox.replaceChildren(frag);
       setRoving(firstVisible());
     }
+    function guessVisible() {
+      const k = Math.min(nBlocks - 1, Math.floor(scrollFrac * nBlocks));
+      return [Math.max(0, k - 1), Math.min(nBlocks, k + 2)];
+    }
+    function blockItems(k) {
+      const j0 = k === 0 ? 0 : elItem[k * BLOCK];
+      const j1 = k === nBlocks - 1 ? layout.items.length : elItem[(k + 1) * BLOCK];
+      return [j0, j1];
+    }
+    function makeEl(e) {
+      const span = doc.createElement("span");
+      const k = elCluster[e];
+      if (k >= 0) {
+        const c = layout.clusters[k];
+        span.textContent = data.text.slice(c.start, c.end);
+        if (elMulti[e]) {
+          span.dataset.units = clusterUnits.subarray(clusterStart[k], clusterStart[k + 1]).join(",");
+        }
+      } else {
+        span.className = elBase[e];
+        span.textContent = U.label(elUnits[e]);
+      }
+      span.dataset.i = String(elUnits[e]);
+      elIndex.set(span, e);
+      navEls[e] = span;
+      return span;
+    }
+    function appendBlock(frag, k) {
+      const items = layout.items;
+      const [j0, j1] = blockItems(k);
+      let e = k * BLOCK;
+      const first = frag.lastChild;
+      for (let j = j0; j < j1; j++) {
+        const it = items[j];
+        if (it.kind === "gap") frag.appendChild(doc.createTextNode(it.text));
+        else {
+          frag.appendChild(navEls[e] || makeEl(e));
+          e++;
+        }
+      }
+      blockHead[k] = first ? first.nextSibling : frag.firstChild;
+    }
+    function appendPlaceholder(frag, k) {
+      const items = layout.items;
+      const text = data.text;
+      const [j0, j1] = blockItems(k);
+      const nodes = [];
+      let run = "";
+      const flush = () => {
+        if (!run) return;
+        nodes.push(frag.appendChild(doc.createTextNode(run)));
+        run = "";
+      };
+      let e = k * BLOCK;
+      for (let j = j0; j < j1; j++) {
+        const it = items[j];
+        if (it.kind === "gap") run += it.text;
+        else if (it.kind === "cluster") {
+          const c = layout.clusters[it.index];
+          run += text.slice(c.start, c.end);
+          e++;
+        } else {
+          flush();
+          nodes.push(frag.appendChild(makeEl(e++)));
+        }
+      }
+      flush();
+      blockNodes[k] = nodes;
+      blockHead[k] = nodes.length ? nodes[0] : null;
+    }
+    function build(k) {
+      const nodes = blockNodes[k];
+      if (!nodes) return;
+      blockNodes[k] = null;
+      if (!nodes.length) return;
+      const next = nodes[nodes.length - 1].nextSibling;
+      const frag = doc.createDocumentFragment();
+      appendBlock(frag, k);
+      blockGen[k] = -1;
+      paintBlock(k);
+      for (const n of nodes) if (n.nodeType === 3) n.remove();
+      textBox.insertBefore(frag, next);
+    }
+    function elementAt(e) {
+      const k = Math.floor(e / BLOCK);
+      build(k);
+      paintBlock(k);
+      return navEls[e];
+    }
+    const isShown = (e) => !(ctl.show_special === false && elBase[e].endsWith("afn-special"));
     function isVisible(span) {
       const e = elIndex.get(span);
-      return e !== void 0 && !(ctl.show_special === false && elBase[e].endsWith("afn-special"));
+      return e !== void 0 && isShown(e);
     }
     function firstVisible() {
-      for (const s of navEls) if (isVisible(s)) return s;
+      for (let e = 0; e < elCount; e++) if (isShown(e)) return elementAt(e);
+      return null;
+    }
+    function lastVisible() {
+      for (let e = elCount - 1; e >= 0; e--) if (isShown(e)) return elementAt(e);
       return null;
     }
     function setRoving(span) {
@@ -983,6 +1092,8 @@ var AFN = (() => {
     }
     function recompute() {
       const L = ctl.layer;
+      gen++;
+      colourReady = true;
       values = U.kind === "token" ? Float64Array.from(row(L)) : row(L);
       threshold = thresholdOf(values, eligible, ctl.quantile);
       bucketize(values, eligible, threshold, buckets);
@@ -1001,8 +1112,15 @@ var AFN = (() => {
       }
       return best;
     }
-    function paint() {
-      for (let e = 0; e < elCount; e++) {
+    function paintBlock(k) {
+      if (!colourReady || blockGen[k] === gen) return;
+      blockGen[k] = gen;
+      paint(k * BLOCK, Math.min(elCount, (k + 1) * BLOCK));
+    }
+    function paint(e0, e1) {
+      for (let e = e0; e < e1; e++) {
+        const span = navEls[e];
+        if (!span) continue;
         let u = elUnits[e];
         let b = buckets[u];
         let v = values[u];
@@ -1018,21 +1136,114 @@ var AFN = (() => {
           }
         }
         const ci = b === INELIGIBLE ? NO_COLOR : colorIndex(scale01(v, lo, hi));
-        const bucketChanged = b !== elBucket[e];
-        if (ci === elColor[e] && !bucketChanged) continue;
-        const span = navEls[e];
-        elColor[e] = ci;
+        const code = ci * 2 + (b === HIGH ? 1 : 0);
+        if (code === elCode[e]) continue;
+        elCode[e] = code;
         let cls = elBase[e];
         if (ci >= 0) cls += COLOR_CLASS[ci];
         if (b === HIGH) cls += " afn-high";
         if (span === tip.el && tip.pinned) cls += " afn-pinned";
         if (span === flashEl) cls += " afn-flash";
         span.className = cls;
-        if (bucketChanged) {
-          elBucket[e] = b;
-          span.dataset.bucket = BUCKET_NAME[b];
-        }
       }
+    }
+    function paintText() {
+      if (visStale) measureVisible();
+      const [v0, v1] = elCount <= SYNC_ELEMENTS ? [0, nBlocks] : visRange;
+      for (let k = v0; k < v1; k++) {
+        build(k);
+        paintBlock(k);
+      }
+      schedule(true);
+    }
+    const channel = new win.MessageChannel();
+    let queued = false;
+    channel.port1.onmessage = () => {
+      if (!queued) return;
+      queued = false;
+      work();
+    };
+    const post = () => channel.port2.postMessage(0);
+    const range = doc.createRange();
+    let scrollFrac = 0;
+    const blockDone = (k) => !blockNodes[k] && (!colourReady || blockGen[k] === gen);
+    function pending() {
+      if (flowDue) return true;
+      for (let k = 0; k < nBlocks; k++) if (!blockDone(k)) return true;
+      return false;
+    }
+    function setBusy(b) {
+      if (b === busy) return;
+      busy = b;
+      if (b) textBox.setAttribute("aria-busy", "true");
+      else textBox.removeAttribute("aria-busy");
+    }
+    function schedule(afterFrame = false) {
+      const p = !dead && !!data && pending();
+      setBusy(p);
+      if (!p || queued) return;
+      queued = true;
+      if (afterFrame) {
+        win.requestAnimationFrame(post);
+        later(post, 250);
+      } else post();
+    }
+    function work() {
+      if (dead || !data) return;
+      const t0 = win.performance.now();
+      if (visStale) measureVisible();
+      if (flowDue) {
+        flowDue = false;
+        paintFlow();
+      }
+      const v0 = visRange[0];
+      const order = (k) => k < v0 ? nBlocks + k : k - v0;
+      let best = -1;
+      do {
+        best = -1;
+        for (let k = 0; k < nBlocks; k++) {
+          if (!blockDone(k) && (best < 0 || order(k) < order(best))) best = k;
+        }
+        if (best >= 0) {
+          build(best);
+          paintBlock(best);
+        }
+      } while (best >= 0 && win.performance.now() - t0 < SLICE_MS);
+      schedule();
+    }
+    function blockTop(k) {
+      for (let n = blockHead[k], hops = 0; n && hops < 4; n = n.nextSibling, hops++) {
+        let rects;
+        if (n.nodeType === 3) {
+          if (!n.length) continue;
+          range.setStart(n, 0);
+          range.setEnd(n, 1);
+          rects = range.getClientRects();
+        } else rects = n.getClientRects();
+        if (rects.length) return rects[0].top;
+      }
+      return NaN;
+    }
+    function measureVisible() {
+      visStale = false;
+      if (elCount <= SYNC_ELEMENTS) return;
+      const box = textBox.getBoundingClientRect();
+      if (!(box.height > 0)) return;
+      scrollFrac = textBox.scrollHeight > 0 ? textBox.scrollTop / textBox.scrollHeight : 0;
+      const top = (k) => {
+        const t = blockTop(k);
+        return Number.isNaN(t) ? k === 0 ? -Infinity : top(k - 1) : t;
+      };
+      let a = 0;
+      let b = nBlocks - 1;
+      while (a < b) {
+        const m = a + b + 1 >> 1;
+        if (top(m) <= box.top) a = m;
+        else b = m - 1;
+      }
+      let v1 = a + 1;
+      while (v1 < nBlocks && top(v1) < box.bottom) v1++;
+      visRange = [a, v1];
     }
     function paintHeader() {
       const n = data.nLayers;
@@ -1098,6 +1309,16 @@ var AFN = (() => {
     }
     let flowCols = null;
     let flowUnits = null;
+    let flowDue = false;
+    function requestFlow() {
+      if (elCount <= SYNC_ELEMENTS) {
+        flowDue = false;
+        paintFlow();
+      } else {
+        flowDue = true;
+        schedule(true);
+      }
+    }
     function paintFlow() {
       const rows = [];
       for (let L = 0; L <= data.nLayers; L++) rows.push(row(L));
@@ -1153,7 +1374,7 @@ var AFN = (() => {
     function refreshLayer() {
       if (!data) return;
       recompute();
-      paint();
+      paintText();
       paintHeader();
       paintRanking();
       paintFlowMarker();
@@ -1162,6 +1383,11 @@ var AFN = (() => {
     function refreshAll() {
       if (!data) {
         textBox.replaceChildren();
+        flowDue = false;
+        nBlocks = 0;
+        navEls = [];
+        elCount = 0;
+        setBusy(false);
         rankList.replaceChildren();
         hideTip(true);
         paintControls();
@@ -1171,7 +1397,7 @@ var AFN = (() => {
       ctl.layer = clampLayer(requestedLayer);
       buildUnits();
       paintControls();
-      paintFlow();
+      requestFlow();
       refreshLayer();
       paintStatus();
     }
@@ -1292,7 +1518,7 @@ var AFN = (() => {
       const e = elIndex.get(t);
       let next = null;
       const step = (d) => {
-        for (let j = e + d; j >= 0 && j < navEls.length; j += d) if (isVisible(navEls[j])) return navEls[j];
+        for (let j = e + d; j >= 0 && j < elCount; j += d) if (isShown(j)) return elementAt(j);
         return null;
       };
       switch (ev.key) {
@@ -1308,7 +1534,7 @@ var AFN = (() => {
           next = firstVisible();
           break;
         case "End":
-          for (let j = navEls.length - 1; j >= 0 && !next; j--) if (isVisible(navEls[j])) next = navEls[j];
+          next = lastVisible();
           break;
         case "Enter":
         case " ":
@@ -1341,6 +1567,22 @@ var AFN = (() => {
       },
       { capture: true, passive: true }
     );
+    listen(
+      textBox,
+      "scroll",
+      () => {
+        visStale = true;
+        if (textBox.scrollHeight > 0) scrollFrac = textBox.scrollTop / textBox.scrollHeight;
+      },
+      { passive: true }
+    );
+    if (win.ResizeObserver) {
+      const ro = new win.ResizeObserver(() => {
+        visStale = true;
+      });
+      ro.observe(textBox);
+      cleanups.push(() => ro.disconnect());
+    }
     listen(layerInput, "input", () => setControl("layer", +layerInput.value, true));
     listen(qInput, "change", () => {
       const q = parseFloat(qInput.value);
@@ -1382,8 +1624,9 @@ var AFN = (() => {
       flowCaption.textContent = `layer ${p.L} \xB7 \u201C${displayText(U.surface(p.u))}\u201D \xB7 ${fmt3(row(p.L)[p.u])} \xB7 click to select layer`;
     });
     function reveal(u, focus) {
-      const span = unitEl[u];
-      if (!span || !isVisible(span)) return;
+      const e = unitElem ? unitElem[u] : -1;
+      if (!(e >= 0) || !isShown(e)) return;
+      const span = elementAt(e);
       span.scrollIntoView({ block: "nearest", inline: "nearest" });
       if (flashEl) flashEl.classList.remove("afn-flash");
       void span.offsetWidth;
@@ -1430,7 +1673,7 @@ var AFN = (() => {
             paintControls();
             if (data) {
               buildUnits();
-              paintFlow();
+              requestFlow();
               refreshLayer();
             }
           }
@@ -1445,7 +1688,7 @@ var AFN = (() => {
             if (data) {
               if (rovingEl && !isVisible(rovingEl)) setRoving(firstVisible());
               if (tip.el && !isVisible(tip.el)) hideTip(true);
-              paintFlow();
+              requestFlow();
             }
           }
           if (fromUser) onControl("show_special", v);
@@ -1458,7 +1701,7 @@ var AFN = (() => {
             paintControls();
             if (data) {
               computeEligible();
-              paintFlow();
+              requestFlow();
               refreshLayer();
             }
           }
@@ -1472,7 +1715,7 @@ var AFN = (() => {
             if (data && U.kind === "word") {
               rowCache = null;
               thrCache = null;
-              paintFlow();
+              requestFlow();
               refreshLayer();
             }
           }
@@ -1503,6 +1746,8 @@ var AFN = (() => {
       paintStatus();
     }
     function destroy() {
+      dead = true;
+      channel.port1.close();
       for (const c of cleanups.splice(0)) c();
       for (const t of timers) win.clearTimeout(t);
       timers.clear();

@@ -10,3 +10,9 @@ REBUILD_JS = """(root) => {
   }
   return s;
 }"""
+
+# A span's bucket as drawn (an arrow function over the element, to splice into page code):
+# HIGH spans carry the class afn-high, LOW ones a colour class afn-c<N> only, ineligible
+# (SPECIAL) ones neither.
+BUCKET_JS = """((e) => e.classList.contains('afn-high') ? 'HIGH'
+  : /(^| )afn-c[0-9]+( |$)/.test(e.className) ? 'LOW' : 'SPECIAL')"""

@@ -26,12 +26,12 @@ def test_demo_page_has_coloured_spans_and_a_tooltip(tmp_path, open_html):
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert Path(proc.stdout.strip()) == out.resolve()  # prints the page's path
     page = open_html(out.read_text(encoding="utf-8"))
-    page.wait_for_selector(".afn-text .afn-tok[data-bucket=HIGH]", state="attached")
+    page.wait_for_selector(".afn-text .afn-tok.afn-high", state="attached")
     colours = page.eval_on_selector_all(
         ".afn-text .afn-tok", "els => els.map(e => getComputedStyle(e).backgroundColor)"
     )
     assert len(set(colours)) > 5
-    page.locator(".afn-text .afn-tok[data-bucket=HIGH]").first.hover()
+    page.locator(".afn-text .afn-tok.afn-high").first.hover()
     tip = page.locator(".afn-tooltip")
     tip.wait_for(state="visible")
     assert float(tip.locator("[data-field=tas]").text_content()) > 0

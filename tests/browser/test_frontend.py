@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from afn_widget.export import standalone_html, state_json
-from tests.browser.pagejs import REBUILD_JS
+from tests.browser.pagejs import BUCKET_JS, REBUILD_JS
 
 pytestmark = pytest.mark.browser
 
@@ -28,14 +28,18 @@ XSS = [
 ]
 
 # Helpers evaluated in the page ---------------------------------------------------------------
-UNITS_JS = """(root) => [...document.querySelectorAll(root + ' .afn-text .afn-tok')].map(e => {
+UNITS_JS = (
+    """(root) => [...document.querySelectorAll(root + ' .afn-text .afn-tok')].map(e => {
   const cs = getComputedStyle(e);
   return {
-    i: +e.dataset.i, bucket: e.dataset.bucket, text: e.textContent, bg: cs.backgroundColor,
+    i: +e.dataset.i, bucket: """
+    + BUCKET_JS
+    + """(e), text: e.textContent, bg: cs.backgroundColor,
     fg: cs.color, outline: cs.outlineStyle, visible: e.getClientRects().length > 0,
     pill: e.classList.contains('afn-pill'), high: e.classList.contains('afn-high'),
   };
 })"""
+)
 
 
 def rgb(css: str) -> tuple[int, int, int]:

@@ -29,7 +29,7 @@ def states():
 
 
 def _hover_everything(page, root):
-    for span in page.locator(f"{root} .afn-text .afn-tok[data-bucket]").all()[:6]:
+    for span in page.locator(f"{root} .afn-text .afn-tok").all()[:6]:
         if span.is_visible():
             span.hover()
 

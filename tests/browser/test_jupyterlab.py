@@ -147,7 +147,7 @@ def test_widget_renders_in_jupyterlab_and_follows_python(lab, afn_browser):
         _run_cell(page, 0)
         try:
             page.wait_for_selector(
-                ".jp-OutputArea .afn-tok[data-bucket='HIGH']", state="attached", timeout=120_000
+                ".jp-OutputArea .afn-tok.afn-high", state="attached", timeout=120_000
             )
         finally:
             page.screenshot(path=str(ARTIFACTS / "jupyterlab-widget.png"), full_page=True)

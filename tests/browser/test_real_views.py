@@ -7,7 +7,7 @@ import pytest
 
 from afn_widget import AFNView, analyze
 from afn_widget.models import bundled_model_path, load_model
-from tests.browser.pagejs import REBUILD_JS
+from tests.browser.pagejs import BUCKET_JS, REBUILD_JS
 
 pytestmark = pytest.mark.browser
 
@@ -16,11 +16,15 @@ TEXT = (
     "  Nobody expected it: a 3\u00d7 faster catalyst \U0001f9ea for caf\u00e9 owners!"
 )
 
-UNITS_JS = """() => [...document.querySelectorAll('.afn-text .afn-tok')]
+UNITS_JS = (
+    """() => [...document.querySelectorAll('.afn-text .afn-tok')]
   .filter(e => e.getClientRects().length > 0)
-  .map(e => ({i: +e.dataset.i, bucket: e.dataset.bucket, text: e.textContent,
+  .map(e => ({i: +e.dataset.i, bucket: """
+    + BUCKET_JS
+    + """(e), text: e.textContent,
               bg: getComputedStyle(e).backgroundColor,
               outlined: getComputedStyle(e).outlineStyle !== 'none'}))"""
+)
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +103,7 @@ def test_hostile_text_from_a_real_model_renders_as_text(open_html, mini):
     result = analyze(text, mini)
     page = open_html(AFNView.from_result(result).to_html())
     page.wait_for_selector(".afn-text .afn-tok", state="attached")
-    page.locator(".afn-text .afn-tok[data-bucket=HIGH]").first.hover()
+    page.locator(".afn-text .afn-tok.afn-high").first.hover()
     assert page.evaluate(REBUILD_JS, ".afn-root") == text
     assert page.evaluate("window.__pwned") is None
     assert (
