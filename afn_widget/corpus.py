@@ -83,7 +83,7 @@ import numpy as np
 from . import buckets as B
 from . import stats as S
 from .conllu import Corpus, Sentence
-from .engine import OUTLIER_K, _tokenize, special_frame
+from .engine import OUTLIER_K, _tokenize, _tokenize_many, special_frame
 from .errors import AFNInputError, AFNTypeError, NonFiniteActivationError
 from .models import LoadedModel, load_model
 from .result import aggregate_words, check_layer, default_layer
@@ -156,6 +156,14 @@ def word_pieces(
     that, the tokens overlapping it)."""
     starts = np.array([o[0] for o in offsets], dtype=np.int64)
     ends = np.array([o[1] for o in offsets], dtype=np.int64)
+    spans = list(spans)
+    if spans and (starts.size == 0 or bool((np.diff(starts) >= 0).all())):
+        # tokens in text order: those starting inside a span are one run, found by bisection
+        bounds = np.array(spans, dtype=np.int64).reshape(-1, 2)
+        lo = np.searchsorted(starts, bounds[:, 0], side="left").tolist()
+        hi = np.searchsorted(starts, bounds[:, 1], side="left").tolist()
+        if all(a < b for a, b in zip(lo, hi, strict=True)):
+            return [list(range(a, b)) for a, b in zip(lo, hi, strict=True)]
     out = []
     for s, e in spans:
         p = np.flatnonzero((starts >= s) & (starts < e))
@@ -177,9 +185,16 @@ def sentence_from_text(text: str, tokenizer: Any) -> Sentence:
     return Sentence(tuple(text[s:e] for s, e in spans), tuple(spans), text)
 
 
-def _prepare(index: int, sentence: Sentence, tokenizer: Any) -> _Item:
-    ids, offsets, _, _ = _tokenize(tokenizer, sentence.text) if sentence.text.strip() else ([],) * 4
-    return _Item(index, sentence, ids, word_pieces(sentence.spans, offsets))
+def _prepare(pairs: list[tuple[int, Sentence]], tokenizer: Any) -> list[_Item]:
+    """Items for ``(index, sentence)`` pairs, the texts tokenized in one call."""
+    texts = [s.text for _, s in pairs]
+    full = [i for i, t in enumerate(texts) if t.strip()]
+    encoded = dict(zip(full, _tokenize_many(tokenizer, [texts[i] for i in full]), strict=True))
+    out = []
+    for j, (index, sentence) in enumerate(pairs):
+        ids, offsets = encoded.get(j, ([], []))
+        out.append(_Item(index, sentence, ids, word_pieces(sentence.spans, offsets)))
+    return out
 
 
 def default_token_budget(device: Any) -> int:
@@ -848,8 +863,8 @@ def analyze_corpus(
             stack.enter_context(r)
         for chunk in chunks():
             items = []
-            for i, sent in chunk:
-                it = _prepare(i, sent, tok)
+            for it in _prepare(chunk, tok):
+                i = it.index
                 if not it.ids or len(it.ids) + n_special > lm.max_length:
                     skipped.append(i)
                     bar.update(len(conditions))
@@ -858,14 +873,11 @@ def analyze_corpus(
             per_cond: dict[str, dict[int, np.ndarray]] = {c: {} for c in conditions}
             for cond in conditions:
                 if cond == "shuffled":
-                    run_items = [
-                        _prepare(
-                            it.index,
-                            it.sentence.shuffled(np.random.default_rng([seed, it.index])),
-                            tok,
-                        )
+                    shuffled = [
+                        (it.index, it.sentence.shuffled(np.random.default_rng([seed, it.index])))
                         for it in items
                     ]
+                    run_items = _prepare(shuffled, tok)
                 else:
                     run_items = items
                 for batch in _batches(run_items, n_special, token_budget):

@@ -130,6 +130,23 @@ def special_frame(tokenizer: Any) -> tuple[list[int], list[int]]:
     return list(head), list(tail)
 
 
+def _tokenize_many(
+    tokenizer: Any, texts: list[str]
+) -> list[tuple[list[int], list[tuple[int, int]]]]:
+    """Ids and character offsets of each text (as :func:`_tokenize`), in one tokenizer call."""
+    if not texts:
+        return []
+    kwargs = dict(add_special_tokens=False, return_offsets_mapping=True, verbose=False)
+    try:
+        enc = tokenizer(texts, split_special_tokens=True, **kwargs)
+    except TypeError:
+        enc = tokenizer(texts, **kwargs)
+    return [
+        (list(ids), [(int(s), int(e)) for s, e in offs])
+        for ids, offs in zip(enc["input_ids"], enc["offset_mapping"], strict=True)
+    ]
+
+
 def _find_frame(tokenizer: Any) -> tuple[list[int], list[int]]:
     probe = "a"
     bare = list(tokenizer(probe, add_special_tokens=False)["input_ids"])

@@ -125,6 +125,31 @@ def test_word_pieces():
     assert word_pieces([(0, 2), (2, 4)], [(0, 4)]) == [[0], [0]]
 
 
+def _pieces_by_definition(spans, offsets):
+    out = []
+    for s, e in spans:
+        inside = [i for i, (a, _) in enumerate(offsets) if s <= a < e]
+        out.append(inside or [i for i, (a, b) in enumerate(offsets) if a < e and b > s])
+    return out
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 20), st.integers(0, 4)), max_size=8),
+       st.lists(st.tuples(st.integers(0, 20), st.integers(1, 6)), max_size=6))  # fmt: skip
+def test_word_pieces_is_its_definition(tokens, words):
+    # any token offsets (in order or not, overlapping or not), any word spans
+    offsets = [(a, a + n) for a, n in tokens]
+    spans = [(a, a + n) for a, n in words]
+    assert word_pieces(spans, offsets) == _pieces_by_definition(spans, offsets)
+
+
+def test_word_pieces_on_the_treebank(minilm, ud_dev_path):
+    for sent in list(read_conllu(ud_dev_path))[:300]:
+        enc = minilm.tokenizer(sent.text, add_special_tokens=False, return_offsets_mapping=True)
+        offsets = [tuple(o) for o in enc["offset_mapping"]]
+        assert word_pieces(sent.spans, offsets) == _pieces_by_definition(sent.spans, offsets)
+
+
 # -- the report on a sample of UD EWT ----------------------------------------------------------
 
 
