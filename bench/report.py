@@ -445,6 +445,12 @@ def _targets(S: dict) -> list[str]:
                 f"{r['norms_budget_per_token']}: "
                 f"{_ok(r['norms_bytes_per_token'] <= r['norms_budget_per_token'])} |"
             )
+            binary = r["binary_bytes_per_token"]
+            out.append(
+                f"| every binary number (norms, top dims, shares) ≤ 4·(L+1) B/token, "
+                f"{r['model']} | {binary:.1f}: {_ok(binary <= r['norms_budget_per_token'])} "
+                "(see §5 and the findings) |"
+            )
     return out
 
 
