@@ -93,17 +93,27 @@ def plan_windows(n: int, length: int, overlap: int) -> _Windows:
     return _Windows(starts, length, owner)
 
 
+def _encode(tokenizer: Any, text: str | list[str]) -> Any:
+    """The tokenizer's encoding of ``text`` (or of each of a list of texts): no special tokens
+    added, special-token strings in the text split like any other text, with offsets."""
+    kwargs = dict(add_special_tokens=False, return_offsets_mapping=True, verbose=False)
+    try:
+        return tokenizer(text, split_special_tokens=True, **kwargs)
+    except TypeError:
+        return tokenizer(text, **kwargs)
+
+
+def _offsets(mapping: Any) -> list[tuple[int, int]]:
+    return [(int(s), int(e)) for s, e in mapping]
+
+
 def _tokenize(
     tokenizer: Any, text: str
 ) -> tuple[list[int], list[tuple[int, int]], list | None, list[str]]:
     """Ids, character offsets, word ids (None without a fast tokenizer) and token strings."""
-    kwargs = dict(add_special_tokens=False, return_offsets_mapping=True, verbose=False)
-    try:
-        enc = tokenizer(text, split_special_tokens=True, **kwargs)
-    except TypeError:
-        enc = tokenizer(text, **kwargs)
+    enc = _encode(tokenizer, text)
     ids = list(enc["input_ids"])
-    offsets = [(int(s), int(e)) for s, e in enc["offset_mapping"]]
+    offsets = _offsets(enc["offset_mapping"])
     try:
         word_ids, tokens = enc.word_ids(), enc.tokens()
     except (AttributeError, ValueError):
@@ -111,6 +121,19 @@ def _tokenize(
     if tokens is None or len(tokens) != len(ids):
         tokens = tokenizer.convert_ids_to_tokens(ids)
     return ids, offsets, word_ids, list(tokens)
+
+
+def _tokenize_many(
+    tokenizer: Any, texts: list[str]
+) -> list[tuple[list[int], list[tuple[int, int]]]]:
+    """Ids and character offsets of each text (as :func:`_tokenize`), in one tokenizer call."""
+    if not texts:
+        return []
+    enc = _encode(tokenizer, texts)
+    return [
+        (list(ids), _offsets(offs))
+        for ids, offs in zip(enc["input_ids"], enc["offset_mapping"], strict=True)
+    ]
 
 
 _FRAMES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -128,23 +151,6 @@ def special_frame(tokenizer: Any) -> tuple[list[int], list[int]]:
         except TypeError:  # not weakly referenceable: found again next time
             pass
     return list(head), list(tail)
-
-
-def _tokenize_many(
-    tokenizer: Any, texts: list[str]
-) -> list[tuple[list[int], list[tuple[int, int]]]]:
-    """Ids and character offsets of each text (as :func:`_tokenize`), in one tokenizer call."""
-    if not texts:
-        return []
-    kwargs = dict(add_special_tokens=False, return_offsets_mapping=True, verbose=False)
-    try:
-        enc = tokenizer(texts, split_special_tokens=True, **kwargs)
-    except TypeError:
-        enc = tokenizer(texts, **kwargs)
-    return [
-        (list(ids), [(int(s), int(e)) for s, e in offs])
-        for ids, offs in zip(enc["input_ids"], enc["offset_mapping"], strict=True)
-    ]
 
 
 def _find_frame(tokenizer: Any) -> tuple[list[int], list[int]]:
