@@ -63,6 +63,15 @@ def _windows(b: Bench, text: str) -> list[dict[str, Any]]:
     return out
 
 
+def inputs(b: Bench, n: int) -> tuple[str, list[dict[str, Any]]]:
+    """A text of ``n`` tokens and the bare pass's inputs for it: one batch up to 512 tokens,
+    else the very windows and batches ``analyze`` runs."""
+    text = text_of_tokens(b.tokenizer, n)
+    if n <= 512:
+        return text, [dict(b.tokenizer(text, return_tensors="pt"))]
+    return text, _windows(b, text)
+
+
 def _bare(model: Any, batches: list[dict[str, Any]], hidden: bool):
     import torch
 
@@ -163,11 +172,7 @@ def run_engine(quick: bool = False, models: tuple[str, ...] = ("minilm", "bert")
             rounds = ROUNDS[key][n]
             if quick:
                 rounds = max(3, rounds // 3)
-            text = text_of_tokens(b.tokenizer, n)
-            if n <= 512:
-                batches = [dict(b.tokenizer(text, return_tensors="pt"))]
-            else:
-                batches = _windows(b, text)
+            text, batches = inputs(b, n)
             pair = (b.model, b.tokenizer)
             fns = {"bare": _bare(b.model, batches, hidden=False)}
             if n <= 512:  # windows: the same per window; not worth 11 more passes a round

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from .common import bert_base_random, interleave, minilm, ms, ratio, text_of_tokens
+from .common import bert_base_random, interleave, minilm, ms, ratio
 
 _NONFINITE = (
     "the model's hidden states contain NaN or infinity (often a float16/bfloat16 overflow); "
@@ -120,7 +120,7 @@ def run_fixes(quick: bool = False, models: tuple[str, ...] = ("minilm", "bert"))
         print(f"  fixes: skipped, {why}", flush=True)
         return {"rows": [], "skipped": why}
 
-    from .engine import _bare, _windows
+    from .engine import _bare, inputs
 
     rows = []
     for key in models:
@@ -130,11 +130,7 @@ def run_fixes(quick: bool = False, models: tuple[str, ...] = ("minilm", "bert"))
                 continue
             if quick:
                 rounds = min(rounds, 3)
-            text = text_of_tokens(b.tokenizer, n)
-            if n <= 512:
-                batches = [dict(b.tokenizer(text, return_tensors="pt"))]
-            else:
-                batches = _windows(b, text)
+            text, batches = inputs(b, n)
             pair = (b.model, b.tokenizer)
 
             def variant(names: tuple[str, ...], text: str = text, pair: tuple = pair):
