@@ -15,6 +15,7 @@ export const DATA_TRAITS = [
   "top_k",
   "top_dims",
   "top_share",
+  "dims_version",
 ];
 
 function byteView(x) {
@@ -100,6 +101,9 @@ export function readData(get) {
     topDims = null;
     topShare = null;
   }
+  // Changes with every new analysis: a reply about top dims must carry the current one.
+  const version = get("dims_version");
+  const dimsVersion = isInt(version) ? version : 0;
 
   const tokenSpecial = new Uint8Array(nTokens);
   for (let i = 0; i < nTokens; i++) tokenSpecial[i] = roles[i] === "special" ? 1 : 0;
@@ -122,6 +126,7 @@ export function readData(get) {
       topK,
       topDims,
       topShare,
+      dimsVersion,
       tokenSpecial,
       wordSpecial,
       members,

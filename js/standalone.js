@@ -1,5 +1,6 @@
 // Standalone HTML entry (bundled as an IIFE with global name AFN): the same view as the
-// widget, driven by an in-page model built from a state object.
+// widget, driven by an in-page model built from a state object. No kernel behind it: the top
+// hidden dims are shown only when the state embeds them.
 import { createStaticModel } from "./static_model.js";
 import { connect } from "./widget.js";
 

@@ -76,7 +76,9 @@ export function sparklineSvg(doc, series, thresholds, layer, w = 220, h = 48) {
 /**
  * Fill `tip` with the description of one unit.
  * info: { text, pieces[], tas, layer, nLayers, rank, nEligible, percentile, bucket, role,
- *         series, thresholds, dims: [{dim, share}], dimsOf, pinned, kind }
+ *         series, thresholds, dims: [{dim, share}], dimsPending, dimsError, dimsOf, pinned,
+ *         kind }
+ * dimsPending: the dims are on their way ("loading…"); dimsError: why there are none.
  */
 export function fillTooltip(tip, info) {
   const doc = tip.ownerDocument;
@@ -125,33 +127,43 @@ export function fillTooltip(tip, info) {
     tip.appendChild(sp);
   }
 
-  if (info.dims && info.dims.length) {
-    const box = el(doc, "div", "afn-tt-dims");
-    box.appendChild(
-      el(
-        doc,
-        "div",
-        "afn-tt-caption",
-        `top hidden dims at layer ${info.layer}` + (info.dimsOf ? ` (of ${info.dimsOf})` : ""),
-      ),
-    );
-    for (const d of info.dims) {
-      const r = el(doc, "div", "afn-tt-dim");
-      r.appendChild(el(doc, "span", "afn-tt-dim-id", `d${d.dim}`));
-      const bar = el(doc, "span", "afn-tt-dim-bar");
-      const fill = el(doc, "span", "afn-tt-dim-fill");
-      fill.style.width = `${Math.max(0, Math.min(100, d.share))}%`;
-      bar.appendChild(fill);
-      r.appendChild(bar);
-      r.appendChild(el(doc, "span", "afn-tt-dim-share", `${d.share}%`));
-      box.appendChild(r);
-    }
-    tip.appendChild(box);
-  }
+  if (hasDims(info)) tip.appendChild(dimsBox(doc, info));
 
   tip.appendChild(
     el(doc, "div", "afn-tt-hint", info.pinned ? "pinned · Esc or click to unpin" : "click to pin"),
   );
+}
+
+const hasDims = (info) =>
+  (info.dims && info.dims.length > 0) || info.dimsPending || info.dimsError !== undefined;
+
+// The top hidden dims of the unit (or of its strongest token), a line saying they are being
+// fetched, or why they are missing.
+function dimsBox(doc, info) {
+  const box = el(doc, "div", "afn-tt-dims");
+  const of = info.dimsOf ? ` (of ${info.dimsOf})` : "";
+  box.appendChild(el(doc, "div", "afn-tt-caption", `top hidden dims at layer ${info.layer}${of}`));
+  if (info.dimsError !== undefined) {
+    box.appendChild(el(doc, "div", "afn-tt-dims-error", String(info.dimsError)));
+  } else if (info.dimsPending) {
+    box.setAttribute("aria-busy", "true");
+    box.appendChild(el(doc, "div", "afn-tt-dims-pending", "loading…"));
+  } else {
+    for (const d of info.dims) box.appendChild(dimRow(doc, d));
+  }
+  return box;
+}
+
+function dimRow(doc, d) {
+  const r = el(doc, "div", "afn-tt-dim");
+  r.appendChild(el(doc, "span", "afn-tt-dim-id", `d${d.dim}`));
+  const bar = el(doc, "span", "afn-tt-dim-bar");
+  const fill = el(doc, "span", "afn-tt-dim-fill");
+  fill.style.width = `${Math.max(0, Math.min(100, d.share))}%`;
+  bar.appendChild(fill);
+  r.appendChild(bar);
+  r.appendChild(el(doc, "span", "afn-tt-dim-share", `${d.share}%`));
+  return r;
 }
 
 /**

@@ -3,6 +3,7 @@
 // createTextNode, never innerHTML.
 import { CSS, NO_COLOR, colorIndex, gradientCss, scale01 } from "./colors.js";
 import { unitsOf } from "./data.js";
+import { dimsFor, dimsStore, storeReply } from "./dims.js";
 import { heatmapRGBA } from "./flow.js";
 import { layoutSpans } from "./spans.js";
 import {
@@ -46,9 +47,11 @@ function h(doc, tag, cls, text) {
 /**
  * Build a view inside `el`.
  * onControl(name, value): called when the user changes a control (trait name, new value).
- * Returns {setData, setMeta, setStatus, setControl, destroy}.
+ * requestDims(token, version): asks for a token's top hidden dims when the data carry none
+ * (the answer comes back through setDims); null where nothing can answer (no dims shown).
+ * Returns {setData, setMeta, setStatus, setControl, setDims, destroy}.
  */
-export function createView(el, { onControl = () => {} } = {}) {
+export function createView(el, { onControl = () => {}, requestDims = null } = {}) {
   const doc = el.ownerDocument;
   const win = doc.defaultView;
 
@@ -100,7 +103,8 @@ export function createView(el, { onControl = () => {} } = {}) {
   let rowCache = null; // unit values per layer (lazy)
   let thrCache = null; // threshold per layer (lazy)
   let requestedLayer = 0; // the layer asked for, before clamping to the data's range
-  let tip = { el: null, pinned: false };
+  let tip = { el: null, pinned: false, dimTok: -1 };
+  let dimStore = dimsStore(); // replies to requestDims for the current data
   let rovingEl = null;
   const timers = new Set();
   const cleanups = [];
@@ -872,14 +876,7 @@ export function createView(el, { onControl = () => {} } = {}) {
         }
       }
     }
-    const dims = [];
-    if (data.topDims && dimTok >= 0 && dimTok < data.nTokens) {
-      const k = data.topK;
-      for (let j = 0; j < k; j++) {
-        const p = (L * data.nTokens + dimTok) * k + j;
-        dims.push({ dim: data.topDims.getUint16(p * 2, true), share: data.topShare.getUint8(p) });
-      }
-    }
+    const dims = dimsFor(data, dimStore, dimTok, L, requestDims);
     const multi = U.kind === "word" && U.tokensOf(u).length > 1;
     return {
       text: isCluster ? span.textContent : U.surface(u),
@@ -894,8 +891,11 @@ export function createView(el, { onControl = () => {} } = {}) {
       role: U.roles[u],
       series,
       thresholds: eligible[u] ? thresholds() : null,
-      dims,
+      dims: dims.dims || [],
+      dimsPending: !!dims.pending,
+      dimsError: dims.error,
       dimsOf: multi ? data.tokens[dimTok] : "",
+      dimTok,
       pinned: tip.pinned,
     };
   }
@@ -907,7 +907,9 @@ export function createView(el, { onControl = () => {} } = {}) {
     tip.pinned = pinned;
     span.classList.toggle("afn-pinned", pinned);
     span.setAttribute("aria-describedby", tipEl.id);
-    fillTooltip(tipEl, unitInfo(span));
+    const info = unitInfo(span);
+    tip.dimTok = info.dimTok;
+    fillTooltip(tipEl, info);
     tipEl.classList.toggle("afn-tt-pinned", pinned);
     tipEl.hidden = false;
     positionTip();
@@ -932,7 +934,7 @@ export function createView(el, { onControl = () => {} } = {}) {
       tip.el.classList.remove("afn-pinned");
       tip.el.removeAttribute("aria-describedby");
     }
-    tip = { el: null, pinned: false };
+    tip = { el: null, pinned: false, dimTok: -1 };
     tipEl.hidden = true;
   }
 
@@ -1197,6 +1199,7 @@ export function createView(el, { onControl = () => {} } = {}) {
       return;
     }
     data = result.data || null;
+    dimStore = dimsStore();
     dataError = result.error ? `Cannot show this state: ${result.error}` : "";
     refreshAll();
   }
@@ -1214,6 +1217,13 @@ export function createView(el, { onControl = () => {} } = {}) {
     paintStatus();
   }
 
+  // A reply to requestDims: kept if it is for the current data, and shown at once when the
+  // tooltip is waiting for it.
+  function setDims(msg) {
+    const t = storeReply(dimStore, data, msg);
+    if (t >= 0 && tip.el && tip.dimTok === t) showTip(tip.el, tip.pinned);
+  }
+
   function destroy() {
     dead = true;
     channel.port1.close();
@@ -1225,5 +1235,5 @@ export function createView(el, { onControl = () => {} } = {}) {
 
   paintControls();
   paintStatus();
-  return { setData, setMeta, setStatus, setControl, destroy, root };
+  return { setData, setMeta, setStatus, setControl, setDims, destroy, root };
 }

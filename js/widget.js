@@ -6,14 +6,19 @@ const CONTROL_TRAITS = ["layer", "quantile", "granularity", "show_special", "inc
 const META_TRAITS = ["model_name", "note", "normalize"];
 const STATUS_TRAITS = ["status", "progress", "error"];
 
-/** Connect `model` (anywidget interface) to a new view in `el`; returns the cleanup. */
-export function connect(model, el) {
+/**
+ * Connect `model` (anywidget interface) to a new view in `el`; returns the cleanup.
+ * kernel: a kernel answers custom messages (top hidden dims asked for when the data lack them).
+ */
+export function connect(model, el, { kernel = false } = {}) {
+  const requestDims = (token, version) => model.send({ kind: "top_dims", token, version });
   const view = createView(el, {
     onControl(name, value) {
       if (model.get(name) === value) return;
       model.set(name, value);
       model.save_changes();
     },
+    requestDims: kernel ? requestDims : null,
   });
   const handlers = [];
   const on = (names, fn) => {
@@ -56,6 +61,15 @@ export function connect(model, el) {
     });
   };
 
+  // anywidget calls it with (content, buffers).
+  const onMessage = (content) => {
+    if (content && content.kind === "top_dims") view.setDims(content);
+  };
+  if (kernel) {
+    model.on("msg:custom", onMessage);
+    handlers.push(["msg:custom", onMessage]);
+  }
+
   on(DATA_TRAITS, scheduleLoad);
   on(META_TRAITS, meta);
   on(STATUS_TRAITS, status);
@@ -74,7 +88,7 @@ export function connect(model, el) {
 }
 
 function render({ model, el }) {
-  return connect(model, el);
+  return connect(model, el, { kernel: true });
 }
 
 export default { render };

@@ -244,7 +244,8 @@ var AFN = (() => {
     "norms",
     "top_k",
     "top_dims",
-    "top_share"
+    "top_share",
+    "dims_version"
   ];
   function byteView(x) {
     if (x == null) return null;
@@ -307,6 +308,8 @@ var AFN = (() => {
       topDims = null;
       topShare = null;
     }
+    const version = get("dims_version");
+    const dimsVersion = isInt(version) ? version : 0;
     const tokenSpecial = new Uint8Array(nTokens);
     for (let i = 0; i < nTokens; i++) tokenSpecial[i] = roles[i] === "special" ? 1 : 0;
     const wordSpecial = new Uint8Array(words.length);
@@ -327,6 +330,7 @@ var AFN = (() => {
         topK: topK2,
         topDims,
         topShare,
+        dimsVersion,
         tokenSpecial,
         wordSpecial,
         members
@@ -420,6 +424,59 @@ var AFN = (() => {
       stops.push(`${CSS[colorIndex(t)]} ${(t * 100).toFixed(1)}%`);
     }
     return `linear-gradient(${direction}, ${stops.join(", ")})`;
+  }
+
+  // js/dims.js
+  function dimsStore() {
+    return { replies: /* @__PURE__ */ new Map(), asked: /* @__PURE__ */ new Set() };
+  }
+  var isRow = (r, k) => Array.isArray(r) && r.length === k && r.every((x) => Number.isFinite(x));
+  var isTable = (t, rows, k) => Array.isArray(t) && t.length === rows && t.every((r) => isRow(r, k));
+  function checkDimsReply(msg, data) {
+    if (!msg || typeof msg !== "object" || !data) return null;
+    if (msg.version !== data.dimsVersion) return null;
+    const t = msg.token;
+    if (!Number.isInteger(t) || t < 0 || t >= data.nTokens) return null;
+    if (typeof msg.error === "string") return { error: msg.error };
+    const rows = data.nLayers + 1;
+    const k = data.topK;
+    if (!(k > 0) || !isTable(msg.dims, rows, k) || !isTable(msg.share, rows, k)) return null;
+    return { dims: msg.dims, share: msg.share };
+  }
+  function storeReply(store, data, msg) {
+    const entry = checkDimsReply(msg, data);
+    if (!entry) return -1;
+    store.replies.set(msg.token, entry);
+    return msg.token;
+  }
+  function embeddedDims(data, t, L) {
+    const k = data.topK;
+    const out = [];
+    for (let j = 0; j < k; j++) {
+      const p = (L * data.nTokens + t) * k + j;
+      out.push({ dim: data.topDims.getUint16(p * 2, true), share: data.topShare.getUint8(p) });
+    }
+    return out;
+  }
+  function replyDims(entry, L) {
+    return entry.dims[L].map((dim, j) => ({ dim, share: entry.share[L][j] }));
+  }
+  function dimsFor(data, store, t, L, ask) {
+    if (!(data.topK > 0) || !Number.isInteger(t) || t < 0 || t >= data.nTokens) return { dims: [] };
+    if (data.topDims) return { dims: embeddedDims(data, t, L) };
+    const got = store.replies.get(t);
+    if (got) return got.error !== void 0 ? { error: got.error } : { dims: replyDims(got, L) };
+    if (!ask) return { dims: [] };
+    if (!store.asked.has(t)) {
+      store.asked.add(t);
+      try {
+        ask(t, data.dimsVersion);
+      } catch (err) {
+        store.asked.delete(t);
+        return { error: `cannot ask for them: ${err && err.message || err}` };
+      }
+    }
+    return { pending: true };
   }
 
   // js/flow.js
@@ -655,32 +712,36 @@ var AFN = (() => {
       sp.appendChild(cap);
       tip.appendChild(sp);
     }
-    if (info.dims && info.dims.length) {
-      const box = el(doc, "div", "afn-tt-dims");
-      box.appendChild(
-        el(
-          doc,
-          "div",
-          "afn-tt-caption",
-          `top hidden dims at layer ${info.layer}` + (info.dimsOf ? ` (of ${info.dimsOf})` : "")
-        )
-      );
-      for (const d of info.dims) {
-        const r = el(doc, "div", "afn-tt-dim");
-        r.appendChild(el(doc, "span", "afn-tt-dim-id", `d${d.dim}`));
-        const bar = el(doc, "span", "afn-tt-dim-bar");
-        const fill = el(doc, "span", "afn-tt-dim-fill");
-        fill.style.width = `${Math.max(0, Math.min(100, d.share))}%`;
-        bar.appendChild(fill);
-        r.appendChild(bar);
-        r.appendChild(el(doc, "span", "afn-tt-dim-share", `${d.share}%`));
-        box.appendChild(r);
-      }
-      tip.appendChild(box);
-    }
+    if (hasDims(info)) tip.appendChild(dimsBox(doc, info));
     tip.appendChild(
       el(doc, "div", "afn-tt-hint", info.pinned ? "pinned \xB7 Esc or click to unpin" : "click to pin")
     );
+  }
+  var hasDims = (info) => info.dims && info.dims.length > 0 || info.dimsPending || info.dimsError !== void 0;
+  function dimsBox(doc, info) {
+    const box = el(doc, "div", "afn-tt-dims");
+    const of = info.dimsOf ? ` (of ${info.dimsOf})` : "";
+    box.appendChild(el(doc, "div", "afn-tt-caption", `top hidden dims at layer ${info.layer}${of}`));
+    if (info.dimsError !== void 0) {
+      box.appendChild(el(doc, "div", "afn-tt-dims-error", String(info.dimsError)));
+    } else if (info.dimsPending) {
+      box.setAttribute("aria-busy", "true");
+      box.appendChild(el(doc, "div", "afn-tt-dims-pending", "loading\u2026"));
+    } else {
+      for (const d of info.dims) box.appendChild(dimRow(doc, d));
+    }
+    return box;
+  }
+  function dimRow(doc, d) {
+    const r = el(doc, "div", "afn-tt-dim");
+    r.appendChild(el(doc, "span", "afn-tt-dim-id", `d${d.dim}`));
+    const bar = el(doc, "span", "afn-tt-dim-bar");
+    const fill = el(doc, "span", "afn-tt-dim-fill");
+    fill.style.width = `${Math.max(0, Math.min(100, d.share))}%`;
+    bar.appendChild(fill);
+    r.appendChild(bar);
+    r.appendChild(el(doc, "span", "afn-tt-dim-share", `${d.share}%`));
+    return r;
   }
   function placeTooltip(target, root, tw, th, vw, vh, gap = 6) {
     let left = target.left;
@@ -707,7 +768,7 @@ var AFN = (() => {
     return e;
   }
   function createView(el2, { onControl = () => {
-  } } = {}) {
+  }, requestDims = null } = {}) {
     const doc = el2.ownerDocument;
     const win = doc.defaultView;
     const ctl = {
@@ -757,7 +818,8 @@ var AFN = (() => {
     let rowCache = null;
     let thrCache = null;
     let requestedLayer = 0;
-    let tip = { el: null, pinned: false };
+    let tip = { el: null, pinned: false, dimTok: -1 };
+    let dimStore = dimsStore();
     let rovingEl = null;
     const timers = /* @__PURE__ */ new Set();
     const cleanups = [];
@@ -1424,14 +1486,7 @@ var AFN = (() => {
           }
         }
       }
-      const dims = [];
-      if (data.topDims && dimTok >= 0 && dimTok < data.nTokens) {
-        const k2 = data.topK;
-        for (let j = 0; j < k2; j++) {
-          const p = (L * data.nTokens + dimTok) * k2 + j;
-          dims.push({ dim: data.topDims.getUint16(p * 2, true), share: data.topShare.getUint8(p) });
-        }
-      }
+      const dims = dimsFor(data, dimStore, dimTok, L, requestDims);
       const multi = U.kind === "word" && U.tokensOf(u).length > 1;
       return {
         text: isCluster ? span.textContent : U.surface(u),
@@ -1446,8 +1501,11 @@ var AFN = (() => {
         role: U.roles[u],
         series,
         thresholds: eligible[u] ? thresholds() : null,
-        dims,
+        dims: dims.dims || [],
+        dimsPending: !!dims.pending,
+        dimsError: dims.error,
         dimsOf: multi ? data.tokens[dimTok] : "",
+        dimTok,
         pinned: tip.pinned
       };
     }
@@ -1458,7 +1516,9 @@ var AFN = (() => {
       tip.pinned = pinned;
       span.classList.toggle("afn-pinned", pinned);
       span.setAttribute("aria-describedby", tipEl.id);
-      fillTooltip(tipEl, unitInfo(span));
+      const info = unitInfo(span);
+      tip.dimTok = info.dimTok;
+      fillTooltip(tipEl, info);
       tipEl.classList.toggle("afn-tt-pinned", pinned);
       tipEl.hidden = false;
       positionTip();
@@ -1480,7 +1540,7 @@ var AFN = (() => {
         tip.el.classList.remove("afn-pinned");
         tip.el.removeAttribute("aria-describedby");
       }
-      tip = { el: null, pinned: false };
+      tip = { el: null, pinned: false, dimTok: -1 };
       tipEl.hidden = true;
     }
     const tokOf = (target) => {
@@ -1731,6 +1791,7 @@ var AFN = (() => {
         return;
       }
       data = result.data || null;
+      dimStore = dimsStore();
       dataError = result.error ? `Cannot show this state: ${result.error}` : "";
       refreshAll();
     }
@@ -1745,6 +1806,10 @@ var AFN = (() => {
       status = { ...status, ...s };
       paintStatus();
     }
+    function setDims(msg) {
+      const t = storeReply(dimStore, data, msg);
+      if (t >= 0 && tip.el && tip.dimTok === t) showTip(tip.el, tip.pinned);
+    }
     function destroy() {
       dead = true;
       channel.port1.close();
@@ -1755,20 +1820,22 @@ var AFN = (() => {
     }
     paintControls();
     paintStatus();
-    return { setData, setMeta, setStatus, setControl, destroy, root };
+    return { setData, setMeta, setStatus, setControl, setDims, destroy, root };
   }
 
   // js/widget.js
   var CONTROL_TRAITS = ["layer", "quantile", "granularity", "show_special", "include_special", "word_agg"];
   var META_TRAITS = ["model_name", "note", "normalize"];
   var STATUS_TRAITS = ["status", "progress", "error"];
-  function connect(model, el2) {
+  function connect(model, el2, { kernel = false } = {}) {
+    const requestDims = (token, version) => model.send({ kind: "top_dims", token, version });
     const view = createView(el2, {
       onControl(name, value) {
         if (model.get(name) === value) return;
         model.set(name, value);
         model.save_changes();
-      }
+      },
+      requestDims: kernel ? requestDims : null
     });
     const handlers = [];
     const on = (names, fn) => {
@@ -1806,6 +1873,13 @@ var AFN = (() => {
         load();
       });
     };
+    const onMessage = (content) => {
+      if (content && content.kind === "top_dims") view.setDims(content);
+    };
+    if (kernel) {
+      model.on("msg:custom", onMessage);
+      handlers.push(["msg:custom", onMessage]);
+    }
     on(DATA_TRAITS, scheduleLoad);
     on(META_TRAITS, meta);
     on(STATUS_TRAITS, status);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { isStale, readData, toFloat32, unitsOf } from "../data.js";
+import { DATA_TRAITS, isStale, readData, toFloat32, unitsOf } from "../data.js";
 import { base64ToDataView, createStaticModel, decodeState } from "../static_model.js";
 
 function f32bytes(values, pad = 0) {
@@ -67,6 +67,39 @@ test("readData: inconsistent states give an error, empty gives no data", () => {
   }
   const e = state({ tokens: [], n_tokens: 0 });
   assert.deepEqual(readData((k) => e[k]), { data: null });
+});
+
+test("readData: dims_version is carried, 0 when absent or not an integer", () => {
+  assert.ok(DATA_TRAITS.includes("dims_version"));
+  const read = (over) => {
+    const s = state(over);
+    return readData((k) => s[k]).data.dimsVersion;
+  };
+  assert.equal(read({ dims_version: 12 }), 12);
+  assert.equal(read({}), 0);
+  assert.equal(read({ dims_version: null }), 0);
+  assert.equal(read({ dims_version: "3" }), 0);
+  assert.equal(read({ dims_version: 1.5 }), 0);
+});
+
+test("readData: top dims are kept only when their sizes fit top_k", () => {
+  // 2 layers x 4 tokens x k = 2
+  const bytes = (n) => new DataView(new ArrayBuffer(n));
+  const read = (over) => {
+    const s = state(over);
+    return readData((k) => s[k]).data;
+  };
+  const fit = read({ top_k: 2, top_dims: bytes(32), top_share: bytes(16) });
+  assert.equal(fit.topK, 2);
+  assert.equal(fit.topDims.byteLength, 32);
+  assert.equal(fit.topShare.byteLength, 16);
+  // empty bytes with top_k > 0: the live widget asks for them
+  const empty = read({ top_k: 2 });
+  assert.equal(empty.topK, 2);
+  assert.equal(empty.topDims, null);
+  assert.equal(empty.topShare, null);
+  assert.equal(read({ top_k: 2, top_dims: bytes(30), top_share: bytes(16) }).topDims, null);
+  assert.equal(read({ top_k: 2, top_dims: bytes(32), top_share: bytes(15) }).topDims, null);
 });
 
 test("readData: a new text with the old analysis is stale", () => {
