@@ -140,6 +140,10 @@ class Host:
     def python_set(self, vid: int, **changes: Any) -> None:
         self.page.evaluate("([id, c]) => window.__afn.pythonSet(id, c)", [vid, to_js(changes)])
 
+    def reply(self, vid: int, content: dict[str, Any]) -> None:
+        """A custom message from "Python" to view ``vid`` (its model's msg:custom listeners)."""
+        self.page.evaluate("([id, c]) => window.__afn.reply(id, c)", [vid, content])
+
     def root(self, vid: int = 0) -> str:
         return f".host-view:nth-child({vid + 1}) .afn-root"
 
