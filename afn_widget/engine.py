@@ -6,16 +6,21 @@ it runs ``model(input_ids, attention_mask, output_hidden_states=True)`` under
 
 * ``‖h_l[i]‖₂`` (``torch.linalg.vector_norm(hidden_states[l], dim=-1)``) after ``normalize``;
 * the three shifts ``delta_norm``, ``displacement`` and ``cos_change`` against layer ``l − 1``;
-* the ``top_k`` hidden dimensions contributing most to ``‖h_l[i]‖²`` and their shares.
+* the ``top_k`` hidden dimensions contributing most to ``‖h_l[i]‖²`` and their shares
+  (:class:`~afn_widget.result.TopDims`).
 
 Hidden states themselves are dropped window by window, so memory is bounded by one window batch
-whatever the length of the text.
+whatever the length of the text. The exception is a text of one window: it keeps its hidden
+states (up to ``KEEP_HIDDEN_BYTES``) and computes the top dimensions when they are first asked
+for, one token at a time for the widget's tooltip or all at once for ``result.top_dims``.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +33,7 @@ from .models import load_model
 from .result import (
     WORD_AGGREGATIONS,
     AFNResult,
+    TopDims,
     WordSource,
     check_granularity,
     check_layer,
@@ -35,6 +41,12 @@ from .result import (
 )
 
 NORMALIZATIONS = ("raw", "drop_outlier_dims", "standardize")
+KEEP_HIDDEN_BYTES = 256 * 2**20
+"""A text that runs in one window keeps its hidden states (float32), and its top dimensions are
+computed when first asked for (one token for the widget's tooltip, all of them for
+:attr:`AFNResult.top_dims`), not inside ``analyze``. The results alive keep at most this many
+bytes of hidden states in all: beyond it, the oldest compute all their top dimensions and let
+their hidden states go."""
 OUTLIER_K = 5.0
 """A dimension is an outlier at a layer when its mean |activation| over the input's tokens is
 more than ``OUTLIER_K`` times the median over all dimensions (``normalize="drop_outlier_dims"``)."""
@@ -220,9 +232,34 @@ _NONFINITE = (
 )
 
 
+def _normalized(x: Any, layer: int, normalize: str, params: dict[str, Any]) -> Any:
+    """``x`` (one layer's hidden states, ``[..., d]``) in float32, after ``normalize``."""
+    x = x.float()
+    if normalize == "drop_outlier_dims":
+        return x * params["keep"][layer].to(device=x.device, dtype=x.dtype)
+    if normalize == "standardize":
+        return (x - params["mean"][layer].to(x.device)) / params["std"][layer].to(x.device)
+    return x
+
+
+def _top(x: Any, k: int, norms: Any) -> tuple[Any, Any]:
+    """The ``k`` dimensions with the largest ``|x|`` along the last axis and their shares of
+    ``‖x‖²`` (``norms`` = ``‖x‖``)."""
+    import torch
+
+    top, dims = torch.topk(x.abs(), k, dim=-1)
+    return dims, _share(top, norms)
+
+
+def _share(top: Any, norms: Any) -> Any:
+    """``(top / ‖x‖)²``: the share of ``‖x‖²`` of each of the top dimensions."""
+    return (top / norms.clamp_min(1e-6).unsqueeze(-1)).square_()
+
+
 def _stats(hs: Sequence[Any], normalize: str, params: dict[str, Any], top_k: int):
     """Per-layer numbers for a batch of windows. ``hs``: the model's hidden states, ``L+1``
     tensors ``[B, T, d]``; ``params`` from :func:`_normalizer` / :func:`_keep_given`.
+    ``top_k = 0`` leaves the top dimensions out (see :class:`_HiddenTop`).
 
     Only what needs the full vectors runs per layer, straight into preallocated outputs (no
     stacked copy of the hidden states): the norm, the ``top_k`` largest ``|x|``, and against
@@ -242,13 +279,10 @@ def _stats(hs: Sequence[Any], normalize: str, params: dict[str, Any], top_k: int
     dims = torch.empty(n_rows, b, t, k, dtype=torch.int64, device=dev)
     prev = None
     for layer, x in enumerate(hs):
-        x = x.float()
-        if normalize == "drop_outlier_dims":
-            x = x * params["keep"][layer].to(device=x.device, dtype=x.dtype)
-        elif normalize == "standardize":
-            x = (x - params["mean"][layer].to(x.device)) / params["std"][layer].to(x.device)
+        x = _normalized(x, layer, normalize, params)
         torch.linalg.vector_norm(x, dim=-1, out=norms[layer])
-        torch.topk(x.abs(), k, dim=-1, out=(top[layer], dims[layer]))
+        if k:
+            torch.topk(x.abs(), k, dim=-1, out=(top[layer], dims[layer]))
         if prev is not None:
             torch.linalg.vector_norm(x - prev, dim=-1, out=disp[layer])
             torch.linalg.vecdot(x, prev, out=dot[layer])
@@ -262,10 +296,84 @@ def _stats(hs: Sequence[Any], normalize: str, params: dict[str, Any], top_k: int
         "delta_norm": torch.diff(norms, dim=0, prepend=nan_row),
         "displacement": torch.cat([nan_row, disp[1:]]),
         "cos_change": torch.cat([nan_row, 1.0 - dot[1:] / (safe[1:] * safe[:-1])]),
-        "top_dims": dims.to(torch.int32),
-        "top_share": (top / norms.clamp_min(1e-6).unsqueeze(-1)).square_(),
     }
+    if k:
+        out["top_dims"] = dims.to(torch.int32)
+        out["top_share"] = _share(top, norms)
     return {key: v.cpu().numpy() for key, v in out.items()}
+
+
+class _KeptHidden:
+    """The hidden states kept by results alive, oldest first, within ``KEEP_HIDDEN_BYTES``."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()  # a result collected inside add() calls drop()
+        self._refs: OrderedDict[int, tuple[weakref.ref, int]] = OrderedDict()
+        self.nbytes = 0
+
+    def add(self, source: _HiddenTop, nbytes: int) -> None:
+        key = id(source)
+        with self._lock:
+            self._refs[key] = (weakref.ref(source, lambda _, key=key: self.drop(key)), nbytes)
+            self.nbytes += nbytes
+            victims = []
+            while self.nbytes > KEEP_HIDDEN_BYTES and len(self._refs) > 1:
+                _, (ref, size) = self._refs.popitem(last=False)
+                self.nbytes -= size
+                victims.append(ref())
+        for victim in victims:
+            if victim is not None:
+                victim.full()
+
+    def drop(self, key: int) -> None:
+        with self._lock:
+            item = self._refs.pop(key, None)
+            if item is not None:
+                self.nbytes -= item[1]
+
+
+_KEPT = _KeptHidden()
+
+
+class _HiddenTop(TopDims):
+    """Top dimensions computed from the kept hidden states of a one-window text: for one token
+    when asked (the widget's tooltip), for all when :attr:`AFNResult.top_dims` is read — which
+    then drops the hidden states."""
+
+    def __init__(
+        self, hs: Sequence[Any], normalize: str, params: dict[str, Any], k: int, norms: np.ndarray
+    ) -> None:
+        super().__init__(None, None)
+        self.k = k
+        self._hs, self._normalize, self._params, self._norms = hs, normalize, params, norms
+        self._lock = threading.Lock()
+        _KEPT.add(self, sum(x[0].numel() * x.element_size() for x in hs))
+
+    def _rows(self, token: int | slice) -> tuple[np.ndarray, np.ndarray]:
+        import torch
+
+        norms = torch.from_numpy(self._norms[:, token])
+        with torch.inference_mode():
+            rows = [
+                _normalized(x[0, token], layer, self._normalize, self._params)
+                for layer, x in enumerate(self._hs)
+            ]
+            dims, share = _top(torch.stack(rows), self.k, norms.to(rows[0].device))
+        return dims.to(torch.int32).cpu().numpy(), share.cpu().numpy()
+
+    def full(self) -> tuple[np.ndarray, np.ndarray]:
+        with self._lock:
+            if self._dims is None:
+                self._dims, self._share = self._rows(slice(None))
+                self._hs = self._params = None
+                _KEPT.drop(id(self))
+        return self._dims, self._share
+
+    def token(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        with self._lock:
+            if self._dims is None:
+                return self._rows(i)
+        return self._dims[:, i], self._share[:, i]
 
 
 def analyze(
@@ -371,15 +479,20 @@ def analyze(
     overlap = length // 4 if stride is None else int(stride)
     plan = plan_windows(len(ids), length, overlap)
     n = len(ids)
-    k = min(top_k, _hidden_size(lm.model))
-
+    d = _hidden_size(lm.model)
+    k = min(top_k, d)
     L1 = n_layers + 1
+    # A text of one window keeps its hidden states for the top dimensions (see _HiddenTop).
+    keep_hidden = (
+        n > 0 and len(plan.starts) == 1 and L1 * (n + n_special) * d * 4 <= KEEP_HIDDEN_BYTES
+    )
     norms = np.zeros((L1, n), np.float32)
     shifts = {
         m: np.zeros((L1, n), np.float32) for m in ("delta_norm", "displacement", "cos_change")
     }
-    top_dims = np.zeros((L1, n, k), np.int32)
-    top_share = np.zeros((L1, n, k), np.float32)
+    top_dims = None if keep_hidden else np.zeros((L1, n, k), np.int32)
+    top_share = None if keep_hidden else np.zeros((L1, n, k), np.float32)
+    kept: TopDims | None = None
     prefix: dict[str, np.ndarray] = {}
     suffix: dict[str, np.ndarray] = {}
     prefix_tokens: list[str] = []
@@ -483,7 +596,7 @@ def analyze(
         return _assemble(
             text, token_strs, offsets, word_ids, upto, prefix_tokens if n else [],
             suffix_tokens if done_suffix else [], prefix, suffix if done_suffix else {}, norms,
-            shifts, top_dims, top_share, settings, outliers,
+            shifts, kept or (top_dims, top_share), settings, outliers,
         )  # fmt: skip
 
     shown = time.monotonic()
@@ -491,7 +604,9 @@ def analyze(
         h = first if first is not None else run(batch)
         if normalize == "drop_outlier_dims" and "keep" not in params:
             params["keep"] = _keep_given(list(outlier_dims), L1, h[0].shape[-1])
-        stats = _stats(h, normalize, params, k)
+        stats = _stats(h, normalize, params, 0 if keep_hidden else k)
+        if keep_hidden:
+            kept = _HiddenTop(h, normalize, params, k, stats["norms"][:, 0])
         for b, w in enumerate(batch):
             sel = owned(w)
             dst = plan.starts[w] + sel
@@ -499,8 +614,9 @@ def analyze(
             norms[:, dst] = stats["norms"][:, b, src]
             for m in shifts:
                 shifts[m][:, dst] = stats[m][:, b, src]
-            top_dims[:, dst] = stats["top_dims"][:, b, src]
-            top_share[:, dst] = stats["top_share"][:, b, src]
+            if not keep_hidden:
+                top_dims[:, dst] = stats["top_dims"][:, b, src]
+                top_share[:, dst] = stats["top_share"][:, b, src]
             if w == 0:
                 prefix_tokens = list(tok.convert_ids_to_tokens(head))
                 prefix = {key: v[:, b, :p] for key, v in stats.items()}
@@ -533,8 +649,7 @@ def _assemble(
     suffix: dict,
     norms: np.ndarray,
     shifts: dict,
-    top_dims: np.ndarray,
-    top_share: np.ndarray,
+    top: TopDims | tuple[np.ndarray, np.ndarray],
     settings: dict[str, Any],
     outliers: list,
 ) -> AFNResult:
@@ -548,6 +663,8 @@ def _assemble(
             parts.append(suffix[key])
         return np.concatenate(parts, axis=1).astype(body.dtype, copy=False)
 
+    if not isinstance(top, TopDims):
+        top = TopDims(join("top_dims", top[0]), join("top_share", top[1]))
     tokens = prefix_tokens + token_strs[:upto] + suffix_tokens
     none_before, none_after = [None] * len(prefix_tokens), [None] * len(suffix_tokens)
     all_offsets = none_before + list(offsets[:upto]) + none_after
@@ -560,8 +677,7 @@ def _assemble(
         special=np.array([o is None for o in all_offsets], dtype=bool),
         layer_norms=layer_norms,
         shifts={m: join(m, v) for m, v in shifts.items()},
-        top_dims=join("top_dims", top_dims),
-        top_share=join("top_share", top_share),
+        dims_source=top,
         outlier_dims=outliers,
         word_source=WordSource(
             text, tokens, all_offsets, all_word_ids, layer_norms, settings["word_agg"]

@@ -110,6 +110,25 @@ class WordSource:
         )
 
 
+class TopDims:
+    """The ``k`` hidden dimensions with the largest ``|h_l[i]|`` of each token at each layer, and
+    their shares of ``‖h_l[i]‖²``: int32 and float32 ``[n_layers + 1, n_tokens, k]``.
+
+    Given as arrays here; the engine computes them from kept hidden states on first use instead
+    (one token at a time for the widget's tooltip). Shared by every :meth:`AFNResult.at` view."""
+
+    def __init__(self, dims: np.ndarray | None, share: np.ndarray | None) -> None:
+        self._dims, self._share = dims, share
+        self.k = 0 if dims is None else int(dims.shape[-1])
+
+    def full(self) -> tuple[np.ndarray, np.ndarray]:
+        return self._dims, self._share
+
+    def token(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        """``(dims, share)`` of token ``i`` at every layer, ``[n_layers + 1, k]`` each."""
+        return self._dims[:, i], self._share[:, i]
+
+
 @dataclass(frozen=True)
 class AFNResult:
     """Token activation strength of one text.
@@ -127,8 +146,6 @@ class AFNResult:
     special: np.ndarray  # bool [n_tokens]
     layer_norms: np.ndarray  # float32 [n_layers + 1, n_tokens]
     shifts: dict[str, np.ndarray]  # float32 [n_layers + 1, n_tokens]; row 0 is nan
-    top_dims: np.ndarray  # int32 [n_layers + 1, n_tokens, k]
-    top_share: np.ndarray  # float32 [n_layers + 1, n_tokens, k]: share of the squared norm
     layer: int
     quantile: float
     include_special: bool
@@ -140,17 +157,28 @@ class AFNResult:
     n_windows: int
     outlier_dims: list[list[int]]
     word_source: WordSource = field(repr=False, compare=False)
-    threshold: float = field(init=False)
-    buckets: np.ndarray = field(init=False, repr=False)
-    ranks: np.ndarray = field(init=False, repr=False)
-    percentiles: np.ndarray = field(init=False, repr=False)
+    dims_source: TopDims = field(repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        s = B.split(self.tas, self._eligible(self.special), self.quantile)
-        object.__setattr__(self, "threshold", s.threshold)
-        object.__setattr__(self, "buckets", s.buckets)
-        object.__setattr__(self, "ranks", s.ranks)
-        object.__setattr__(self, "percentiles", s.percentiles)
+    # -- the split at this layer and quantile, made on first use -----------------------------
+    @cached_property
+    def _split(self) -> B.Split:
+        return B.split(self.tas, self._eligible(self.special), self.quantile)
+
+    @property
+    def threshold(self) -> float:
+        return self._split.threshold
+
+    @property
+    def buckets(self) -> np.ndarray:
+        return self._split.buckets
+
+    @property
+    def ranks(self) -> np.ndarray:
+        return self._split.ranks
+
+    @property
+    def percentiles(self) -> np.ndarray:
+        return self._split.percentiles
 
     # -- the word level, made on first use ----------------------------------------------------
     @cached_property
@@ -167,6 +195,30 @@ class AFNResult:
         """The role of each token: the role of its word."""
         w_roles = self.word_source.described[2]
         return [w_roles[j] for j in self.word_source.described[3]]
+
+    # -- the top hidden dimensions, computed on first use where the engine kept hidden states --
+    @property
+    def top_dims(self) -> np.ndarray:
+        """int32 ``[n_layers + 1, n_tokens, k]``: the ``k`` dimensions with the largest ``|h|``."""
+        return self.dims_source.full()[0]
+
+    @property
+    def top_share(self) -> np.ndarray:
+        """float32 ``[n_layers + 1, n_tokens, k]``: their shares of the squared norm."""
+        return self.dims_source.full()[1]
+
+    def top_dims_of(self, token: int) -> tuple[np.ndarray, np.ndarray]:
+        """``(dims, share)`` of one token at every layer, ``[n_layers + 1, k]`` each, without
+        computing those of the other tokens."""
+        from .errors import AFNInputError
+
+        if isinstance(token, bool) or not isinstance(token, (int, np.integer)):
+            raise AFNInputError(f"token must be an integer index, not {token!r}.")
+        if not 0 <= token < len(self.tokens):
+            raise AFNInputError(
+                f"token {token} is out of range: this result has {len(self.tokens)} tokens."
+            )
+        return self.dims_source.token(int(token))
 
     # -- basic views -------------------------------------------------------------------------
     @property

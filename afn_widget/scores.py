@@ -8,7 +8,7 @@ import numpy as np
 
 from .buckets import check_quantile
 from .errors import AFNInputError, AFNTypeError
-from .result import WORD_AGGREGATIONS, AFNResult, WordSource, check_layer
+from .result import WORD_AGGREGATIONS, AFNResult, TopDims, WordSource, check_layer
 
 
 def _locate(tokens: Sequence[str], text: str) -> list[tuple[int, int] | None]:
@@ -88,8 +88,9 @@ def result_from_scores(
         special=np.array([o is None for o in offsets], dtype=bool),
         layer_norms=values,
         shifts={"delta_norm": empty, "displacement": empty, "cos_change": empty},
-        top_dims=np.zeros((n_layers + 1, n, 0), np.int32),
-        top_share=np.zeros((n_layers + 1, n, 0), np.float32),
+        dims_source=TopDims(
+            np.zeros((n_layers + 1, n, 0), np.int32), np.zeros((n_layers + 1, n, 0), np.float32)
+        ),
         layer=lay,
         quantile=q,
         include_special=include_special,

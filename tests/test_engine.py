@@ -256,6 +256,73 @@ def test_top_dims_are_the_largest_squared_components(minilm):
     np.testing.assert_allclose(r.top_share[..., 3], kth / total, rtol=1e-4, atol=1e-6)
 
 
+@pytest.mark.parametrize("normalize", ["raw", "drop_outlier_dims", "standardize"])
+def test_top_dims_from_kept_hidden_states_equal_those_computed_window_by_window(
+    minilm, monkeypatch, normalize
+):
+    """A one-window text keeps its hidden states and computes top dims when asked: per token
+    (the tooltip) or all at once, the same numbers as the window-by-window computation."""
+    import torch
+
+    import afn_widget.engine as E
+
+    calls = []
+    topk = torch.topk
+    monkeypatch.setattr(torch, "topk", lambda *a, **k: calls.append(1) or topk(*a, **k))
+    kept = analyze(TEXT, minilm, normalize=normalize)
+    assert calls == []  # analyze itself computed no top dims
+    per_token = [kept.at(layer=1).top_dims_of(i) for i in range(len(kept))]
+    assert kept.dims_source._hs is not None
+    monkeypatch.setattr(E, "KEEP_HIDDEN_BYTES", 0)
+    eager = analyze(TEXT, minilm, normalize=normalize)
+    assert not isinstance(eager.dims_source, E._HiddenTop)
+    np.testing.assert_array_equal(np.stack([d for d, _ in per_token], 1), eager.top_dims)
+    np.testing.assert_array_equal(np.stack([s for _, s in per_token], 1), eager.top_share)
+    np.testing.assert_array_equal(kept.top_dims, eager.top_dims)
+    np.testing.assert_array_equal(kept.top_share, eager.top_share)
+    assert kept.dims_source._hs is None  # all computed: the hidden states are let go
+    for i in (0, len(kept) - 1):
+        for got, want in zip(kept.top_dims_of(i), eager.top_dims_of(i), strict=True):
+            np.testing.assert_array_equal(got, want)
+
+
+def test_kept_hidden_states_stay_within_their_budget(minilm, monkeypatch):
+    """Results alive keep at most KEEP_HIDDEN_BYTES of hidden states: beyond it the oldest
+    compute their top dims (the same numbers) and let go; a collected result frees its share."""
+    import gc
+
+    import afn_widget.engine as E
+
+    gc.collect()
+    before = E._KEPT.nbytes
+    first = analyze(TEXT, minilm)
+    size = E._KEPT.nbytes - before
+    assert size == (minilm.n_layers + 1) * len(first) * 384 * 4
+    monkeypatch.setattr(E, "KEEP_HIDDEN_BYTES", int(2.5 * size))
+    second = analyze(TEXT, minilm, normalize="standardize")
+    assert first.dims_source._hs is not None
+    third = analyze(SHORT, minilm)
+    assert first.dims_source._hs is None and second.dims_source._hs is not None
+    assert E._KEPT.nbytes <= 2.5 * size
+    monkeypatch.setattr(E, "KEEP_HIDDEN_BYTES", 0)
+    eager = analyze(TEXT, minilm)
+    np.testing.assert_array_equal(first.top_dims, eager.top_dims)
+    np.testing.assert_array_equal(first.top_share, eager.top_share)
+    kept = E._KEPT.nbytes
+    del third
+    gc.collect()
+    assert E._KEPT.nbytes == kept - (minilm.n_layers + 1) * len(analyze(SHORT, minilm)) * 384 * 4
+
+
+def test_top_dims_of_checks_the_token(minilm):
+    from afn_widget.errors import AFNInputError
+
+    r = analyze(SHORT, minilm)
+    for bad in (len(r), -1, 1.0, True, "0", None):
+        with pytest.raises(AFNInputError, match="token"):
+            r.top_dims_of(bad)
+
+
 def test_drop_outlier_dims_given_dims_are_excluded(minilm):
     head, tail = special_frame(minilm.tokenizer)
     h = hidden_states(minilm.model, head + encode(minilm.tokenizer, TEXT)[0] + tail)
