@@ -6,6 +6,15 @@ offsets as JSON. All layers' norms are sent once, so the browser re-colours for 
 quantile or granularity without asking Python. Offsets are sent in UTF-16 code units, the
 indices JavaScript strings use.
 
+The tooltip's top hidden dimensions are not sent with the data: the browser asks for those of
+one token (every layer) when it shows its tooltip, a custom message
+``{"kind": "top_dims", "token": i, "version": v}`` answered with
+``{"kind": "top_dims", "token": i, "version": v, "dims": [[...]], "share": [[...]]}`` (shares in
+whole percent) or ``{..., "error": "..."}``. ``version`` is the ``dims_version`` trait of the data
+the browser holds; a request about older data gets ``"stale": true``. The standalone page
+(:meth:`AFNView.to_html`) has no kernel to ask and carries them inline, as ``top_dims`` and
+``top_share`` bytes.
+
 Recomputation (a new ``text``) runs off the kernel's main thread, in at most one worker thread
 per view that exits when idle; the newest request wins and an older one still running is
 cancelled at its next window.
@@ -41,6 +50,7 @@ DATA_TRAITS = (
     "top_k",
     "top_dims",
     "top_share",
+    "dims_version",
     "word_agg",
     "model_name",
     "note",
@@ -82,16 +92,46 @@ def utf16_index(text: str) -> np.ndarray:
     return np.concatenate([[0], np.cumsum(units)])
 
 
+def percent(share: np.ndarray) -> np.ndarray:
+    """Shares of the squared norm in whole percent (0..100), as the tooltip shows them."""
+    return np.clip(np.rint(share * 100.0), 0, 100).astype("<u1")
+
+
+def dims_bytes(result: AFNResult) -> dict[str, bytes]:
+    """The top dimensions of every token at every layer as the ``top_dims`` (uint16) and
+    ``top_share`` (uint8 percent) traits, for a page with no kernel to ask."""
+    return {
+        "top_dims": np.clip(result.top_dims, 0, 65535).astype("<u2").tobytes(),
+        "top_share": percent(result.top_share).tobytes(),
+    }
+
+
+def dims_reply(result: AFNResult | None, content: Any) -> dict[str, Any] | None:
+    """The answer to a browser's request for one token's top dimensions (see the module
+    docstring); ``None`` for a message that is not such a request. ``result`` is the one the
+    browser's data came from, or ``None`` when the browser holds older data."""
+    if not isinstance(content, dict) or content.get("kind") != "top_dims":
+        return None
+    token, version = content.get("token"), content.get("version")
+    reply = {"kind": "top_dims", "token": token, "version": version}
+    if result is None:
+        return {**reply, "stale": True}
+    try:
+        dims, share = result.top_dims_of(token)
+    except AFNError as exc:
+        return {**reply, "error": f"{type(exc).__name__}: {exc}"}
+    return {**reply, "dims": dims.tolist(), "share": percent(share).tolist()}
+
+
 def payload(result: AFNResult) -> dict[str, Any]:
-    """The data traits for a result: what the browser needs to draw every layer."""
+    """The data traits for a result: what the browser needs to draw every layer (the top
+    dimensions are asked for token by token, see :func:`dims_reply`)."""
     pos = utf16_index(result.text)
 
     def span(s: tuple[int, int] | None) -> list[int] | None:
         return None if s is None else [int(pos[s[0]]), int(pos[s[1]])]
 
     w = result.words
-    k = int(result.top_dims.shape[-1]) if result.top_dims.ndim == 3 else 0
-    share = np.clip(np.rint(result.top_share * 100.0), 0, 100).astype("<u1")
     return {
         "tokens": list(result.tokens),
         "offsets": [span(s) for s in result.offsets],
@@ -109,9 +149,9 @@ def payload(result: AFNResult) -> dict[str, Any]:
         "n_layers": int(result.n_layers),
         "n_tokens": len(result.tokens),
         "norms": np.ascontiguousarray(result.layer_norms, dtype="<f4").tobytes(),
-        "top_k": k,
-        "top_dims": np.clip(result.top_dims, 0, 65535).astype("<u2").tobytes(),
-        "top_share": share.tobytes(),
+        "top_k": result.dims_source.k,
+        "top_dims": b"",
+        "top_share": b"",
         "word_agg": result.word_agg,
         "model_name": result.model_name,
         "note": result.note,
@@ -163,6 +203,7 @@ class AFNView(anywidget.AnyWidget):
     top_k = t.Int(0).tag(sync=True)
     top_dims = t.Bytes(b"").tag(sync=True)
     top_share = t.Bytes(b"").tag(sync=True)
+    dims_version = t.Int(0).tag(sync=True)
     word_agg = t.Unicode("mean").tag(sync=True)
     model_name = t.Unicode("").tag(sync=True)
     note = t.Unicode("").tag(sync=True)
@@ -192,6 +233,7 @@ class AFNView(anywidget.AnyWidget):
         self._model = model
         self._options = dict(analyze_options)
         self._result: AFNResult | None = None
+        self._shown: tuple[int, AFNResult] | None = None  # (dims_version, result) in the browser
         self._requested_layer = layer
         self._lock = threading.Lock()
         self._wanted = 0  # generation of the newest request
@@ -209,6 +251,7 @@ class AFNView(anywidget.AnyWidget):
         self.observe(self._on_text, names="text")
         self.observe(self._on_layer, names="layer")
         self.observe(self._on_control, names=["layer", "quantile", "granularity"])
+        self.on_msg(self._on_msg)
         if text:
             self.text = text
 
@@ -379,6 +422,8 @@ class AFNView(anywidget.AnyWidget):
             self.set_trait("n_layers", data.pop("n_layers"))
             for name, value in data.items():
                 setattr(self, name, value)
+            self._shown = (self.dims_version + 1, result)
+            self.dims_version += 1
             self.layer = result.layer
             if final:
                 self._requested_layer = result.layer  # later texts keep the layer being looked at
@@ -391,6 +436,15 @@ class AFNView(anywidget.AnyWidget):
                 self.text = result.text
             finally:
                 self.observe(self._on_text, names="text")
+
+    def _on_msg(self, _widget: Any, content: Any, _buffers: Any = None) -> None:
+        """A request from the browser: the top dimensions of one token."""
+        shown = self._shown
+        current = shown is not None and isinstance(content, dict)
+        current = current and content.get("version") == shown[0]
+        reply = dims_reply(shown[1] if current else None, content)
+        if reply is not None:
+            self.send(reply)
 
     def wait(self, timeout: float | None = None) -> AFNView:
         """Block until the newest requested analysis has finished (or ``timeout`` seconds)."""
@@ -424,7 +478,10 @@ class AFNView(anywidget.AnyWidget):
         """A standalone HTML page (script, styles and data inlined; no network) of this view."""
         from .export import standalone_html
 
-        return standalone_html(self.state_dict(), title=title)
+        state = self.state_dict()
+        if self._shown is not None and self._shown[0] == state["dims_version"]:
+            state.update(dims_bytes(self._shown[1]))
+        return standalone_html(state, title=title)
 
     def save_html(self, path: str | Path, title: str = "AFN view") -> Path:
         """Write :meth:`to_html` to ``path``; open it in any browser, share it, put it in slides."""

@@ -11,7 +11,7 @@ import pytest
 from afn_widget import AFNView, analyze
 from afn_widget.errors import AFNInputError, AFNTypeError
 from afn_widget.models import bundled_model_path, load_model
-from afn_widget.widget import payload, utf16_index
+from afn_widget.widget import dims_bytes, payload, utf16_index
 
 
 @pytest.fixture(scope="module")
@@ -24,12 +24,62 @@ def test_payload_numbers_are_the_results_numbers(mini):
     p = payload(r)
     norms = np.frombuffer(p["norms"], dtype="<f4").reshape(p["n_layers"] + 1, p["n_tokens"])
     np.testing.assert_array_equal(norms, r.layer_norms)
-    dims = np.frombuffer(p["top_dims"], dtype="<u2").reshape(r.top_dims.shape)
-    np.testing.assert_array_equal(dims, r.top_dims)
-    share = np.frombuffer(p["top_share"], dtype="<u1").reshape(r.top_share.shape)
-    assert np.abs(share / 100.0 - r.top_share).max() <= 0.005 + 1e-6
-    # bytes of numbers per token: float32 norms for every layer
+    # bytes of numbers per token: float32 norms for every layer; top dims are asked for
     assert len(p["norms"]) == 4 * (r.n_layers + 1) * len(r.tokens)
+    assert p["top_k"] == 3 and p["top_dims"] == p["top_share"] == b""
+    inline = dims_bytes(r)  # what a page without a kernel carries instead
+    dims = np.frombuffer(inline["top_dims"], dtype="<u2").reshape(r.top_dims.shape)
+    np.testing.assert_array_equal(dims, r.top_dims)
+    share = np.frombuffer(inline["top_share"], dtype="<u1").reshape(r.top_share.shape)
+    assert np.abs(share / 100.0 - r.top_share).max() <= 0.005 + 1e-6
+
+
+def test_top_dims_are_answered_token_by_token(mini):
+    r = analyze("Colour 🎨 and naïve café — ok?", mini)
+    view = AFNView.from_result(r, granularity="token", model=mini)
+    sent = []
+    view.send = lambda content, buffers=None: sent.append(content)
+    v = view.dims_version
+    assert v > 0 and view.top_dims == b""
+    for i in range(view.n_tokens):
+        view._on_msg(view, {"kind": "top_dims", "token": i, "version": v})
+    r = view.result  # read after the replies: they did not need every token's dims
+    assert [m["token"] for m in sent] == list(range(view.n_tokens))
+    for i, m in enumerate(sent):
+        assert m["kind"] == "top_dims" and m["version"] == v
+        assert m["dims"] == r.top_dims[:, i].tolist()
+        assert np.abs(np.array(m["share"]) / 100.0 - r.top_share[:, i]).max() <= 0.005 + 1e-6
+    sent.clear()
+    view._on_msg(view, {"kind": "top_dims", "token": 0, "version": v - 1})
+    assert sent == [{"kind": "top_dims", "token": 0, "version": v - 1, "stale": True}]
+    for bad in (view.n_tokens, "0", None):
+        sent.clear()
+        view._on_msg(view, {"kind": "top_dims", "token": bad, "version": v})
+        assert sent[0]["error"].startswith("AFNInputError: token") and "dims" not in sent[0]
+    sent.clear()
+    for junk in ("top_dims", ["top_dims"], {"kind": "other", "token": 0, "version": v}, {}):
+        view._on_msg(view, junk)
+    assert sent == []
+    view.text = "A new text."  # new data, new version: requests about the old one are stale
+    view.wait(60)
+    assert view.dims_version > v
+    view._on_msg(view, {"kind": "top_dims", "token": 0, "version": v})
+    assert sent[-1]["stale"] is True
+
+
+def test_standalone_page_carries_the_top_dims(mini):
+    import base64
+    import json
+    import re
+
+    view = AFNView.from_result(analyze("Dogs bark at night.", mini))
+    page = view.to_html()
+    raw = re.search(r'<script type="application/json" id="afn-state">(.*?)</script>', page, re.S)
+    state = json.loads(raw.group(1))
+    want = dims_bytes(view.result)
+    for name in ("top_dims", "top_share"):
+        assert base64.b64decode(state[name]["$b64"]) == want[name]
+    assert view.state_dict()["top_dims"] == b""  # the live view does not send them
 
 
 def test_offsets_are_sent_in_utf16_units(mini):

@@ -2,14 +2,16 @@
 
 Starts JupyterLab headless on 127.0.0.1 with a token, opens a notebook in Debian's Chromium,
 runs ``AFNView(...)`` with the default model (offline, so the bundled one), waits for coloured
-spans, then sets ``view.layer = 2`` from Python and checks the colours change. Screenshots go to
-``artifacts/`` for a human to look at.
+spans, then sets ``view.layer = 2`` from Python and checks the colours change, and hovers a word
+whose tooltip asks the kernel for its top dims, checked against ``result.top_dims_of``.
+Screenshots go to ``artifacts/`` for a human to look at.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -132,6 +134,10 @@ def test_widget_renders_in_jupyterlab_and_follows_python(lab, afn_browser):
             "view = AFNView('The scientists celebrated their remarkable discovery in the lab.')\n"
             "view",
             "view.wait(120)\nview.layer = 2\nprint('layer', view.layer)",
+            "r = view.result\n"
+            "dims, share = r.top_dims_of(r.tokens.index('discovery'))\n"
+            "from afn_widget.widget import percent\n"
+            "print('DIMS', ' '.join(f'd{d}:{p}%' for d, p in zip(dims[2], percent(share[2]))))",
         ]
     )
     (root / "afn.ipynb").write_text(json.dumps(nb))
@@ -171,6 +177,20 @@ def test_widget_renders_in_jupyterlab_and_follows_python(lab, afn_browser):
         slider = page.locator(".jp-OutputArea input[type=range]").first
         assert slider.input_value() == "2"
         page.screenshot(path=str(ARTIFACTS / "jupyterlab-widget-layer2.png"), full_page=True)
+
+        # The tooltip asks the kernel for the hovered token's top dims (a custom message).
+        page.locator(".jp-OutputArea .afn-tok", has_text="discovery").first.hover()
+        tip = page.locator(".jp-OutputArea .afn-tooltip")
+        tip.locator(".afn-tt-dim").nth(2).wait_for(timeout=30_000)
+        shown = [
+            f"{row.locator('.afn-tt-dim-id').text_content()}:"
+            f"{row.locator('.afn-tt-dim-share').text_content()}"
+            for row in tip.locator(".afn-tt-dim").all()
+        ]
+        _run_cell(page, 2)
+        line = page.locator(".jp-OutputArea-output pre", has_text=re.compile("^DIMS ")).first
+        line.wait_for(timeout=60_000)
+        assert line.text_content().split()[1:] == shown, (shown, line.text_content())
     finally:
         context.close()
     assert not errors, errors
