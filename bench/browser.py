@@ -3,9 +3,10 @@
 States are synthetic: realistic text (UD EWT dev sentences) tokenized by the MiniLM tokenizer,
 norms for 12 layers + embeddings (BERT-base shape) and top dims from a seeded RNG, turned into
 widget state by the package's own path (``result_from_scores`` -> ``AFNView.from_result`` ->
-``state_dict()``). They are mounted in ``tests/browser/host.html`` (a minimal anywidget host,
-binary traits as ``DataView`` windows into larger buffers, as in Jupyter), every file served
-by ``page.route``, every other request aborted.
+``state_dict()``, plus the top dims inline as in the standalone page; the live widget asks the
+kernel for one token's when its tooltip opens). They are mounted in ``tests/browser/host.html``
+(a minimal anywidget host, binary traits as ``DataView`` windows into larger buffers, as in
+Jupyter), every file served by ``page.route``, every other request aborted.
 
 Measured inside the page:
 
@@ -57,8 +58,9 @@ VIEWPORT = {"width": 1100, "height": 900}
 
 def synthetic_state(n_tokens: int, n_layers: int = 12, seed: int = 0, **controls: Any) -> dict:
     """Widget state of a realistic text of ``n_tokens`` tokens with seeded random numbers."""
+    from afn_widget.result import TopDims
     from afn_widget.scores import result_from_scores
-    from afn_widget.widget import AFNView
+    from afn_widget.widget import AFNView, dims_bytes
 
     tok = minilm().tokenizer
     text = text_of_tokens(tok, n_tokens)
@@ -76,9 +78,10 @@ def synthetic_state(n_tokens: int, n_layers: int = 12, seed: int = 0, **controls
     k = 3
     dims = rng.integers(0, 768, size=(n_layers + 1, n, k)).astype(np.int32)
     share = np.sort(rng.random((n_layers + 1, n, k)).astype(np.float32) * 0.3, axis=-1)[..., ::-1]
-    result = replace(result, top_dims=dims, top_share=np.ascontiguousarray(share))
+    result = replace(result, dims_source=TopDims(dims, np.ascontiguousarray(share)))
     view = AFNView.from_result(result, **controls)
-    return view.state_dict()
+    # with the top dims inline, as in the standalone page (the live widget asks the kernel)
+    return {**view.state_dict(), **dims_bytes(result)}
 
 
 def to_js(state: dict[str, Any]) -> dict[str, Any]:

@@ -104,6 +104,8 @@ def overhead_breakdown(b: Bench, text: str, rounds: int = 10) -> dict[str, float
         "word_role",
         "aggregate_words",
         "word_level",
+        "_assemble",
+        "_HiddenTop",
         "AFNResult",
     ]
     names = [n for n in wanted if callable(getattr(E, n, None))]

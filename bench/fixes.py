@@ -6,11 +6,17 @@ norms and ``torch.linalg.vecdot``). To keep its effect measurable, ``old_stats``
 statistics as they were before it (``engine._hidden`` + ``engine._stats``: one
 ``torch.stack`` of all hidden states, ``torch.isfinite`` over the whole stack,
 ``torch.nn.functional.cosine_similarity``, which normalises two full-size copies first), behind
-the new ``_stats(hs, normalize, params, top_k)`` signature. :func:`run_fixes` then times, in
-one process and interleaved: the bare forward pass, ``analyze`` as shipped, ``analyze`` with
-the old statistics, and ``analyze`` with the word level built inside the call:
+the new ``_stats(hs, normalize, params, top_k)`` signature, with the top dimensions computed
+inside the call as they then were. :func:`run_fixes` then times, in one process and
+interleaved: the bare forward pass, ``analyze`` as shipped, and:
 
-* ``words``  ``analyze`` followed by ``result.words`` and ``result.roles``: the word level,
+* ``old_stats``   the old statistics (and every token's top dimensions inside the call);
+* ``eager_dims``  the shipped statistics, but every token's top dimensions inside the call
+  (``engine.KEEP_HIDDEN_BYTES = 0``), as before the engine kept the hidden states of one-window
+  texts and computed top dimensions when asked;
+* ``dims``        ``analyze`` followed by ``result.top_dims``: what reading every token's top
+  dimensions costs when it is asked for (the widget asks for one token's per tooltip);
+* ``words``       ``analyze`` followed by ``result.words`` and ``result.roles``: the word level,
   which the engine builds on first use, built inside the call as the engine did before.
 """
 
@@ -80,8 +86,9 @@ def applies() -> str | None:
 
 @contextlib.contextmanager
 def patched(*names: str) -> Iterator[None]:
-    """Apply the named variants (``"old_stats"``) to ``afn_widget.engine`` for the duration of
-    the block (``"words"`` changes the call, not the engine: see :func:`run_fixes`)."""
+    """Apply the named variants (``"old_stats"``, ``"eager_dims"``) to ``afn_widget.engine`` for
+    the duration of the block (``"words"`` and ``"dims"`` change the call, not the engine: see
+    :func:`run_fixes`)."""
     import afn_widget.engine as E
 
     saved: dict[str, Any] = {}
@@ -89,6 +96,9 @@ def patched(*names: str) -> Iterator[None]:
         if "old_stats" in names:
             saved["_stats"] = E._stats
             E._stats = _stats_old
+        if "old_stats" in names or "eager_dims" in names:
+            saved["KEEP_HIDDEN_BYTES"] = E.KEEP_HIDDEN_BYTES
+            E.KEEP_HIDDEN_BYTES = 0
         yield
     finally:
         for n, fn in saved.items():
@@ -139,11 +149,18 @@ def run_fixes(quick: bool = False, models: tuple[str, ...] = ("minilm", "bert"))
                         r = analyze(text, pair)
                     if "words" in names:  # the word level built in the call, as it was
                         r.words, r.roles  # noqa: B018
+                    if "dims" in names:  # every token's top dimensions, read after the call
+                        r.top_dims  # noqa: B018
                     return r
 
                 return run
 
-            variants = {"old_stats": ("old_stats",), "words": ("words",)}
+            variants = {
+                "old_stats": ("old_stats",),
+                "eager_dims": ("eager_dims",),
+                "dims": ("dims",),
+                "words": ("words",),
+            }
             fns = {"bare": _bare(b.model, batches, hidden=False)}
             fns["analyze"] = lambda text=text, pair=pair: analyze(text, pair)
             for v, names in variants.items():
@@ -164,8 +181,9 @@ def run_fixes(quick: bool = False, models: tuple[str, ...] = ("minilm", "bert"))
 
                 br = max(3, rounds // 2)
                 row["breakdown_shipped"] = overhead_breakdown(b, text, rounds=br)
-                with patched("old_stats"):
-                    row["breakdown_old_stats"] = overhead_breakdown(b, text, rounds=br)
+                for v in ("old_stats", "eager_dims"):
+                    with patched(v):
+                        row[f"breakdown_{v}"] = overhead_breakdown(b, text, rounds=br)
             for v in variants:
                 row[f"{v}_over_bare"] = ratio(t[f"analyze+{v}"], t["bare"])
                 row[f"{v}_over_analyze"] = ratio(t[f"analyze+{v}"], t["analyze"])
@@ -174,7 +192,9 @@ def run_fixes(quick: bool = False, models: tuple[str, ...] = ("minilm", "bert"))
             print(
                 f"  fixes  {b.label:28s} {n:5d} tok: analyze/bare "
                 f"{row['analyze_over_bare']['median']:.3f}; old stats "
-                f"{row['old_stats_over_bare']['median']:.3f}; +words "
+                f"{row['old_stats_over_bare']['median']:.3f}; eager dims "
+                f"{row['eager_dims_over_bare']['median']:.3f}; +dims "
+                f"{row['dims_over_bare']['median']:.3f}; +words "
                 f"{row['words_over_bare']['median']:.3f}",
                 flush=True,
             )

@@ -5,12 +5,19 @@ A real analysis of a 1,000-token UD text (``analyze`` -> ``AFNView.from_result``
 buffers: their size is their length. The other traits travel as JSON in the comm message:
 their size is ``len(json.dumps(value, separators=(",", ":"), ensure_ascii=False))`` in UTF-8
 bytes (Jupyter's own packer adds a space after each separator, so the wire is a little larger).
+
+Also measured: the message pair a tooltip costs (the browser's request for one token's top
+dimensions and the kernel's reply, compact JSON, the median over the text's tokens), and the
+``text/html`` fallback the display message carries beside the widget (the standalone page in
+an ``<iframe srcdoc>``, for viewers without the widget's JavaScript, such as nbviewer).
 """
 
 from __future__ import annotations
 
 import json
 from typing import Any
+
+import numpy as np
 
 from .common import bert_base_random, minilm, text_of_tokens
 
@@ -23,7 +30,7 @@ def _json_bytes(v: Any) -> int:
 
 def run_payload(quick: bool = False, models: tuple[str, ...] = ("minilm", "bert")) -> dict:
     from afn_widget import AFNView, analyze
-    from afn_widget.widget import CONTROL_TRAITS, DATA_TRAITS, STATUS_TRAITS
+    from afn_widget.widget import CONTROL_TRAITS, DATA_TRAITS, STATUS_TRAITS, dims_reply
 
     rows = []
     n = 1000
@@ -40,6 +47,15 @@ def run_payload(quick: bool = False, models: tuple[str, ...] = ("minilm", "bert"
             size = len(v) if isinstance(v, (bytes, bytearray)) else _json_bytes(v)
             per_trait[name] = {"bytes": size, "per_token": size / nt, "binary": name in BINARY}
         html = view.to_html()
+        ask = {"kind": "top_dims", "token": 0, "version": state["dims_version"]}
+        pair = []
+        for i in range(nt):
+            ask["token"] = i
+            reply = dims_reply(view._result, ask)
+            pair.append(_json_bytes(ask) + _json_bytes(reply))
+        bundle = view._repr_mimebundle_()
+        bundle = bundle[0] if isinstance(bundle, tuple) else bundle
+        fallback = bundle.get("text/html", "")
         binary = sum(per_trait[k]["bytes"] for k in BINARY)
         as_json = sum(v["bytes"] for k, v in per_trait.items() if not v["binary"])
         row = {
@@ -55,6 +71,8 @@ def run_payload(quick: bool = False, models: tuple[str, ...] = ("minilm", "bert"
             "total_bytes_per_token": (binary + as_json) / nt,
             "traits": per_trait,
             "standalone_html_bytes": len(html.encode("utf-8")),
+            "tooltip_message_bytes": float(np.median(pair)),
+            "display_fallback_bytes": len(fallback.encode("utf-8")),
             "standalone_html_fixed_bytes": len(
                 AFNView().to_html().encode("utf-8")  # script + styles, no data
             ),

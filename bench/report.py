@@ -111,6 +111,8 @@ def _engine(d: dict, title: str) -> list[str]:
             "word_level",
             "aggregate_words",
             "group_words",
+            "_assemble",
+            "_HiddenTop",
             "AFNResult",
             "special_frame",
             "rest",
@@ -131,7 +133,7 @@ def _engine(d: dict, title: str) -> list[str]:
 
 def _fixes(d: dict) -> list[str]:
     out = [
-        "### The statistics fix (in the engine since 11df44e) and the lazy word level\n",
+        "### The engine's fixes: statistics (11df44e), lazy word level, top dims when asked\n",
         _section_head(d),
     ]
     if d.get("skipped"):
@@ -139,42 +141,42 @@ def _fixes(d: dict) -> list[str]:
     out.append(
         "*shipped* = `analyze` as in this tree; *old stats* = the same with `engine._stats` "
         "swapped for the statistics before 11df44e (stack, full-size `isfinite`, "
-        "`cosine_similarity`; `bench/fixes.py`); *+words* = shipped, then `result.words` "
-        "and `result.roles` touched: the word level, which the engine now builds on first "
-        "use, built inside the call as before. Between-call ratios, then the within-call "
-        "overhead (steadier).\n"
+        "`cosine_similarity`; `bench/fixes.py`) and every token's top dims computed in the call; "
+        "*eager dims* = shipped statistics, every token's top dims computed in the call "
+        "(`KEEP_HIDDEN_BYTES = 0`: the engine before it kept the hidden states of one-window "
+        "texts); *+dims* = shipped, then `result.top_dims` read (every token's top dims, "
+        "computed from the kept hidden states after the call); *+words* = shipped, then "
+        "`result.words` and `result.roles` touched (the word level, built on first use). "
+        "Between-call ratios, then the within-call overhead (steadier).\n"
     )
     out.append(
-        "| model | tokens | rounds | shipped / bare | old stats / bare | shipped / old stats | "
-        "+words / bare | min / min: shipped, old, +words | overhead within the call: old → "
-        "shipped | max abs. diff `cos_change`, old vs shipped | other outputs, max abs. diff |"
+        "| model | tokens | rounds | shipped / bare | old stats / bare | eager dims / bare | "
+        "+dims / bare | +words / bare | min / min: shipped, old, eager dims, +dims, +words | "
+        "overhead within the call: old → eager dims → shipped | max abs. diff `cos_change`, "
+        "old vs shipped | other outputs, max abs. diff (old; eager dims) |"
     )
-    out.append("|---|---:|---:|---|---|---|---|---|---|---:|---|")
+    out.append("|---|---:|---:|---|---|---|---|---|---|---|---:|---|")
     for r in d["rows"]:
-        if "words_over_bare" not in r:  # a run from before the +words variant
+        if "eager_dims_over_bare" not in r:  # a run from before these variants
             continue
         diff = r.get("old_stats_max_abs_diff", {})
-        others = ", ".join(
-            f"{k} {v:.1e}" if v else f"{k} 0" for k, v in diff.items() if k != "cos_change"
-        )
-        mins = ", ".join(
-            _min_ratio(r, a, "bare") for a in ("analyze", "analyze+old_stats", "analyze+words")
-        )
-        inv = r["old_stats_over_analyze"]
-        shipped_over_old = {
-            k: (1 / v if k not in ("n",) and v else v)
-            for k, v in inv.items()
-            if k in ("median", "n")
-        }
-        shipped_over_old.update(
-            {"q1": 1 / inv["q3"], "q3": 1 / inv["q1"], "min": 1 / inv["max"], "max": 1 / inv["min"]}
+
+        def others(diff: dict) -> str:
+            return ", ".join(
+                f"{k} {v:.1e}" if v else f"{k} 0" for k, v in diff.items() if k != "cos_change"
+            )
+
+        names = ("analyze", "analyze+old_stats", "analyze+eager_dims", "analyze+dims")
+        mins = ", ".join(_min_ratio(r, a, "bare") for a in (*names, "analyze+words"))
+        within = " → ".join(
+            _within(r.get(f"breakdown_{v}")) for v in ("old_stats", "eager_dims", "shipped")
         )
         out.append(
             f"| {r['model']} | {r['tokens']} | {r['rounds']} | {_r(r['analyze_over_bare'], 3)} | "
-            f"{_r(r['old_stats_over_bare'], 3)} | {_r(shipped_over_old, 3)} | "
-            f"{_r(r['words_over_bare'], 3)} | {mins} | "
-            f"{_within(r.get('breakdown_old_stats'))} → {_within(r.get('breakdown_shipped'))} | "
-            f"{diff.get('cos_change', float('nan')):.1e} | {others} |"
+            f"{_r(r['old_stats_over_bare'], 3)} | {_r(r['eager_dims_over_bare'], 3)} | "
+            f"{_r(r['dims_over_bare'], 3)} | {_r(r['words_over_bare'], 3)} | {mins} | {within} | "
+            f"{diff.get('cos_change', float('nan')):.1e} | {others(diff)}; "
+            f"{others(r.get('eager_dims_max_abs_diff', {}))} |"
         )
     return out
 
@@ -308,25 +310,33 @@ def _browser(d: dict) -> list[str]:
 def _payload(d: dict) -> list[str]:
     out = ["## 5. Bytes sent to the front end\n", _section_head(d)]
     out.append(
-        "A real 1,000-token analysis, `AFNView.from_result(...).state_dict()`. Binary traits are "
-        "raw buffers; JSON traits counted as compact UTF-8 JSON.\n"
+        "A real 1,000-token analysis, `AFNView.from_result(...).state_dict()`: the synced traits. "
+        "Binary traits are raw buffers; JSON traits counted as compact UTF-8 JSON. The top "
+        "dims travel per tooltip instead (*tooltip*: one request and its reply, every layer of "
+        "one token, median over tokens); the standalone HTML carries them inline. *Display "
+        "fallback*: the `text/html` the display message carries beside the widget (the "
+        "standalone page in an `<iframe srcdoc>`, for viewers without the widget).\n"
     )
     out.append(
-        "| model | tokens | norms B/token (budget 4·(L+1)) | top dims B/token | top shares "
-        "B/token | all JSON traits B/token | of which `words` | `roles` | `offsets` | "
-        "standalone HTML (of which script+CSS) |"
+        "| model | tokens | norms B/token (budget 4·(L+1)) | top dims + shares in the traits, "
+        "B/token | tooltip, B | all JSON traits B/token | of which `words` | `roles` | "
+        "`offsets` | standalone HTML (of which script+CSS) | display fallback |"
     )
-    out.append("|---|---:|---|---:|---:|---:|---:|---:|---:|---|")
+    out.append("|---|---:|---|---:|---:|---:|---:|---:|---:|---|---:|")
     for r in d["rows"]:
         t = r["traits"]
         ok = r["norms_bytes_per_token"] <= r["norms_budget_per_token"]
+        dims = r["top_dims_bytes_per_token"] + r["top_share_bytes_per_token"]
+        tip = r.get("tooltip_message_bytes")
+        fallback = r.get("display_fallback_bytes")
         out.append(
             f"| {r['model']} | {r['n_tokens']} | {r['norms_bytes_per_token']:.1f} "
-            f"({r['norms_budget_per_token']}) {_ok(ok)} | {r['top_dims_bytes_per_token']:.1f} | "
-            f"{r['top_share_bytes_per_token']:.1f} | {r['json_bytes_per_token']:.1f} | "
+            f"({r['norms_budget_per_token']}) {_ok(ok)} | {dims:.1f} | "
+            f"{'—' if tip is None else f'{tip:.0f}'} | {r['json_bytes_per_token']:.1f} | "
             f"{t['words']['per_token']:.1f} | {t['roles']['per_token']:.1f} | "
             f"{t['offsets']['per_token']:.1f} | {r['standalone_html_bytes'] / 1e3:.0f} kB "
-            f"({r['standalone_html_fixed_bytes'] / 1e3:.0f} kB) |"
+            f"({r['standalone_html_fixed_bytes'] / 1e3:.0f} kB) | "
+            f"{'—' if fallback is None else f'{fallback / 1e3:.0f} kB'} |"
         )
     return out
 
@@ -447,9 +457,9 @@ def _targets(S: dict) -> list[str]:
             )
             binary = r["binary_bytes_per_token"]
             out.append(
-                f"| every binary number (norms, top dims, shares) ≤ 4·(L+1) B/token, "
-                f"{r['model']} | {binary:.1f}: {_ok(binary <= r['norms_budget_per_token'])} "
-                "(see §5 and the findings) |"
+                f"| every binary number in the traits (norms, top dims, shares) ≤ 4·(L+1) "
+                f"B/token, {r['model']} | {binary:.1f}: "
+                f"{_ok(binary <= r['norms_budget_per_token'])} (top dims per tooltip, see §5) |"
             )
     return out
 
