@@ -361,6 +361,10 @@ class _HiddenTop(TopDims):
             dims, share = _top(torch.stack(rows), self.k, norms.to(rows[0].device))
         return dims.to(torch.int32).cpu().numpy(), share.cpu().numpy()
 
+    def __reduce__(self) -> tuple[type, tuple[np.ndarray, np.ndarray]]:
+        """Pickled and copied as the computed arrays (the hidden states stay here)."""
+        return TopDims, self.full()
+
     def full(self) -> tuple[np.ndarray, np.ndarray]:
         with self._lock:
             if self._dims is None:

@@ -314,6 +314,18 @@ def test_kept_hidden_states_stay_within_their_budget(minilm, monkeypatch):
     assert E._KEPT.nbytes == kept - (minilm.n_layers + 1) * len(analyze(SHORT, minilm)) * 384 * 4
 
 
+def test_a_result_pickles_and_copies_with_its_top_dims(minilm):
+    import copy
+    import pickle
+
+    r = analyze(SHORT, minilm)
+    for other in (pickle.loads(pickle.dumps(r)), copy.deepcopy(r)):
+        np.testing.assert_array_equal(other.layer_norms, r.layer_norms)
+        np.testing.assert_array_equal(other.top_dims, r.top_dims)
+        np.testing.assert_array_equal(other.top_share, r.top_share)
+        assert other.words.text == r.words.text and other.threshold == r.threshold
+
+
 def test_top_dims_of_checks_the_token(minilm):
     from afn_widget.errors import AFNInputError
 
