@@ -225,7 +225,7 @@ def run_cache(quick: bool = False, models: tuple[str, ...] = ("minilm", "bert"))
             path = b.path or saved_copy(b, Path(tmp) / "bert-base-random")
             text = text_of_tokens(b.tokenizer, n)
             inputs = dict(b.tokenizer(text, return_tensors="pt"))
-            rounds = (3 if quick else 8) if key == "minilm" else 4
+            rounds = (3 if quick else 8) if key == "minilm" else 10
             first, second, bare, pair = [], [], [], []
             loads = []
             analyze(text, path)  # warm-up: imports, page cache
