@@ -422,16 +422,17 @@ def _targets(S: dict) -> list[str]:
                 f"round ({reads:.0f}); second / bare {second:.3f} vs objects / bare "
                 f"{pair:.3f}: {_ok(met)} |"
             )
-    k = S.get("corpus")
-    if k:
-        for r in k["rows"]:
+    for key in sorted(x for x in S if x.split("@")[0] == "corpus"):
+        threads = "" if key == "corpus" else f", {key.split('@t')[1]} threads"
+        for r in S[key]["rows"]:
             if "loop_over_corpus_tas" not in r:
                 continue
-            m = r["loop_over_corpus_tas"]["median"]
+            c = r["loop_over_corpus_tas"]
+            met = _ok(c["median"] >= TARGET_CORPUS)
             out.append(
-                f"| loop / analyze_corpus(scores=('tas',)) ≥ 3, {r['model']} | {m:.2f}"
-                f" (all scores {r['loop_over_corpus']['median']:.2f}): "
-                f"{_ok(m >= TARGET_CORPUS)} |"
+                f"| loop / analyze_corpus(scores=('tas',)) ≥ 3, {r['model']}{threads} | "
+                f"{c['median']:.2f} (range {c['min']:.2f}–{c['max']:.2f}, {c['n']} rounds; all "
+                f"scores {r['loop_over_corpus']['median']:.2f}): {met} |"
             )
     b = S.get("browser")
     if b:
