@@ -58,7 +58,10 @@ DATA_TRAITS = (
 )
 CONTROL_TRAITS = ("text", "layer", "quantile", "granularity", "show_special", "include_special")
 STATUS_TRAITS = ("status", "progress", "error")
-INLINE_HTML_LIMIT = 2_000_000  # bytes; larger views get no inline HTML fallback
+INLINE_HTML_LIMIT = 2_000_000
+"""Bytes: a displayed view carries its standalone page as a ``text/html`` fallback (for viewers
+without the widget's JavaScript) only when that fallback is no larger than this."""
+INLINE_HTML_BYTES_PER_TOKEN = 100  # fewer than any page has (the JSON traits alone are ~92)
 
 
 class InvalidControlError(AFNInputError, t.TraitError):
@@ -493,10 +496,12 @@ class AFNView(anywidget.AnyWidget):
         bundle = super()._repr_mimebundle_(**kwargs)
         data = bundle[0] if isinstance(bundle, tuple) else bundle
         if isinstance(data, dict) and self._result is not None and self._idle.is_set():
-            if len(self.norms) * 3 < INLINE_HTML_LIMIT:
-                page = self.to_html()
-                data["text/html"] = (
+            if self.n_tokens * INLINE_HTML_BYTES_PER_TOKEN <= INLINE_HTML_LIMIT:
+                page = html.escape(self.to_html(), quote=True)
+                fallback = (
                     '<iframe style="width:100%;height:420px;border:0" sandbox="allow-scripts" '
-                    f'srcdoc="{html.escape(page, quote=True)}"></iframe>'
+                    f'srcdoc="{page}"></iframe>'
                 )
+                if len(fallback.encode("utf-8")) <= INLINE_HTML_LIMIT:
+                    data["text/html"] = fallback
         return bundle

@@ -214,3 +214,20 @@ def test_mimebundle_has_the_widget_and_a_static_html_fallback(mini):
     srcdoc = html.unescape(fallback.split('srcdoc="', 1)[1].rsplit('"', 1)[0])
     assert srcdoc == view.to_html()  # the same standalone page save_html writes
     assert "<b>bark</b>" not in srcdoc  # the text travels escaped inside JSON
+
+
+def test_html_fallback_only_within_its_size_limit(mini, monkeypatch):
+    import afn_widget.widget as W
+
+    view = AFNView.from_result(analyze("Dogs bark at night. " * 40, mini))
+
+    def fallback() -> str | None:
+        bundle = view._repr_mimebundle_()
+        return (bundle[0] if isinstance(bundle, tuple) else bundle).get("text/html")
+
+    size = len(fallback().encode("utf-8"))
+    assert size > 100 * view.n_tokens  # the bound used to skip building big pages is below
+    monkeypatch.setattr(W, "INLINE_HTML_LIMIT", size)
+    assert fallback() is not None
+    monkeypatch.setattr(W, "INLINE_HTML_LIMIT", size - 1)
+    assert fallback() is None
