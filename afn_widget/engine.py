@@ -263,9 +263,10 @@ def _stats(hs: Sequence[Any], normalize: str, params: dict[str, Any], top_k: int
 
     Only what needs the full vectors runs per layer, straight into preallocated outputs (no
     stacked copy of the hidden states): the norm, the ``top_k`` largest ``|x|``, and against
-    the layer before, ``‖x − prev‖`` and ``x · prev``. Everything else is arithmetic on the
-    small ``[L+1, B, T]`` arrays. A NaN or infinity anywhere in a vector makes its norm
-    non-finite, so checking the norms checks every activation."""
+    the layer before, ``‖x − prev‖``. Everything else is arithmetic on the small
+    ``[L+1, B, T]`` arrays, the cosine included (from the three norms). A NaN or infinity
+    anywhere in a vector makes its norm non-finite, so checking the norms checks every
+    activation."""
     import torch
 
     n_rows = len(hs)
@@ -274,7 +275,6 @@ def _stats(hs: Sequence[Any], normalize: str, params: dict[str, Any], top_k: int
     dev = hs[0].device
     norms = torch.empty(n_rows, b, t, device=dev)
     disp = torch.empty(n_rows, b, t, device=dev)
-    dot = torch.empty(n_rows, b, t, device=dev)
     top = torch.empty(n_rows, b, t, k, device=dev)
     dims = torch.empty(n_rows, b, t, k, dtype=torch.int64, device=dev)
     prev = None
@@ -285,17 +285,19 @@ def _stats(hs: Sequence[Any], normalize: str, params: dict[str, Any], top_k: int
             torch.topk(x.abs(), k, dim=-1, out=(top[layer], dims[layer]))
         if prev is not None:
             torch.linalg.vector_norm(x - prev, dim=-1, out=disp[layer])
-            torch.linalg.vecdot(x, prev, out=dot[layer])
         prev = x
     if not torch.isfinite(norms).all():
         raise NonFiniteActivationError(_NONFINITE)
     nan_row = torch.full_like(norms[:1], float("nan"))
-    safe = norms.clamp_min(1e-8)
+    # cos from the sides of the triangle (x, prev, x − prev), in float64: its error is a few
+    # float32 roundings of the norms, wherever the angle; no pass over the vectors for x · prev
+    a, c = norms.double(), disp[1:].double()
+    cos = (a[1:].square() + a[:-1].square() - c.square()) / (2 * a[1:] * a[:-1]).clamp_min(1e-16)
     out = {
         "norms": norms,
         "delta_norm": torch.diff(norms, dim=0, prepend=nan_row),
         "displacement": torch.cat([nan_row, disp[1:]]),
-        "cos_change": torch.cat([nan_row, 1.0 - dot[1:] / (safe[1:] * safe[:-1])]),
+        "cos_change": torch.cat([nan_row, (1.0 - cos).clamp_(0.0, 2.0).float()]),
     }
     if k:
         out["top_dims"] = dims.to(torch.int32)
