@@ -151,7 +151,9 @@ def test_long_document_progress_streaming_cancel_and_memory(tiny_bert):
     vocab = "the model reads every token of this long text and keeps only numbers".split()
     text = " ".join(rng.choice(vocab, 20_000)) + "."
     assert len(text) > 100_000
-    view = AFNView(model=tiny_bert, granularity="token")
+    # Partial results every 20 ms (the default is 0.5 s): the stream is seen however fast
+    # the machine gets through the text.
+    view = AFNView(model=tiny_bert, granularity="token", partial_every=0.02)
     biggest = []  # tokens per forward pass: one batch of windows at most, whatever the text
     hook = tiny_bert.model.register_forward_pre_hook(
         lambda mod, args, kwargs: biggest.append(kwargs["input_ids"].numel()), with_kwargs=True
