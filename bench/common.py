@@ -26,7 +26,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).resolve().parent / "results"
-UD_DEV = Path(os.environ.get("AFN_UD_DEV", "/work/shared/data/ud_ewt/en_ewt-ud-dev.conllu"))
+# the shared UD English-EWT dev split, beside the repository (as the tests find it)
+UD_DEV = Path(os.environ.get("AFN_UD_DEV", ROOT.parent / "shared/data/ud_ewt/en_ewt-ud-dev.conllu"))
 
 
 # ---------------------------------------------------------------------------------------------

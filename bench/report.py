@@ -346,8 +346,8 @@ def _peers(d: dict) -> list[str]:
     info = d.get("worker_info", {})
     out.append(
         f"Same {d['tokens']}-token text, same bundled MiniLM weights, {d['rounds']} interleaved "
-        f"rounds each against the bare forward pass in the same process. Peers in a separate "
-        f"venv (`{d['env']['venv']}`: torch {info.get('torch')}, transformers "
+        f"rounds each against the bare forward pass in the same process. Peers in a venv of "
+        f"their own (torch {info.get('torch')}, transformers "
         f"{info.get('transformers')}). *Offline*: the page opened in Chromium with every request "
         "but the page itself blocked; *drawn* = share of screenshot pixels off the background.\n"
     )
