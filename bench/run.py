@@ -4,6 +4,7 @@
     python -m bench --quick              # fewer rounds, smaller corpus, BERT-base in engine only
     python -m bench --only engine,fixes  # a subset: engine cache fixes corpus browser payload peers
     python -m bench --threads 2          # torch intra-op threads (default 1, see below)
+    python -m bench --corpus-threads 1   # the corpus section on one thread only (default 1,2)
     python -m bench --report             # only rewrite BENCHMARKS.md from bench/results/latest.json
 
 Each run writes ``bench/results/<UTC time>.json`` (machine facts + every section's raw
@@ -11,6 +12,10 @@ figures), merges its sections into ``bench/results/latest.json`` and rewrites
 ``BENCHMARKS.md`` from it. A ``--quick`` run writes ``<UTC time>-quick.json`` only (its
 figures are for a look, not the record) unless ``--record`` is given. Sections run with
 ``--threads N`` (N > 1) are stored as ``<section>@tN`` beside the single-thread ones.
+``--corpus-threads`` lists further thread counts for the corpus section (default ``1,2``: a
+batched run has more work per call to share between cores than the per-sentence loop, so item 3
+is measured both ways); each runs as its own ``python -m bench --only corpus --threads N``
+process, since OpenMP's settings are fixed when torch starts.
 
 Threads: the machine is shared (2 cores, other jobs running). With torch's default of 2
 intra-op threads and OpenMP's active waiting, a forward pass stalls whenever one of its two
@@ -39,6 +44,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="fewer rounds, smaller inputs")
     ap.add_argument("--threads", type=int, default=1, help="torch intra-op threads (default 1)")
     ap.add_argument("--models", default="minilm,bert", help="minilm,bert (item 1-3, 5)")
+    ap.add_argument(
+        "--corpus-threads",
+        default="1,2",
+        help="thread counts for the corpus section (others than --threads run as subprocesses)",
+    )
     ap.add_argument("--report", action="store_true", help="only rewrite BENCHMARKS.md")
     ap.add_argument(
         "--record", action="store_true", help="with --quick: merge into latest.json anyway"
@@ -96,6 +106,9 @@ def main(argv: list[str] | None = None) -> int:
             from .corpus import run_corpus
 
             data = run_corpus(args.quick, models)
+            for n in _thread_counts(args.corpus_threads):
+                if n != args.threads:
+                    _corpus_in_subprocess(n, args)
         elif name == "browser":
             from .browser import profile_js, run_browser
 
@@ -138,6 +151,26 @@ def main(argv: list[str] | None = None) -> int:
     write_report(latest_path, ROOT / "BENCHMARKS.md")
     print(f"wrote {RESULTS / (stamp + '.json')}, {latest_path}, BENCHMARKS.md", flush=True)
     return 0
+
+
+def _thread_counts(spec: str) -> list[int]:
+    return [int(x) for x in spec.split(",") if x.strip()]
+
+
+def _corpus_in_subprocess(threads: int, args: argparse.Namespace) -> None:
+    """The corpus section with ``threads`` intra-op threads, in a process of its own (it writes
+    its own record and merges it into latest.json, as any run does)."""
+    import subprocess
+
+    cmd = [sys.executable, "-m", "bench", "--only", "corpus", "--threads", str(threads)]
+    cmd += ["--models", args.models, "--corpus-threads", str(threads)]
+    if args.quick:
+        cmd.append("--quick")
+    if args.record:
+        cmd.append("--record")
+    print(f"  corpus with {threads} threads: {' '.join(cmd[1:])}", flush=True)
+    env = {**os.environ, "OMP_NUM_THREADS": str(threads)}
+    subprocess.run(cmd, check=True, env=env)
 
 
 if __name__ == "__main__":
