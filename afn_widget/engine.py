@@ -11,8 +11,9 @@ it runs ``model(input_ids, attention_mask, output_hidden_states=True)`` under
 
 Hidden states themselves are dropped window by window, so memory is bounded by one window batch
 whatever the length of the text. The exception is a text of one window: it keeps its hidden
-states (up to ``KEEP_HIDDEN_BYTES``) and computes the top dimensions when they are first asked
-for, one token at a time for the widget's tooltip or all at once for ``result.top_dims``.
+states (up to ``KEEP_HIDDEN_BYTES``) and computes the top dimensions and the shifts when they are
+first asked for (the top dimensions one token at a time for the widget's tooltip, or all at once
+for ``result.top_dims``), not inside ``analyze``.
 """
 
 from __future__ import annotations
@@ -31,8 +32,10 @@ from . import buckets as B
 from .errors import AFNInputError, AFNTypeError, NoHiddenStatesError, NonFiniteActivationError
 from .models import load_model
 from .result import (
+    SHIFT_METRICS,
     WORD_AGGREGATIONS,
     AFNResult,
+    LazyShifts,
     TopDims,
     WordSource,
     check_granularity,
@@ -42,11 +45,11 @@ from .result import (
 
 NORMALIZATIONS = ("raw", "drop_outlier_dims", "standardize")
 KEEP_HIDDEN_BYTES = 256 * 2**20
-"""A text that runs in one window keeps its hidden states (float32), and its top dimensions are
-computed when first asked for (one token for the widget's tooltip, all of them for
-:attr:`AFNResult.top_dims`), not inside ``analyze``. The results alive keep at most this many
-bytes of hidden states in all: beyond it, the oldest compute all their top dimensions and let
-their hidden states go."""
+"""A text that runs in one window keeps its hidden states (float32), and its top dimensions and
+shifts are computed when first asked for (one token's top dimensions for the widget's tooltip,
+all of them for :attr:`AFNResult.top_dims`, the shifts for :attr:`AFNResult.shifts`), not
+inside ``analyze``. The results alive keep at most this many bytes of hidden states in all:
+beyond it, the oldest compute whatever they still owe and let their hidden states go."""
 OUTLIER_K = 5.0
 """A dimension is an outlier at a layer when its mean |activation| over the input's tokens is
 more than ``OUTLIER_K`` times the median over all dimensions (``normalize="drop_outlier_dims"``)."""
@@ -256,10 +259,13 @@ def _share(top: Any, norms: Any) -> Any:
     return (top / norms.clamp_min(1e-6).unsqueeze(-1)).square_()
 
 
-def _stats(hs: Sequence[Any], normalize: str, params: dict[str, Any], top_k: int):
+def _stats(
+    hs: Sequence[Any], normalize: str, params: dict[str, Any], top_k: int, shifts: bool = True
+):
     """Per-layer numbers for a batch of windows. ``hs``: the model's hidden states, ``L+1``
     tensors ``[B, T, d]``; ``params`` from :func:`_normalizer` / :func:`_keep_given`.
-    ``top_k = 0`` leaves the top dimensions out (see :class:`_HiddenTop`).
+    ``top_k = 0`` leaves the top dimensions out and ``shifts=False`` the three shifts (a
+    one-window text computes them from its kept hidden states when asked: :class:`_HiddenTop`).
 
     Only what needs the full vectors runs per layer, straight into preallocated outputs (no
     stacked copy of the hidden states): the norm, the ``top_k`` largest ``|x|``, and against
@@ -274,7 +280,7 @@ def _stats(hs: Sequence[Any], normalize: str, params: dict[str, Any], top_k: int
     k = min(top_k, d)
     dev = hs[0].device
     norms = torch.empty(n_rows, b, t, device=dev)
-    disp = torch.empty(n_rows, b, t, device=dev)
+    disp = torch.empty(n_rows, b, t, device=dev) if shifts else None
     top = torch.empty(n_rows, b, t, k, device=dev)
     dims = torch.empty(n_rows, b, t, k, dtype=torch.int64, device=dev)
     prev = None
@@ -283,22 +289,23 @@ def _stats(hs: Sequence[Any], normalize: str, params: dict[str, Any], top_k: int
         torch.linalg.vector_norm(x, dim=-1, out=norms[layer])
         if k:
             torch.topk(x.abs(), k, dim=-1, out=(top[layer], dims[layer]))
-        if prev is not None:
+        if shifts and prev is not None:
             torch.linalg.vector_norm(x - prev, dim=-1, out=disp[layer])
         prev = x
     if not torch.isfinite(norms).all():
         raise NonFiniteActivationError(_NONFINITE)
-    nan_row = torch.full_like(norms[:1], float("nan"))
-    # cos from the sides of the triangle (x, prev, x − prev), in float64: its error is a few
-    # float32 roundings of the norms, wherever the angle; no pass over the vectors for x · prev
-    a, c = norms.double(), disp[1:].double()
-    cos = (a[1:].square() + a[:-1].square() - c.square()) / (2 * a[1:] * a[:-1]).clamp_min(1e-16)
-    out = {
-        "norms": norms,
-        "delta_norm": torch.diff(norms, dim=0, prepend=nan_row),
-        "displacement": torch.cat([nan_row, disp[1:]]),
-        "cos_change": torch.cat([nan_row, (1.0 - cos).clamp_(0.0, 2.0).float()]),
-    }
+    out = {"norms": norms}
+    if shifts:
+        nan_row = torch.full_like(norms[:1], float("nan"))
+        # cos from the sides of the triangle (x, prev, x − prev), in float64: its error is a
+        # few float32 roundings of the norms, wherever the angle; no pass for x · prev
+        a, c = norms.double(), disp[1:].double()
+        cos = (a[1:].square() + a[:-1].square() - c.square()) / (2 * a[1:] * a[:-1]).clamp_min(
+            1e-16
+        )
+        out["delta_norm"] = torch.diff(norms, dim=0, prepend=nan_row)
+        out["displacement"] = torch.cat([nan_row, disp[1:]])
+        out["cos_change"] = torch.cat([nan_row, (1.0 - cos).clamp_(0.0, 2.0).float()])
     if k:
         out["top_dims"] = dims.to(torch.int32)
         out["top_share"] = _share(top, norms)
@@ -325,7 +332,7 @@ class _KeptHidden:
                 victims.append(ref())
         for victim in victims:
             if victim is not None:
-                victim.full()
+                victim.settle()
 
     def drop(self, key: int) -> None:
         with self._lock:
@@ -338,9 +345,10 @@ _KEPT = _KeptHidden()
 
 
 class _HiddenTop(TopDims):
-    """Top dimensions computed from the kept hidden states of a one-window text: for one token
-    when asked (the widget's tooltip), for all when :attr:`AFNResult.top_dims` is read — which
-    then drops the hidden states."""
+    """Top dimensions and shifts computed from the kept hidden states of a one-window text: the
+    top dimensions for one token when asked (the widget's tooltip), for all when
+    :attr:`AFNResult.top_dims` is read; the shifts when :attr:`AFNResult.shifts` is read. Once
+    both are computed the hidden states are let go."""
 
     def __init__(
         self, hs: Sequence[Any], normalize: str, params: dict[str, Any], k: int, norms: np.ndarray
@@ -348,6 +356,7 @@ class _HiddenTop(TopDims):
         super().__init__(None, None)
         self.k = k
         self._hs, self._normalize, self._params, self._norms = hs, normalize, params, norms
+        self._shifts: dict[str, np.ndarray] | None = None
         self._lock = threading.Lock()
         _KEPT.add(self, sum(x[0].numel() * x.element_size() for x in hs))
 
@@ -371,9 +380,30 @@ class _HiddenTop(TopDims):
         with self._lock:
             if self._dims is None:
                 self._dims, self._share = self._rows(slice(None))
-                self._hs = self._params = None
-                _KEPT.drop(id(self))
+                self._let_go()
         return self._dims, self._share
+
+    def shifts(self) -> dict[str, np.ndarray]:
+        """The three shifts of every token, ``[n_layers + 1, n_tokens]`` each."""
+        with self._lock:
+            if self._shifts is None:
+                import torch
+
+                with torch.inference_mode():
+                    stats = _stats(self._hs, self._normalize, self._params, 0)
+                self._shifts = {m: stats[m][:, 0] for m in SHIFT_METRICS}
+                self._let_go()
+        return self._shifts
+
+    def settle(self) -> None:
+        """Compute everything still owed, and let the hidden states go."""
+        self.full()
+        self.shifts()
+
+    def _let_go(self) -> None:
+        if self._dims is not None and self._shifts is not None:
+            self._hs = self._params = None
+            _KEPT.drop(id(self))
 
     def token(self, i: int) -> tuple[np.ndarray, np.ndarray]:
         with self._lock:
@@ -493,9 +523,7 @@ def analyze(
         n > 0 and len(plan.starts) == 1 and L1 * (n + n_special) * d * 4 <= KEEP_HIDDEN_BYTES
     )
     norms = np.zeros((L1, n), np.float32)
-    shifts = {
-        m: np.zeros((L1, n), np.float32) for m in ("delta_norm", "displacement", "cos_change")
-    }
+    shifts = {} if keep_hidden else {m: np.zeros((L1, n), np.float32) for m in SHIFT_METRICS}
     top_dims = None if keep_hidden else np.zeros((L1, n, k), np.int32)
     top_share = None if keep_hidden else np.zeros((L1, n, k), np.float32)
     kept: TopDims | None = None
@@ -610,17 +638,18 @@ def analyze(
         h = first if first is not None else run(batch)
         if normalize == "drop_outlier_dims" and "keep" not in params:
             params["keep"] = _keep_given(list(outlier_dims), L1, h[0].shape[-1])
-        stats = _stats(h, normalize, params, 0 if keep_hidden else k)
+        stats = _stats(h, normalize, params, 0 if keep_hidden else k, shifts=not keep_hidden)
         if keep_hidden:
             kept = _HiddenTop(h, normalize, params, k, stats["norms"][:, 0])
+            shifts = LazyShifts(kept.shifts)
         for b, w in enumerate(batch):
             sel = owned(w)
             dst = plan.starts[w] + sel
             src = p + sel
             norms[:, dst] = stats["norms"][:, b, src]
-            for m in shifts:
-                shifts[m][:, dst] = stats[m][:, b, src]
             if not keep_hidden:
+                for m in SHIFT_METRICS:
+                    shifts[m][:, dst] = stats[m][:, b, src]
                 top_dims[:, dst] = stats["top_dims"][:, b, src]
                 top_share[:, dst] = stats["top_share"][:, b, src]
             if w == 0:
@@ -654,7 +683,7 @@ def _assemble(
     prefix: dict,
     suffix: dict,
     norms: np.ndarray,
-    shifts: dict,
+    shifts: dict | LazyShifts,
     top: TopDims | tuple[np.ndarray, np.ndarray],
     settings: dict[str, Any],
     outliers: list,
@@ -671,6 +700,8 @@ def _assemble(
 
     if not isinstance(top, TopDims):
         top = TopDims(join("top_dims", top[0]), join("top_share", top[1]))
+    if not isinstance(shifts, LazyShifts):
+        shifts = {m: join(m, v) for m, v in shifts.items()}
     tokens = prefix_tokens + token_strs[:upto] + suffix_tokens
     none_before, none_after = [None] * len(prefix_tokens), [None] * len(suffix_tokens)
     all_offsets = none_before + list(offsets[:upto]) + none_after
@@ -682,7 +713,7 @@ def _assemble(
         offsets=all_offsets,
         special=np.array([o is None for o in all_offsets], dtype=bool),
         layer_norms=layer_norms,
-        shifts={m: join(m, v) for m, v in shifts.items()},
+        shifts=shifts,
         dims_source=top,
         outlier_dims=outliers,
         word_source=WordSource(

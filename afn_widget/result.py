@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
@@ -129,6 +130,40 @@ class TopDims:
         return self._dims[:, i], self._share[:, i]
 
 
+class LazyShifts(Mapping):
+    """The three shifts (:data:`SHIFT_METRICS`) as a mapping computed on first read: the engine
+    keeps a one-window text's hidden states and works the shifts out from them only when they
+    are asked for. Shared by every :meth:`AFNResult.at` view; pickled and copied as the computed
+    arrays."""
+
+    def __init__(self, compute: Callable[[], dict[str, np.ndarray]]) -> None:
+        self._compute: Callable[[], dict[str, np.ndarray]] | None = compute
+        self._arrays: dict[str, np.ndarray] | None = None
+        self._lock = threading.Lock()
+
+    def _get(self) -> dict[str, np.ndarray]:
+        with self._lock:
+            if self._arrays is None:
+                self._arrays = self._compute()
+                self._compute = None
+        return self._arrays
+
+    def __getitem__(self, metric: str) -> np.ndarray:
+        return self._get()[metric]
+
+    def __contains__(self, metric: object) -> bool:
+        return metric in SHIFT_METRICS
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(SHIFT_METRICS)
+
+    def __len__(self) -> int:
+        return len(SHIFT_METRICS)
+
+    def __reduce__(self) -> tuple[type, tuple[dict[str, np.ndarray]]]:
+        return dict, (dict(self._get()),)
+
+
 @dataclass(frozen=True)
 class AFNResult:
     """Token activation strength of one text.
@@ -145,7 +180,7 @@ class AFNResult:
     offsets: list[tuple[int, int] | None]
     special: np.ndarray  # bool [n_tokens]
     layer_norms: np.ndarray  # float32 [n_layers + 1, n_tokens]
-    shifts: dict[str, np.ndarray]  # float32 [n_layers + 1, n_tokens]; row 0 is nan
+    shifts: Mapping[str, np.ndarray]  # float32 [n_layers + 1, n_tokens]; row 0 is nan
     layer: int
     quantile: float
     include_special: bool

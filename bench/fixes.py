@@ -6,16 +6,17 @@ norms and ``torch.linalg.vecdot``). To keep its effect measurable, ``old_stats``
 statistics as they were before it (``engine._hidden`` + ``engine._stats``: one
 ``torch.stack`` of all hidden states, ``torch.isfinite`` over the whole stack,
 ``torch.nn.functional.cosine_similarity``, which normalises two full-size copies first), behind
-the new ``_stats(hs, normalize, params, top_k)`` signature, with the top dimensions computed
+the new ``_stats(hs, normalize, params, top_k, shifts)`` signature, with the top dimensions computed
 inside the call as they then were. :func:`run_fixes` then times, in one process and
 interleaved: the bare forward pass, ``analyze`` as shipped, and:
 
 * ``old_stats``   the old statistics (and every token's top dimensions inside the call);
-* ``eager_dims``  the shipped statistics, but every token's top dimensions inside the call
-  (``engine.KEEP_HIDDEN_BYTES = 0``), as before the engine kept the hidden states of one-window
-  texts and computed top dimensions when asked;
-* ``dims``        ``analyze`` followed by ``result.top_dims``: what reading every token's top
-  dimensions costs when it is asked for (the widget asks for one token's per tooltip);
+* ``eager_dims``  the shipped statistics, but every token's top dimensions and the shifts
+  inside the call (``engine.KEEP_HIDDEN_BYTES = 0``), as before the engine kept the hidden
+  states of one-window texts and computed those when asked;
+* ``dims``        ``analyze`` followed by ``result.top_dims`` and ``result.shifts``: what
+  reading all of them costs when they are asked for (the widget asks for one token's top
+  dimensions per tooltip, and never for the shifts);
 * ``words``       ``analyze`` followed by ``result.words`` and ``result.roles``: the word level,
   which the engine builds on first use, built inside the call as the engine did before.
 """
@@ -36,8 +37,9 @@ _NONFINITE = (
 )
 
 
-def _stats_old(hs, normalize: str, params: dict[str, Any], top_k: int):
-    """The engine's statistics before 11df44e, vectorised over a stacked copy."""
+def _stats_old(hs, normalize: str, params: dict[str, Any], top_k: int, shifts: bool = True):
+    """The engine's statistics before 11df44e, vectorised over a stacked copy (the shifts always
+    computed, as then)."""
     import torch
 
     from afn_widget.errors import NonFiniteActivationError
@@ -149,8 +151,8 @@ def run_fixes(quick: bool = False, models: tuple[str, ...] = ("minilm", "bert"))
                         r = analyze(text, pair)
                     if "words" in names:  # the word level built in the call, as it was
                         r.words, r.roles  # noqa: B018
-                    if "dims" in names:  # every token's top dimensions, read after the call
-                        r.top_dims  # noqa: B018
+                    if "dims" in names:  # every token's top dims and the shifts, read after
+                        r.top_dims, r.shifts["cos_change"]  # noqa: B018
                     return r
 
                 return run

@@ -133,7 +133,8 @@ def _engine(d: dict, title: str) -> list[str]:
 
 def _fixes(d: dict) -> list[str]:
     out = [
-        "### The engine's fixes: statistics (11df44e), lazy word level, top dims when asked\n",
+        "### The engine's fixes: statistics (11df44e), lazy word level, top dims and shifts "
+        "when asked\n",
         _section_head(d),
     ]
     if d.get("skipped"):
@@ -142,10 +143,10 @@ def _fixes(d: dict) -> list[str]:
         "*shipped* = `analyze` as in this tree; *old stats* = the same with `engine._stats` "
         "swapped for the statistics before 11df44e (stack, full-size `isfinite`, "
         "`cosine_similarity`; `bench/fixes.py`) and every token's top dims computed in the call; "
-        "*eager dims* = shipped statistics, every token's top dims computed in the call "
-        "(`KEEP_HIDDEN_BYTES = 0`: the engine before it kept the hidden states of one-window "
-        "texts); *+dims* = shipped, then `result.top_dims` read (every token's top dims, "
-        "computed from the kept hidden states after the call); *+words* = shipped, then "
+        "*eager dims* = shipped statistics, every token's top dims and the shifts computed in "
+        "the call (`KEEP_HIDDEN_BYTES = 0`: the engine before it kept the hidden states of "
+        "one-window texts); *+dims* = shipped, then `result.top_dims` and `result.shifts` read "
+        "(computed from the kept hidden states after the call); *+words* = shipped, then "
         "`result.words` and `result.roles` touched (the word level, built on first use). "
         "Between-call ratios, then the within-call overhead (steadier).\n"
     )

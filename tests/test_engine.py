@@ -280,15 +280,41 @@ def test_top_dims_from_kept_hidden_states_equal_those_computed_window_by_window(
     np.testing.assert_array_equal(np.stack([s for _, s in per_token], 1), eager.top_share)
     np.testing.assert_array_equal(kept.top_dims, eager.top_dims)
     np.testing.assert_array_equal(kept.top_share, eager.top_share)
-    assert kept.dims_source._hs is None  # all computed: the hidden states are let go
     for i in (0, len(kept) - 1):
         for got, want in zip(kept.top_dims_of(i), eager.top_dims_of(i), strict=True):
             np.testing.assert_array_equal(got, want)
 
 
+@pytest.mark.parametrize("normalize", ["raw", "drop_outlier_dims", "standardize"])
+def test_shifts_from_kept_hidden_states_equal_those_computed_window_by_window(
+    minilm, monkeypatch, normalize
+):
+    """A one-window text computes its shifts when they are first read, the same numbers as the
+    window-by-window computation; once shifts and top dims are both computed the hidden states
+    are let go."""
+    import afn_widget.engine as E
+    from afn_widget.result import SHIFT_METRICS, LazyShifts
+
+    kept = analyze(TEXT, minilm, normalize=normalize)
+    assert isinstance(kept.shifts, LazyShifts) and kept.dims_source._shifts is None
+    view = kept.at(layer=2)
+    assert view.shifts is kept.shifts  # shared by every view, computed once
+    monkeypatch.setattr(E, "KEEP_HIDDEN_BYTES", 0)
+    eager = analyze(TEXT, minilm, normalize=normalize)
+    assert type(eager.shifts) is dict
+    assert sorted(view.shifts) == sorted(SHIFT_METRICS) == sorted(eager.shifts)
+    for m in SHIFT_METRICS:
+        np.testing.assert_array_equal(view.shift(m), eager.shift(m))
+    assert kept.dims_source._hs is not None  # the top dims are still owed
+    np.testing.assert_array_equal(kept.top_dims, eager.top_dims)
+    assert kept.dims_source._hs is None  # all computed: the hidden states are let go
+    assert kept.to_dict()["shifts"] == eager.to_dict()["shifts"]
+
+
 def test_kept_hidden_states_stay_within_their_budget(minilm, monkeypatch):
     """Results alive keep at most KEEP_HIDDEN_BYTES of hidden states: beyond it the oldest
-    compute their top dims (the same numbers) and let go; a collected result frees its share."""
+    compute their top dims and shifts (the same numbers) and let go; a collected result frees
+    its share."""
     import gc
 
     import afn_widget.engine as E
@@ -304,17 +330,20 @@ def test_kept_hidden_states_stay_within_their_budget(minilm, monkeypatch):
     third = analyze(SHORT, minilm)
     assert first.dims_source._hs is None and second.dims_source._hs is not None
     assert E._KEPT.nbytes <= 2.5 * size
+    assert first.dims_source._dims is not None and first.dims_source._shifts is not None
     monkeypatch.setattr(E, "KEEP_HIDDEN_BYTES", 0)
     eager = analyze(TEXT, minilm)
     np.testing.assert_array_equal(first.top_dims, eager.top_dims)
     np.testing.assert_array_equal(first.top_share, eager.top_share)
+    for m in eager.shifts:
+        np.testing.assert_array_equal(first.shifts[m], eager.shifts[m])
     kept = E._KEPT.nbytes
     del third
     gc.collect()
     assert E._KEPT.nbytes == kept - (minilm.n_layers + 1) * len(analyze(SHORT, minilm)) * 384 * 4
 
 
-def test_a_result_pickles_and_copies_with_its_top_dims(minilm):
+def test_a_result_pickles_and_copies_with_its_top_dims_and_shifts(minilm):
     import copy
     import pickle
 
@@ -323,6 +352,9 @@ def test_a_result_pickles_and_copies_with_its_top_dims(minilm):
         np.testing.assert_array_equal(other.layer_norms, r.layer_norms)
         np.testing.assert_array_equal(other.top_dims, r.top_dims)
         np.testing.assert_array_equal(other.top_share, r.top_share)
+        assert type(other.shifts) is dict and sorted(other.shifts) == sorted(r.shifts)
+        for m in r.shifts:
+            np.testing.assert_array_equal(other.shifts[m], r.shifts[m])
         assert other.words.text == r.words.text and other.threshold == r.threshold
 
 
