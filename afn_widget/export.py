@@ -13,6 +13,7 @@ import hashlib
 import html
 import json
 import math
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -44,8 +45,25 @@ def _csp_hash(script: str) -> str:
     return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
 
 
+@cache
 def _static(name: str) -> str:
     return resources.files("afn_widget").joinpath("static", name).read_text(encoding="utf-8")
+
+
+@cache
+def _page_script() -> tuple[str, str]:
+    """The page's inlined renderer and the CSP sources that let it and the mount call run."""
+    js = "\n" + _static("standalone.js").replace("</script", "<\\/script") + "\n"
+    return js, f"{_csp_hash(js)} {_csp_hash(_MOUNT)}"
+
+
+def _default(value: Any) -> Any:
+    """What ``json.dumps`` cannot write itself: bytes, numpy scalars and arrays."""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return {"$b64": base64.b64encode(bytes(value)).decode("ascii")}
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 def _jsonable(value: Any) -> Any:
@@ -69,7 +87,11 @@ def state_json(state: dict[str, Any]) -> str:
     ``<``, ``>``, ``&``, U+2028 and U+2029 are written as ``\\uXXXX`` escapes, so no text in the
     state (``</script>`` included) can end the script element.
     """
-    text = json.dumps(_jsonable(state), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    options = dict(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    try:
+        text = json.dumps(state, default=_default, **options)
+    except ValueError:  # a NaN or infinity somewhere: walk the state, writing them as null
+        text = json.dumps(_jsonable(state), **options)
     return text.translate(_JSON_ESCAPES)
 
 
@@ -80,8 +102,8 @@ def standalone_html(state: dict[str, Any], *, title: str = "AFN view") -> str:
     page loads nothing from the network (no CDN, fonts or require.js) and its CSP forbids it.
     """
     css = _static("widget.css")
-    js = "\n" + _static("standalone.js").replace("</script", "<\\/script") + "\n"
-    csp = _CSP.format(hashes=f"{_csp_hash(js)} {_csp_hash(_MOUNT)}")
+    js, hashes = _page_script()
+    csp = _CSP.format(hashes=hashes)
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'

@@ -432,6 +432,25 @@ def test_state_json_escapes_script_breakers():
     assert json.loads(s) == {"text": "</script><!-- & \u2028\u2029 >", "b": {"$b64": "AP8="}}
 
 
+def test_state_json_writes_numpy_values_and_non_finite_floats_as_json():
+    import numpy as np
+
+    state = {
+        "n": np.int64(3),
+        "q": np.float32(0.75),
+        "a": np.arange(3, dtype=np.int32),
+        "pairs": [(0, 1), (2, 3)],
+        "b": bytearray(b"\x01"),
+    }
+    want = {"n": 3, "q": 0.75, "a": [0, 1, 2], "pairs": [[0, 1], [2, 3]], "b": {"$b64": "AQ=="}}
+    assert json.loads(state_json(state)) == want
+    # a NaN or infinity anywhere (a float, inside an array) becomes null, never NaN in the page
+    bad = {**state, "x": float("nan"), "y": np.array([1.0, np.inf]), "z": [np.float64("-inf")]}
+    text = state_json(bad)
+    assert "NaN" not in text and "Infinity" not in text
+    assert json.loads(text) == {**want, "x": None, "y": [1.0, None], "z": [None]}
+
+
 def test_standalone_html_is_offline_interactive_and_safe(open_html, synth, ref):
     text = "Plain words then " + " ".join(XSS) + " and\u2028more\u2029text."
     state = synth(text=text, n_layers=5, model_name="</script><script>window.__pwned=1</script>")
