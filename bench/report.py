@@ -507,7 +507,7 @@ def write_report(latest: Path, out: Path) -> None:
         "Reproduce every figure with `python -m bench` (the sections below took "
         f"{sum(v.get('seconds') or 0 for v in S.values()) / 60:.0f} minutes together; "
         "`--quick` for a look in ~8, `--only engine,cache,fixes,corpus,browser,payload,peers`, "
-        "`--threads N`, see `bench/run.py`); raw numbers with machine facts are in "
+        "`--threads N`, `--corpus-threads 1,2`, see `bench/run.py`); raw numbers with machine facts are in "
         "`bench/results/` (`latest.json` holds the sections shown here).",
         "",
         f"Machine: {_machine(machine)}. One intra-op thread unless a section says otherwise: "

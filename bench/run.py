@@ -106,9 +106,6 @@ def main(argv: list[str] | None = None) -> int:
             from .corpus import run_corpus
 
             data = run_corpus(args.quick, models)
-            for n in _thread_counts(args.corpus_threads):
-                if n != args.threads:
-                    _corpus_in_subprocess(n, args)
         elif name == "browser":
             from .browser import profile_js, run_browser
 
@@ -130,6 +127,10 @@ def main(argv: list[str] | None = None) -> int:
         key = name if args.threads == 1 or name not in TORCH_SECTIONS else f"{name}@t{args.threads}"
         record["sections"][key] = data
         print(f"  ({data['seconds']} s)", flush=True)
+        if name == "corpus":  # the other thread counts, each in a process of its own
+            for n in _thread_counts(args.corpus_threads):
+                if n != args.threads:
+                    _corpus_in_subprocess(n, args)
 
     RESULTS.mkdir(parents=True, exist_ok=True)
     if args.quick and not args.record:
