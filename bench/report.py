@@ -519,7 +519,7 @@ def write_report(latest: Path, out: Path) -> None:
         "rounds. Cells read **median** [interquartile range] (min–max) of the per-round ratios. "
         "Reproduce every figure with `python -m bench` (the sections below took "
         f"{sum(v.get('seconds') or 0 for v in S.values()) / 60:.0f} minutes together; "
-        "`--quick` for a look in ~8, `--only engine,cache,fixes,corpus,browser,payload,peers`, "
+        "`--quick` for a look in ~5, `--only engine,cache,fixes,corpus,browser,payload,peers`, "
         "`--threads N`, `--corpus-threads 1,2`, see `bench/run.py`); raw numbers with "
         "machine facts are in `bench/results/` (`latest.json` holds the sections shown here).",
         "",

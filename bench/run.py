@@ -1,6 +1,6 @@
 """Run the benchmarks of issue 6 and record them.
 
-    python -m bench                      # everything (about 15 minutes on 2 cores)
+    python -m bench                      # everything (about 35 minutes on 2 cores)
     python -m bench --quick              # fewer rounds, smaller corpus, BERT-base in engine only
     python -m bench --only engine,fixes  # a subset: engine cache fixes corpus browser payload peers
     python -m bench --threads 2          # torch intra-op threads (default 1, see below)
