@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import math
-import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -133,23 +132,15 @@ class TopDims:
 class LazyShifts(Mapping):
     """The three shifts (:data:`SHIFT_METRICS`) as a mapping computed on first read: the engine
     keeps a one-window text's hidden states and works the shifts out from them only when they
-    are asked for. Shared by every :meth:`AFNResult.at` view; pickled and copied as the computed
-    arrays."""
+    are asked for. ``compute`` returns the arrays and remembers them (the engine's kept hidden
+    states do, under their own lock). Shared by every :meth:`AFNResult.at` view; pickled and
+    copied as the computed arrays."""
 
     def __init__(self, compute: Callable[[], dict[str, np.ndarray]]) -> None:
-        self._compute: Callable[[], dict[str, np.ndarray]] | None = compute
-        self._arrays: dict[str, np.ndarray] | None = None
-        self._lock = threading.Lock()
-
-    def _get(self) -> dict[str, np.ndarray]:
-        with self._lock:
-            if self._arrays is None:
-                self._arrays = self._compute()
-                self._compute = None
-        return self._arrays
+        self._compute = compute
 
     def __getitem__(self, metric: str) -> np.ndarray:
-        return self._get()[metric]
+        return self._compute()[metric]
 
     def __contains__(self, metric: object) -> bool:
         return metric in SHIFT_METRICS
@@ -161,7 +152,7 @@ class LazyShifts(Mapping):
         return len(SHIFT_METRICS)
 
     def __reduce__(self) -> tuple[type, tuple[dict[str, np.ndarray]]]:
-        return dict, (dict(self._get()),)
+        return dict, (dict(self._compute()),)
 
 
 @dataclass(frozen=True)

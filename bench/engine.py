@@ -37,8 +37,8 @@ from .common import (
 
 LENGTHS = (16, 128, 512, 4096)
 # rounds per (model, length); quick mode divides by 3 (at least 3)
-# (with 20 rounds at 128 MiniLM tokens the median moved by ±0.7 points between two runs of the
-# same code; 150 rounds twice gave 1.043 and 1.041)
+# (at 128 MiniLM tokens the median of the same code read 1.048 with 20 rounds, 1.056 with 100,
+# and 1.043 and 1.041 with 150 by hand: about ±0.7 points; more rounds narrow it)
 ROUNDS = {
     "minilm": {16: 60, 128: 100, 512: 40, 4096: 4},
     "bert": {16: 30, 128: 30, 512: 12, 4096: 2},
