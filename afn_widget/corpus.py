@@ -80,13 +80,14 @@ from typing import Any
 
 import numpy as np
 
-from . import buckets as B
 from . import stats as S
 from .conllu import Corpus, Sentence
-from .engine import OUTLIER_K, _tokenize, _tokenize_many, special_frame
-from .errors import AFNInputError, AFNTypeError, NonFiniteActivationError
+from .errors import AFNInputError, AFNTypeError
+from .hidden import OUTLIER_K, SHIFT_METRICS, batch_outliers, hidden_stats
 from .models import LoadedModel, load_model
-from .result import aggregate_words, check_layer, default_layer
+from .result import aggregate_words, default_layer
+from .tokens import special_frame, tokenize, tokenize_many
+from .validate import check_layer, check_quantile
 from .words import CONTENT, FUNCTION, PUNCTUATION, group_words, word_role
 
 SCORES = (
@@ -179,7 +180,7 @@ def sentence_from_text(text: str, tokenizer: Any) -> Sentence:
         raise AFNTypeError(
             f"corpus items must be strings or conllu.Sentence, not {type(text).__name__}."
         )
-    _ids, offsets, word_ids, _ = _tokenize(tokenizer, text) if text.strip() else ([],) * 4
+    _ids, offsets, word_ids, _ = tokenize(tokenizer, text)
     groups = group_words(offsets, word_ids)
     spans = [(min(offsets[i][0] for i in g), max(offsets[i][1] for i in g)) for g in groups]
     return Sentence(tuple(text[s:e] for s, e in spans), tuple(spans), text)
@@ -187,14 +188,11 @@ def sentence_from_text(text: str, tokenizer: Any) -> Sentence:
 
 def _prepare(pairs: list[tuple[int, Sentence]], tokenizer: Any) -> list[_Item]:
     """Items for ``(index, sentence)`` pairs, the texts tokenized in one call."""
-    texts = [s.text for _, s in pairs]
-    full = [i for i, t in enumerate(texts) if t.strip()]
-    encoded = dict(zip(full, _tokenize_many(tokenizer, [texts[i] for i in full]), strict=True))
-    out = []
-    for j, (index, sentence) in enumerate(pairs):
-        ids, offsets = encoded.get(j, ([], []))
-        out.append(_Item(index, sentence, ids, word_pieces(sentence.spans, offsets)))
-    return out
+    encoded = tokenize_many(tokenizer, [s.text for _, s in pairs])
+    return [
+        _Item(index, sentence, ids, word_pieces(sentence.spans, offsets))
+        for (index, sentence), (ids, offsets) in zip(pairs, encoded, strict=True)
+    ]
 
 
 def default_token_budget(device: Any) -> int:
@@ -376,47 +374,17 @@ class _Runner:
 def _token_stats(
     hs: tuple, mask: Any, outlier_k: float, want: tuple[str, ...] = SCORES
 ) -> dict[str, np.ndarray]:
-    """``[L+1, B, T]`` arrays: the engine's norms (as ``tas``), and those of its shifts and
-    ``drop_outlier_dims`` norms (as ``tas_drop_outliers``) that ``want`` names.
-
-    Same definitions as :func:`afn_widget.engine.analyze` on each sentence alone: the outlier
-    dimensions of a sentence are those whose mean |activation| over its real tokens (specials
-    included, padding not) exceeds ``outlier_k`` × the median over dimensions (numpy's median).
-    """
-    import torch
-
-    if {"displacement", "cos_change", "tas_drop_outliers"} & set(want):
-        h = torch.stack([x.float() for x in hs])  # [L+1, B, T, d]
-        norms = torch.linalg.vector_norm(h, dim=-1)
-    else:  # norms only: no stacked copy of the states
-        norms = torch.stack([torch.linalg.vector_norm(x.float(), dim=-1) for x in hs])
-    if not torch.isfinite(norms).all():  # a NaN or inf anywhere in a vector spoils its norm
-        raise NonFiniteActivationError(
-            "the model's hidden states contain NaN or infinity (often a float16/bfloat16 "
-            "overflow); run the model in float32: model.float()."
-        )
-    out = {"tas": norms}
-    nan_row = torch.full_like(norms[:1], float("nan"))
-    if "delta_norm" in want:
-        out["delta_norm"] = torch.cat([nan_row, norms[1:] - norms[:-1]])
-    if "displacement" in want:
-        out["displacement"] = torch.cat([nan_row, torch.linalg.vector_norm(h[1:] - h[:-1], dim=-1)])
-    if "cos_change" in want:
-        # 1 - cos from the norms and one dot product (no normalised copies of the states)
-        dot = torch.linalg.vecdot(h[1:], h[:-1])
-        cos = dot / (norms[1:].clamp_min(1e-8) * norms[:-1].clamp_min(1e-8))
-        out["cos_change"] = torch.cat([nan_row, 1.0 - cos])
+    """``[L+1, B, T]`` arrays: the norms (as ``tas``), and those of the shifts and
+    ``drop_outlier_dims`` norms (as ``tas_drop_outliers``) that ``want`` names
+    (:func:`afn_widget.hidden.hidden_stats`, as the engine on each sentence alone; a sentence's
+    outlier dimensions from its real tokens, :func:`afn_widget.hidden.batch_outliers`)."""
+    shifts = [m for m in SHIFT_METRICS if m in want]
+    stats = hidden_stats(hs, shifts=shifts, mask=mask)
+    out = {"tas": stats.pop("norms"), **stats}
     if "tas_drop_outliers" in want:
-        m = mask.to(h.device).float()  # [B, T]
-        summed = (h.abs() * m[None, :, :, None]).sum(2, dtype=torch.float64)
-        mean_abs = summed / m.sum(1).double()[None, :, None]
-        mean_abs_np = mean_abs.cpu().numpy()  # [L+1, B, d]
-        med = np.median(mean_abs_np, axis=-1, keepdims=True)
-        keep = torch.from_numpy(~(mean_abs_np > outlier_k * med)).to(h.device)
-        out["tas_drop_outliers"] = torch.linalg.vector_norm(
-            h * keep[:, :, None, :].to(h.dtype), dim=-1
-        )
-    return {k: v.cpu().numpy() for k, v in out.items()}
+        drop = batch_outliers(hs, mask, outlier_k)
+        out["tas_drop_outliers"] = hidden_stats(hs, drop, mask=mask)["norms"]
+    return out
 
 
 def random_twin(lm: LoadedModel, seed: int = 0) -> LoadedModel:
@@ -792,7 +760,7 @@ def analyze_corpus(
     import pandas as pd
     from tqdm import tqdm
 
-    q = B.check_quantile(quantile)
+    q = check_quantile(quantile)
     controls = tuple(controls)
     for c in controls:
         if c not in CONDITIONS[1:]:

@@ -1,0 +1,214 @@
+"""Statistics of hidden states: the one place that reads the model's vectors.
+
+The engine (one text, in windows) and the corpus runner (padded batches of sentences) both call
+:func:`hidden_stats`; torch goes in, numpy comes out. Definitions, per layer ``l`` and token:
+
+* ``norms``: ``‖x_l‖₂`` of the hidden state after the normalization (:class:`Normalization`);
+* shifts against layer ``l − 1`` (row 0 is nan): ``delta_norm = ‖x_l‖ − ‖x_{l−1}‖``,
+  ``displacement = ‖x_l − x_{l−1}‖`` and ``cos_change = 1 − cos(x_l, x_{l−1})``, the cosine
+  from the three norms by the law of cosines in float64, clipped to ``[0, 2]``;
+* ``top_dims`` / ``top_share``: the ``top_k`` dimensions with the largest ``|x_l|`` and their
+  shares ``(x_d / ‖x_l‖)²`` of the squared norm.
+
+Outlier dimensions (:func:`outlier_keep`): at a layer, a dimension whose mean ``|activation|``
+over the tokens is more than ``OUTLIER_K`` times the median over all dimensions
+(``numpy.median``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .errors import NonFiniteActivationError
+
+SHIFT_METRICS = ("delta_norm", "displacement", "cos_change")
+NORMALIZATIONS = ("raw", "drop_outlier_dims", "standardize")
+OUTLIER_K = 5.0
+"""A dimension is an outlier at a layer when its mean |activation| over the tokens is more than
+``OUTLIER_K`` times the median over all dimensions (``normalize="drop_outlier_dims"``)."""
+
+NONFINITE = (
+    "the model's hidden states contain NaN or infinity (often a float16/bfloat16 overflow); "
+    "run the model in float32: model.float(), or load it with torch_dtype=torch.float32."
+)
+
+
+def outlier_keep(mean_abs: np.ndarray, k: float) -> np.ndarray:
+    """bool ``[..., d]``: the dimensions to keep, those whose mean ``|activation|`` (last axis:
+    dimensions) is at most ``k`` × their median (numpy's: the mean of the middle two)."""
+    med = np.median(mean_abs, axis=-1, keepdims=True)
+    return ~(mean_abs > k * med)
+
+
+@dataclass(frozen=True)
+class Normalization:
+    """What ``normalize`` does to a layer's vectors before their norms are taken.
+
+    ``keep``: bool torch tensor, per layer the dimensions kept (``"drop_outlier_dims"``), shaped
+    ``[L+1, d]`` for one text or ``[L+1, B, 1, d]`` for a batch of texts with their own;
+    ``mean`` / ``std``: float32 ``[L+1, d]`` (``"standardize"``, std clamped at 1e-6)."""
+
+    kind: str = "raw"
+    keep: Any = None
+    mean: Any = None
+    std: Any = None
+
+    def apply(self, x: Any, layer: int) -> Any:
+        """``x`` (layer ``layer``'s vectors, ``[..., d]``) in float32, normalized."""
+        x = x.float()
+        if self.kind == "drop_outlier_dims":
+            return x * self.keep[layer].to(device=x.device, dtype=x.dtype)
+        if self.kind == "standardize":
+            return (x - self.mean[layer].to(x.device)) / self.std[layer].to(x.device)
+        return x
+
+    def outliers(self) -> list[list[int]]:
+        """Per layer, the dimensions left out (for one text's ``keep``)."""
+        if self.keep is None:
+            return []
+        return [np.flatnonzero(~row).tolist() for row in self.keep.cpu().numpy()]
+
+
+RAW = Normalization()
+
+
+def given_outliers(dims: list[int], n_rows: int, d: int) -> Normalization:
+    """Leave out the same dimensions ``dims`` at every layer."""
+    import torch
+
+    from .errors import AFNInputError
+
+    bad = [x for x in dims if not 0 <= x < d]
+    if bad:
+        raise AFNInputError(
+            f"outlier_dims {bad} are out of range: this model's hidden states have {d} "
+            f"dimensions (0..{d - 1})."
+        )
+    keep = torch.ones(n_rows, d, dtype=torch.bool)
+    keep[:, dims] = False
+    return Normalization("drop_outlier_dims", keep=keep)
+
+
+class Moments:
+    """Per-layer, per-dimension sums over tokens (float64), each token added once: what
+    ``"drop_outlier_dims"`` and ``"standardize"`` need of a whole text."""
+
+    def __init__(self) -> None:
+        self.n = 0
+        self.abs = self.sum = self.sq = None
+
+    def add(self, x: Any) -> None:
+        """``x``: ``[L+1, N, d]``, the vectors of ``N`` more tokens at every layer."""
+        x = x.double()
+        if self.sum is None:
+            self.abs, self.sum, self.sq = x.abs().sum(1), x.sum(1), x.square().sum(1)
+        else:
+            self.abs += x.abs().sum(1)
+            self.sum += x.sum(1)
+            self.sq += x.square().sum(1)
+        self.n += x.shape[1]
+
+    def normalization(self, kind: str, outlier_k: float) -> Normalization:
+        import torch
+
+        if kind == "drop_outlier_dims":
+            mean_abs = (self.abs / self.n).cpu().numpy()
+            return Normalization(kind, keep=torch.from_numpy(outlier_keep(mean_abs, outlier_k)))
+        mean = self.sum / self.n
+        std = (self.sq / self.n - mean.square()).clamp_min(0).sqrt().clamp_min(1e-6)
+        return Normalization(kind, mean=mean.float(), std=std.float())
+
+
+def batch_outliers(hs: Sequence[Any], mask: Any, outlier_k: float) -> Normalization:
+    """Each sequence of a padded batch with its own outlier dimensions (:func:`outlier_keep`
+    over its real tokens, specials included, padding not): ``keep`` ``[L+1, B, 1, d]``."""
+    import torch
+
+    m = mask.to(hs[0].device).float()[:, :, None]  # [B, T, 1]
+    count = m.sum(1).double()  # [B, 1]
+    mean_abs = torch.stack(
+        [(x.float().abs() * m).sum(1, dtype=torch.float64) / count for x in hs]
+    ).cpu()  # [L+1, B, d]
+    keep = torch.from_numpy(outlier_keep(mean_abs.numpy(), outlier_k))
+    return Normalization("drop_outlier_dims", keep=keep[:, :, None, :])
+
+
+def top_share(top: Any, norms: Any) -> Any:
+    """``(top / ‖x‖)²``: the share of ``‖x‖²`` of each of the top dimensions."""
+    return (top / norms.clamp_min(1e-6).unsqueeze(-1)).square_()
+
+
+def top_dims(x: Any, k: int, norms: Any) -> tuple[Any, Any]:
+    """The ``k`` dimensions with the largest ``|x|`` along the last axis (int32) and their
+    shares of ``‖x‖²`` (``norms`` = ``‖x‖``)."""
+    import torch
+
+    top, dims = torch.topk(x.abs(), k, dim=-1)
+    return dims.to(torch.int32), top_share(top, norms)
+
+
+def hidden_stats(
+    hs: Sequence[Any],
+    norm: Normalization = RAW,
+    *,
+    shifts: Sequence[str] = (),
+    top_k: int = 0,
+    mask: Any = None,
+) -> dict[str, np.ndarray]:
+    """Per-layer numbers of a batch: ``norms`` and the named ``shifts`` ``[L+1, B, T]``, and
+    with ``top_k`` the ``top_dims`` (int32) and ``top_share`` ``[L+1, B, T, k]`` (see the
+    module docstring). ``hs``: the model's hidden states, ``L+1`` tensors ``[B, T, d]``.
+
+    Only what needs the full vectors runs per layer, straight into preallocated outputs (no
+    stacked copy of the hidden states): the norm, the ``top_k`` largest ``|x|`` and
+    ``‖x − prev‖``; the rest is arithmetic on the small ``[L+1, B, T]`` arrays. A NaN or
+    infinity anywhere in a vector makes its norm non-finite, so checking the norms (of the
+    real tokens, where ``mask`` ``[B, T]`` says which) checks every activation."""
+    import torch
+
+    n_rows = len(hs)
+    b, t, d = hs[0].shape
+    k = min(top_k, d)
+    dev = hs[0].device
+    need_disp = "displacement" in shifts or "cos_change" in shifts
+    norms = torch.empty(n_rows, b, t, device=dev)
+    disp = torch.empty(n_rows, b, t, device=dev) if need_disp else None
+    top = torch.empty(n_rows, b, t, k, device=dev)
+    dims = torch.empty(n_rows, b, t, k, dtype=torch.int64, device=dev)
+    prev = None
+    for layer, x in enumerate(hs):
+        x = norm.apply(x, layer)
+        torch.linalg.vector_norm(x, dim=-1, out=norms[layer])
+        if k:
+            torch.topk(x.abs(), k, dim=-1, out=(top[layer], dims[layer]))
+        if need_disp and prev is not None:
+            torch.linalg.vector_norm(x - prev, dim=-1, out=disp[layer])
+        prev = x
+    real = norms if mask is None else norms[:, mask.to(dev).bool()]
+    if not torch.isfinite(real).all():
+        raise NonFiniteActivationError(NONFINITE)
+    out = {"norms": norms}
+    nan_row = torch.full_like(norms[:1], float("nan"))
+    if "delta_norm" in shifts:
+        out["delta_norm"] = torch.diff(norms, dim=0, prepend=nan_row)
+    if "displacement" in shifts:
+        out["displacement"] = torch.cat([nan_row, disp[1:]])
+    if "cos_change" in shifts:
+        out["cos_change"] = torch.cat([nan_row, _cos_change(norms, disp)])
+    if k:
+        out["top_dims"] = dims.to(torch.int32)
+        out["top_share"] = top_share(top, norms)
+    return {key: v.cpu().numpy() for key, v in out.items()}
+
+
+def _cos_change(norms: Any, disp: Any) -> Any:
+    """``1 − cos`` between each layer and the one before, from the sides of the triangle
+    ``(x, prev, x − prev)`` in float64: its error is a few float32 roundings of the norms,
+    wherever the angle, and no pass over the vectors computes ``x · prev``."""
+    a, c = norms.double(), disp[1:].double()
+    cos = (a[1:].square() + a[:-1].square() - c.square()) / (2 * a[1:] * a[:-1]).clamp_min(1e-16)
+    return (1.0 - cos).clamp_(0.0, 2.0).float()

@@ -1,0 +1,124 @@
+"""Checks of user input, in one place: each returns the value ready to use or raises a typed
+error (:mod:`afn_widget.errors`) whose message names the fix. Everything that takes options
+(``analyze``, ``analyze_corpus``, ``AFNView``, ``from_scores``, the CLI) checks them here, before
+any model loads."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .errors import AFNInputError, AFNTypeError
+
+GRANULARITIES = ("token", "word")
+WORD_AGGREGATIONS = ("mean", "max")
+
+
+def _is_int(value: object) -> bool:
+    return not isinstance(value, bool) and isinstance(value, (int, np.integer))
+
+
+def check_text(text: object) -> str:
+    """``text`` as a string; ``None``, bytes and other objects are refused with the fix."""
+    if text is None:
+        raise AFNTypeError(
+            "text is None; pass the text to analyse as a string, e.g. analyze('The cat sat.')."
+        )
+    if isinstance(text, (bytes, bytearray)):
+        raise AFNTypeError("text is bytes; decode it first, e.g. analyze(data.decode('utf-8')).")
+    if not isinstance(text, str):
+        raise AFNTypeError(
+            f"text must be a string, not {type(text).__name__}; convert it with str(...) "
+            "if you really mean its printed form."
+        )
+    return text
+
+
+def check_quantile(quantile: object) -> float:
+    """``quantile`` as a float strictly between 0 and 1."""
+    if isinstance(quantile, bool) or not isinstance(quantile, (int, float, np.floating)):
+        raise AFNTypeError(
+            f"quantile must be a number between 0 and 1 (got {type(quantile).__name__}); "
+            "use e.g. quantile=0.75 for the upper quartile."
+        )
+    q = float(quantile)
+    if not (0.0 < q < 1.0):
+        raise AFNInputError(
+            f"quantile must lie strictly between 0 and 1 (got {quantile!r}); "
+            "use e.g. quantile=0.75 for the upper quartile."
+        )
+    return q
+
+
+def check_layer(layer: object, n_layers: int) -> int:
+    """``layer`` (``-1`` = top, like Python) as an index in ``0..n_layers``."""
+    if not _is_int(layer):
+        raise AFNTypeError(
+            f"layer must be an integer in 0..{n_layers} (or -{n_layers + 1}..-1 from the top), "
+            f"not {type(layer).__name__}."
+        )
+    lay = int(layer)
+    if not -(n_layers + 1) <= lay <= n_layers:
+        raise AFNInputError(
+            f"layer {lay} is out of range: this model has hidden_states 0..{n_layers} "
+            f"(0 = embeddings, {n_layers} = last block); negative values count from the top."
+        )
+    return lay % (n_layers + 1)
+
+
+def check_granularity(granularity: object) -> str:
+    if granularity not in GRANULARITIES:
+        raise AFNInputError(f"granularity must be 'token' or 'word', not {granularity!r}.")
+    return str(granularity)
+
+
+def check_word_agg(word_agg: object) -> str:
+    if word_agg not in WORD_AGGREGATIONS:
+        raise AFNInputError(f"word_agg must be 'mean' or 'max', not {word_agg!r}.")
+    return str(word_agg)
+
+
+def check_choice(name: str, value: object, choices: Sequence[str]) -> str:
+    """``value`` if it is one of ``choices``."""
+    if not isinstance(value, str) or value not in choices:
+        raise AFNInputError(f"{name} must be one of {tuple(choices)}, not {value!r}.")
+    return value
+
+
+def check_positive_int(name: str, value: object) -> int:
+    if not _is_int(value) or value < 1:
+        raise AFNInputError(f"{name} must be a positive integer, not {value!r}.")
+    return int(value)
+
+
+def check_positive_number(name: str, value: object) -> float:
+    """A finite number above 0."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float, np.integer, np.floating))
+        or not (0 < value < float("inf"))
+    ):
+        raise AFNInputError(f"{name} must be a positive number, not {value!r}.")
+    return float(value)
+
+
+def check_token_count(name: str, value: object) -> int | None:
+    """``None`` or an integer number of tokens (its range is checked against the model)."""
+    if value is not None and not _is_int(value):
+        raise AFNTypeError(f"{name} must be an integer number of tokens, not {value!r}.")
+    return None if value is None else int(value)
+
+
+def check_outlier_dims(outlier_dims: Any) -> list[int] | None:
+    """``None`` or the sorted distinct dimensions (a single integer is a list of one)."""
+    if outlier_dims is None:
+        return None
+    try:
+        dims = list(outlier_dims)
+    except TypeError:
+        dims = [outlier_dims]
+    if not all(_is_int(x) for x in dims):
+        raise AFNTypeError(f"outlier_dims must be a list of integers, not {outlier_dims!r}.")
+    return sorted({int(x) for x in dims})
