@@ -27,7 +27,6 @@ OFFLINE_MODEL = "all-MiniLM-L6-v2 (bundled, offline)"
 
 _CACHE: dict[tuple[str, str], LoadedModel] = {}
 _LOCK = threading.Lock()
-LOAD_COUNT = {"n": 0}  # how many times weights were actually read; tests check the cache with it
 
 
 class OfflineFallbackWarning(UserWarning):
@@ -158,7 +157,6 @@ def _read(source: str, device: str) -> tuple[Any, Any]:
         if bar:
             hf_logging.enable_progress_bar()
     model.eval().to(device)
-    LOAD_COUNT["n"] += 1
     return model, tokenizer
 
 

@@ -210,12 +210,22 @@ def run_engine(quick: bool = False, models: tuple[str, ...] = ("minilm", "bert")
     return {"rows": rows, "target": "analyze/bare <= 1.05 at 128 and 512 tokens"}
 
 
+def _weight_reads():
+    """A context in which ``transformers.AutoModel.from_pretrained``, what the loader reads
+    weights with, is wrapped by a mock: its ``call_count`` is the number of reads."""
+    from unittest import mock
+
+    from transformers import AutoModel
+
+    return mock.patch.object(AutoModel, "from_pretrained", wraps=AutoModel.from_pretrained)
+
+
 def run_cache(quick: bool = False, models: tuple[str, ...] = ("minilm", "bert")) -> dict:
     """First vs second ``analyze(text, path)`` by name; each round starts from an empty cache."""
     import torch
 
     from afn_widget import analyze
-    from afn_widget.models import LOAD_COUNT, clear_cache, load_model
+    from afn_widget.models import clear_cache, load_model
 
     rows = []
     n = 128
@@ -233,14 +243,14 @@ def run_cache(quick: bool = False, models: tuple[str, ...] = ("minilm", "bert"))
             analyze(text, path)  # warm-up: imports, page cache
             for _ in range(rounds):
                 clear_cache()
-                before = LOAD_COUNT["n"]
-                t0 = time.perf_counter()
-                analyze(text, path)
-                first.append(time.perf_counter() - t0)
-                t0 = time.perf_counter()
-                analyze(text, path)
-                second.append(time.perf_counter() - t0)
-                loads.append(LOAD_COUNT["n"] - before)
+                with _weight_reads() as reads:
+                    t0 = time.perf_counter()
+                    analyze(text, path)
+                    first.append(time.perf_counter() - t0)
+                    t0 = time.perf_counter()
+                    analyze(text, path)
+                    second.append(time.perf_counter() - t0)
+                loads.append(reads.call_count)
                 lm = load_model(path)  # the cached one: same object the second call used
                 t0 = time.perf_counter()
                 analyze(text, (lm.model, lm.tokenizer))
