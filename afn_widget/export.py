@@ -15,10 +15,9 @@ import json
 import math
 from functools import cache
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
-__all__ = ["save_html", "standalone_html", "state_json"]
+__all__ = ["standalone_html", "state_json"]
 
 # Only the page's own two scripts may run (by hash); nothing may be fetched.
 _CSP = (
@@ -123,9 +122,3 @@ def standalone_html(state: dict[str, Any], *, title: str = "AFN view") -> str:
         "</body>\n</html>\n"
     )
 
-
-def save_html(state: dict[str, Any], path: str | Path, title: str = "AFN view") -> Path:
-    """Write :func:`standalone_html` of ``state`` to ``path`` (UTF-8) and return the path."""
-    path = Path(path)
-    path.write_text(standalone_html(state, title=title), encoding="utf-8")
-    return path

@@ -492,11 +492,14 @@ def test_standalone_html_dark_theme(open_html, synth):
     assert page.evaluate(tok) == light.evaluate(tok)
 
 
-def test_save_html_writes_utf8(tmp_path, synth):
-    from afn_widget.export import save_html
+def test_save_html_writes_utf8(tmp_path):
+    from afn_widget import AFNView
 
-    p = save_html(synth(text="caf\u00e9 \U0001f44b"), tmp_path / "v.html", title="x")
-    assert p.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    view = AFNView.from_scores(["caf\u00e9", "\U0001f44b"], [1.0, 2.0])
+    p = view.save_html(tmp_path / "v.html", title="x")
+    page = p.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>")
+    assert "caf\u00e9 \U0001f44b" in page  # the text as written, not as escapes
 
 
 def test_standalone_html_in_a_sandboxed_srcdoc_iframe(open_html, synth):
