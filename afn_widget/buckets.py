@@ -21,24 +21,6 @@ import numpy as np
 HIGH, LOW, SPECIAL = "HIGH", "LOW", "SPECIAL"
 
 
-def check_quantile(quantile: object) -> float:
-    """Return ``quantile`` as a float strictly between 0 and 1, or raise a typed error."""
-    from .errors import AFNInputError, AFNTypeError
-
-    if isinstance(quantile, bool) or not isinstance(quantile, (int, float, np.floating)):
-        raise AFNTypeError(
-            f"quantile must be a number between 0 and 1 (got {type(quantile).__name__}); "
-            "use e.g. quantile=0.75 for the upper quartile."
-        )
-    q = float(quantile)
-    if not (0.0 < q < 1.0):
-        raise AFNInputError(
-            f"quantile must lie strictly between 0 and 1 (got {quantile!r}); "
-            "use e.g. quantile=0.75 for the upper quartile."
-        )
-    return q
-
-
 @dataclass(frozen=True)
 class Split:
     """The buckets of one set of values at one quantile."""

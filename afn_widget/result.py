@@ -11,42 +11,14 @@ import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from . import buckets as B
+from .hidden import SHIFT_METRICS
+from .validate import check_granularity, check_layer, check_quantile
 from .words import CONTENT, SPECIAL, describe_words, group_words
-
-GRANULARITIES = ("token", "word")
-WORD_AGGREGATIONS = ("mean", "max")
-SHIFT_METRICS = ("delta_norm", "displacement", "cos_change")
-
-
-def check_layer(layer: object, n_layers: int) -> int:
-    """Resolve ``layer`` (``-1`` = top, like Python) to an index in ``0..n_layers``."""
-    from .errors import AFNInputError, AFNTypeError
-
-    if isinstance(layer, bool) or not isinstance(layer, (int, np.integer)):
-        raise AFNTypeError(
-            f"layer must be an integer in 0..{n_layers} (or -{n_layers + 1}..-1 from the top), "
-            f"not {type(layer).__name__}."
-        )
-    lay = int(layer)
-    if not -(n_layers + 1) <= lay <= n_layers:
-        raise AFNInputError(
-            f"layer {lay} is out of range: this model has hidden_states 0..{n_layers} "
-            f"(0 = embeddings, {n_layers} = last block); negative values count from the top."
-        )
-    return lay % (n_layers + 1)
-
-
-def check_granularity(granularity: object) -> str:
-    from .errors import AFNInputError
-
-    if granularity not in GRANULARITIES:
-        raise AFNInputError(f"granularity must be 'token' or 'word', not {granularity!r}.")
-    return str(granularity)
 
 
 def default_layer(n_layers: int) -> int:
@@ -77,6 +49,16 @@ class WordLevel:
         return len(self.text)
 
 
+class WordDescription(NamedTuple):
+    """The words of a text: what they are, and which tokens make each of them."""
+
+    text: list[str]  # each word's original spelling
+    spans: list[tuple[int, int] | None]  # character span, None for a special token
+    roles: list[str]
+    word_of: list[int]  # for each token, the index of its word
+    pieces: list[list[int]]  # for each word, its token indices
+
+
 class WordSource:
     """What the word level of a result is made from. The words are grouped, described and
     aggregated on first use, once, and shared by every :meth:`AFNResult.at` view."""
@@ -94,19 +76,20 @@ class WordSource:
         self.token_norms, self.word_agg = layer_norms, word_agg
 
     @cached_property
-    def described(self) -> tuple[list[str], list, list[str], list[int], list[list[int]]]:
-        """``(text, spans, roles, word index of each token, pieces)`` of the words."""
+    def described(self) -> WordDescription:
         groups = group_words(self.offsets, self.word_ids)
-        return (*describe_words(self.text, self.tokens, self.offsets, groups), groups)
+        return WordDescription(
+            *describe_words(self.text, self.tokens, self.offsets, groups), groups
+        )
 
     @cached_property
     def layer_norms(self) -> np.ndarray:
-        return aggregate_words(self.token_norms, self.described[4], self.word_agg)
+        return aggregate_words(self.token_norms, self.described.pieces, self.word_agg)
 
     def level(self, layer: int, quantile: float, include_special: bool) -> WordLevel:
-        w_text, w_spans, w_roles, _, groups = self.described
+        d = self.described
         return word_level(
-            w_text, w_spans, w_roles, groups, self.layer_norms, layer, quantile, include_special
+            d.text, d.spans, d.roles, d.pieces, self.layer_norms, layer, quantile, include_special
         )
 
 
@@ -214,13 +197,13 @@ class AFNResult:
     @cached_property
     def word_index(self) -> np.ndarray:
         """int ``[n_tokens]``: the word each token belongs to."""
-        return np.asarray(self.word_source.described[3], dtype=np.int64)
+        return np.asarray(self.word_source.described.word_of, dtype=np.int64)
 
     @cached_property
     def roles(self) -> list[str]:
         """The role of each token: the role of its word."""
-        w_roles = self.word_source.described[2]
-        return [w_roles[j] for j in self.word_source.described[3]]
+        d = self.word_source.described
+        return [d.roles[j] for j in d.word_of]
 
     # -- the top hidden dimensions, computed on first use where the engine kept hidden states --
     @property
@@ -286,7 +269,7 @@ class AFNResult:
     ) -> AFNResult:
         """The same analysis at another layer or quantile, without a new forward pass."""
         lay = self.layer if layer is None else check_layer(layer, self.n_layers)
-        q = self.quantile if quantile is None else B.check_quantile(quantile)
+        q = self.quantile if quantile is None else check_quantile(quantile)
         inc = self.include_special if include_special is None else bool(include_special)
         return replace(self, layer=lay, quantile=q, include_special=inc)
 

@@ -6,9 +6,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .buckets import check_quantile
 from .errors import AFNInputError, AFNTypeError
-from .result import WORD_AGGREGATIONS, AFNResult, TopDims, WordSource, check_layer
+from .hidden import SHIFT_METRICS
+from .result import AFNResult, TopDims, WordSource
+from .validate import check_layer, check_quantile, check_word_agg
 
 
 def _locate(tokens: Sequence[str], text: str) -> list[tuple[int, int] | None]:
@@ -63,8 +64,7 @@ def result_from_scores(
     if not np.isfinite(values).all():
         raise AFNInputError("scores contain NaN or infinity; replace them with finite numbers.")
     q = check_quantile(quantile)
-    if word_agg not in WORD_AGGREGATIONS:
-        raise AFNInputError(f"word_agg must be 'mean' or 'max', not {word_agg!r}.")
+    word_agg = check_word_agg(word_agg)
     if text is None:
         if offsets is not None:
             raise AFNInputError("offsets need the text they point into: pass text= as well.")
@@ -87,7 +87,7 @@ def result_from_scores(
         offsets=offsets,
         special=np.array([o is None for o in offsets], dtype=bool),
         layer_norms=values,
-        shifts={"delta_norm": empty, "displacement": empty, "cos_change": empty},
+        shifts=dict.fromkeys(SHIFT_METRICS, empty),
         dims_source=TopDims(
             np.zeros((n_layers + 1, n, 0), np.int32), np.zeros((n_layers + 1, n, 0), np.float32)
         ),

@@ -32,32 +32,12 @@ import anywidget
 import numpy as np
 import traitlets as t
 
-from .buckets import check_quantile
 from .errors import AFNError, AFNInputError, AnalysisCancelled
-from .result import AFNResult, check_granularity, check_layer
+from .result import AFNResult
+from .validate import check_granularity, check_layer, check_quantile, check_text
 
 _STATIC = Path(__file__).parent / "static"
 
-DATA_TRAITS = (
-    "tokens",
-    "offsets",
-    "roles",
-    "word_of",
-    "words",
-    "n_layers",
-    "n_tokens",
-    "norms",
-    "top_k",
-    "top_dims",
-    "top_share",
-    "dims_version",
-    "word_agg",
-    "model_name",
-    "note",
-    "normalize",
-)
-CONTROL_TRAITS = ("text", "layer", "quantile", "granularity", "show_special", "include_special")
-STATUS_TRAITS = ("status", "progress", "error")
 INLINE_HTML_LIMIT = 2_000_000
 """Bytes: a displayed view carries its standalone page as a ``text/html`` fallback (for viewers
 without the widget's JavaScript) only when that fallback is no larger than this."""
@@ -166,8 +146,6 @@ class _Text(t.Unicode):
     """A text trait whose bad values raise the engine's typed errors (None, bytes, numbers)."""
 
     def validate(self, obj: Any, value: Any) -> str:
-        from .engine import check_text
-
         try:
             return check_text(value)
         except AFNError as exc:
@@ -188,33 +166,33 @@ class AFNView(anywidget.AnyWidget):
     _esm = _STATIC / "widget.js"
     _css = _STATIC / "widget.css"
 
-    text = _Text("").tag(sync=True)
-    layer = t.Int(0).tag(sync=True)
-    quantile = t.Float(0.75).tag(sync=True)
-    granularity = t.Unicode("word").tag(sync=True)
-    show_special = t.Bool(False).tag(sync=True)
-    include_special = t.Bool(False).tag(sync=True)
+    text = _Text("").tag(sync=True, group="control")
+    layer = t.Int(0).tag(sync=True, group="control")
+    quantile = t.Float(0.75).tag(sync=True, group="control")
+    granularity = t.Unicode("word").tag(sync=True, group="control")
+    show_special = t.Bool(False).tag(sync=True, group="control")
+    include_special = t.Bool(False).tag(sync=True, group="control")
 
-    tokens = t.List(t.Unicode()).tag(sync=True)
-    offsets = t.List().tag(sync=True)
-    roles = t.List(t.Unicode()).tag(sync=True)
-    word_of = t.List(t.Int()).tag(sync=True)
-    words = t.List(t.Dict()).tag(sync=True)
-    n_layers = t.Int(0).tag(sync=True)
-    n_tokens = t.Int(0).tag(sync=True)
-    norms = t.Bytes(b"").tag(sync=True)
-    top_k = t.Int(0).tag(sync=True)
-    top_dims = t.Bytes(b"").tag(sync=True)
-    top_share = t.Bytes(b"").tag(sync=True)
-    dims_version = t.Int(0).tag(sync=True)
-    word_agg = t.Unicode("mean").tag(sync=True)
-    model_name = t.Unicode("").tag(sync=True)
-    note = t.Unicode("").tag(sync=True)
-    normalize = t.Unicode("raw").tag(sync=True)
+    tokens = t.List(t.Unicode()).tag(sync=True, group="data")
+    offsets = t.List().tag(sync=True, group="data")
+    roles = t.List(t.Unicode()).tag(sync=True, group="data")
+    word_of = t.List(t.Int()).tag(sync=True, group="data")
+    words = t.List(t.Dict()).tag(sync=True, group="data")
+    n_layers = t.Int(0).tag(sync=True, group="data")
+    n_tokens = t.Int(0).tag(sync=True, group="data")
+    norms = t.Bytes(b"").tag(sync=True, group="data")
+    top_k = t.Int(0).tag(sync=True, group="data")
+    top_dims = t.Bytes(b"").tag(sync=True, group="data")
+    top_share = t.Bytes(b"").tag(sync=True, group="data")
+    dims_version = t.Int(0).tag(sync=True, group="data")
+    word_agg = t.Unicode("mean").tag(sync=True, group="data")
+    model_name = t.Unicode("").tag(sync=True, group="data")
+    note = t.Unicode("").tag(sync=True, group="data")
+    normalize = t.Unicode("raw").tag(sync=True, group="data")
 
-    status = t.Unicode("empty").tag(sync=True)
-    progress = t.Float(0.0).tag(sync=True)
-    error = t.Unicode("").tag(sync=True)
+    status = t.Unicode("empty").tag(sync=True, group="status")
+    progress = t.Float(0.0).tag(sync=True, group="status")
+    error = t.Unicode("").tag(sync=True, group="status")
 
     def __init__(
         self,
@@ -228,8 +206,6 @@ class AFNView(anywidget.AnyWidget):
         include_special: bool = False,
         **analyze_options: Any,
     ) -> None:
-        from .engine import check_text
-
         text = check_text(text)
         check_quantile(quantile)
         check_granularity(granularity)
@@ -492,6 +468,13 @@ class AFNView(anywidget.AnyWidget):
         path.write_text(self.to_html(title=title), encoding="utf-8")
         return path
 
+    @classmethod
+    def traits_of(cls, group: str) -> tuple[str, ...]:
+        """The synced traits of one ``group`` of the contract with the browser: ``"control"``
+        (settings either side may change), ``"data"`` (a result, written by Python) or
+        ``"status"`` (Python's progress and errors). ``js/traits.js`` lists the same names."""
+        return tuple(cls.class_trait_names(sync=True, group=group))
+
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         bundle = super()._repr_mimebundle_(**kwargs)
         data = bundle[0] if isinstance(bundle, tuple) else bundle
@@ -505,3 +488,9 @@ class AFNView(anywidget.AnyWidget):
                 if len(fallback.encode("utf-8")) <= INLINE_HTML_LIMIT:
                     data["text/html"] = fallback
         return bundle
+
+
+# The contract with the browser, declared once above by the traits' ``group`` tags.
+CONTROL_TRAITS = AFNView.traits_of("control")
+DATA_TRAITS = AFNView.traits_of("data")
+STATUS_TRAITS = AFNView.traits_of("status")

@@ -9,8 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from afn_widget.buckets import HIGH, LOW, SPECIAL, check_quantile, split
+from afn_widget.buckets import HIGH, LOW, SPECIAL, split
 from afn_widget.errors import AFNInputError, AFNTypeError
+from afn_widget.validate import check_quantile
 from tests.afn_reference import buckets as ref_buckets
 
 values_and_mask = st.integers(0, 40).flatmap(

@@ -264,7 +264,7 @@ def test_top_dims_from_kept_hidden_states_equal_those_computed_window_by_window(
     (the tooltip) or all at once, the same numbers as the window-by-window computation."""
     import torch
 
-    import afn_widget.engine as E
+    import afn_widget.kept as K
 
     calls = []
     topk = torch.topk
@@ -273,9 +273,9 @@ def test_top_dims_from_kept_hidden_states_equal_those_computed_window_by_window(
     assert calls == []  # analyze itself computed no top dims
     per_token = [kept.at(layer=1).top_dims_of(i) for i in range(len(kept))]
     assert kept.dims_source._hs is not None
-    monkeypatch.setattr(E, "KEEP_HIDDEN_BYTES", 0)
+    monkeypatch.setattr(K, "KEEP_HIDDEN_BYTES", 0)
     eager = analyze(TEXT, minilm, normalize=normalize)
-    assert not isinstance(eager.dims_source, E._HiddenTop)
+    assert not isinstance(eager.dims_source, K.KeptHidden)
     np.testing.assert_array_equal(np.stack([d for d, _ in per_token], 1), eager.top_dims)
     np.testing.assert_array_equal(np.stack([s for _, s in per_token], 1), eager.top_share)
     np.testing.assert_array_equal(kept.top_dims, eager.top_dims)
@@ -292,14 +292,14 @@ def test_shifts_from_kept_hidden_states_equal_those_computed_window_by_window(
     """A one-window text computes its shifts when they are first read, the same numbers as the
     window-by-window computation; once shifts and top dims are both computed the hidden states
     are let go."""
-    import afn_widget.engine as E
+    import afn_widget.kept as K
     from afn_widget.result import SHIFT_METRICS, LazyShifts
 
     kept = analyze(TEXT, minilm, normalize=normalize)
     assert isinstance(kept.shifts, LazyShifts) and kept.dims_source._shifts is None
     view = kept.at(layer=2)
     assert view.shifts is kept.shifts  # shared by every view, computed once
-    monkeypatch.setattr(E, "KEEP_HIDDEN_BYTES", 0)
+    monkeypatch.setattr(K, "KEEP_HIDDEN_BYTES", 0)
     eager = analyze(TEXT, minilm, normalize=normalize)
     assert type(eager.shifts) is dict
     assert sorted(view.shifts) == sorted(SHIFT_METRICS) == sorted(eager.shifts)
@@ -317,30 +317,30 @@ def test_kept_hidden_states_stay_within_their_budget(minilm, monkeypatch):
     its share."""
     import gc
 
-    import afn_widget.engine as E
+    import afn_widget.kept as K
 
     gc.collect()
-    before = E._KEPT.nbytes
+    before = K.KEPT.nbytes
     first = analyze(TEXT, minilm)
-    size = E._KEPT.nbytes - before
+    size = K.KEPT.nbytes - before
     assert size == (minilm.n_layers + 1) * len(first) * 384 * 4
-    monkeypatch.setattr(E, "KEEP_HIDDEN_BYTES", int(2.5 * size))
+    monkeypatch.setattr(K, "KEEP_HIDDEN_BYTES", int(2.5 * size))
     second = analyze(TEXT, minilm, normalize="standardize")
     assert first.dims_source._hs is not None
     third = analyze(SHORT, minilm)
     assert first.dims_source._hs is None and second.dims_source._hs is not None
-    assert E._KEPT.nbytes <= 2.5 * size
+    assert K.KEPT.nbytes <= 2.5 * size
     assert first.dims_source._dims is not None and first.dims_source._shifts is not None
-    monkeypatch.setattr(E, "KEEP_HIDDEN_BYTES", 0)
+    monkeypatch.setattr(K, "KEEP_HIDDEN_BYTES", 0)
     eager = analyze(TEXT, minilm)
     np.testing.assert_array_equal(first.top_dims, eager.top_dims)
     np.testing.assert_array_equal(first.top_share, eager.top_share)
     for m in eager.shifts:
         np.testing.assert_array_equal(first.shifts[m], eager.shifts[m])
-    kept = E._KEPT.nbytes
+    kept = K.KEPT.nbytes
     del third
     gc.collect()
-    assert E._KEPT.nbytes == kept - (minilm.n_layers + 1) * len(analyze(SHORT, minilm)) * 384 * 4
+    assert K.KEPT.nbytes == kept - (minilm.n_layers + 1) * len(analyze(SHORT, minilm)) * 384 * 4
 
 
 def test_a_result_pickles_and_copies_with_its_top_dims_and_shifts(minilm):
