@@ -4,8 +4,8 @@
   :func:`afn_widget.buckets.split` (``HIGH`` iff ``value >= numpy.quantile(row, q)``, numpy's
   default linear method); a row holding a nan has no HIGH units (the score is undefined there,
   e.g. attention at layer 0).
-* :func:`pairwise_wins` — the Mann–Whitney count behind AUROC: over every (positive, negative)
-  pair, 1 when the positive scores higher, ½ on a tie.
+* :func:`grouped_wins` — the Mann–Whitney count behind AUROC, per group (sentence): over every
+  (positive, negative) pair of the group, 1 when the positive scores higher, ½ on a tie.
 * :func:`bootstrap_weights` / :func:`ratio_replicates` — the bootstrap over *units of
   resampling* (sentences): every statistic of the report is a ratio of sums of per-sentence
   counts, so a resample is a vector of multinomial counts ``w`` and its statistic is
@@ -13,6 +13,8 @@
 """
 
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 
@@ -37,33 +39,10 @@ def high_rows(values: np.ndarray, quantile: float) -> np.ndarray:
     return out
 
 
-def pairwise_wins(pos: np.ndarray, neg: np.ndarray) -> np.ndarray:
-    """``[K]``: ``Σ_{i,j} [pos[k,i] > neg[k,j]] + ½ [pos[k,i] == neg[k,j]]``.
-
-    AUROC is ``wins / (n_pos · n_neg)``. Rows with a nan give nan.
-    """
-    pos = np.asarray(pos, dtype=np.float64)
-    neg = np.asarray(neg, dtype=np.float64)
-    if pos.ndim == 1:
-        pos, neg = pos[None], neg[None]
-    k = pos.shape[0]
-    if pos.shape[1] == 0 or neg.shape[1] == 0:
-        return np.zeros(k)
-    bad = ~(np.isfinite(pos).all(axis=1) & np.isfinite(neg).all(axis=1))
-    # Sorting the negatives turns the pairwise count into two binary searches per positive.
-    neg_sorted = np.sort(neg, axis=1)
-    wins = np.empty(k)
-    for r in range(k):
-        lo = np.searchsorted(neg_sorted[r], pos[r], side="left")  # negatives strictly below
-        hi = np.searchsorted(neg_sorted[r], pos[r], side="right")  # ... or equal
-        wins[r] = lo.sum() + 0.5 * (hi - lo).sum()
-    wins[bad] = np.nan
-    return wins
-
-
 def grouped_wins(values: np.ndarray, pos: np.ndarray, neg: np.ndarray) -> np.ndarray:
-    """``[S, R]``: :func:`pairwise_wins` of every row ``values[s, r]`` between its positive
-    and negative units, for ``S`` groups (sentences) of ``n`` units at once.
+    """``[S, R]``: ``Σ_{i∈pos, j∈neg} [v_i > v_j] + ½ [v_i = v_j]`` of every row
+    ``v = values[s, r]``, for ``S`` groups (sentences) of ``n`` units at once; the group's AUROC
+    is that count over ``n_pos · n_neg``.
 
     ``values``: ``[S, R, n]``; ``pos``, ``neg``: ``bool [S, n]``, which units of each group are
     positive / negative. All pairs are compared at once (``S·R·n²`` comparisons), so this is
@@ -76,15 +55,6 @@ def grouped_wins(values: np.ndarray, pos: np.ndarray, neg: np.ndarray) -> np.nda
     out = wins.sum(axis=(2, 3))
     out[~np.isfinite(values).all(axis=2)] = np.nan
     return out
-
-
-def auroc(pos: np.ndarray, neg: np.ndarray) -> float:
-    """P(score of a random positive > score of a random negative), ties counting ½."""
-    pos = np.asarray(pos, dtype=np.float64).ravel()
-    neg = np.asarray(neg, dtype=np.float64).ravel()
-    if pos.size == 0 or neg.size == 0:
-        return float("nan")
-    return float(pairwise_wins(pos, neg)[0] / (pos.size * neg.size))
 
 
 def bootstrap_weights(n_units: int, n_boot: int, seed: int = 0) -> np.ndarray:
@@ -114,21 +84,8 @@ def ratio_replicates(num: np.ndarray, den: np.ndarray, weights: np.ndarray) -> n
 def percentile_ci(replicates: np.ndarray, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
     """The percentile interval of bootstrap replicates (axis 0), ignoring nan resamples."""
     a = (1.0 - level) / 2.0
-    with np.errstate(invalid="ignore"), _quiet_nan():
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # 'All-NaN slice': undefined stays nan
         lo = np.nanquantile(replicates, a, axis=0)
         hi = np.nanquantile(replicates, 1.0 - a, axis=0)
     return lo, hi
-
-
-class _quiet_nan:
-    """Silence numpy's 'All-NaN slice' warning: an undefined statistic stays nan."""
-
-    def __enter__(self) -> None:
-        import warnings
-
-        self._ctx = warnings.catch_warnings()
-        self._ctx.__enter__()
-        warnings.simplefilter("ignore", RuntimeWarning)
-
-    def __exit__(self, *exc: object) -> None:
-        self._ctx.__exit__(*exc)

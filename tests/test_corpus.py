@@ -43,26 +43,37 @@ def brute_wins(pos, neg) -> float:
 small_values = st.lists(st.integers(-3, 3).map(float), min_size=1, max_size=12)
 
 
+def wins(pos, neg) -> float:
+    """stats.grouped_wins of one group holding the positives, then the negatives."""
+    values = np.concatenate([np.asarray(pos, float), np.asarray(neg, float)])
+    is_pos = np.arange(values.size) < len(pos)
+    return float(S.grouped_wins(values[None, None], is_pos[None], ~is_pos[None])[0, 0])
+
+
 @settings(max_examples=150, deadline=None)
 @given(small_values, small_values)
-def test_auroc_equals_pairwise_count(pos, neg):
-    assert S.auroc(pos, neg) == pytest.approx(brute_wins(pos, neg) / (len(pos) * len(neg)))
+def test_wins_equal_pairwise_count(pos, neg):
+    assert wins(pos, neg) == brute_wins(pos, neg)
 
 
-def test_auroc_matches_mann_whitney_u():
+def test_wins_match_mann_whitney_u():
     scipy_stats = pytest.importorskip("scipy.stats")
     rng = np.random.default_rng(0)
     pos, neg = rng.normal(1, 1, 40).round(1), rng.normal(0, 1, 30).round(1)
     u = scipy_stats.mannwhitneyu(pos, neg).statistic
-    assert S.pairwise_wins(pos, neg)[0] == pytest.approx(u)
-    assert S.auroc([1, 2], [3]) == 0 and S.auroc([3], [1, 2]) == 1 and S.auroc([2], [2]) == 0.5
+    assert wins(pos, neg) == pytest.approx(u)
+
+    def auroc(p, n):
+        return wins(p, n) / (len(p) * len(n))
+
+    assert auroc([1, 2], [3]) == 0 and auroc([3], [1, 2]) == 1 and auroc([2], [2]) == 0.5
 
 
-def test_pairwise_wins_rows_and_nan():
-    pos = np.array([[1.0, 2.0], [np.nan, 0.0]])
-    neg = np.array([[0.0, 2.0, 5.0], [1.0, 1.0, 1.0]])
-    w = S.pairwise_wins(pos, neg)
-    assert w[0] == brute_wins([1, 2], [0, 2, 5]) and np.isnan(w[1])
+def test_grouped_wins_rows_and_nan():
+    values = np.array([[[1.0, 2.0, 0.0, 2.0, 5.0], [np.nan, 0.0, 1.0, 1.0, 1.0]]])
+    is_pos = np.array([[True, True, False, False, False]])
+    w = S.grouped_wins(values, is_pos, ~is_pos)
+    assert w[0, 0] == brute_wins([1, 2], [0, 2, 5]) and np.isnan(w[0, 1])
 
 
 @settings(max_examples=150, deadline=None)
