@@ -24,7 +24,7 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -138,7 +138,6 @@ class Corpus:
 
     sentences: list[Sentence]
     source: str = ""
-    meta: dict[str, Any] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.sentences)
@@ -148,7 +147,7 @@ class Corpus:
 
     def __getitem__(self, index: Any) -> Any:
         if isinstance(index, slice):
-            return Corpus(self.sentences[index], self.source, dict(self.meta))
+            return Corpus(self.sentences[index], self.source)
         return self.sentences[index]
 
     @property
