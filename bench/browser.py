@@ -1,4 +1,4 @@
-"""Issue 6, item 4: the committed JS bundle in headless Chromium, timed with ``performance.now()``.
+"""The committed JS bundle in headless Chromium, timed with ``performance.now()``.
 
 States are synthetic: realistic text (UD EWT dev sentences) tokenized by the MiniLM tokenizer,
 norms for 12 layers + embeddings (BERT-base shape) and top dims from a seeded RNG, turned into
@@ -96,7 +96,7 @@ def to_js(state: dict[str, Any]) -> dict[str, Any]:
 
 # What-if patches of the committed bundle (served instead of it; the file is not touched).
 # "all_at_once": every span built and re-coloured synchronously, whatever the text's length
-# (the frontend's behaviour before the deferred blocks), to show what the deferral buys.
+# (nothing deferred to background tasks), to show what deferring the part out of view buys.
 PATCHES: dict[str, list[tuple[str, str]]] = {
     "all_at_once": [("var SYNC_ELEMENTS = 1500;", "var SYNC_ELEMENTS = Infinity;")],
 }

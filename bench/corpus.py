@@ -1,4 +1,4 @@
-"""Issue 6, item 3: ``analyze_corpus`` on the 2,001 UD EWT dev sentences vs. a naive loop.
+"""``analyze_corpus`` on the 2,001 UD EWT dev sentences vs. a naive loop of ``analyze``.
 
 Interleaved, per round:
 

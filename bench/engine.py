@@ -1,6 +1,6 @@
-"""Issue 6, items 1 and 2: ``analyze()`` against the bare forward pass, and the model cache.
+"""``analyze()`` against the bare forward pass, and the model cache.
 
-Item 1 (``engine``): for each model and length, in one process and interleaved:
+``engine``: for each model and length, in one process and interleaved:
 
 * ``bare``     ``model(**inputs)`` under ``torch.inference_mode()``, ``output_hidden_states`` off:
                the floor (inputs tokenized beforehand, outside the timing);
@@ -12,8 +12,9 @@ Lengths count the special tokens ([CLS] ... [SEP]). 4,096 tokens run in windows;
 forward then runs over the very same windows in the same batches as ``analyze`` (its
 ``plan_windows``, ``batch_windows=4``).
 
-Item 2 (``cache``): ``analyze(text, "path")`` by name, first call after ``clear_cache()`` (reads
-the weights) vs. second call (cache hit), against the bare forward of the model it loaded.
+``cache``: ``analyze(text, "path")`` by name, first call after ``clear_cache()`` (reads the
+weights) vs. second call (cache hit), against the bare forward of the model it loaded; the
+weights read per round are counted by wrapping ``AutoModel.from_pretrained``.
 """
 
 from __future__ import annotations
@@ -92,7 +93,7 @@ def overhead_breakdown(b: Bench, text: str, rounds: int = 10) -> dict[str, float
     from afn_widget.models import load_model
 
     acc: dict[str, float] = defaultdict(float)
-    # whichever of these the engine module has (it evolves; absent names are skipped)
+    # whichever of these the engine module defines (absent names are skipped)
     wanted = [
         "load_model",
         "check_text",
@@ -282,4 +283,4 @@ def run_cache(quick: bool = False, models: tuple[str, ...] = ("minilm", "bert"))
                 f"  objects/bare {row['pair_over_bare']['median']:.3f}  loads {loads}",
                 flush=True,
             )
-    return {"rows": rows, "target": "second call: no reload; second/bare = item 1's ratio"}
+    return {"rows": rows, "target": "second call: no reload; second/bare = objects/bare"}

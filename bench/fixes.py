@@ -1,24 +1,26 @@
-"""Engine fixes measured by monkeypatching inside the benchmark (nothing in the package changes).
+"""Alternative engine implementations against the shipped one, by monkeypatching inside the
+benchmark (nothing in the package changes).
 
-The statistics fix this benchmark proposed is in the engine since 11df44e (``engine._stats``
-one layer at a time, no stacked copy, finiteness checked on the norms, ``1 − cos`` from the
-norms and ``torch.linalg.vecdot``). To keep its effect measurable, ``old_stats`` puts back the
-statistics as they were before it (``engine._hidden`` + ``engine._stats``: one
-``torch.stack`` of all hidden states, ``torch.isfinite`` over the whole stack,
-``torch.nn.functional.cosine_similarity``, which normalises two full-size copies first), behind
-the new ``_stats(hs, normalize, params, top_k, shifts)`` signature, with the top dimensions computed
-inside the call as they then were. :func:`run_fixes` then times, in one process and
-interleaved: the bare forward pass, ``analyze`` as shipped, and:
+:func:`run_fixes` times, in one process and interleaved: the bare forward pass, ``analyze`` as
+shipped, and four variants of it:
 
-* ``old_stats``   the old statistics (and every token's top dimensions inside the call);
+* ``old_stats``   ``engine._stats`` swapped for :func:`_stats_old`, the statistics over a
+  stacked copy: one ``torch.stack`` of all hidden states, ``torch.isfinite`` over the whole
+  stack, ``torch.nn.functional.cosine_similarity`` (which normalises two full-size copies
+  first), the shifts and every token's top dimensions always computed inside the call, behind
+  the shipped ``_stats(hs, normalize, params, top_k, shifts)`` signature. The shipped
+  statistics go one layer at a time with no stacked copy, check finiteness on the norms, and
+  compute ``1 − cos`` from the norms and ``torch.linalg.vecdot``;
 * ``eager_dims``  the shipped statistics, but every token's top dimensions and the shifts
-  inside the call (``engine.KEEP_HIDDEN_BYTES = 0``), as before the engine kept the hidden
-  states of one-window texts and computed those when asked;
+  computed inside the call (``engine.KEEP_HIDDEN_BYTES = 0``: no hidden states are kept to
+  compute them from when they are first read);
 * ``dims``        ``analyze`` followed by ``result.top_dims`` and ``result.shifts``: what
   reading all of them costs when they are asked for (the widget asks for one token's top
   dimensions per tooltip, and never for the shifts);
 * ``words``       ``analyze`` followed by ``result.words`` and ``result.roles``: the word level,
-  which the engine builds on first use, built inside the call as the engine did before.
+  which the engine builds on first use, built as part of the call.
+
+Each variant's result is compared with the shipped one (largest absolute differences).
 """
 
 from __future__ import annotations
@@ -38,8 +40,8 @@ _NONFINITE = (
 
 
 def _stats_old(hs, normalize: str, params: dict[str, Any], top_k: int, shifts: bool = True):
-    """The engine's statistics before 11df44e, vectorised over a stacked copy (the shifts always
-    computed, as then)."""
+    """The statistics vectorised over a stacked copy of the hidden states, the shifts always
+    computed (the ``old_stats`` variant)."""
     import torch
 
     from afn_widget.errors import NonFiniteActivationError
@@ -118,13 +120,13 @@ def _agreement(a: Any, b: Any) -> dict[str, float]:
 
 
 # BERT-base at 4,096 tokens (11 windows, 20 s a pass on one thread) is left out for time; the
-# MiniLM row shows what the fixes do to batches of windows.
+# MiniLM row shows what the variants do to batches of windows.
 FIX_ROUNDS = {"minilm": {128: 30, 512: 12, 4096: 2}, "bert": {128: 8, 512: 4}}
 
 
 def run_fixes(quick: bool = False, models: tuple[str, ...] = ("minilm", "bert")) -> dict:
-    """``analyze`` as shipped vs. the old statistics and vs. the remaining candidate fix, each
-    against the bare forward pass, interleaved."""
+    """``analyze`` as shipped and each variant (see the module docstring) against the bare
+    forward pass, interleaved."""
     from afn_widget import analyze
 
     why = applies()
@@ -149,7 +151,7 @@ def run_fixes(quick: bool = False, models: tuple[str, ...] = ("minilm", "bert"))
                 def run() -> Any:
                     with patched(*names):
                         r = analyze(text, pair)
-                    if "words" in names:  # the word level built in the call, as it was
+                    if "words" in names:  # the word level built as part of the call
                         r.words, r.roles  # noqa: B018
                     if "dims" in names:  # every token's top dims and the shifts, read after
                         r.top_dims, r.shifts["cos_change"]  # noqa: B018

@@ -1,4 +1,4 @@
-"""Issue 6, item 5: bytes the frontend gets per token, and the standalone HTML's size.
+"""Bytes the frontend gets per token, and the standalone HTML's size.
 
 A real analysis of a 1,000-token UD text (``analyze`` -> ``AFNView.from_result`` ->
 ``state_dict()``, i.e. the traits a notebook front end receives). Binary traits travel as raw

@@ -1,4 +1,4 @@
-"""Issue 6, item 6: peers on the same text and model, text -> visualisation HTML.
+"""Peers on the same text and model, text -> visualisation HTML, against afn-widget.
 
 The peers run in a separate venv (default ``afn-peers-venv`` in the system's temporary
 directory, or ``$AFN_PEERS_VENV``; made on first use) so that they

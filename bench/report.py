@@ -1,7 +1,7 @@
 """Write BENCHMARKS.md from ``bench/results/latest.json`` (``python -m bench --report``).
 
 Every figure in the tables comes from the JSON; the findings at the end (causes, fixes) are
-the text in ``FINDINGS`` below, written from profiles of these runs.
+the text of ``bench/FINDINGS.md`` (:data:`FINDINGS_FILE`), written from profiles of these runs.
 """
 
 from __future__ import annotations
@@ -133,19 +133,19 @@ def _engine(d: dict, title: str) -> list[str]:
 
 def _fixes(d: dict) -> list[str]:
     out = [
-        "### The engine's fixes: statistics (11df44e), lazy word level, top dims and shifts "
-        "when asked\n",
+        "### The engine's fixes: statistics without a stacked copy, lazy word level, top dims "
+        "and shifts when asked\n",
         _section_head(d),
     ]
     if d.get("skipped"):
         return out + [f"Skipped: {d['skipped']}."]
     out.append(
         "*shipped* = `analyze` as in this tree; *old stats* = the same with `engine._stats` "
-        "swapped for the statistics before 11df44e (stack, full-size `isfinite`, "
+        "swapped for statistics over a stacked copy (`torch.stack`, full-size `isfinite`, "
         "`cosine_similarity`; `bench/fixes.py`) and every token's top dims computed in the call; "
         "*eager dims* = shipped statistics, every token's top dims and the shifts computed in "
-        "the call (`KEEP_HIDDEN_BYTES = 0`: the engine before it kept the hidden states of "
-        "one-window texts); *+dims* = shipped, then `result.top_dims` and `result.shifts` read "
+        "the call (`KEEP_HIDDEN_BYTES = 0`: no hidden states kept to compute them from "
+        "later); *+dims* = shipped, then `result.top_dims` and `result.shifts` read "
         "(computed from the kept hidden states after the call); *+words* = shipped, then "
         "`result.words` and `result.roles` touched (the word level, built on first use). "
         "Between-call ratios, then the within-call overhead (steadier).\n"
@@ -158,7 +158,7 @@ def _fixes(d: dict) -> list[str]:
     )
     out.append("|---|---:|---:|---|---|---|---|---|---|---|---:|---|")
     for r in d["rows"]:
-        if "eager_dims_over_bare" not in r:  # a run from before these variants
+        if "eager_dims_over_bare" not in r:  # a record without these variants' figures
             continue
         diff = r.get("old_stats_max_abs_diff", {})
 
@@ -228,7 +228,7 @@ def _corpus(d: dict) -> list[str]:
         s = {
             k: {kk: (v / 1e3 if kk != "n" else v) for kk, v in r["ms"][k].items()} for k in r["ms"]
         }
-        if "loop_over_corpus_tas" not in r:  # a run from before the TAS-only variant
+        if "loop_over_corpus_tas" not in r:  # a record without the TAS-only variant
             continue
         met = r["loop_over_corpus_tas"]["median"] >= TARGET_CORPUS
         out.append(
@@ -416,7 +416,7 @@ def _peers(d: dict) -> list[str]:
 def _targets(S: dict) -> list[str]:
     out = [
         "## Targets\n",
-        "Every verdict reads the median of the ratio the issue names (for `analyze`: "
+        "Every verdict reads the median of the ratio its target names (for `analyze`: "
         "`analyze` / bare forward, timed call against call). Beside it, for `analyze`, the "
         "overhead measured *within* the same calls (their time minus their own model call; "
         "see §1), which the machine's load disturbs far less.\n",

@@ -1,4 +1,4 @@
-"""Run the benchmarks of issue 6 and record them.
+"""Run the benchmarks of afn-widget and record them.
 
     python -m bench                      # everything (about 35 minutes on 2 cores)
     python -m bench --quick              # fewer rounds, smaller corpus, BERT-base in engine only
@@ -13,9 +13,10 @@ figures), merges its sections into ``bench/results/latest.json`` and rewrites
 figures are for a look, not the record) unless ``--record`` is given. Sections run with
 ``--threads N`` (N > 1) are stored as ``<section>@tN`` beside the single-thread ones.
 ``--corpus-threads`` lists further thread counts for the corpus section (default ``1,2``: a
-batched run has more work per call to share between cores than the per-sentence loop, so item 3
-is measured both ways); each runs as its own ``python -m bench --only corpus --threads N``
-process, since OpenMP's settings are fixed when torch starts.
+batched run has more work per call to share between cores than the per-sentence loop, so the
+corpus ratio is measured both ways); each runs as its own
+``python -m bench --only corpus --threads N`` process, since OpenMP's settings are fixed when
+torch starts.
 
 Threads: the machine is shared (2 cores, other jobs running). With torch's default of 2
 intra-op threads and OpenMP's active waiting, a forward pass stalls whenever one of its two
@@ -43,7 +44,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", default=",".join(SECTIONS), help="comma-separated sections")
     ap.add_argument("--quick", action="store_true", help="fewer rounds, smaller inputs")
     ap.add_argument("--threads", type=int, default=1, help="torch intra-op threads (default 1)")
-    ap.add_argument("--models", default="minilm,bert", help="minilm,bert (item 1-3, 5)")
+    ap.add_argument(
+        "--models",
+        default="minilm,bert",
+        help="minilm,bert (engine, cache, fixes, corpus, payload)",
+    )
     ap.add_argument(
         "--corpus-threads",
         default="1,2",
