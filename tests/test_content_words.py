@@ -63,6 +63,7 @@ def _read_conllu(path, limit):
     return sentences, len(out)
 
 
+@pytest.mark.slow
 def test_high_tokens_are_mostly_content_words(minilm, ud_dev_path):
     sentences, n_read = _read_conllu(ud_dev_path, N_SENTENCES)
     assert len(sentences) >= 0.95 * n_read, "most sentences must align with their text"

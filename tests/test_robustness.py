@@ -146,6 +146,7 @@ def test_odd_texts(minilm, text, n_words):
     _recovers(view)
 
 
+@pytest.mark.slow
 def test_long_document_progress_streaming_cancel_and_memory(tiny_bert):
     rng = np.random.default_rng(0)
     vocab = "the model reads every token of this long text and keeps only numbers".split()

@@ -395,6 +395,7 @@ def test_no_globals_from_the_bundle(host, synth):
     assert after - before == set()
 
 
+@pytest.mark.slow
 def test_ten_thousand_tokens_are_fast(host, synth):
     words = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa"]
     text = " ".join(words[i % 10] + ("." if i % 17 == 16 else "") for i in range(9000))

@@ -34,6 +34,7 @@ def _hover_everything(page, root):
             span.hover()
 
 
+@pytest.mark.slow
 def test_payloads_in_the_live_widget(host, states):
     dialogs = []
     host.page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
