@@ -76,7 +76,8 @@ def corpus_arrays(model) -> dict[str, np.ndarray]:
     rep = analyze_corpus(sentences, model, n_boot=200, seed=3, progress=False)
     out: dict[str, np.ndarray] = {}
     t = rep.table
-    out["corpus/keys"] = np.array([f"{c}|{s}|{l}" for c, s, l in zip(t["condition"], t["score"], t["layer"], strict=True)])
+    keys = zip(t["condition"], t["score"], t["layer"], strict=True)
+    out["corpus/keys"] = np.array([f"{c}|{s}|{layer}" for c, s, layer in keys])
     for col in t.columns:
         if col not in ("condition", "score", "layer"):
             out[f"corpus/table/{col}"] = t[col].to_numpy(dtype=np.float64)
