@@ -1,0 +1,93 @@
+"""Is the paper's claim true for *this* model and *this* text, and against what baseline?
+
+:func:`analyze_corpus` runs a model over many sentences and asks, layer by layer, whether the
+HIGH bucket (top quartile) of each score is filled with content words, with bootstrap
+confidence intervals and the controls that could explain the effect away.
+
+Definitions (the report's ``meta`` repeats them):
+
+**Units.** Words: the gold words of a CoNLL-U corpus (:mod:`afn_widget.conllu`), or for plain
+strings the engine's words (the tokenizer's own word split, :func:`~afn_widget.words.group_words`).
+The model reads the sentence text; a word's pieces are the subword tokens whose first character
+lies inside the word's span (failing that, those overlapping it), and a word's score is the
+*mean* of its pieces' scores (the engine's ``word_agg="mean"``). Words with no piece (characters
+the tokenizer drops) get no score and are left out of every statistic.
+
+**Roles.** From gold UPOS when every sentence has it (``content`` = NOUN PROPN VERB ADJ ADV NUM
+INTJ, ``punctuation`` = PUNCT SYM, ``function`` = the rest), else the engine's
+:func:`~afn_widget.words.word_role`; ``report.role_source`` says which.
+
+**Scores**, per layer ``l`` (``hidden_states[l]``, 0 = embeddings), per token, then per word:
+
+* ``tas``: ``‖h_l‖₂`` (the engine's ``normalize="raw"``);
+* ``tas_drop_outliers``: the same with the outlier dimensions of the sentence left out (the
+  engine's ``normalize="drop_outlier_dims"``, run on the sentence alone);
+* ``attention``: attention received by token ``j`` in layer ``l``'s self-attention (the block
+  whose output is ``hidden_states[l]``), ``mean_h Σ_i α^h_ij`` over the sentence's real query
+  tokens ``i`` (specials included, padding never); eager attention. Undefined at layer 0;
+* ``attn_norm`` (Kobayashi et al. 2020, BERT-family models only): ``Σ_h Σ_i α^h_ij ‖f^h(x_j)‖``
+  with ``f^h(x_j) = (x_j W_V + b_V)^h W_O^h`` — the value vector of head ``h`` mapped through
+  that head's slice of the attention output projection (``attention.output.dense``; its bias,
+  shared by all heads, is left out). Taken from forward hooks on ``attention.self.value`` and
+  ``attention.self``; nan (and said so in ``meta``) for other architectures;
+* ``delta_norm``, ``displacement``, ``cos_change``: the engine's shifts against layer ``l − 1``
+  (``‖h_l‖ − ‖h_{l−1}‖``, ``‖h_l − h_{l−1}‖``, ``1 − cos(h_l, h_{l−1})``); undefined at layer 0;
+* ``frequency`` (a baseline with no layer): ``−wordfreq.zipf_frequency(word, lang)``, rarer is
+  higher.
+
+**Conditions.** ``trained`` (the model on the sentences), ``shuffled`` (the same model on the
+same words in a random order, surface tokens joined by spaces, seed ``seed`` and the sentence's
+position), ``random_init`` (the same architecture with random weights: the config's own
+initialisation, seed ``seed``, and every LayerNorm's γ and β set to a random permutation of the
+trained values, so that their scale is kept but no dimension keeps its role — with γ = 1, β = 0
+every token's norm after a LayerNorm would be √d).
+
+**Buckets.** Per sentence, like the engine per text: ``HIGH`` iff ``score >=
+numpy.quantile(scores of the sentence's words, quantile)`` (:func:`afn_widget.buckets.split`).
+Special tokens are excluded from every score's quartile; the ``special_share`` statistic puts
+the special tokens back in as units of their own (each sentence: its words + its specials, one
+quantile over all of them) and reports the share of specials among HIGH units.
+
+**Statistics** (each pooled over sentences, with a 95% percentile bootstrap CI from
+``n_boot`` resamples of *sentences*):
+
+* ``auroc``: within-sentence AUROC of content vs function words — over every (content, function)
+  pair *of the same sentence*, the share where the content word scores higher (ties ½);
+* ``content_share``: content words among HIGH words; ``base_rate``: content words among all
+  words; ``lift = content_share / base_rate``;
+* ``punct_share`` / ``punct_base``: the same for punctuation;
+* ``special_share`` / ``special_base``: specials among HIGH units / among all units.
+
+Sentences run in batches sorted by length, padded (attention mask set; padding is never read),
+``token_budget`` padded tokens per batch (default :func:`default_token_budget`), streamed in
+chunks of ``chunk_size`` sentences: only per-word scores are kept.
+
+The modules, in the order :func:`analyze_corpus` (``analyze``) uses them: ``options`` (checks),
+``inputs`` (sentences to token ids, batches, chunks), ``runner`` (the forward pass and its
+hooks), ``twin`` (the random-weights model), ``collect`` (every condition over the corpus),
+``roles`` (roles, word frequency), ``rows`` and ``counts`` (per-sentence counts, the bootstrap),
+``frames`` (the table, the words), ``meta``; the answer, ``report``, with ``figure`` and
+``page`` (its HTML). ``names`` holds the names of scores, conditions and statistics.
+"""
+
+from .analyze import analyze_corpus
+from .inputs import default_token_budget, sentence_from_text, word_pieces
+from .names import BASELINE, CONDITIONS, FREQUENCY, SCORES, STATS
+from .report import CorpusReport
+from .roles import zipf
+from .twin import random_twin
+
+__all__ = [
+    "BASELINE",
+    "CONDITIONS",
+    "FREQUENCY",
+    "SCORES",
+    "STATS",
+    "CorpusReport",
+    "analyze_corpus",
+    "default_token_budget",
+    "random_twin",
+    "sentence_from_text",
+    "word_pieces",
+    "zipf",
+]

@@ -1,0 +1,114 @@
+"""The report's figure: per layer, each score's statistics with 95% CIs against the controls.
+
+Solid lines: the trained model, one per score; dashed / dotted: TAS with shuffled words / random
+weights; the grey band: word frequency (no layer). The vertical line marks the highlighted layer.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from ..errors import AFNInputError
+from .names import BASELINE, FREQUENCY, SCORES, STATS
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .report import CorpusReport
+
+COLORS = dict(
+    zip(
+        SCORES,
+        ["#1f77b4", "#17becf", "#d62728", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b"],
+        strict=True,
+    )
+)
+CONTROL_STYLES = (("shuffled", "--"), ("random_init", ":"))
+REFERENCE = {"lift": 1.0, "auroc": 0.5}  # the value of no effect
+Y_LABELS = {
+    "lift": "lift of content words in HIGH (share / base rate)",
+    "auroc": "AUROC, content vs function words (within sentence)",
+}
+
+
+def report_figure(
+    report: CorpusReport, metrics: Iterable[str], scores: Iterable[str] | None
+) -> Any:
+    """A matplotlib ``Figure``: one panel per metric of :data:`STATS`, the ``scores`` (default
+    all) of the trained model in each."""
+    from matplotlib.figure import Figure
+
+    metrics = list(metrics)
+    for s in metrics:
+        if s not in STATS:
+            raise AFNInputError(f"metric must be one of {STATS}, not {s!r}.")
+    shown = list(SCORES if scores is None else scores)
+    fig = Figure(figsize=(6.2 * len(metrics), 5.0), layout="constrained")
+    axes = fig.subplots(1, len(metrics), squeeze=False)[0]
+    for ax, metric in zip(axes, metrics, strict=True):
+        _panel(ax, report, metric, shown)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=6, fontsize=8, frameon=False)
+    fig.suptitle(_title(report.meta), fontsize=9)
+    return fig
+
+
+def _panel(ax: Any, report: CorpusReport, metric: str, shown: list[str]) -> None:
+    t = report.table
+    for score in shown:
+        color = COLORS.get(score)
+        line = {"marker": "o", "ms": 3, "color": color}
+        band = {"color": color, "alpha": 0.15}
+        _line(ax, _rows(t, "trained", score, metric), metric, score, line, band)
+    for cond, style in CONTROL_STYLES:
+        line = {"ls": style, "color": "black", "lw": 1.2}
+        band = {"color": "grey", "alpha": 0.12}
+        _line(ax, _rows(t, cond, "tas", metric), metric, f"tas, {cond}", line, band)
+    _frequency_band(ax, t, metric)
+    if metric in REFERENCE:
+        ax.axhline(REFERENCE[metric], color="black", lw=0.6)
+    if metric == "content_share":
+        ax.axhline(t["base_rate"].iloc[0], color="black", lw=0.6, ls="-.")
+    ax.axvline(report.layer, color="black", lw=0.6, alpha=0.5)
+    ax.set_xlabel("layer (hidden_states index; 0 = embeddings)")
+    ax.set_ylabel(Y_LABELS.get(metric, metric))
+    ax.set_xticks(range(report.meta["n_layers"] + 1))
+    ax.grid(alpha=0.3)
+
+
+def _rows(t: Any, condition: str, score: str, metric: str) -> Any:
+    """The table's rows of one condition and score where ``metric`` is defined."""
+    return t[(t["condition"] == condition) & (t["score"] == score)].dropna(subset=[metric])
+
+
+def _line(ax: Any, sub: Any, metric: str, label: str, line: dict, band: dict) -> None:
+    """``metric`` across layers and its CI band, in the styles ``line`` and ``band``."""
+    if sub.empty:
+        return
+    x = sub["layer"].astype(float).to_numpy()
+    ax.plot(x, sub[metric], label=label, **line)
+    ax.fill_between(x, sub[f"{metric}_lo"], sub[f"{metric}_hi"], **band)
+
+
+def _frequency_band(ax: Any, t: Any, metric: str) -> None:
+    freq = t[(t["condition"] == BASELINE) & (t["score"] == FREQUENCY)]
+    if freq.empty or math.isnan(freq[metric].iloc[0]):
+        return
+    r = freq.iloc[0]
+    ax.axhline(r[metric], color="grey", lw=1.5, label="word frequency")
+    ax.axhspan(r[f"{metric}_lo"], r[f"{metric}_hi"], color="grey", alpha=0.2)
+
+
+def _title(meta: dict[str, Any]) -> str:
+    return (
+        f"{_label(meta['model'])}: {meta['n_sentences']} sentences, roles from "
+        f"{meta['role_source']}, HIGH = top {1 - meta['quantile']:.0%} per sentence; "
+        "95% CIs (sentence bootstrap)"
+    )
+
+
+def _label(name: str) -> str:
+    """A model name short enough for a title: a local directory by its last two parts."""
+    parts = name.replace("\\", "/").rstrip("/").split("/")
+    return "/".join(parts[-2:]) if len(parts) > 2 and os.path.isabs(name) else name

@@ -1,0 +1,59 @@
+"""The report as a standalone HTML page, built from elements whose text is always escaped."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+
+class Markup(str):
+    """Text that is already HTML: put in a page as it is."""
+
+
+def escape(value: object) -> Markup:
+    """``value`` as HTML text: :class:`Markup` as it is, anything else escaped."""
+    return value if isinstance(value, Markup) else Markup(html.escape(str(value)))
+
+
+def element(tag: str, *children: object, **attrs: object) -> Markup:
+    """``<tag attrs>children</tag>``, every child and attribute value escaped."""
+    return Markup(f"<{tag}{_attributes(attrs)}>{''.join(map(escape, children))}</{tag}>")
+
+
+def void(tag: str, **attrs: object) -> Markup:
+    """An element without content or end tag (``meta``, ``img``)."""
+    return Markup(f"<{tag}{_attributes(attrs)}>")
+
+
+def _attributes(attrs: dict[str, object]) -> str:
+    return "".join(f" {k}='{escape(v)}'" for k, v in attrs.items())
+
+
+STYLE = Markup(
+    "body{font-family:system-ui,sans-serif;margin:2em;max-width:1200px}"
+    "table{border-collapse:collapse;font-size:12px}td,th{border:1px solid #ccc;"
+    "padding:2px 6px;text-align:left}pre{background:#f6f6f6;padding:1em}"
+)
+
+
+def report_page(summary: str, png_base64: str, meta: dict[str, Any], table: Any) -> str:
+    """The page: the summary, the figure (an inline PNG), the choices made (``meta``) and the
+    table (a pandas DataFrame, written by pandas with every cell escaped)."""
+    choices = (element("tr", element("th", k), element("td", v)) for k, v in meta.items())
+    body = element(
+        "body",
+        element("h1", "Content words in the HIGH bucket"),
+        element("pre", summary),
+        void("img", alt="lift and AUROC per layer", src=f"data:image/png;base64,{png_base64}"),
+        element("h2", "Choices"),
+        element("table", *choices),
+        element("h2", "All rows"),
+        Markup(table.to_html(index=False, escape=True)),
+    )
+    head = element(
+        "head",
+        void("meta", charset="utf-8"),
+        element("title", "afn-widget corpus report"),
+        element("style", STYLE),
+    )
+    return "<!doctype html>" + element("html", head, body)
