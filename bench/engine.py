@@ -50,11 +50,12 @@ def _windows(b: Bench, text: str) -> list[dict[str, Any]]:
     """The batches of windows ``analyze`` runs for ``text`` (same plan, same batches)."""
     import torch
 
-    from afn_widget.engine import _tokenize, plan_windows, special_frame
+    from afn_widget.engine import plan_windows
     from afn_widget.models import load_model
+    from afn_widget.tokens import special_frame, tokenize
 
     lm = load_model((b.model, b.tokenizer))
-    ids = _tokenize(b.tokenizer, text)[0]
+    ids = tokenize(b.tokenizer, text).ids
     head, tail = special_frame(b.tokenizer)
     length = lm.max_length - len(head) - len(tail)
     plan = plan_windows(len(ids), length, length // 4)
@@ -97,18 +98,15 @@ def overhead_breakdown(b: Bench, text: str, rounds: int = 10) -> dict[str, float
     wanted = [
         "load_model",
         "check_text",
-        "_tokenize",
+        "tokenize",
         "special_frame",
         "plan_windows",
-        "_hidden",
-        "_stats",
+        "hidden_stats",
         "group_words",
         "describe_words",
         "word_role",
         "aggregate_words",
         "word_level",
-        "_assemble",
-        "_HiddenTop",
         "AFNResult",
     ]
     names = [n for n in wanted if callable(getattr(E, n, None))]

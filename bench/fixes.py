@@ -4,15 +4,15 @@ benchmark (nothing in the package changes).
 :func:`run_fixes` times, in one process and interleaved: the bare forward pass, ``analyze`` as
 shipped, and four variants of it:
 
-* ``old_stats``   ``engine._stats`` swapped for :func:`_stats_old`, the statistics over a
-  stacked copy: one ``torch.stack`` of all hidden states, ``torch.isfinite`` over the whole
-  stack, ``torch.nn.functional.cosine_similarity`` (which normalises two full-size copies
+* ``old_stats``   the engine's ``hidden_stats`` swapped for :func:`_stats_old`, the statistics
+  over a stacked copy: one ``torch.stack`` of all hidden states, ``torch.isfinite`` over the
+  whole stack, ``torch.nn.functional.cosine_similarity`` (which normalises two full-size copies
   first), the shifts and every token's top dimensions always computed inside the call, behind
-  the shipped ``_stats(hs, normalize, params, top_k, shifts)`` signature. The shipped
-  statistics go one layer at a time with no stacked copy, check finiteness on the norms, and
-  compute ``1 − cos`` from the norms and ``torch.linalg.vecdot``;
+  the shipped ``hidden_stats(hs, norm, shifts=, top_k=)`` signature. The shipped statistics go
+  one layer at a time with no stacked copy, check finiteness on the norms, and compute
+  ``1 − cos`` from the three norms (law of cosines);
 * ``eager_dims``  the shipped statistics, but every token's top dimensions and the shifts
-  computed inside the call (``engine.KEEP_HIDDEN_BYTES = 0``: no hidden states are kept to
+  computed inside the call (``kept.KEEP_HIDDEN_BYTES = 0``: no hidden states are kept to
   compute them from when they are first read);
 * ``dims``        ``analyze`` followed by ``result.top_dims`` and ``result.shifts``: what
   reading all of them costs when they are asked for (the widget asks for one token's top
@@ -39,9 +39,10 @@ _NONFINITE = (
 )
 
 
-def _stats_old(hs, normalize: str, params: dict[str, Any], top_k: int, shifts: bool = True):
-    """The statistics vectorised over a stacked copy of the hidden states, the shifts always
-    computed (the ``old_stats`` variant)."""
+def _stats_old(hs, norm, *, shifts=(), top_k: int = 0, mask=None):
+    """The ``old_stats`` variant: the statistics vectorised over a stacked copy of the hidden
+    states, the shifts and top dimensions always computed, behind
+    :func:`afn_widget.hidden.hidden_stats`'s signature."""
     import torch
 
     from afn_widget.errors import NonFiniteActivationError
@@ -49,12 +50,12 @@ def _stats_old(hs, normalize: str, params: dict[str, Any], top_k: int, shifts: b
     h = torch.stack([x.float() for x in hs])
     if not torch.isfinite(h).all():
         raise NonFiniteActivationError(_NONFINITE)
-    if normalize == "drop_outlier_dims":
-        keep = params["keep"].to(h.device)
+    if norm.kind == "drop_outlier_dims":
+        keep = norm.keep.to(h.device)
         h = h * keep[:, None, None, :].to(h.dtype)
-    elif normalize == "standardize":
-        mean = params["mean"].to(h.device)[:, None, None, :]
-        std = params["std"].to(h.device)[:, None, None, :]
+    elif norm.kind == "standardize":
+        mean = norm.mean.to(h.device)[:, None, None, :]
+        std = norm.std.to(h.device)[:, None, None, :]
         h = (h - mean) / std
     norms = torch.linalg.vector_norm(h, dim=-1)
     nan_row = torch.full_like(norms[:1], float("nan"))
@@ -82,9 +83,10 @@ def applies() -> str | None:
 
     import afn_widget.engine as E
 
-    params = list(inspect.signature(E._stats).parameters)
-    if params[:1] != ["hs"] or hasattr(E, "_hidden"):
-        return "engine._stats no longer takes the hidden states tuple: update bench/fixes.py"
+    fn = getattr(E, "hidden_stats", None)
+    params = [] if fn is None else list(inspect.signature(fn).parameters)
+    if params[:2] != ["hs", "norm"]:
+        return "engine.hidden_stats(hs, norm, ...) is gone: update bench/fixes.py"
     return None
 
 
@@ -94,19 +96,20 @@ def patched(*names: str) -> Iterator[None]:
     the duration of the block (``"words"`` and ``"dims"`` change the call, not the engine: see
     :func:`run_fixes`)."""
     import afn_widget.engine as E
+    import afn_widget.kept as K
 
-    saved: dict[str, Any] = {}
+    saved: list[tuple[Any, str, Any]] = []
     try:
         if "old_stats" in names:
-            saved["_stats"] = E._stats
-            E._stats = _stats_old
+            saved.append((E, "hidden_stats", E.hidden_stats))
+            E.hidden_stats = _stats_old
         if "old_stats" in names or "eager_dims" in names:
-            saved["KEEP_HIDDEN_BYTES"] = E.KEEP_HIDDEN_BYTES
-            E.KEEP_HIDDEN_BYTES = 0
+            saved.append((K, "KEEP_HIDDEN_BYTES", K.KEEP_HIDDEN_BYTES))
+            K.KEEP_HIDDEN_BYTES = 0
         yield
     finally:
-        for n, fn in saved.items():
-            setattr(E, n, fn)
+        for module, name, value in saved:
+            setattr(module, name, value)
 
 
 def _agreement(a: Any, b: Any) -> dict[str, float]:

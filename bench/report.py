@@ -102,8 +102,10 @@ def _engine(d: dict, title: str) -> list[str]:
         )
         keys = [
             "forward",
-            "_stats",
+            "hidden_stats",
+            "_stats",  # the names of older records
             "_hidden",
+            "tokenize",
             "_tokenize",
             "convert_ids_to_tokens",
             "describe_words",
@@ -140,11 +142,11 @@ def _fixes(d: dict) -> list[str]:
     if d.get("skipped"):
         return out + [f"Skipped: {d['skipped']}."]
     out.append(
-        "*shipped* = `analyze` as in this tree; *old stats* = the same with `engine._stats` "
-        "swapped for statistics over a stacked copy (`torch.stack`, full-size `isfinite`, "
+        "*shipped* = `analyze` as in this tree; *old stats* = the same with the engine's "
+        "`hidden_stats` swapped for statistics over a stacked copy (`torch.stack`, full-size `isfinite`, "
         "`cosine_similarity`; `bench/fixes.py`) and every token's top dims computed in the call; "
         "*eager dims* = shipped statistics, every token's top dims and the shifts computed in "
-        "the call (`KEEP_HIDDEN_BYTES = 0`: no hidden states kept to compute them from "
+        "the call (`kept.KEEP_HIDDEN_BYTES = 0`: no hidden states kept to compute them from "
         "later); *+dims* = shipped, then `result.top_dims` and `result.shifts` read "
         "(computed from the kept hidden states after the call); *+words* = shipped, then "
         "`result.words` and `result.roles` touched (the word level, built on first use). "
