@@ -143,8 +143,9 @@ def _fixes(d: dict) -> list[str]:
         return out + [f"Skipped: {d['skipped']}."]
     out.append(
         "*shipped* = `analyze` as in this tree; *old stats* = the same with the engine's "
-        "`hidden_stats` swapped for statistics over a stacked copy (`torch.stack`, full-size `isfinite`, "
-        "`cosine_similarity`; `bench/fixes.py`) and every token's top dims computed in the call; "
+        "`hidden_stats` swapped for statistics over a stacked copy (`torch.stack`, full-size "
+        "`isfinite`, `cosine_similarity`; `bench/fixes.py`) and every token's top dims "
+        "computed in the call; "
         "*eager dims* = shipped statistics, every token's top dims and the shifts computed in "
         "the call (`kept.KEEP_HIDDEN_BYTES = 0`: no hidden states kept to compute them from "
         "later); *+dims* = shipped, then `result.top_dims` and `result.shifts` read "
