@@ -420,6 +420,23 @@ def test_a_subset_of_scores_gives_the_same_rows(minilm, report, sample):
         analyze_corpus(["a b"], model=minilm, scores=())
 
 
+def test_scores_without_tas_give_the_same_rows(minilm, report, sample):
+    # Which words are scored (those with pieces) does not depend on the scores asked for.
+    sub = analyze_corpus(
+        sample[1],
+        model=minilm,
+        n_boot=N_BOOT,
+        seed=7,
+        scores="cos_change",
+        controls=(),
+        progress=False,
+    )
+    keep = report.table["condition"].isin(["trained", "baseline"])
+    full = report.table[keep & report.table["score"].isin(["cos_change", "frequency"])]
+    assert len(sub.table) == len(full) == report.meta["n_layers"] + 1
+    pd.testing.assert_frame_equal(sub.table, full.reset_index(drop=True), atol=1e-3)
+
+
 def test_attention_scores_against_explicit_computation(minilm, report, sample):
     """Attention received and Kobayashi's ‖αf(x)‖ from output_attentions and f(x) spelled out."""
     import torch

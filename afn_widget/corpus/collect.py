@@ -30,6 +30,7 @@ class Collected:
     conditions: tuple[str, ...]
     sentences: list[Sentence] = field(default_factory=list)
     positions: list[int] = field(default_factory=list)  # each kept sentence's input index
+    scored: list[np.ndarray] = field(default_factory=list)  # bool per word: it has pieces
     words: dict[str, list[np.ndarray]] = field(default_factory=dict)
     specials: dict[str, list[np.ndarray]] = field(default_factory=dict)
     skipped: list[int] = field(default_factory=list)
@@ -43,7 +44,9 @@ class Collected:
     def add(self, item: Item, scores: dict[str, WordAndSpecials], seed: int) -> None:
         self.sentences.append(item.sentence)
         self.positions.append(item.index)
-        self.words_without_pieces += sum(1 for p in item.pieces if not p)
+        scored = np.array([bool(p) for p in item.pieces], dtype=bool)
+        self.scored.append(scored)
+        self.words_without_pieces += int((~scored).sum())
         for cond in self.conditions:
             w, sp = scores[cond]
             if cond == "shuffled":

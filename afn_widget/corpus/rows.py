@@ -25,7 +25,7 @@ def sentence_rows(
 ) -> list[SentenceRows]:
     """Per kept sentence, its scored words' values in :func:`row_keys` order (the frequency
     row: ``−zipf``; its specials: nan) and its words' roles. A word is scored when it has
-    subword pieces (its TAS at layer 0 is defined)."""
+    subword pieces."""
     sel = [SCORES.index(x) for x in want]
     starts = np.concatenate([[0], np.cumsum([len(s.words) for s in collected.sentences])])
     return [
@@ -37,7 +37,7 @@ def sentence_rows(
 def _sentence(
     collected: Collected, si: int, sel: list[int], rarity: np.ndarray, roles: list[str]
 ) -> SentenceRows:
-    ok = np.isfinite(collected.words["trained"][si][SCORES.index("tas"), 0])
+    ok = collected.scored[si]
     words = [_by_row(collected.words[c][si][sel])[:, ok] for c in collected.conditions]
     specials = [_by_row(collected.specials[c][si][sel]) for c in collected.conditions]
     n_special = specials[0].shape[1]
