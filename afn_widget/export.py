@@ -121,4 +121,3 @@ def standalone_html(state: dict[str, Any], *, title: str = "AFN view") -> str:
         f"<script>{_MOUNT}</script>\n"
         "</body>\n</html>\n"
     )
-

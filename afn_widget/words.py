@@ -9,7 +9,9 @@ Roles, in order of precedence:
   clitic pieces tokenizers split off contractions);
 * ``content``: everything else.
 
-A subword piece takes the role of the word it belongs to.
+A subword piece takes the role of the word it belongs to. A contraction is one word
+(:func:`group_words`): it is a function word when its first part is one ("can't", "it's",
+"won't"), else content ("John's", "O'Brien").
 """
 
 from __future__ import annotations
@@ -79,6 +81,11 @@ def is_punctuation(text: str) -> bool:
     return bool(chars) and all(unicodedata.category(c).startswith("P") for c in chars)
 
 
+APOSTROPHES = "'\u2019"
+# First parts of contractions that are no function word on their own ("won't", "shan't").
+_CONTRACTION_STEMS = frozenset({"won", "shan"})
+
+
 def word_role(text: str) -> str:
     """The role of a (non-special) word, from its surface text."""
     if is_punctuation(text):
@@ -86,12 +93,16 @@ def word_role(text: str) -> str:
     bare = text.strip().lower().replace("\u2019", "'")
     if bare in FUNCTION_WORDS:
         return FUNCTION
+    first = bare.split("'")[0]
+    if "'" in bare.strip("'") and (first in FUNCTION_WORDS or first in _CONTRACTION_STEMS):
+        return FUNCTION
     return CONTENT
 
 
 def group_words(
     offsets: Sequence[tuple[int, int] | None],
     word_ids: Sequence[int | None] | None,
+    text: str | None = None,
 ) -> list[list[int]]:
     """Group token indices into words, in text order.
 
@@ -99,29 +110,81 @@ def group_words(
     for specials. Where the tokenizer gives none, tokens whose spans touch with no gap between
     them form one word. Every special token is a word of its own, and so is any token whose span
     overlaps the previous one's only partly (byte-level pieces of one character stay together).
+
+    Given the ``text``, words are what a reader expects: a token of punctuation alone never
+    joins touching tokens into a word (``"tea."`` is ``tea`` and ``.``), a run of touching
+    punctuation is one word (``...``, ``?!``, ``***``), and a contraction is one word: words
+    that touch across an apostrophe between two letters are joined (``can ' t`` → ``can't``,
+    ``it 's`` → ``it's``, ``O ' Brien`` → ``O'Brien``).
     """
+    groups = _group(offsets, word_ids, text)
+    return groups if text is None else _join_for_readers(groups, offsets, text)
+
+
+def _group(
+    offsets: Sequence[tuple[int, int] | None],
+    word_ids: Sequence[int | None] | None,
+    text: str | None,
+) -> list[list[int]]:
     groups: list[list[int]] = []
     prev_key: object = object()
     prev_end = -1
+    prev_punct = False
     for i, span in enumerate(offsets):
         if span is None:
             groups.append([i])
             prev_key, prev_end = object(), -1
             continue
         start, end = span
+        punct = text is not None and is_punctuation(text[start:end])
         if word_ids is not None and word_ids[i] is not None:
             key: object = ("w", word_ids[i])
             same = key == prev_key
         else:
             key = ("touch", i)
-            same = start == prev_end or start < prev_end
+            same = (start == prev_end or start < prev_end) and not (punct or prev_punct)
         if same or (start < prev_end and groups):
             groups[-1].append(i)
         else:
             groups.append([i])
         prev_key = key if not same else prev_key
         prev_end = max(prev_end, end)
+        prev_punct = punct
     return groups
+
+
+def _join_for_readers(
+    groups: list[list[int]], offsets: Sequence[tuple[int, int] | None], text: str
+) -> list[list[int]]:
+    """Contractions and runs of punctuation joined into one word each."""
+    out: list[list[int]] = []
+    end, punct = -1, False  # where the last word of out ends (-1: a special), is it punctuation
+    for g in groups:
+        spans = [offsets[i] for i in g if offsets[i] is not None]
+        if not spans:
+            out.append(g)
+            end = -1
+            continue
+        start, stop = min(s for s, _ in spans), max(e for _, e in spans)
+        is_punct = is_punctuation(text[start:stop])
+        touching = bool(out) and end == start
+        if touching and ((punct and is_punct) or _apostrophe_between_letters(text, start)):
+            out[-1] = out[-1] + g
+        else:
+            out.append(g)
+            punct = is_punct
+        end = stop
+    return out
+
+
+def _apostrophe_between_letters(text: str, p: int) -> bool:
+    """Whether position ``p`` (a boundary between two words) touches an apostrophe that
+    stands between two letters."""
+    if not 0 < p < len(text):
+        return False
+    if text[p] in APOSTROPHES:
+        return text[p - 1].isalpha() and p + 1 < len(text) and text[p + 1].isalpha()
+    return text[p - 1] in APOSTROPHES and p >= 2 and text[p - 2].isalpha() and text[p].isalpha()
 
 
 def describe_words(

@@ -109,3 +109,43 @@ def test_group_words_partitions_the_tokens_in_order(spans, use_ids):
         assert g
         if any(offsets[i] is None for i in g):
             assert len(g) == 1
+
+
+# -- words as a reader expects them (given the text) ------------------------------------------
+
+
+def _words(text: str, spans: list[tuple[int, int]], word_ids=None) -> list[str]:
+    groups = group_words(spans, word_ids, text)
+    return [text[spans[g[0]][0] : spans[g[-1]][1]] for g in groups]
+
+
+def test_a_contraction_is_one_word_whatever_the_tokenizer_split():
+    text = "can't it's O'Brien"
+    # WordPiece: can | ' | t, each its own word id; BPE: can | 't
+    wordpiece = [(0, 3), (3, 4), (4, 5), (6, 8), (8, 9), (9, 10), (11, 12), (12, 13), (13, 18)]
+    assert _words(text, wordpiece, list(range(9))) == ["can't", "it's", "O'Brien"]
+    bpe = [(0, 3), (3, 5), (6, 8), (8, 10), (11, 12), (12, 18)]
+    assert _words(text, bpe, [0, 1, 2, 3, 4, 5]) == ["can't", "it's", "O'Brien"]
+    assert _words(text, bpe, None) == ["can't", "it's", "O'Brien"]
+
+
+def test_an_apostrophe_not_between_letters_stays_punctuation():
+    text = "students' 'quoted'"
+    spans = [(0, 8), (8, 9), (10, 11), (11, 17), (17, 18)]
+    assert _words(text, spans, list(range(5))) == ["students", "'", "'", "quoted", "'"]
+
+
+def test_punctuation_never_joins_a_word_and_runs_of_it_are_one():
+    text = "tea... W. ?!"
+    spans = [(0, 3), (3, 4), (4, 5), (5, 6), (7, 8), (8, 9), (10, 11), (11, 12)]
+    assert _words(text, spans, None) == ["tea", "...", "W", ".", "?!"]
+    assert _words(text, spans, list(range(8))) == ["tea", "...", "W", ".", "?!"]
+
+
+@pytest.mark.parametrize(
+    "word, role",
+    [("can't", FUNCTION), ("Don't", FUNCTION), ("it\u2019s", FUNCTION), ("won't", FUNCTION),
+     ("they'll", FUNCTION), ("John's", CONTENT), ("O'Brien", CONTENT), ("rock'n'roll", CONTENT)],
+)  # fmt: skip
+def test_roles_of_contractions(word, role):
+    assert word_role(word) == role

@@ -56,7 +56,7 @@ def sentence_from_text(text: str, tokenizer: Any) -> Sentence:
             f"corpus items must be strings or conllu.Sentence, not {type(text).__name__}."
         )
     _ids, offsets, word_ids, _ = tokenize(tokenizer, text)
-    groups = group_words(offsets, word_ids)
+    groups = group_words(offsets, word_ids, text)
     spans = [(min(offsets[i][0] for i in g), max(offsets[i][1] for i in g)) for g in groups]
     return Sentence(tuple(text[s:e] for s, e in spans), tuple(spans), text)
 
