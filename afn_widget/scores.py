@@ -44,13 +44,20 @@ def result_from_scores(
     word_agg: str = "mean",
     model_name: str = "scores",
     note: str = "",
+    score_name: str = "score",
 ) -> AFNResult:
     """An :class:`AFNResult` from given scores instead of a forward pass.
 
     ``scores`` is one value per token, or ``[n_layers + 1, n_tokens]`` for several layers.
     Without ``text`` the tokens are joined with spaces; without ``offsets`` each token is found
-    in ``text`` left to right. Tokens without a span (``None``) count as special.
+    in ``text`` left to right. Tokens without a span (``None``) count as special. Words are
+    grouped as the engine's (touching pieces, punctuation on its own, contractions whole).
+    ``score_name`` names the scores wherever the result is shown (badge, legend, tooltip).
     """
+    if not isinstance(score_name, str) or not score_name.strip():
+        raise AFNTypeError(
+            f"score_name must be a non-empty string such as 'attention', not {score_name!r}."
+        )
     if isinstance(tokens, str) or not all(isinstance(t, str) for t in tokens):
         raise AFNTypeError("tokens must be a list of strings, e.g. ['The', 'cat', 'sat'].")
     values = np.asarray(scores, dtype=np.float32)
@@ -102,4 +109,5 @@ def result_from_scores(
         n_windows=0,
         outlier_dims=[],
         word_source=WordSource(text, list(tokens), offsets, None, values, word_agg),
+        score_name=score_name.strip(),
     )

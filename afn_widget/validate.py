@@ -52,6 +52,16 @@ def check_quantile(quantile: object) -> float:
     return q
 
 
+def check_layer_type(layer: object) -> int:
+    """``layer`` as an integer, before the model (and so the range) is known."""
+    if not _is_int(layer):
+        raise AFNTypeError(
+            f"layer must be an integer (0 = embeddings, negative values from the top), "
+            f"not {type(layer).__name__}."
+        )
+    return int(layer)
+
+
 def check_layer(layer: object, n_layers: int) -> int:
     """``layer`` (``-1`` = top, like Python) as an index in ``0..n_layers``."""
     if not _is_int(layer):

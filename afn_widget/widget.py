@@ -32,12 +32,31 @@ import anywidget
 import numpy as np
 import traitlets as t
 
-from .errors import AFNError, AFNInputError, AnalysisCancelled
+from .errors import AFNError, AFNInputError, AFNTypeError, AnalysisCancelled
+from .models import check_model_spec
 from .result import AFNResult
-from .validate import check_granularity, check_layer, check_quantile, check_text
+from .validate import (
+    check_granularity,
+    check_layer,
+    check_layer_type,
+    check_quantile,
+    check_text,
+)
 
 _STATIC = Path(__file__).parent / "static"
 
+VIEW_OPTIONS = (
+    "word_agg",
+    "normalize",
+    "outlier_dims",
+    "outlier_k",
+    "top_k",
+    "max_length",
+    "stride",
+    "batch_windows",
+    "device",
+)
+"""The options of :func:`afn_widget.analyze` a view passes on (the others are its own)."""
 INLINE_HTML_LIMIT = 2_000_000
 """Bytes: a displayed view carries its standalone page as a ``text/html`` fallback (for viewers
 without the widget's JavaScript) only when that fallback is no larger than this."""
@@ -139,7 +158,32 @@ def payload(result: AFNResult) -> dict[str, Any]:
         "model_name": result.model_name,
         "note": result.note,
         "normalize": result.normalize,
+        "score_name": result.score_name,
     }
+
+
+def _check_options(options: dict[str, Any]) -> None:
+    """The analysis options a view takes, checked as :func:`afn_widget.analyze` checks them."""
+    from .engine import check_options
+    from .models import check_device
+
+    unknown = sorted(set(options) - set(VIEW_OPTIONS))
+    if unknown:
+        raise AFNTypeError(
+            f"AFNView got unknown option(s) {unknown}; it takes text, model, layer, quantile, "
+            f"granularity, show_special, include_special and {', '.join(VIEW_OPTIONS)}."
+        )
+    check_options(**{k: v for k, v in options.items() if k != "device"})
+    check_device(options.get("device"))
+
+
+_CONTROL_CHECKS = {
+    "quantile": lambda view, value: check_quantile(value),
+    "granularity": lambda view, value: check_granularity(value),
+    "layer": lambda view, value: (
+        check_layer(value, view.n_layers) if view._result is not None else check_layer_type(value)
+    ),
+}
 
 
 class _Text(t.Unicode):
@@ -189,6 +233,7 @@ class AFNView(anywidget.AnyWidget):
     model_name = t.Unicode("").tag(sync=True, group="data")
     note = t.Unicode("").tag(sync=True, group="data")
     normalize = t.Unicode("raw").tag(sync=True, group="data")
+    score_name = t.Unicode("TAS").tag(sync=True, group="data")
 
     status = t.Unicode("empty").tag(sync=True, group="status")
     progress = t.Float(0.0).tag(sync=True, group="status")
@@ -209,6 +254,10 @@ class AFNView(anywidget.AnyWidget):
         text = check_text(text)
         check_quantile(quantile)
         check_granularity(granularity)
+        if layer is not None:
+            check_layer_type(layer)
+        _check_options(analyze_options)
+        check_model_spec(model)
         self._model = model
         self._options = dict(analyze_options)
         self._result: AFNResult | None = None
@@ -227,12 +276,44 @@ class AFNView(anywidget.AnyWidget):
             show_special=bool(show_special),
             include_special=bool(include_special),
         )
+        self._showing = False  # a result is being sent: its trait changes are not the user's
         self.observe(self._on_text, names="text")
         self.observe(self._on_layer, names="layer")
         self.observe(self._on_control, names=["layer", "quantile", "granularity"])
+        self.observe(self._retry, names=["layer", "quantile", "granularity", "include_special"])
         self.on_msg(self._on_msg)
+        self._ready = True
         if text:
             self.text = text
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # A bad control value set from Python raises its typed error from here, not from deep
+        # inside traitlets' validation (whose traceback is forty lines of its internals).
+        check = _CONTROL_CHECKS.get(name)
+        if check is not None and self.__dict__.get("_ready"):
+            __tracebackhide__ = True
+            try:
+                check(self, value)
+            except AFNError as exc:
+                _show_error(self, exc)
+                raise InvalidControlError(str(exc)) from None
+            super().__setattr__(name, value)
+            self._clear_input_error()  # also when the good value equals the one before
+            return
+        super().__setattr__(name, value)
+
+    @property
+    def model(self) -> Any:
+        """The model the view analyses with (as given: a name, a path, a pair, or ``None``).
+        Setting it analyses the text again with the new model."""
+        return self._model
+
+    @model.setter
+    def model(self, value: Any) -> None:
+        check_model_spec(value)
+        self._model = value
+        if self.text:
+            self._request(self.text)
 
     # -- constructors without a model ----------------------------------------------------------
     @classmethod
@@ -254,6 +335,11 @@ class AFNView(anywidget.AnyWidget):
         if init["quantile"] != result.quantile or init["include_special"] != result.include_special:
             result = result.at(quantile=init["quantile"], include_special=init["include_special"])
         view._apply(result)
+        view.unobserve(view._on_text, names="text")  # the result's own text: nothing to compute
+        try:
+            view.text = result.text
+        finally:
+            view.observe(view._on_text, names="text")
         return view
 
     @classmethod
@@ -268,6 +354,7 @@ class AFNView(anywidget.AnyWidget):
         quantile: float = 0.75,
         include_special: bool = False,
         model_name: str = "scores",
+        score_name: str = "score",
         **kwargs: Any,
     ) -> AFNView:
         """Draw any per-token scores without a model: one value per token, or
@@ -284,6 +371,7 @@ class AFNView(anywidget.AnyWidget):
             quantile=quantile,
             include_special=include_special,
             model_name=model_name,
+            score_name=score_name,
         )
         return cls.from_result(result, **kwargs)
 
@@ -291,7 +379,7 @@ class AFNView(anywidget.AnyWidget):
     @t.validate("layer")
     def _valid_layer(self, proposal: Any) -> int:
         if self._result is None:
-            return int(proposal["value"])
+            return _checked(self, check_layer_type, proposal["value"])
         return _checked(self, check_layer, proposal["value"], self.n_layers)
 
     @t.validate("quantile")
@@ -312,6 +400,9 @@ class AFNView(anywidget.AnyWidget):
 
     # -- computing ------------------------------------------------------------------------------
     def _on_control(self, change: dict[str, Any]) -> None:
+        self._clear_input_error()
+
+    def _clear_input_error(self) -> None:
         if self._input_error and self._result is not None:  # a valid value after a bad one
             self._input_error = False
             with self.hold_sync():
@@ -319,8 +410,16 @@ class AFNView(anywidget.AnyWidget):
                 self.status = "ready"
 
     def _on_layer(self, change: dict[str, Any]) -> None:
-        if self._result is not None:
+        if self._result is not None or not self._showing:
             self._requested_layer = change["new"]
+
+    def _retry(self, change: dict[str, Any]) -> None:
+        """A control changed after the last analysis failed: analyse again with it (a view built
+        with a layer out of range, say, is repaired by the next valid layer)."""
+        if self._showing or self._last_error is None or not self._idle.is_set():
+            return
+        if self.text:
+            self._request(self.text)
 
     def _on_text(self, change: dict[str, Any]) -> None:
         self._request(change["new"])
@@ -340,6 +439,7 @@ class AFNView(anywidget.AnyWidget):
 
     def _run(self) -> None:
         from .engine import analyze
+        from .models import load_model
 
         done = 0
         while True:
@@ -362,9 +462,12 @@ class AFNView(anywidget.AnyWidget):
                     self._show(result, final=False)
 
             try:
+                # the view's header says when the offline fallback is used: no warning printed
+                # under whichever cell happens to run while this thread loads the model
+                lm = load_model(self._model, self._options.get("device"), warn=False)
                 result = analyze(
                     text,
-                    self._model,
+                    lm,
                     layer=self._requested_layer,
                     quantile=self.quantile,
                     include_special=self.include_special,
@@ -397,6 +500,13 @@ class AFNView(anywidget.AnyWidget):
     def _show(self, result: AFNResult, final: bool) -> None:
         """Send a result to the browser: the final one, or the tokens done so far."""
         data = payload(result)
+        self._showing = True
+        try:
+            self._send_result(result, data, final)
+        finally:
+            self._showing = False
+
+    def _send_result(self, result: AFNResult, data: dict[str, Any], final: bool) -> None:
         with self.hold_sync():
             self.set_trait("n_layers", data.pop("n_layers"))
             for name, value in data.items():
@@ -409,12 +519,6 @@ class AFNView(anywidget.AnyWidget):
                 self.error = ""
                 self.progress = 1.0
                 self.status = "ready"
-        if self.text != result.text:
-            self.unobserve(self._on_text, names="text")
-            try:
-                self.text = result.text
-            finally:
-                self.observe(self._on_text, names="text")
 
     def _on_msg(self, _widget: Any, content: Any, _buffers: Any = None) -> None:
         """A request from the browser: the top dimensions of one token."""

@@ -25,6 +25,8 @@ Session-scoped fixtures (names are stable; other test files rely on them):
     ``Path`` of the UD English-EWT dev split in ``shared/data/ud_ewt`` next to the repository;
     tests using it are skipped with a reason if it is absent.
 
+``fresh_cache``
+    (function scope) an empty model cache for one test.
 ``randomize_layernorms``
     the function ``(model, seed=0) -> model`` the fixtures above use (see below).
 
@@ -85,6 +87,16 @@ def pytest_configure(config):
     import torch
 
     torch.set_num_threads(int(os.environ.get("AFN_TEST_TORCH_THREADS", "1")))
+
+
+@pytest.fixture
+def fresh_cache(monkeypatch):
+    """An empty model cache (and no fallback announced yet) for one test; the session's cache
+    is restored afterwards."""
+    import afn_widget.models as M
+
+    monkeypatch.setattr(M, "_CACHE", {})
+    monkeypatch.setattr(M, "_WARNED", set())
 
 
 @pytest.fixture(scope="session")
