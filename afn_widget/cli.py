@@ -82,7 +82,10 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from .engine import analyze
     from .widget import AFNView
 
-    result = analyze(DEMO_TEXT, args.model, layer=args.layer, progress=_Progress())
+    # words, as the page shows them by default: the summary counts what the page shows
+    result = analyze(
+        DEMO_TEXT, args.model, layer=args.layer, granularity="word", progress=_Progress()
+    )
     out = Path(args.out).resolve()
     AFNView.from_result(result).save_html(out, title="afn-widget demo")
     print(result.summary(top=5), file=sys.stderr)
@@ -93,12 +96,27 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _serve(path: Path, port: int) -> None:
-    import functools
+    """Serve the page alone on 127.0.0.1 (no listing of its folder, no other file)."""
     import http.server
     import webbrowser
 
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(path.parent))
-    with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
+    page = path.read_bytes()
+
+    class OnePage(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (the name http.server calls)
+            if self.path.split("?")[0] not in ("/", f"/{path.name}"):
+                self.send_error(404, "only the demo page is served here")
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass  # no access log in the terminal
+
+    with http.server.ThreadingHTTPServer(("127.0.0.1", port), OnePage) as server:
         url = f"http://127.0.0.1:{server.server_address[1]}/{path.name}"
         print(f"serving {url} (Ctrl+C to stop)", file=sys.stderr)
         webbrowser.open(url)
@@ -121,7 +139,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", help="hub name or local directory (default: bert-base-uncased)")
     p.add_argument("--layer", type=int, help="hidden_states index (default: 2/3 of the depth)")
     p.add_argument("--quantile", type=float, default=0.75, help="HIGH/LOW boundary (0.75)")
-    p.add_argument("--granularity", choices=("token", "word"), default="token")
+    p.add_argument(
+        "--granularity",
+        choices=("token", "word"),
+        default="word",
+        help="rank words (default, as the widget shows them) or subword tokens",
+    )
     p.add_argument(
         "--normalize", choices=("raw", "drop_outlier_dims", "standardize"), default="raw"
     )

@@ -16,7 +16,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
             "Run a model over a CoNLL-U treebank (gold words and UPOS) or a text file (one "
             "sentence per line) and report, per layer and score, the AUROC of content vs "
             "function words, the share of content words in the HIGH bucket and its lift, with "
-            "bootstrap 95%% CIs and baselines (layer 0, word frequency, shuffled words, random "
+            "bootstrap 95% CIs and baselines (layer 0, word frequency, shuffled words, random "
             "weights)."
         ),
     )

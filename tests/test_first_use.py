@@ -248,3 +248,45 @@ def test_any_custom_message_from_the_browser_is_answered_or_ignored_never_raises
                 assert sent and ("dims" in sent[0] or "error" in sent[0])
     finally:
         del ready_view.send
+
+
+# -- 10. the command line ------------------------------------------------------------------------
+
+
+def test_corpus_help_prints_plain_percent(capsys):
+    from afn_widget.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["corpus", "--help"])
+    out = capsys.readouterr().out
+    assert "95% CIs" in out and "%%" not in out
+
+
+def test_cli_model_errors_read_well(tmp_path, capsys):
+    from afn_widget.cli import main
+
+    missing = tmp_path / "no" / "such" / "model"
+    assert main(["analyze", "a text", "--model", str(missing)]) == 2
+    err = capsys.readouterr().err
+    assert "does not exist" in err and str(missing) in err and "repo" not in err.lower()
+    assert main(["analyze", "a text", "--model", "afn-widget-tests/not-on-the-hub"]) == 2
+    err = capsys.readouterr().err
+    assert "could not load model" in err and ".. " not in err
+
+
+def test_cli_summary_counts_words_as_the_page_shows_them(minilm_path, capsys):
+    from afn_widget.cli import main
+
+    assert main(["analyze", "I can't believe it's Friday!", "--model", str(minilm_path)]) == 0
+    out = capsys.readouterr().out
+    assert "granularity=word" in out and " words HIGH" in out
+    assert "'can't'" in out.replace('"', "'") and "'t'" not in out
+
+
+def test_corpus_progress_counts_sentences_not_passes(minilm, capsys):
+    from afn_widget import analyze_corpus
+
+    texts = [f"Sentence number {i} is short." for i in range(7)]
+    analyze_corpus(texts, minilm, n_boot=10, progress=True, scores=("tas",))
+    err = capsys.readouterr().err
+    assert "7/7" in err and "21/" not in err and "sentence" in err

@@ -95,19 +95,16 @@ def analyze_corpus(
 
 
 def _collect(corpus: Any, passes: Passes, opts: Options, progress: bool) -> Collected:
-    """Every condition over the corpus, with a progress bar of sentence passes; a warning for
-    the texts skipped, an error when none is left."""
+    """Every condition over the corpus, with a progress bar of sentences (a sentence counts
+    once every condition has read it); a warning for the texts skipped, an error when none is
+    left."""
     from tqdm import tqdm
 
     total = len(corpus) if hasattr(corpus, "__len__") else None
     n_cond = len(opts.conditions)
-    with tqdm(
-        total=None if total is None else total * n_cond,
-        desc="analyze_corpus",
-        unit="sent",
-        disable=not progress,
-    ) as bar:
-        collected = passes.collect(corpus, bar)
+    desc = "analyze_corpus" + (f" ({n_cond} conditions)" if n_cond > 1 else "")
+    with tqdm(total=total, desc=desc, unit="sentence", disable=not progress) as bar:
+        collected = passes.collect(corpus, _PerSentence(bar, n_cond))
     if collected.skipped:
         warnings.warn(
             f"{len(collected.skipped)} texts were skipped: empty, or longer than the model's "
@@ -117,3 +114,15 @@ def _collect(corpus: Any, passes: Passes, opts: Options, progress: bool) -> Coll
     if not collected.sentences:
         raise AFNInputError("no sentence could be analysed (the corpus is empty).")
     return collected
+
+
+class _PerSentence:
+    """A bar of sentences fed with sentence passes (one per condition and sentence)."""
+
+    def __init__(self, bar: Any, per_sentence: int) -> None:
+        self.bar, self.per_sentence, self.passes = bar, per_sentence, 0
+
+    def update(self, passes: int) -> None:
+        before = self.passes // self.per_sentence
+        self.passes += passes
+        self.bar.update(self.passes // self.per_sentence - before)

@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -64,6 +65,13 @@ def test_demo_serve_on_localhost(tmp_path):
             raise AssertionError("the demo server did not answer")
         assert "<title>afn-widget demo</title>" in page
         assert page == out.read_text(encoding="utf-8")  # the written page, served as is
+        (tmp_path / "private.txt").write_text("not for the browser", encoding="utf-8")
+        for other in ("private.txt", "sub/", "..%2f", "served.html/.."):
+            with pytest.raises(urllib.error.HTTPError) as info:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/{other}", timeout=5)
+            assert info.value.code == 404, other  # the page alone: no listing, no other file
+        root = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).read()
+        assert root.decode("utf-8") == page
     finally:
         proc.terminate()
         proc.wait(30)
