@@ -237,6 +237,24 @@ def _load(name: str, device: str, named: bool) -> LoadedModel:
     return loaded
 
 
+def model_label(name: str) -> str:
+    """A model's name short enough for a header or a title: a hub name as it is; a local
+    directory by its own name (``org/name`` from a hub cache, the folder's name with its parent
+    when the folder has a generic name such as ``model``)."""
+    if not _looks_like_path(name):
+        return name
+    parts = [p for p in name.replace("\\", "/").split("/") if p and p not in (".", "..", "~")]
+    for part in parts:
+        if part.startswith("models--"):  # the hub cache: models--org--name/snapshots/<hash>
+            return part[len("models--") :].replace("--", "/")
+    if not parts:
+        return name
+    generic = {"model", "models", "weights", "snapshots", "checkpoint", "final", "hf"}
+    if len(parts) > 1 and (parts[-1].lower() in generic or parts[-1].startswith("checkpoint-")):
+        return "/".join(parts[-2:])
+    return parts[-1]
+
+
 def check_model_spec(model: Any) -> None:
     """``model`` is one of the forms :func:`load_model` takes, or a typed error naming them."""
     if model is None or isinstance(model, (str, os.PathLike, LoadedModel)):

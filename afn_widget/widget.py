@@ -33,7 +33,7 @@ import numpy as np
 import traitlets as t
 
 from .errors import AFNError, AFNInputError, AFNTypeError, AnalysisCancelled
-from .models import check_model_spec
+from .models import check_model_spec, model_label
 from .result import AFNResult
 from .validate import (
     check_granularity,
@@ -156,6 +156,7 @@ def payload(result: AFNResult) -> dict[str, Any]:
         "top_share": b"",
         "word_agg": result.word_agg,
         "model_name": result.model_name,
+        "model_label": model_label(result.model_name),
         "note": result.note,
         "normalize": result.normalize,
         "score_name": result.score_name,
@@ -231,6 +232,7 @@ class AFNView(anywidget.AnyWidget):
     dims_version = t.Int(0).tag(sync=True, group="data")
     word_agg = t.Unicode("mean").tag(sync=True, group="data")
     model_name = t.Unicode("").tag(sync=True, group="data")
+    model_label = t.Unicode("").tag(sync=True, group="data")  # the name shown; the full on hover
     note = t.Unicode("").tag(sync=True, group="data")
     normalize = t.Unicode("raw").tag(sync=True, group="data")
     score_name = t.Unicode("TAS").tag(sync=True, group="data")

