@@ -1,23 +1,6 @@
 // Read and check the data traits into typed arrays. Pure (takes a getter), unit-tested.
 import { wordMembers } from "./stats.js";
 
-/** Names of the traits that carry data (any change means a rebuild). */
-export const DATA_TRAITS = [
-  "text",
-  "tokens",
-  "offsets",
-  "roles",
-  "word_of",
-  "words",
-  "n_layers",
-  "n_tokens",
-  "norms",
-  "top_k",
-  "top_dims",
-  "top_share",
-  "dims_version",
-];
-
 function byteView(x) {
   if (x == null) return null;
   if (x instanceof DataView) return new Uint8Array(x.buffer, x.byteOffset, x.byteLength);

@@ -1,16 +1,20 @@
 // anywidget entry: wire the model (traits) to the view, and back. No logic of its own.
-import { DATA_TRAITS, readData } from "./data.js";
+import { readData } from "./data.js";
+import { CONTROL_TRAITS, DATA_TRAITS, STATUS_TRAITS } from "./traits.js";
 import { createView } from "./view.js";
 
-const CONTROL_TRAITS = ["layer", "quantile", "granularity", "show_special", "include_special", "word_agg"];
-const META_TRAITS = ["model_name", "note", "normalize"];
-const STATUS_TRAITS = ["status", "progress", "error"];
+// Data traits the view takes as they come, without a rebuild: the header's labels, and how
+// words aggregate their tokens (the view re-aggregates the norms it holds). Every other data
+// trait rebuilds the view, once per batch.
+export const HEADER_TRAITS = ["model_name", "note", "normalize"];
+export const WORD_AGG = "word_agg";
 
 /**
  * Connect `model` (anywidget interface) to a new view in `el`; returns the cleanup.
  * kernel: a kernel answers custom messages (top hidden dims asked for when the data lack them).
  */
 export function connect(model, el, { kernel = false } = {}) {
+  const get = (n) => model.get(n);
   const requestDims = (token, version) => model.send({ kind: "top_dims", token, version });
   const view = createView(el, {
     onControl(name, value) {
@@ -29,19 +33,21 @@ export function connect(model, el, { kernel = false } = {}) {
     }
   };
 
-  const meta = () => view.setMeta(Object.fromEntries(META_TRAITS.map((n) => [n, model.get(n)])));
-  const status = () =>
-    view.setStatus(Object.fromEntries(STATUS_TRAITS.map((n) => [n, model.get(n)])));
-  const controls = () => {
-    for (const n of CONTROL_TRAITS) {
-      const v = model.get(n);
+  const pick = (names) => Object.fromEntries(names.map((n) => [n, get(n)]));
+  const meta = () => view.setMeta(pick(HEADER_TRAITS));
+  const status = () => view.setStatus(pick(STATUS_TRAITS));
+  const setting = (n) => () => view.setControl(n, get(n));
+  // The view's settings as the model has them (one not sent yet keeps the view's default).
+  const settings = () => {
+    for (const n of [...CONTROL_TRAITS, WORD_AGG]) {
+      const v = get(n);
       if (v !== undefined && v !== null) view.setControl(n, v);
     }
   };
   const load = () => {
     let result;
     try {
-      result = readData((n) => model.get(n));
+      result = readData(get);
     } catch (err) {
       result = { error: String((err && err.message) || err) };
     }
@@ -56,7 +62,7 @@ export function connect(model, el, { kernel = false } = {}) {
     queueMicrotask(() => {
       if (!pending) return;
       pending = false;
-      controls();
+      settings();
       load();
     });
   };
@@ -70,13 +76,14 @@ export function connect(model, el, { kernel = false } = {}) {
     handlers.push(["msg:custom", onMessage]);
   }
 
-  on(DATA_TRAITS, scheduleLoad);
-  on(META_TRAITS, meta);
+  const inPlace = new Map(HEADER_TRAITS.map((n) => [n, meta]));
+  inPlace.set(WORD_AGG, setting(WORD_AGG));
+  for (const n of DATA_TRAITS) on([n], inPlace.get(n) || scheduleLoad);
   on(STATUS_TRAITS, status);
-  for (const n of CONTROL_TRAITS) on([n], () => view.setControl(n, model.get(n)));
+  for (const n of CONTROL_TRAITS) on([n], setting(n));
 
   meta();
-  controls();
+  settings();
   load();
   status();
 

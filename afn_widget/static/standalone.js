@@ -232,21 +232,6 @@ var AFN = (() => {
   }
 
   // js/data.js
-  var DATA_TRAITS = [
-    "text",
-    "tokens",
-    "offsets",
-    "roles",
-    "word_of",
-    "words",
-    "n_layers",
-    "n_tokens",
-    "norms",
-    "top_k",
-    "top_dims",
-    "top_share",
-    "dims_version"
-  ];
   function byteView(x) {
     if (x == null) return null;
     if (x instanceof DataView) return new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
@@ -376,6 +361,29 @@ var AFN = (() => {
       members: null
     };
   }
+
+  // js/traits.js
+  var DATA_TRAITS = [
+    "text",
+    "tokens",
+    "offsets",
+    "roles",
+    "word_of",
+    "words",
+    "n_layers",
+    "n_tokens",
+    "norms",
+    "top_k",
+    "top_dims",
+    "top_share",
+    "dims_version",
+    "word_agg",
+    "model_name",
+    "note",
+    "normalize"
+  ];
+  var CONTROL_TRAITS = ["layer", "quantile", "granularity", "show_special", "include_special"];
+  var STATUS_TRAITS = ["status", "progress", "error"];
 
   // js/colors.js
   var VIRIDIS_HEX = "44015444025645045745055946075a46085c460a5d460b5e470d60470e6147106347116447136548146748166848176948186a481a6c481b6d481c6e481d6f481f70482071482173482374482475482576482677482878482979472a7a472c7a472d7b472e7c472f7d46307e46327e46337f463480453581453781453882443983443a83443b84433d84433e85423f854240864241864142874144874045884046883f47883f48893e49893e4a893e4c8a3d4d8a3d4e8a3c4f8a3c508b3b518b3b528b3a538b3a548c39558c39568c38588c38598c375a8c375b8d365c8d365d8d355e8d355f8d34608d34618d33628d33638d32648e32658e31668e31678e31688e30698e306a8e2f6b8e2f6c8e2e6d8e2e6e8e2e6f8e2d708e2d718e2c718e2c728e2c738e2b748e2b758e2a768e2a778e2a788e29798e297a8e297b8e287c8e287d8e277e8e277f8e27808e26818e26828e26828e25838e25848e25858e24868e24878e23888e23898e238a8d228b8d228c8d228d8d218e8d218f8d21908d21918c20928c20928c20938c1f948c1f958b1f968b1f978b1f988b1f998a1f9a8a1e9b8a1e9c891e9d891f9e891f9f881fa0881fa1881fa1871fa28720a38620a48621a58521a68522a78522a88423a98324aa8325ab8225ac8226ad8127ad8128ae8029af7f2ab07f2cb17e2db27d2eb37c2fb47c31b57b32b67a34b67935b77937b87838b9773aba763bbb753dbc743fbc7340bd7242be7144bf7046c06f48c16e4ac16d4cc26c4ec36b50c46a52c56954c56856c66758c7655ac8645cc8635ec96260ca6063cb5f65cb5e67cc5c69cd5b6ccd5a6ece5870cf5773d05675d05477d1537ad1517cd2507fd34e81d34d84d44b86d54989d5488bd6468ed64590d74393d74195d84098d83e9bd93c9dd93ba0da39a2da37a5db36a8db34aadc32addc30b0dd2fb2dd2db5de2bb8de29bade28bddf26c0df25c2df23c5e021c8e020cae11fcde11dd0e11cd2e21bd5e21ad8e219dae319dde318dfe318e2e418e5e419e7e419eae51aece51befe51cf1e51df4e61ef6e620f8e621fbe723fde725";
@@ -1824,10 +1832,10 @@ var AFN = (() => {
   }
 
   // js/widget.js
-  var CONTROL_TRAITS = ["layer", "quantile", "granularity", "show_special", "include_special", "word_agg"];
-  var META_TRAITS = ["model_name", "note", "normalize"];
-  var STATUS_TRAITS = ["status", "progress", "error"];
+  var HEADER_TRAITS = ["model_name", "note", "normalize"];
+  var WORD_AGG = "word_agg";
   function connect(model, el2, { kernel = false } = {}) {
+    const get = (n) => model.get(n);
     const requestDims = (token, version) => model.send({ kind: "top_dims", token, version });
     const view = createView(el2, {
       onControl(name, value) {
@@ -1845,18 +1853,20 @@ var AFN = (() => {
         handlers.push([ev, fn]);
       }
     };
-    const meta = () => view.setMeta(Object.fromEntries(META_TRAITS.map((n) => [n, model.get(n)])));
-    const status = () => view.setStatus(Object.fromEntries(STATUS_TRAITS.map((n) => [n, model.get(n)])));
-    const controls = () => {
-      for (const n of CONTROL_TRAITS) {
-        const v = model.get(n);
+    const pick = (names) => Object.fromEntries(names.map((n) => [n, get(n)]));
+    const meta = () => view.setMeta(pick(HEADER_TRAITS));
+    const status = () => view.setStatus(pick(STATUS_TRAITS));
+    const setting = (n) => () => view.setControl(n, get(n));
+    const settings = () => {
+      for (const n of [...CONTROL_TRAITS, WORD_AGG]) {
+        const v = get(n);
         if (v !== void 0 && v !== null) view.setControl(n, v);
       }
     };
     const load = () => {
       let result;
       try {
-        result = readData((n) => model.get(n));
+        result = readData(get);
       } catch (err) {
         result = { error: String(err && err.message || err) };
       }
@@ -1869,7 +1879,7 @@ var AFN = (() => {
       queueMicrotask(() => {
         if (!pending) return;
         pending = false;
-        controls();
+        settings();
         load();
       });
     };
@@ -1880,12 +1890,13 @@ var AFN = (() => {
       model.on("msg:custom", onMessage);
       handlers.push(["msg:custom", onMessage]);
     }
-    on(DATA_TRAITS, scheduleLoad);
-    on(META_TRAITS, meta);
+    const inPlace = new Map(HEADER_TRAITS.map((n) => [n, meta]));
+    inPlace.set(WORD_AGG, setting(WORD_AGG));
+    for (const n of DATA_TRAITS) on([n], inPlace.get(n) || scheduleLoad);
     on(STATUS_TRAITS, status);
-    for (const n of CONTROL_TRAITS) on([n], () => view.setControl(n, model.get(n)));
+    for (const n of CONTROL_TRAITS) on([n], setting(n));
     meta();
-    controls();
+    settings();
     load();
     status();
     return () => {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { DATA_TRAITS, isStale, readData, toFloat32, unitsOf } from "../data.js";
+import { isStale, readData, toFloat32, unitsOf } from "../data.js";
+import { DATA_TRAITS } from "../traits.js";
 import { base64ToDataView, createStaticModel, decodeState } from "../static_model.js";
 
 function f32bytes(values, pad = 0) {

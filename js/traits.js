@@ -1,0 +1,32 @@
+// The widget's traits, by who writes them. Python's afn_widget/widget.py declares the same
+// groups, and a test pairs the two.
+
+/**
+ * Written by Python with each analysis, only read here: a change of most of them rebuilds the
+ * view (once per batch); `text` is read-only here too (the stale check compares it with `words`).
+ */
+export const DATA_TRAITS = [
+  "text",
+  "tokens",
+  "offsets",
+  "roles",
+  "word_of",
+  "words",
+  "n_layers",
+  "n_tokens",
+  "norms",
+  "top_k",
+  "top_dims",
+  "top_share",
+  "dims_version",
+  "word_agg",
+  "model_name",
+  "note",
+  "normalize",
+];
+
+/** The view's settings, written by both sides: the browser's controls set them too. */
+export const CONTROL_TRAITS = ["layer", "quantile", "granularity", "show_special", "include_special"];
+
+/** How Python's computation is going: written by Python only. */
+export const STATUS_TRAITS = ["status", "progress", "error"];
