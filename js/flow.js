@@ -7,10 +7,14 @@ import { domainOf } from "./stats.js";
  * NaN values break the line. lo/hi default to the finite min/max of values.
  */
 export function sparklinePath(values, w, h, pad = 2, lo, hi) {
-  const pts = sparklinePoints(values, w, h, pad, lo, hi);
+  return pathThrough(sparklinePoints(values, w, h, pad, lo, hi));
+}
+
+/** SVG path data through points ([x, y], or null where the line breaks). */
+export function pathThrough(points) {
   let d = "";
   let pen = false;
-  for (const p of pts) {
+  for (const p of points) {
     if (p === null) {
       pen = false;
       continue;
@@ -21,22 +25,26 @@ export function sparklinePath(values, w, h, pad = 2, lo, hi) {
   return d;
 }
 
+/** [min, max] of the finite entries of the arrays ([Infinity, -Infinity] when there are none). */
+export function finiteRange(...arrays) {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const arr of arrays) {
+    for (let i = 0; i < arr.length; i++) {
+      const x = arr[i];
+      if (Number.isFinite(x)) {
+        if (x < lo) lo = x;
+        if (x > hi) hi = x;
+      }
+    }
+  }
+  return [lo, hi];
+}
+
 /** [x, y] per value (null for NaN), y grows downwards as in SVG. */
 export function sparklinePoints(values, w, h, pad = 2, lo, hi) {
   const n = values.length;
-  if (lo === undefined || hi === undefined) {
-    let a = Infinity;
-    let b = -Infinity;
-    for (let i = 0; i < n; i++) {
-      const x = values[i];
-      if (Number.isFinite(x)) {
-        if (x < a) a = x;
-        if (x > b) b = x;
-      }
-    }
-    lo = a;
-    hi = b;
-  }
+  if (lo === undefined || hi === undefined) [lo, hi] = finiteRange(values);
   const out = [];
   for (let i = 0; i < n; i++) {
     const v = values[i];

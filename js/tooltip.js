@@ -1,21 +1,7 @@
 // Tooltip content (DOM built with createElement/textContent only) and placement.
-import { sparklinePoints } from "./flow.js";
+import { h, svgEl } from "./dom.js";
+import { finiteRange, pathThrough, sparklinePoints } from "./flow.js";
 import { fmt3 } from "./stats.js";
-
-const SVG_NS = "http://www.w3.org/2000/svg";
-
-function el(doc, tag, cls, text) {
-  const e = doc.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
-
-function svgEl(doc, tag, attrs) {
-  const e = doc.createElementNS(SVG_NS, tag);
-  for (const k in attrs) e.setAttribute(k, String(attrs[k]));
-  return e;
-}
 
 /** Text shown for a unit: visible whitespace so " " or "\n" units are readable. */
 export function displayText(s) {
@@ -27,39 +13,19 @@ export function displayText(s) {
  * Inline-SVG sparkline of a unit's value across layers, with the per-layer threshold as a
  * dashed line (when given) and the current layer marked.
  */
-export function sparklineSvg(doc, series, thresholds, layer, w = 220, h = 48) {
-  let lo = Infinity;
-  let hi = -Infinity;
-  const all = thresholds ? [series, thresholds] : [series];
-  for (const arr of all) {
-    for (let i = 0; i < arr.length; i++) {
-      const x = arr[i];
-      if (Number.isFinite(x)) {
-        if (x < lo) lo = x;
-        if (x > hi) hi = x;
-      }
-    }
-  }
+export function sparklineSvg(doc, series, thresholds, layer, width = 220, height = 48) {
+  const [lo, hi] = thresholds ? finiteRange(series, thresholds) : finiteRange(series);
   const svg = svgEl(doc, "svg", {
     class: "afn-spark",
-    width: w,
-    height: h,
-    viewBox: `0 0 ${w} ${h}`,
+    width,
+    height,
+    viewBox: `0 0 ${width} ${height}`,
     role: "img",
     "aria-label": "value across layers",
   });
   const path = (values, cls) => {
-    const pts = sparklinePoints(values, w, h, 4, lo, hi);
-    let d = "";
-    let pen = false;
-    for (const p of pts) {
-      if (!p) {
-        pen = false;
-        continue;
-      }
-      d += `${pen ? "L" : "M"}${p[0].toFixed(1)} ${p[1].toFixed(1)}`;
-      pen = true;
-    }
+    const pts = sparklinePoints(values, width, height, 4, lo, hi);
+    const d = pathThrough(pts);
     if (d) svg.appendChild(svgEl(doc, "path", { d, class: cls, fill: "none" }));
     return pts;
   };
@@ -67,7 +33,7 @@ export function sparklineSvg(doc, series, thresholds, layer, w = 220, h = 48) {
   const pts = path(series, "afn-spark-line");
   const p = pts[layer];
   if (p) {
-    svg.appendChild(svgEl(doc, "line", { x1: p[0], x2: p[0], y1: 0, y2: h, class: "afn-spark-cursor" }));
+    svg.appendChild(svgEl(doc, "line", { x1: p[0], x2: p[0], y1: 0, y2: height, class: "afn-spark-cursor" }));
     svg.appendChild(svgEl(doc, "circle", { cx: p[0], cy: p[1], r: 3, class: "afn-spark-dot" }));
   }
   return svg;
@@ -84,24 +50,24 @@ export function fillTooltip(tip, info) {
   const doc = tip.ownerDocument;
   tip.replaceChildren();
 
-  const head = el(doc, "div", "afn-tt-head");
-  head.appendChild(el(doc, "span", "afn-tt-text", displayText(info.text)));
-  const badge = el(doc, "span", info.bucket === "HIGH" ? "afn-tt-bucket afn-tt-high" : "afn-tt-bucket", info.bucket);
+  const head = h(doc, "div", "afn-tt-head");
+  head.appendChild(h(doc, "span", "afn-tt-text", displayText(info.text)));
+  const badge = h(doc, "span", info.bucket === "HIGH" ? "afn-tt-bucket afn-tt-high" : "afn-tt-bucket", info.bucket);
   badge.dataset.field = "bucket";
   head.appendChild(badge);
   tip.appendChild(head);
 
   if (info.pieces && info.pieces.length) {
-    const pieces = el(doc, "div", "afn-tt-pieces");
-    pieces.appendChild(el(doc, "span", "afn-tt-label", info.pieces.length > 1 ? "tokens" : "token"));
-    for (const p of info.pieces) pieces.appendChild(el(doc, "code", "afn-tt-piece", p));
+    const pieces = h(doc, "div", "afn-tt-pieces");
+    pieces.appendChild(h(doc, "span", "afn-tt-label", info.pieces.length > 1 ? "tokens" : "token"));
+    for (const p of info.pieces) pieces.appendChild(h(doc, "code", "afn-tt-piece", p));
     tip.appendChild(pieces);
   }
 
-  const grid = el(doc, "dl", "afn-tt-grid");
+  const grid = h(doc, "dl", "afn-tt-grid");
   const row = (label, value, field) => {
-    grid.appendChild(el(doc, "dt", null, label));
-    const dd = el(doc, "dd", null, value);
+    grid.appendChild(h(doc, "dt", null, label));
+    const dd = h(doc, "dd", null, value);
     if (field) dd.dataset.field = field;
     grid.appendChild(dd);
   };
@@ -117,9 +83,9 @@ export function fillTooltip(tip, info) {
   tip.appendChild(grid);
 
   if (info.series && info.series.length > 1) {
-    const sp = el(doc, "div", "afn-tt-spark");
+    const sp = h(doc, "div", "afn-tt-spark");
     sp.appendChild(sparklineSvg(doc, info.series, info.thresholds, info.layer));
-    const cap = el(doc, "div", "afn-tt-caption");
+    const cap = h(doc, "div", "afn-tt-caption");
     cap.textContent = info.thresholds
       ? "TAS by layer (dashed: HIGH threshold)"
       : "TAS by layer";
@@ -130,7 +96,7 @@ export function fillTooltip(tip, info) {
   if (hasDims(info)) tip.appendChild(dimsBox(doc, info));
 
   tip.appendChild(
-    el(doc, "div", "afn-tt-hint", info.pinned ? "pinned · Esc or click to unpin" : "click to pin"),
+    h(doc, "div", "afn-tt-hint", info.pinned ? "pinned · Esc or click to unpin" : "click to pin"),
   );
 }
 
@@ -140,14 +106,14 @@ const hasDims = (info) =>
 // The top hidden dims of the unit (or of its strongest token), a line saying they are being
 // fetched, or why they are missing.
 function dimsBox(doc, info) {
-  const box = el(doc, "div", "afn-tt-dims");
+  const box = h(doc, "div", "afn-tt-dims");
   const of = info.dimsOf ? ` (of ${info.dimsOf})` : "";
-  box.appendChild(el(doc, "div", "afn-tt-caption", `top hidden dims at layer ${info.layer}${of}`));
+  box.appendChild(h(doc, "div", "afn-tt-caption", `top hidden dims at layer ${info.layer}${of}`));
   if (info.dimsError !== undefined) {
-    box.appendChild(el(doc, "div", "afn-tt-dims-error", String(info.dimsError)));
+    box.appendChild(h(doc, "div", "afn-tt-dims-error", String(info.dimsError)));
   } else if (info.dimsPending) {
     box.setAttribute("aria-busy", "true");
-    box.appendChild(el(doc, "div", "afn-tt-dims-pending", "loading…"));
+    box.appendChild(h(doc, "div", "afn-tt-dims-pending", "loading…"));
   } else {
     for (const d of info.dims) box.appendChild(dimRow(doc, d));
   }
@@ -155,14 +121,14 @@ function dimsBox(doc, info) {
 }
 
 function dimRow(doc, d) {
-  const r = el(doc, "div", "afn-tt-dim");
-  r.appendChild(el(doc, "span", "afn-tt-dim-id", `d${d.dim}`));
-  const bar = el(doc, "span", "afn-tt-dim-bar");
-  const fill = el(doc, "span", "afn-tt-dim-fill");
+  const r = h(doc, "div", "afn-tt-dim");
+  r.appendChild(h(doc, "span", "afn-tt-dim-id", `d${d.dim}`));
+  const bar = h(doc, "span", "afn-tt-dim-bar");
+  const fill = h(doc, "span", "afn-tt-dim-fill");
   fill.style.width = `${Math.max(0, Math.min(100, d.share))}%`;
   bar.appendChild(fill);
   r.appendChild(bar);
-  r.appendChild(el(doc, "span", "afn-tt-dim-share", `${d.share}%`));
+  r.appendChild(h(doc, "span", "afn-tt-dim-share", `${d.share}%`));
   return r;
 }
 

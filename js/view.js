@@ -4,6 +4,7 @@
 import { CSS, NO_COLOR, colorIndex, gradientCss, scale01 } from "./colors.js";
 import { unitsOf } from "./data.js";
 import { dimsFor, dimsStore, storeReply } from "./dims.js";
+import { h } from "./dom.js";
 import { heatmapRGBA } from "./flow.js";
 import { layoutSpans } from "./spans.js";
 import {
@@ -36,13 +37,6 @@ const SYNC_ELEMENTS = 1500;
 const SLICE_MS = 16;
 // elCode of an element not painted yet.
 const UNSET = -32768;
-
-function h(doc, tag, cls, text) {
-  const e = doc.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
 
 /**
  * Build a view inside `el`.

@@ -487,22 +487,51 @@ var AFN = (() => {
     return { pending: true };
   }
 
+  // js/dom.js
+  var SVG_NS = "http://www.w3.org/2000/svg";
+  function h(doc, tag, cls, text) {
+    const e = doc.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== void 0) e.textContent = text;
+    return e;
+  }
+  function svgEl(doc, tag, attrs) {
+    const e = doc.createElementNS(SVG_NS, tag);
+    for (const k in attrs) e.setAttribute(k, String(attrs[k]));
+    return e;
+  }
+
   // js/flow.js
-  function sparklinePoints(values, w, h2, pad = 2, lo, hi) {
-    const n = values.length;
-    if (lo === void 0 || hi === void 0) {
-      let a = Infinity;
-      let b = -Infinity;
-      for (let i = 0; i < n; i++) {
-        const x = values[i];
+  function pathThrough(points) {
+    let d = "";
+    let pen = false;
+    for (const p of points) {
+      if (p === null) {
+        pen = false;
+        continue;
+      }
+      d += `${pen ? "L" : "M"}${p[0].toFixed(1)} ${p[1].toFixed(1)}`;
+      pen = true;
+    }
+    return d;
+  }
+  function finiteRange(...arrays) {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const arr of arrays) {
+      for (let i = 0; i < arr.length; i++) {
+        const x = arr[i];
         if (Number.isFinite(x)) {
-          if (x < a) a = x;
-          if (x > b) b = x;
+          if (x < lo) lo = x;
+          if (x > hi) hi = x;
         }
       }
-      lo = a;
-      hi = b;
     }
+    return [lo, hi];
+  }
+  function sparklinePoints(values, w, h2, pad = 2, lo, hi) {
+    const n = values.length;
+    if (lo === void 0 || hi === void 0) [lo, hi] = finiteRange(values);
     const out = [];
     for (let i = 0; i < n; i++) {
       const v = values[i];
@@ -619,55 +648,23 @@ var AFN = (() => {
   }
 
   // js/tooltip.js
-  var SVG_NS = "http://www.w3.org/2000/svg";
-  function el(doc, tag, cls, text) {
-    const e = doc.createElement(tag);
-    if (cls) e.className = cls;
-    if (text !== void 0) e.textContent = text;
-    return e;
-  }
-  function svgEl(doc, tag, attrs) {
-    const e = doc.createElementNS(SVG_NS, tag);
-    for (const k in attrs) e.setAttribute(k, String(attrs[k]));
-    return e;
-  }
   function displayText(s) {
     if (s === "") return "\u2205";
     return s.replace(/\n/g, "\u23CE").replace(/\t/g, "\u21E5");
   }
-  function sparklineSvg(doc, series, thresholds, layer, w = 220, h2 = 48) {
-    let lo = Infinity;
-    let hi = -Infinity;
-    const all = thresholds ? [series, thresholds] : [series];
-    for (const arr of all) {
-      for (let i = 0; i < arr.length; i++) {
-        const x = arr[i];
-        if (Number.isFinite(x)) {
-          if (x < lo) lo = x;
-          if (x > hi) hi = x;
-        }
-      }
-    }
+  function sparklineSvg(doc, series, thresholds, layer, width = 220, height = 48) {
+    const [lo, hi] = thresholds ? finiteRange(series, thresholds) : finiteRange(series);
     const svg = svgEl(doc, "svg", {
       class: "afn-spark",
-      width: w,
-      height: h2,
-      viewBox: `0 0 ${w} ${h2}`,
+      width,
+      height,
+      viewBox: `0 0 ${width} ${height}`,
       role: "img",
       "aria-label": "value across layers"
     });
     const path = (values, cls) => {
-      const pts2 = sparklinePoints(values, w, h2, 4, lo, hi);
-      let d = "";
-      let pen = false;
-      for (const p2 of pts2) {
-        if (!p2) {
-          pen = false;
-          continue;
-        }
-        d += `${pen ? "L" : "M"}${p2[0].toFixed(1)} ${p2[1].toFixed(1)}`;
-        pen = true;
-      }
+      const pts2 = sparklinePoints(values, width, height, 4, lo, hi);
+      const d = pathThrough(pts2);
       if (d) svg.appendChild(svgEl(doc, "path", { d, class: cls, fill: "none" }));
       return pts2;
     };
@@ -675,7 +672,7 @@ var AFN = (() => {
     const pts = path(series, "afn-spark-line");
     const p = pts[layer];
     if (p) {
-      svg.appendChild(svgEl(doc, "line", { x1: p[0], x2: p[0], y1: 0, y2: h2, class: "afn-spark-cursor" }));
+      svg.appendChild(svgEl(doc, "line", { x1: p[0], x2: p[0], y1: 0, y2: height, class: "afn-spark-cursor" }));
       svg.appendChild(svgEl(doc, "circle", { cx: p[0], cy: p[1], r: 3, class: "afn-spark-dot" }));
     }
     return svg;
@@ -683,22 +680,22 @@ var AFN = (() => {
   function fillTooltip(tip, info) {
     const doc = tip.ownerDocument;
     tip.replaceChildren();
-    const head = el(doc, "div", "afn-tt-head");
-    head.appendChild(el(doc, "span", "afn-tt-text", displayText(info.text)));
-    const badge = el(doc, "span", info.bucket === "HIGH" ? "afn-tt-bucket afn-tt-high" : "afn-tt-bucket", info.bucket);
+    const head = h(doc, "div", "afn-tt-head");
+    head.appendChild(h(doc, "span", "afn-tt-text", displayText(info.text)));
+    const badge = h(doc, "span", info.bucket === "HIGH" ? "afn-tt-bucket afn-tt-high" : "afn-tt-bucket", info.bucket);
     badge.dataset.field = "bucket";
     head.appendChild(badge);
     tip.appendChild(head);
     if (info.pieces && info.pieces.length) {
-      const pieces = el(doc, "div", "afn-tt-pieces");
-      pieces.appendChild(el(doc, "span", "afn-tt-label", info.pieces.length > 1 ? "tokens" : "token"));
-      for (const p of info.pieces) pieces.appendChild(el(doc, "code", "afn-tt-piece", p));
+      const pieces = h(doc, "div", "afn-tt-pieces");
+      pieces.appendChild(h(doc, "span", "afn-tt-label", info.pieces.length > 1 ? "tokens" : "token"));
+      for (const p of info.pieces) pieces.appendChild(h(doc, "code", "afn-tt-piece", p));
       tip.appendChild(pieces);
     }
-    const grid = el(doc, "dl", "afn-tt-grid");
+    const grid = h(doc, "dl", "afn-tt-grid");
     const row = (label, value, field) => {
-      grid.appendChild(el(doc, "dt", null, label));
-      const dd = el(doc, "dd", null, value);
+      grid.appendChild(h(doc, "dt", null, label));
+      const dd = h(doc, "dd", null, value);
       if (field) dd.dataset.field = field;
       grid.appendChild(dd);
     };
@@ -713,42 +710,42 @@ var AFN = (() => {
     row("layer", `${info.layer} / ${info.nLayers}`, "layer");
     tip.appendChild(grid);
     if (info.series && info.series.length > 1) {
-      const sp = el(doc, "div", "afn-tt-spark");
+      const sp = h(doc, "div", "afn-tt-spark");
       sp.appendChild(sparklineSvg(doc, info.series, info.thresholds, info.layer));
-      const cap = el(doc, "div", "afn-tt-caption");
+      const cap = h(doc, "div", "afn-tt-caption");
       cap.textContent = info.thresholds ? "TAS by layer (dashed: HIGH threshold)" : "TAS by layer";
       sp.appendChild(cap);
       tip.appendChild(sp);
     }
     if (hasDims(info)) tip.appendChild(dimsBox(doc, info));
     tip.appendChild(
-      el(doc, "div", "afn-tt-hint", info.pinned ? "pinned \xB7 Esc or click to unpin" : "click to pin")
+      h(doc, "div", "afn-tt-hint", info.pinned ? "pinned \xB7 Esc or click to unpin" : "click to pin")
     );
   }
   var hasDims = (info) => info.dims && info.dims.length > 0 || info.dimsPending || info.dimsError !== void 0;
   function dimsBox(doc, info) {
-    const box = el(doc, "div", "afn-tt-dims");
+    const box = h(doc, "div", "afn-tt-dims");
     const of = info.dimsOf ? ` (of ${info.dimsOf})` : "";
-    box.appendChild(el(doc, "div", "afn-tt-caption", `top hidden dims at layer ${info.layer}${of}`));
+    box.appendChild(h(doc, "div", "afn-tt-caption", `top hidden dims at layer ${info.layer}${of}`));
     if (info.dimsError !== void 0) {
-      box.appendChild(el(doc, "div", "afn-tt-dims-error", String(info.dimsError)));
+      box.appendChild(h(doc, "div", "afn-tt-dims-error", String(info.dimsError)));
     } else if (info.dimsPending) {
       box.setAttribute("aria-busy", "true");
-      box.appendChild(el(doc, "div", "afn-tt-dims-pending", "loading\u2026"));
+      box.appendChild(h(doc, "div", "afn-tt-dims-pending", "loading\u2026"));
     } else {
       for (const d of info.dims) box.appendChild(dimRow(doc, d));
     }
     return box;
   }
   function dimRow(doc, d) {
-    const r = el(doc, "div", "afn-tt-dim");
-    r.appendChild(el(doc, "span", "afn-tt-dim-id", `d${d.dim}`));
-    const bar = el(doc, "span", "afn-tt-dim-bar");
-    const fill = el(doc, "span", "afn-tt-dim-fill");
+    const r = h(doc, "div", "afn-tt-dim");
+    r.appendChild(h(doc, "span", "afn-tt-dim-id", `d${d.dim}`));
+    const bar = h(doc, "span", "afn-tt-dim-bar");
+    const fill = h(doc, "span", "afn-tt-dim-fill");
     fill.style.width = `${Math.max(0, Math.min(100, d.share))}%`;
     bar.appendChild(fill);
     r.appendChild(bar);
-    r.appendChild(el(doc, "span", "afn-tt-dim-share", `${d.share}%`));
+    r.appendChild(h(doc, "span", "afn-tt-dim-share", `${d.share}%`));
     return r;
   }
   function placeTooltip(target, root, tw, th, vw, vh, gap = 6) {
@@ -769,15 +766,9 @@ var AFN = (() => {
   var SYNC_ELEMENTS = 1500;
   var SLICE_MS = 16;
   var UNSET = -32768;
-  function h(doc, tag, cls, text) {
-    const e = doc.createElement(tag);
-    if (cls) e.className = cls;
-    if (text !== void 0) e.textContent = text;
-    return e;
-  }
-  function createView(el2, { onControl = () => {
+  function createView(el, { onControl = () => {
   }, requestDims = null } = {}) {
-    const doc = el2.ownerDocument;
+    const doc = el.ownerDocument;
     const win = doc.defaultView;
     const ctl = {
       layer: 0,
@@ -951,7 +942,7 @@ var AFN = (() => {
     tipEl.id = `afn-tip-${uid}`;
     tipEl.hidden = true;
     root.append(header, controls, statusBox, textBox, lower, tipEl);
-    el2.appendChild(root);
+    el.appendChild(root);
     const later = (fn, ms) => {
       const t = win.setTimeout(() => {
         timers.delete(t);
@@ -1834,10 +1825,10 @@ var AFN = (() => {
   // js/widget.js
   var HEADER_TRAITS = ["model_name", "note", "normalize"];
   var WORD_AGG = "word_agg";
-  function connect(model, el2, { kernel = false } = {}) {
+  function connect(model, el, { kernel = false } = {}) {
     const get = (n) => model.get(n);
     const requestDims = (token, version) => model.send({ kind: "top_dims", token, version });
-    const view = createView(el2, {
+    const view = createView(el, {
       onControl(name, value) {
         if (model.get(name) === value) return;
         model.set(name, value);
@@ -1907,8 +1898,8 @@ var AFN = (() => {
   }
 
   // js/standalone.js
-  function mount(el2, state) {
-    return connect(createStaticModel(state), el2);
+  function mount(el, state) {
+    return connect(createStaticModel(state), el);
   }
   return __toCommonJS(standalone_exports);
 })();

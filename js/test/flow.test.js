@@ -1,7 +1,14 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { LUT } from "../colors.js";
-import { columnBins, heatmapRGBA, sparklinePath, sparklinePoints } from "../flow.js";
+import {
+  columnBins,
+  finiteRange,
+  heatmapRGBA,
+  pathThrough,
+  sparklinePath,
+  sparklinePoints,
+} from "../flow.js";
 import { placeTooltip, displayText } from "../tooltip.js";
 
 test("sparkline spans the box and breaks at NaN", () => {
@@ -13,6 +20,20 @@ test("sparkline spans the box and breaks at NaN", () => {
   assert.equal((d.match(/M/g) || []).length, 2);
   // constant series: a flat line in the middle
   assert.deepEqual(sparklinePoints([3, 3], 10, 10, 0).map((p) => p[1]), [5, 5]);
+});
+
+test("sparkline path: one move per unbroken run, a point at one decimal", () => {
+  assert.equal(pathThrough([]), "");
+  assert.equal(pathThrough([null, null]), "");
+  assert.equal(pathThrough([[0, 1], [2.25, 3], null, [4, 5]]), "M0.0 1.0L2.3 3.0M4.0 5.0");
+  assert.equal(sparklinePath([0, 2], 10, 10, 0), pathThrough(sparklinePoints([0, 2], 10, 10, 0)));
+});
+
+test("finiteRange: over several arrays, NaN and infinities left out", () => {
+  assert.deepEqual(finiteRange([3, NaN, 1], [Infinity, 2, -Infinity]), [1, 3]);
+  assert.deepEqual(finiteRange([-2], [5]), [-2, 5]);
+  assert.deepEqual(finiteRange([NaN]), [Infinity, -Infinity]);
+  assert.deepEqual(finiteRange(), [Infinity, -Infinity]);
 });
 
 test("heatmap: per-row domain, binning, grey for no eligible unit", () => {
