@@ -160,3 +160,9 @@ export function unitsOf(data, granularity) {
     members: null,
   };
 }
+
+/** "token"/"tokens" or "word"/"words" for n of `units` (tokens when there are none). */
+export function unitNoun(units, n) {
+  if (units && units.kind === "word") return n === 1 ? "word" : "words";
+  return n === 1 ? "token" : "tokens";
+}

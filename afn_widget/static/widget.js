@@ -280,6 +280,10 @@ function unitsOf(data, granularity) {
     members: null
   };
 }
+function unitNoun(units, n) {
+  if (units && units.kind === "word") return n === 1 ? "word" : "words";
+  return n === 1 ? "token" : "tokens";
+}
 
 // js/traits.js
 var DATA_TRAITS = [
@@ -304,54 +308,116 @@ var DATA_TRAITS = [
 var CONTROL_TRAITS = ["layer", "quantile", "granularity", "show_special", "include_special"];
 var STATUS_TRAITS = ["status", "progress", "error"];
 
-// js/colors.js
-var VIRIDIS_HEX = "44015444025645045745055946075a46085c460a5d460b5e470d60470e6147106347116447136548146748166848176948186a481a6c481b6d481c6e481d6f481f70482071482173482374482475482576482677482878482979472a7a472c7a472d7b472e7c472f7d46307e46327e46337f463480453581453781453882443983443a83443b84433d84433e85423f854240864241864142874144874045884046883f47883f48893e49893e4a893e4c8a3d4d8a3d4e8a3c4f8a3c508b3b518b3b528b3a538b3a548c39558c39568c38588c38598c375a8c375b8d365c8d365d8d355e8d355f8d34608d34618d33628d33638d32648e32658e31668e31678e31688e30698e306a8e2f6b8e2f6c8e2e6d8e2e6e8e2e6f8e2d708e2d718e2c718e2c728e2c738e2b748e2b758e2a768e2a778e2a788e29798e297a8e297b8e287c8e287d8e277e8e277f8e27808e26818e26828e26828e25838e25848e25858e24868e24878e23888e23898e238a8d228b8d228c8d228d8d218e8d218f8d21908d21918c20928c20928c20938c1f948c1f958b1f968b1f978b1f988b1f998a1f9a8a1e9b8a1e9c891e9d891f9e891f9f881fa0881fa1881fa1871fa28720a38620a48621a58521a68522a78522a88423a98324aa8325ab8225ac8226ad8127ad8128ae8029af7f2ab07f2cb17e2db27d2eb37c2fb47c31b57b32b67a34b67935b77937b87838b9773aba763bbb753dbc743fbc7340bd7242be7144bf7046c06f48c16e4ac16d4cc26c4ec36b50c46a52c56954c56856c66758c7655ac8645cc8635ec96260ca6063cb5f65cb5e67cc5c69cd5b6ccd5a6ece5870cf5773d05675d05477d1537ad1517cd2507fd34e81d34d84d44b86d54989d5488bd6468ed64590d74393d74195d84098d83e9bd93c9dd93ba0da39a2da37a5db36a8db34aadc32addc30b0dd2fb2dd2db5de2bb8de29bade28bddf26c0df25c2df23c5e021c8e020cae11fcde11dd0e11cd2e21bd5e21ad8e219dae319dde318dfe318e2e418e5e419e7e419eae51aece51befe51cf1e51df4e61ef6e620f8e621fbe723fde725";
-var LUT = (() => {
-  const out = new Uint8Array(768);
-  for (let i = 0; i < 768; i++) out[i] = parseInt(VIRIDIS_HEX.substr(i * 2, 2), 16);
-  return out;
-})();
-var NO_COLOR = -1;
-var CSS = Array.from({ length: 256 }, (_, i) => {
-  const r = LUT[3 * i], g = LUT[3 * i + 1], b = LUT[3 * i + 2];
-  return `rgb(${r}, ${g}, ${b})`;
-});
-function srgbToLinear(c) {
-  const s = c / 255;
-  return s <= 0.04045 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
-}
-function relativeLuminance(r, g, b) {
-  return 0.2126 * srgbToLinear(r) + 0.7152 * srgbToLinear(g) + 0.0722 * srgbToLinear(b);
-}
-function textColorFor(r, g, b) {
-  const L = relativeLuminance(r, g, b);
-  return (L + 0.05) / 0.05 >= 1.05 / (L + 0.05) ? "#000" : "#fff";
-}
-var TEXT_CSS = Array.from(
-  { length: 256 },
-  (_, i) => textColorFor(LUT[3 * i], LUT[3 * i + 1], LUT[3 * i + 2])
-);
-function scale01(v, lo, hi) {
-  if (Number.isNaN(v) || Number.isNaN(lo) || Number.isNaN(hi)) return NaN;
-  if (!(hi > lo)) return 0.5;
-  if (v === Infinity) return 1;
-  if (v === -Infinity) return 0;
-  const t = (v - lo) / (hi - lo);
-  return t <= 0 ? 0 : t >= 1 ? 1 : t;
-}
-function colorIndex(t) {
-  if (Number.isNaN(t)) return NO_COLOR;
-  const i = Math.floor(t * 256);
-  return i < 0 ? 0 : i > 255 ? 255 : i;
-}
-function gradientCss(n = 17, direction = "to right") {
-  const stops = [];
-  for (let k = 0; k < n; k++) {
-    const t = k / (n - 1);
-    stops.push(`${CSS[colorIndex(t)]} ${(t * 100).toFixed(1)}%`);
+// js/background.js
+var SLICE_MS = 16;
+var Background = class {
+  constructor(win, scope, busyEl, { active, pending, run }) {
+    this.win = win;
+    this.scope = scope;
+    this.busyEl = busyEl;
+    this.active = active;
+    this.pending = pending;
+    this.run = run;
+    this.busy = false;
+    this.closed = false;
+    this.channel = new win.MessageChannel();
+    this.queued = false;
+    this.channel.port1.onmessage = () => {
+      if (!this.queued) return;
+      this.queued = false;
+      this.work();
+    };
+    this.post = () => this.channel.port2.postMessage(0);
   }
-  return `linear-gradient(${direction}, ${stops.join(", ")})`;
-}
+  setBusy(b) {
+    if (b === this.busy) return;
+    this.busy = b;
+    if (b) this.busyEl.setAttribute("aria-busy", "true");
+    else this.busyEl.removeAttribute("aria-busy");
+  }
+  // afterFrame: start once the next frame is out, so that it shows what was just done without
+  // waiting for more (rAF callbacks run before that frame; the timeout covers hidden pages,
+  // which get no frames).
+  schedule(afterFrame = false) {
+    const p = !this.closed && this.active() && this.pending();
+    this.setBusy(p);
+    if (!p || this.queued) return;
+    this.queued = true;
+    if (afterFrame) {
+      this.win.requestAnimationFrame(this.post);
+      this.scope.later(this.post, 250);
+    } else this.post();
+  }
+  work() {
+    if (this.closed || !this.active()) return;
+    const perf = this.win.performance;
+    const t0 = perf.now();
+    this.run(() => perf.now() - t0 < SLICE_MS);
+    this.schedule();
+  }
+  close() {
+    this.closed = true;
+    this.channel.port1.close();
+  }
+};
+
+// js/controls.js
+var oneOf = (...allowed) => (v) => allowed.includes(v) ? v : void 0;
+var DEFAULT_SETTINGS = {
+  layer: 0,
+  quantile: 0.75,
+  granularity: "token",
+  show_special: false,
+  include_special: false,
+  word_agg: "mean"
+};
+var CONTROLS = {
+  layer: {
+    // any integer: the view shows it clamped to the data's layers, and keeps the one asked for
+    parse: (v) => Number.isInteger(v) ? v : void 0,
+    apply(view, L) {
+      view.requestedLayer = L;
+      const shown = view.clampLayer(L);
+      if (view.change("layer", shown)) view.refreshLayer();
+      else if (view.data) view.paintHeader();
+      return shown;
+    }
+  },
+  quantile: {
+    parse(v) {
+      const q = Number(v);
+      return q > 0 && q < 1 ? q : void 0;
+    },
+    apply(view, q) {
+      if (view.change("quantile", q)) {
+        if (view.numbers) view.numbers.forgetThresholds();
+        view.refreshLayer();
+      }
+      view.bar.showQuantile(q);
+      return q;
+    }
+  },
+  granularity: {
+    parse: oneOf("token", "word"),
+    apply: (view, g) => view.changeAndRedraw("granularity", g, () => view.rebuild())
+  },
+  show_special: {
+    parse: (v) => !!v,
+    apply: (view, v) => view.changeAndRedraw("show_special", v, () => view.specialsShown())
+  },
+  include_special: {
+    parse: (v) => !!v,
+    apply: (view, v) => view.changeAndRedraw("include_special", v, () => view.eligibilityChanged())
+  },
+  // Python's only (how its words aggregate their tokens): re-aggregated here from the norms.
+  word_agg: {
+    parse: oneOf("mean", "max"),
+    apply(view, a) {
+      if (view.change("word_agg", a) && view.data && view.units.kind === "word") view.aggregationChanged();
+      return a;
+    }
+  }
+};
 
 // js/dims.js
 function dimsStore() {
@@ -419,6 +485,385 @@ function svgEl(doc, tag, attrs) {
   for (const k in attrs) e.setAttribute(k, String(attrs[k]));
   return e;
 }
+var Scope = class {
+  constructor(win) {
+    this.win = win;
+    this.timers = /* @__PURE__ */ new Set();
+    this.cleanups = [];
+  }
+  /** addEventListener, removed on close. */
+  listen(target, type, fn, opts) {
+    target.addEventListener(type, fn, opts);
+    this.cleanups.push(() => target.removeEventListener(type, fn, opts));
+  }
+  /** Run `cleanup` on close. */
+  add(cleanup) {
+    this.cleanups.push(cleanup);
+  }
+  /** setTimeout, cleared on close. */
+  later(fn, ms) {
+    const t = this.win.setTimeout(() => {
+      this.timers.delete(t);
+      fn();
+    }, ms);
+    this.timers.add(t);
+  }
+  close() {
+    for (const c of this.cleanups.splice(0)) c();
+    for (const t of this.timers) this.win.clearTimeout(t);
+    this.timers.clear();
+  }
+};
+
+// js/numbers.js
+var UnitNumbers = class {
+  constructor(data, units, settings) {
+    this.data = data;
+    this.units = units;
+    this.settings = settings;
+    this.values = new Float64Array(units.count);
+    this.buckets = new Uint8Array(units.count);
+    this.threshold = NaN;
+    this.lo = NaN;
+    this.hi = NaN;
+    this.nHigh = 0;
+    this.layer = -1;
+    this.gen = 0;
+    this.ready = false;
+    this.rows = null;
+    this.layerThresholds = null;
+    this.computeEligible();
+  }
+  /** Which units take part in the threshold and ranks; call again when include_special changes. */
+  computeEligible() {
+    const { count, special } = this.units;
+    const all = this.settings.include_special;
+    this.eligible = new Uint8Array(count);
+    for (let u = 0; u < count; u++) this.eligible[u] = !special[u] || all ? 1 : 0;
+    this.nEligible = countEligible(this.eligible);
+    this.layerThresholds = null;
+  }
+  /** Every unit's value at layer L: token norms, or word_agg of each word's tokens. */
+  row(L) {
+    const { data, units } = this;
+    if (!this.rows) this.rows = new Array(data.nLayers + 1).fill(null);
+    if (!this.rows[L]) {
+      this.rows[L] = units.kind === "token" ? data.norms.subarray(L * data.nTokens, (L + 1) * data.nTokens) : unitValues(data.norms, data.nTokens, L, units.members, this.settings.word_agg);
+    }
+    return this.rows[L];
+  }
+  /** The HIGH threshold at every layer (Float64Array, index = layer). */
+  thresholds() {
+    if (!this.layerThresholds) {
+      const n = this.data.nLayers + 1;
+      this.layerThresholds = new Float64Array(n);
+      for (let L = 0; L < n; L++)
+        this.layerThresholds[L] = thresholdOf(this.row(L), this.eligible, this.settings.quantile);
+    }
+    return this.layerThresholds;
+  }
+  /** word_agg changed: every word value is to be computed again. */
+  forgetRows() {
+    this.rows = null;
+    this.layerThresholds = null;
+  }
+  /** quantile changed. */
+  forgetThresholds() {
+    this.layerThresholds = null;
+  }
+  /** Values, threshold, buckets, domain and HIGH count at layer L. */
+  atLayer(L) {
+    this.layer = L;
+    this.gen++;
+    this.ready = true;
+    const row = this.row(L);
+    this.values = this.units.kind === "token" ? Float64Array.from(row) : row;
+    this.threshold = thresholdOf(this.values, this.eligible, this.settings.quantile);
+    bucketize(this.values, this.eligible, this.threshold, this.buckets);
+    [this.lo, this.hi] = domainOf(this.values, this.eligible);
+    let n = 0;
+    for (let u = 0; u < this.units.count; u++) if (this.buckets[u] === HIGH) n++;
+    this.nHigh = n;
+  }
+  /** The strongest of list[s..e): eligible before ineligible, then the larger value (the first of equals). */
+  strongestOf(list, s, e) {
+    const { eligible, values } = this;
+    let best = list[s];
+    for (let p = s + 1; p < e; p++) {
+      const u = list[p];
+      if (eligible[u] > eligible[best] || eligible[u] === eligible[best] && values[u] > values[best])
+        best = u;
+    }
+    return best;
+  }
+  /** Rank of unit u at the current layer (1 = strongest, 0 = ineligible). */
+  rank(u) {
+    return rankOf(this.values, this.eligible, u);
+  }
+  /** The n strongest eligible units at the current layer, strongest first. */
+  top(n) {
+    return topK(this.values, this.eligible, n);
+  }
+  /** Unit u's value at every layer. */
+  series(u) {
+    const out = new Float64Array(this.data.nLayers + 1);
+    for (let L = 0; L <= this.data.nLayers; L++) out[L] = this.row(L)[u];
+    return out;
+  }
+  /** The token whose hidden dims describe unit u at layer L: itself, or a word's largest-norm token. */
+  dimToken(u, L) {
+    if (this.units.kind !== "word") return u;
+    const { norms, nTokens } = this.data;
+    const base = L * nTokens;
+    let best = -Infinity;
+    let tok = u;
+    for (const t of this.units.tokensOf(u)) {
+      if (norms[base + t] > best) {
+        best = norms[base + t];
+        tok = t;
+      }
+    }
+    return tok;
+  }
+};
+
+// js/panels/control_bar.js
+var GRANULARITIES = [
+  ["token", "Tokens"],
+  ["word", "Words"]
+];
+var ControlBar = class {
+  constructor(doc, scope, uid, settings, onUser) {
+    this.doc = doc;
+    this.settings = settings;
+    this.el = h(doc, "div", "afn-controls");
+    const labelled = (text, input) => {
+      const l = h(doc, "label", "afn-ctl");
+      l.append(h(doc, "span", "afn-ctl-label", text), input);
+      return l;
+    };
+    const layer = h(doc, "input", "afn-layer");
+    layer.type = "range";
+    layer.min = "0";
+    layer.step = "1";
+    layer.setAttribute("aria-label", "layer");
+    this.layerOut = h(doc, "output", "afn-layer-out");
+    const layerLabel = labelled("Layer", layer);
+    layerLabel.appendChild(this.layerOut);
+    const q = h(doc, "input", "afn-quantile");
+    q.type = "number";
+    q.min = "0.05";
+    q.max = "0.95";
+    q.step = "0.05";
+    q.setAttribute("aria-label", "quantile for HIGH");
+    const qLabel = labelled("Quantile", q);
+    qLabel.title = "HIGH = value >= this quantile of the eligible values (numpy 'linear')";
+    const seg = h(doc, "div", "afn-seg");
+    seg.setAttribute("role", "group");
+    seg.setAttribute("aria-label", "granularity");
+    this.segBtns = {};
+    for (const [v, t] of GRANULARITIES) {
+      const b = h(doc, "button", "afn-seg-btn", t);
+      b.type = "button";
+      b.dataset.value = v;
+      this.segBtns[v] = b;
+      seg.appendChild(b);
+    }
+    const showSp = h(doc, "input", "afn-show-special");
+    showSp.type = "checkbox";
+    showSp.id = `afn-ss-${uid}`;
+    const inclSp = h(doc, "input", "afn-include-special");
+    inclSp.type = "checkbox";
+    const showLabel = labelled("show specials", showSp);
+    showLabel.classList.add("afn-check");
+    const inclLabel = labelled("rank specials", inclSp);
+    inclLabel.classList.add("afn-check");
+    inclLabel.title = "let special tokens take part in the threshold and ranks";
+    this.el.append(layerLabel, qLabel, seg, showLabel, inclLabel);
+    Object.assign(this, { layer, q, showSp, inclSp });
+    this.listen(scope, seg, onUser);
+  }
+  // User side: the view applies a change at once, then tells the model.
+  listen(scope, seg, onUser) {
+    const { layer, q, showSp, inclSp } = this;
+    const quantile = () => CONTROLS.quantile.parse(parseFloat(q.value));
+    scope.listen(layer, "input", () => onUser("layer", +layer.value));
+    scope.listen(q, "change", () => {
+      const v = quantile();
+      if (v !== void 0) onUser("quantile", v);
+      else q.value = String(this.settings.quantile);
+    });
+    scope.listen(q, "input", () => {
+      const v = quantile();
+      if (v !== void 0) onUser("quantile", v);
+    });
+    scope.listen(seg, "click", (ev) => {
+      const b = ev.target.closest && ev.target.closest(".afn-seg-btn");
+      if (b) onUser("granularity", b.dataset.value);
+    });
+    scope.listen(showSp, "change", () => onUser("show_special", showSp.checked));
+    scope.listen(inclSp, "change", () => onUser("include_special", inclSp.checked));
+  }
+  /** Every control as the settings say. */
+  paint() {
+    const s = this.settings;
+    this.layer.value = String(s.layer);
+    this.layerOut.textContent = String(s.layer);
+    this.showQuantile(s.quantile);
+    for (const v in this.segBtns) this.segBtns[v].setAttribute("aria-pressed", String(s.granularity === v));
+    this.showSp.checked = !!s.show_special;
+    this.inclSp.checked = !!s.include_special;
+  }
+  /** The slider at `layer` of 0..nLayers. */
+  showLayer(layer, nLayers) {
+    this.layer.max = String(nLayers);
+    this.layer.value = String(layer);
+    this.layerOut.textContent = String(layer);
+  }
+  /** The quantile, unless the user is typing in it. */
+  showQuantile(q) {
+    if (this.doc.activeElement !== this.q) this.q.value = String(q);
+  }
+};
+
+// js/colors.js
+var VIRIDIS_HEX = "44015444025645045745055946075a46085c460a5d460b5e470d60470e6147106347116447136548146748166848176948186a481a6c481b6d481c6e481d6f481f70482071482173482374482475482576482677482878482979472a7a472c7a472d7b472e7c472f7d46307e46327e46337f463480453581453781453882443983443a83443b84433d84433e85423f854240864241864142874144874045884046883f47883f48893e49893e4a893e4c8a3d4d8a3d4e8a3c4f8a3c508b3b518b3b528b3a538b3a548c39558c39568c38588c38598c375a8c375b8d365c8d365d8d355e8d355f8d34608d34618d33628d33638d32648e32658e31668e31678e31688e30698e306a8e2f6b8e2f6c8e2e6d8e2e6e8e2e6f8e2d708e2d718e2c718e2c728e2c738e2b748e2b758e2a768e2a778e2a788e29798e297a8e297b8e287c8e287d8e277e8e277f8e27808e26818e26828e26828e25838e25848e25858e24868e24878e23888e23898e238a8d228b8d228c8d228d8d218e8d218f8d21908d21918c20928c20928c20938c1f948c1f958b1f968b1f978b1f988b1f998a1f9a8a1e9b8a1e9c891e9d891f9e891f9f881fa0881fa1881fa1871fa28720a38620a48621a58521a68522a78522a88423a98324aa8325ab8225ac8226ad8127ad8128ae8029af7f2ab07f2cb17e2db27d2eb37c2fb47c31b57b32b67a34b67935b77937b87838b9773aba763bbb753dbc743fbc7340bd7242be7144bf7046c06f48c16e4ac16d4cc26c4ec36b50c46a52c56954c56856c66758c7655ac8645cc8635ec96260ca6063cb5f65cb5e67cc5c69cd5b6ccd5a6ece5870cf5773d05675d05477d1537ad1517cd2507fd34e81d34d84d44b86d54989d5488bd6468ed64590d74393d74195d84098d83e9bd93c9dd93ba0da39a2da37a5db36a8db34aadc32addc30b0dd2fb2dd2db5de2bb8de29bade28bddf26c0df25c2df23c5e021c8e020cae11fcde11dd0e11cd2e21bd5e21ad8e219dae319dde318dfe318e2e418e5e419e7e419eae51aece51befe51cf1e51df4e61ef6e620f8e621fbe723fde725";
+var LUT = (() => {
+  const out = new Uint8Array(768);
+  for (let i = 0; i < 768; i++) out[i] = parseInt(VIRIDIS_HEX.substr(i * 2, 2), 16);
+  return out;
+})();
+var NO_COLOR = -1;
+var CSS = Array.from({ length: 256 }, (_, i) => {
+  const r = LUT[3 * i], g = LUT[3 * i + 1], b = LUT[3 * i + 2];
+  return `rgb(${r}, ${g}, ${b})`;
+});
+function srgbToLinear(c) {
+  const s = c / 255;
+  return s <= 0.04045 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+}
+function relativeLuminance(r, g, b) {
+  return 0.2126 * srgbToLinear(r) + 0.7152 * srgbToLinear(g) + 0.0722 * srgbToLinear(b);
+}
+function textColorFor(r, g, b) {
+  const L = relativeLuminance(r, g, b);
+  return (L + 0.05) / 0.05 >= 1.05 / (L + 0.05) ? "#000" : "#fff";
+}
+var TEXT_CSS = Array.from(
+  { length: 256 },
+  (_, i) => textColorFor(LUT[3 * i], LUT[3 * i + 1], LUT[3 * i + 2])
+);
+function scale01(v, lo, hi) {
+  if (Number.isNaN(v) || Number.isNaN(lo) || Number.isNaN(hi)) return NaN;
+  if (!(hi > lo)) return 0.5;
+  if (v === Infinity) return 1;
+  if (v === -Infinity) return 0;
+  const t = (v - lo) / (hi - lo);
+  return t <= 0 ? 0 : t >= 1 ? 1 : t;
+}
+function colorIndex(t) {
+  if (Number.isNaN(t)) return NO_COLOR;
+  const i = Math.floor(t * 256);
+  return i < 0 ? 0 : i > 255 ? 255 : i;
+}
+function gradientCss(n = 17, direction = "to right") {
+  const stops = [];
+  for (let k = 0; k < n; k++) {
+    const t = k / (n - 1);
+    stops.push(`${CSS[colorIndex(t)]} ${(t * 100).toFixed(1)}%`);
+  }
+  return `linear-gradient(${direction}, ${stops.join(", ")})`;
+}
+
+// js/panels/legend.js
+var Legend = class {
+  constructor(doc) {
+    this.el = h(doc, "div", "afn-legend");
+    const bar = h(doc, "div", "afn-legend-bar");
+    bar.style.backgroundImage = gradientCss();
+    this.tick = h(doc, "div", "afn-legend-tick");
+    bar.appendChild(this.tick);
+    const labels = h(doc, "div", "afn-legend-labels");
+    const top = h(doc, "div", "afn-legend-labels afn-legend-top");
+    this.min = h(doc, "span", "afn-legend-min");
+    this.thr = h(doc, "span", "afn-legend-thr");
+    this.max = h(doc, "span", "afn-legend-max");
+    top.append(this.thr);
+    labels.append(this.min, this.max);
+    this.el.append(top, bar, labels);
+  }
+  /** The domain [lo, hi] and the threshold (NaN: none). */
+  paint(threshold, lo, hi) {
+    const { tick, thr } = this;
+    this.min.textContent = Number.isNaN(lo) ? "" : fmt3(lo);
+    this.max.textContent = Number.isNaN(hi) ? "" : fmt3(hi);
+    const t = scale01(threshold, lo, hi);
+    if (Number.isNaN(t)) {
+      tick.hidden = true;
+      thr.textContent = "";
+      return;
+    }
+    tick.hidden = false;
+    tick.style.left = `${(t * 100).toFixed(2)}%`;
+    thr.textContent = `\u2265 ${fmt3(threshold)} HIGH`;
+    thr.style.left = `${(t * 100).toFixed(2)}%`;
+    thr.style.transform = t > 0.7 ? "translateX(-100%)" : t < 0.3 ? "none" : "translateX(-50%)";
+  }
+};
+
+// js/panels/header.js
+var Header = class {
+  constructor(doc) {
+    this.doc = doc;
+    this.el = h(doc, "div", "afn-header");
+    const title = h(doc, "div", "afn-title");
+    const brand = h(doc, "span", "afn-brand", "TAS");
+    brand.title = "Token Activation Strength: L2 norm of each token's hidden state";
+    this.modelName = h(doc, "span", "afn-model");
+    this.normTag = h(doc, "span", "afn-tag");
+    this.note = h(doc, "span", "afn-note");
+    title.append(brand, this.modelName, this.normTag, this.note);
+    const summary = h(doc, "div", "afn-summary");
+    this.sumLayer = h(doc, "span", "afn-sum");
+    this.sumThr = h(doc, "span", "afn-sum");
+    this.sumHigh = h(doc, "span", "afn-sum");
+    summary.append(this.sumLayer, this.sumThr, this.sumHigh);
+    this.legend = new Legend(doc);
+    this.el.append(title, summary, this.legend.el);
+  }
+  /** The labels from the model_name, note and normalize traits. */
+  setMeta({ model_name, note, normalize }) {
+    this.modelName.textContent = model_name ? String(model_name) : "";
+    this.normTag.textContent = normalize ? `norm: ${normalize}` : "";
+    this.normTag.hidden = !normalize;
+    this.note.textContent = note ? String(note) : "";
+    this.note.hidden = !note;
+  }
+  /**
+   * The numbers at `layer` of `nLayers`: numbers (UnitNumbers at that layer), the quantile,
+   * and the noun for n units (unitNoun).
+   */
+  paint(layer, nLayers, quantile, numbers, noun) {
+    const doc = this.doc;
+    const { threshold, nHigh, nEligible } = numbers;
+    this.sumLayer.replaceChildren(
+      h(doc, "span", "afn-k", "layer "),
+      Object.assign(h(doc, "b", null, `${layer}`), { title: layer === 0 ? "embeddings" : "" }),
+      h(doc, "span", "afn-k", ` / ${nLayers}`)
+    );
+    const thrB = h(doc, "b", null, Number.isNaN(threshold) ? "\u2014" : fmt3(threshold));
+    thrB.dataset.field = "threshold";
+    this.sumThr.replaceChildren(h(doc, "span", "afn-k", `threshold (q ${+quantile.toFixed(4)}) `), thrB);
+    const nh = h(doc, "b", null, String(nHigh));
+    nh.dataset.field = "n-high";
+    this.sumHigh.replaceChildren(
+      h(doc, "span", "afn-k", "HIGH "),
+      nh,
+      h(doc, "span", "afn-k", ` / ${nEligible} ${noun(nEligible)}`)
+    );
+    this.legend.paint(threshold, numbers.lo, numbers.hi);
+  }
+};
 
 // js/flow.js
 function pathThrough(points) {
@@ -496,74 +941,6 @@ function heatmapRGBA(rows, units, eligible, maxCols) {
     }
   }
   return { data, cols, rows: rows.length, bounds };
-}
-
-// js/spans.js
-function layoutSpans(text, ranges, isSpecial) {
-  const n = ranges.length;
-  const len = text.length;
-  const starts = new Float64Array(n);
-  const ends = new Float64Array(n);
-  const placed = [];
-  for (let u = 0; u < n; u++) {
-    const r = ranges[u];
-    if (isSpecial[u] || !r || r.length < 2) continue;
-    let s = Number(r[0]);
-    let e = Number(r[1]);
-    if (!Number.isFinite(s) || !Number.isFinite(e)) continue;
-    s = Math.min(Math.max(Math.trunc(s), 0), len);
-    e = Math.min(Math.max(Math.trunc(e), 0), len);
-    if (e < s) e = s;
-    starts[u] = s;
-    ends[u] = e;
-    placed.push(u);
-  }
-  placed.sort((a, b) => starts[a] - starts[b] || ends[a] - ends[b] || a - b);
-  const unitCluster = new Int32Array(n).fill(-1);
-  let clusters = [];
-  let cur = null;
-  for (const u of placed) {
-    const s = starts[u];
-    const e = ends[u];
-    const merge = cur !== null && (s < cur.end || s === cur.end && (s === e || cur.start === cur.end));
-    if (merge) {
-      if (e > cur.end) cur.end = e;
-      cur.units.push(u);
-    } else {
-      cur = { start: s, end: e, units: [u] };
-      clusters.push(cur);
-    }
-  }
-  clusters = clusters.filter((c) => c.end > c.start);
-  clusters.forEach((c, k) => {
-    c.units.sort((a, b) => a - b);
-    for (const u of c.units) unitCluster[u] = k;
-  });
-  const pillsAfter = /* @__PURE__ */ new Map();
-  let prevCluster = -1;
-  for (let u = 0; u < n; u++) {
-    if (unitCluster[u] >= 0) {
-      prevCluster = unitCluster[u];
-      continue;
-    }
-    if (!pillsAfter.has(prevCluster)) pillsAfter.set(prevCluster, []);
-    pillsAfter.get(prevCluster).push(u);
-  }
-  const items = [];
-  const pushPills = (k) => {
-    const list = pillsAfter.get(k);
-    if (list) for (const u of list) items.push({ kind: "pill", unit: u });
-  };
-  pushPills(-1);
-  let pos = 0;
-  clusters.forEach((c, k) => {
-    if (c.start > pos) items.push({ kind: "gap", text: text.slice(pos, c.start) });
-    items.push({ kind: "cluster", index: k });
-    pushPills(k);
-    pos = c.end;
-  });
-  if (pos < len) items.push({ kind: "gap", text: text.slice(pos) });
-  return { clusters, items, unitCluster };
 }
 
 // js/tooltip.js
@@ -676,338 +1053,528 @@ function placeTooltip(target, root, tw, th, vw, vh, gap = 6) {
   return { left: left - root.left, top: top - root.top };
 }
 
-// js/view.js
-var BUCKET_NAME = ["LOW", "HIGH", "SPECIAL"];
-var COLOR_CLASS = Array.from({ length: 256 }, (_, i) => ` afn-c${i}`);
-var TOP_N = 10;
+// js/panels/heatmap.js
 var MAX_FLOW_COLS = 1600;
+var Heatmap = class {
+  constructor(doc, scope, view) {
+    this.win = doc.defaultView;
+    this.view = view;
+    this.due = false;
+    this.shown = null;
+    this.bounds = null;
+    this.el = h(doc, "div", "afn-flow");
+    const head = h(doc, "div", "afn-panel-title", "Layer \xD7 token flow");
+    this.wrap = h(doc, "div", "afn-flow-wrap");
+    this.canvas = h(doc, "canvas", "afn-flow-canvas");
+    this.canvas.title = "click a row to select that layer";
+    this.marker = h(doc, "div", "afn-flow-marker");
+    const axis = h(doc, "div", "afn-flow-axis");
+    this.axisBottom = h(doc, "span", null, "");
+    axis.append(h(doc, "span", null, "0"), this.axisBottom);
+    this.wrap.append(this.canvas, this.marker);
+    const row = h(doc, "div", "afn-flow-row");
+    row.append(axis, this.wrap);
+    this.caption = h(doc, "div", "afn-caption", "each row scaled to its own min..max");
+    this.el.append(head, row, this.caption);
+    scope.listen(this.canvas, "click", (ev) => this.clicked(ev));
+    scope.listen(this.canvas, "mousemove", (ev) => this.hovered(ev));
+  }
+  /** Every layer of `numbers`' units (specials only when showSpecial); noun: unitNoun. */
+  paint(numbers, showSpecial, noun) {
+    const { data, units } = numbers;
+    const rows = [];
+    for (let L = 0; L <= data.nLayers; L++) rows.push(numbers.row(L));
+    const shown = [];
+    for (let u = 0; u < units.count; u++) if (showSpecial || !units.special[u]) shown.push(u);
+    this.shown = Int32Array.from(shown);
+    const img = heatmapRGBA(rows, this.shown, numbers.eligible, MAX_FLOW_COLS);
+    this.bounds = img.bounds;
+    const cols = Math.max(img.cols, 1);
+    const canvas = this.canvas;
+    canvas.width = cols;
+    canvas.height = img.rows;
+    const ctx = canvas.getContext("2d");
+    if (ctx && img.cols > 0) ctx.putImageData(new this.win.ImageData(img.data, cols, img.rows), 0, 0);
+    const px = Math.max(48, Math.min(img.rows * 6, 160));
+    this.wrap.style.height = `${px}px`;
+    this.axisBottom.textContent = String(data.nLayers);
+    this.caption.textContent = img.cols < this.shown.length ? `each row scaled to its own min..max \xB7 ${this.shown.length} ${noun(2)} in ${img.cols} columns (max per column)` : "each row scaled to its own min..max \xB7 click a row to select its layer";
+  }
+  /** The band of the current layer. */
+  paintMarker(layer, nLayers) {
+    const n = nLayers + 1;
+    this.marker.style.top = `${(100 * layer / n).toFixed(3)}%`;
+    this.marker.style.height = `${(100 / n).toFixed(3)}%`;
+  }
+  // The layer and unit under the pointer ({L, u}, u = -1 for none), or null.
+  at(ev) {
+    const data = this.view.data;
+    const r = this.canvas.getBoundingClientRect();
+    if (!data || r.height <= 0 || r.width <= 0) return null;
+    const L = Math.min(data.nLayers, Math.max(0, Math.floor((ev.clientY - r.top) / r.height * (data.nLayers + 1))));
+    const cols = this.bounds ? this.bounds.length - 1 : 0;
+    const c = Math.min(cols - 1, Math.max(0, Math.floor((ev.clientX - r.left) / r.width * cols)));
+    const u = cols > 0 ? this.shown[this.bounds[c]] : -1;
+    return { L, u };
+  }
+  clicked(ev) {
+    const p = this.at(ev);
+    if (!p) return;
+    this.view.setControl("layer", p.L, true);
+    if (p.u >= 0) this.view.reveal(p.u, false);
+  }
+  hovered(ev) {
+    const p = this.at(ev);
+    if (!p || p.u < 0) return;
+    const { units, numbers } = this.view;
+    this.caption.textContent = `layer ${p.L} \xB7 \u201C${displayText(units.surface(p.u))}\u201D \xB7 ${fmt3(numbers.row(p.L)[p.u])} \xB7 click to select layer`;
+  }
+};
+
+// js/panels/ranking.js
+var TOP_N = 10;
+var Ranking = class {
+  constructor(doc, scope, onPick) {
+    this.doc = doc;
+    this.el = h(doc, "div", "afn-ranking");
+    this.head = h(doc, "div", "afn-panel-title", "Strongest");
+    this.list = h(doc, "ol", "afn-rank-list");
+    this.el.append(this.head, this.list);
+    scope.listen(this.list, "click", (ev) => {
+      const b = ev.target.closest && ev.target.closest(".afn-rank-btn");
+      if (b) onPick(+b.dataset.i);
+    });
+  }
+  clear() {
+    this.list.replaceChildren();
+  }
+  /** The TOP_N strongest of `units` by `numbers` (at `layer`); noun: unitNoun. */
+  paint(layer, units, numbers, noun) {
+    const doc = this.doc;
+    const { values, buckets, lo, hi } = numbers;
+    this.head.textContent = `Strongest ${noun(2)} at layer ${layer}`;
+    const best = numbers.top(TOP_N);
+    const top = best.length ? values[best[0]] : NaN;
+    const items = best.map((u, r) => {
+      const li = h(doc, "li", "afn-rank-item");
+      const b = h(doc, "button", "afn-rank-btn");
+      b.type = "button";
+      b.dataset.i = String(u);
+      const bar = h(doc, "span", "afn-rank-bar");
+      const ci = colorIndex(scale01(values[u], lo, hi));
+      bar.style.width = `${top > 0 ? Math.max(2, 100 * values[u] / top).toFixed(1) : 0}%`;
+      if (ci >= 0) bar.style.backgroundColor = CSS[ci];
+      b.append(
+        h(doc, "span", "afn-rank-n", String(r + 1)),
+        h(doc, "span", "afn-rank-text", displayText(units.surface(u))),
+        h(doc, "span", "afn-rank-val", fmt3(values[u])),
+        bar
+      );
+      if (buckets[u] === HIGH) b.classList.add("afn-is-high");
+      li.appendChild(b);
+      return li;
+    });
+    this.list.replaceChildren(...items);
+  }
+};
+
+// js/panels/status.js
+var StatusPanel = class {
+  constructor(doc) {
+    this.state = { status: "empty", progress: 0, error: "" };
+    this.el = h(doc, "div", "afn-status");
+    const progress = h(doc, "div", "afn-progress");
+    progress.setAttribute("role", "progressbar");
+    progress.setAttribute("aria-valuemin", "0");
+    progress.setAttribute("aria-valuemax", "100");
+    this.bar = h(doc, "div", "afn-progress-bar");
+    progress.appendChild(this.bar);
+    this.progress = progress;
+    this.progressText = h(doc, "div", "afn-progress-text");
+    this.errorBox = h(doc, "div", "afn-error");
+    this.errorBox.setAttribute("role", "alert");
+    this.emptyBox = h(doc, "div", "afn-empty", "Nothing analysed yet.");
+    this.el.append(progress, this.progressText, this.errorBox, this.emptyBox);
+  }
+  /** Some of the status traits (status, progress, error). */
+  update(s) {
+    this.state = { ...this.state, ...s };
+  }
+  /** Show the status; dataError: why the data cannot be shown ("" if they can). Returns whether computing. */
+  paint(dataError, hasData) {
+    const { status, progress, error } = this.state;
+    const computing = status === "computing";
+    this.progress.hidden = !computing;
+    this.progressText.hidden = !computing;
+    if (computing) {
+      const p = Math.max(0, Math.min(1, Number(progress) || 0));
+      this.bar.style.width = `${(p * 100).toFixed(1)}%`;
+      this.progress.setAttribute("aria-valuenow", String(Math.round(p * 100)));
+      this.progressText.textContent = `computing\u2026 ${Math.round(p * 100)}%`;
+    }
+    const err = status === "error" ? String(error || "error") : dataError;
+    this.errorBox.hidden = !err;
+    this.errorBox.textContent = err;
+    this.emptyBox.hidden = hasData || computing || !!err;
+    return computing;
+  }
+};
+
+// js/elements.js
+function textElements(layout, units) {
+  const { clusterStart, clusterUnits } = clusterMembers(layout.clusters);
+  const items = layout.items;
+  const reps = [];
+  const cl = [];
+  const at = [];
+  const base = [];
+  const unitElem = new Int32Array(units.count).fill(-1);
+  for (let j = 0; j < items.length; j++) {
+    const it = items[j];
+    if (it.kind === "gap") continue;
+    const e = reps.length;
+    if (it.kind === "cluster") {
+      const c = layout.clusters[it.index];
+      base.push("afn-tok");
+      for (const u of c.units) unitElem[u] = e;
+      reps.push(c.units[0]);
+      cl.push(it.index);
+    } else {
+      const u = it.unit;
+      base.push(units.special[u] ? "afn-tok afn-pill afn-special" : "afn-tok afn-pill");
+      unitElem[u] = e;
+      reps.push(u);
+      cl.push(-1);
+    }
+    at.push(j);
+  }
+  const count = reps.length;
+  const cluster = Int32Array.from(cl);
+  const multi = new Uint8Array(count);
+  for (let e = 0; e < count; e++) {
+    const k = cluster[e];
+    if (k >= 0 && clusterStart[k + 1] - clusterStart[k] > 1) multi[e] = 1;
+  }
+  return {
+    count,
+    firstUnit: Int32Array.from(reps),
+    cluster,
+    item: Int32Array.from(at),
+    multi,
+    base,
+    unitElem,
+    clusterStart,
+    clusterUnits
+  };
+}
+function clusterMembers(clusters) {
+  const nc = clusters.length;
+  const clusterStart = new Int32Array(nc + 1);
+  for (let k = 0; k < nc; k++) clusterStart[k + 1] = clusterStart[k] + clusters[k].units.length;
+  const clusterUnits = new Int32Array(clusterStart[nc]);
+  for (let k = 0; k < nc; k++) clusterUnits.set(clusters[k].units, clusterStart[k]);
+  return { clusterStart, clusterUnits };
+}
+function membersOf(els, e) {
+  const k = els.cluster[e];
+  return k >= 0 ? els.clusterUnits.subarray(els.clusterStart[k], els.clusterStart[k + 1]) : null;
+}
+
+// js/panels/tooltip.js
+var BUCKET_NAME = ["LOW", "HIGH", "SPECIAL"];
+var Tooltip = class {
+  constructor(doc, uid, view) {
+    this.win = doc.defaultView;
+    this.view = view;
+    this.el = h(doc, "div", "afn-tooltip");
+    this.el.setAttribute("role", "tooltip");
+    this.el.id = `afn-tip-${uid}`;
+    this.el.hidden = true;
+    this.target = null;
+    this.pinned = false;
+    this.dimTok = -1;
+  }
+  /** The element whose tooltip is pinned, or null. */
+  get pinnedEl() {
+    return this.pinned ? this.target : null;
+  }
+  show(span, pinned = false) {
+    if (!this.view.data || !span || !span.isConnected) return;
+    if (this.target && this.target !== span) this.target.classList.remove("afn-pinned");
+    this.target = span;
+    this.pinned = pinned;
+    span.classList.toggle("afn-pinned", pinned);
+    span.setAttribute("aria-describedby", this.el.id);
+    const info = describe(this.view, span, pinned);
+    this.dimTok = info.dimTok;
+    fillTooltip(this.el, info);
+    this.el.classList.toggle("afn-tt-pinned", pinned);
+    this.el.hidden = false;
+    this.position();
+  }
+  /** Shown again for new numbers (or newly arrived dims), pinned or not as it was. */
+  refresh() {
+    if (this.target) this.show(this.target, this.pinned);
+  }
+  position() {
+    const { el, target, win } = this;
+    if (!target) return;
+    const rects = target.getClientRects();
+    const r = rects.length ? rects[0] : target.getBoundingClientRect();
+    el.style.left = "0px";
+    el.style.top = "0px";
+    const o = el.getBoundingClientRect();
+    const p = placeTooltip(r, { left: 0, top: 0 }, o.width, o.height, win.innerWidth, win.innerHeight);
+    el.style.left = `${Math.round(p.left - o.left)}px`;
+    el.style.top = `${Math.round(p.top - o.top)}px`;
+  }
+  /** Hidden, unless pinned (force: even then). */
+  hide(force = false) {
+    if (this.pinned && !force) return;
+    if (this.target) {
+      this.target.classList.remove("afn-pinned");
+      this.target.removeAttribute("aria-describedby");
+    }
+    this.target = null;
+    this.pinned = false;
+    this.dimTok = -1;
+    this.el.hidden = true;
+  }
+};
+function describe(view, span, pinned) {
+  const { data, units, numbers, blocks } = view;
+  const e = blocks.indexOf(span);
+  const u = blocks.repUnit(e);
+  const L = view.settings.layer;
+  const cluster = membersOf(blocks.els, e);
+  const toks = [];
+  for (const m of cluster ? Array.from(cluster) : [u]) for (const t of units.tokensOf(m)) toks.push(t);
+  const rank = numbers.rank(u);
+  const series = numbers.series(u);
+  const dimTok = numbers.dimToken(u, L);
+  const dims = dimsFor(data, view.dimStore, dimTok, L, view.requestDims);
+  const multi = units.kind === "word" && units.tokensOf(u).length > 1;
+  return {
+    text: cluster ? span.textContent : units.surface(u),
+    pieces: toks.map((t) => data.tokens[t]),
+    tas: numbers.values[u],
+    layer: L,
+    nLayers: data.nLayers,
+    rank,
+    nEligible: numbers.nEligible,
+    percentile: percentileOf(rank, numbers.nEligible),
+    bucket: BUCKET_NAME[numbers.buckets[u]],
+    role: units.roles[u],
+    series,
+    thresholds: numbers.eligible[u] ? numbers.thresholds() : null,
+    dims: dims.dims || [],
+    dimsPending: !!dims.pending,
+    dimsError: dims.error,
+    dimsOf: multi ? data.tokens[dimTok] : "",
+    dimTok,
+    pinned
+  };
+}
+
+// js/spans.js
+function layoutSpans(text, ranges, isSpecial) {
+  const n = ranges.length;
+  const len = text.length;
+  const starts = new Float64Array(n);
+  const ends = new Float64Array(n);
+  const placed = [];
+  for (let u = 0; u < n; u++) {
+    const r = ranges[u];
+    if (isSpecial[u] || !r || r.length < 2) continue;
+    let s = Number(r[0]);
+    let e = Number(r[1]);
+    if (!Number.isFinite(s) || !Number.isFinite(e)) continue;
+    s = Math.min(Math.max(Math.trunc(s), 0), len);
+    e = Math.min(Math.max(Math.trunc(e), 0), len);
+    if (e < s) e = s;
+    starts[u] = s;
+    ends[u] = e;
+    placed.push(u);
+  }
+  placed.sort((a, b) => starts[a] - starts[b] || ends[a] - ends[b] || a - b);
+  const unitCluster = new Int32Array(n).fill(-1);
+  let clusters = [];
+  let cur = null;
+  for (const u of placed) {
+    const s = starts[u];
+    const e = ends[u];
+    const merge = cur !== null && (s < cur.end || s === cur.end && (s === e || cur.start === cur.end));
+    if (merge) {
+      if (e > cur.end) cur.end = e;
+      cur.units.push(u);
+    } else {
+      cur = { start: s, end: e, units: [u] };
+      clusters.push(cur);
+    }
+  }
+  clusters = clusters.filter((c) => c.end > c.start);
+  clusters.forEach((c, k) => {
+    c.units.sort((a, b) => a - b);
+    for (const u of c.units) unitCluster[u] = k;
+  });
+  const pillsAfter = /* @__PURE__ */ new Map();
+  let prevCluster = -1;
+  for (let u = 0; u < n; u++) {
+    if (unitCluster[u] >= 0) {
+      prevCluster = unitCluster[u];
+      continue;
+    }
+    if (!pillsAfter.has(prevCluster)) pillsAfter.set(prevCluster, []);
+    pillsAfter.get(prevCluster).push(u);
+  }
+  const items = [];
+  const pushPills = (k) => {
+    const list = pillsAfter.get(k);
+    if (list) for (const u of list) items.push({ kind: "pill", unit: u });
+  };
+  pushPills(-1);
+  let pos = 0;
+  clusters.forEach((c, k) => {
+    if (c.start > pos) items.push({ kind: "gap", text: text.slice(pos, c.start) });
+    items.push({ kind: "cluster", index: k });
+    pushPills(k);
+    pos = c.end;
+  });
+  if (pos < len) items.push({ kind: "gap", text: text.slice(pos) });
+  return { clusters, items, unitCluster };
+}
+
+// js/text_blocks.js
+var COLOR_CLASS = Array.from({ length: 256 }, (_, i) => ` afn-c${i}`);
 var BLOCK = 256;
 var SYNC_ELEMENTS = 1500;
-var SLICE_MS = 16;
 var UNSET = -32768;
-function createView(el, { onControl = () => {
-}, requestDims = null } = {}) {
-  const doc = el.ownerDocument;
-  const win = doc.defaultView;
-  const ctl = {
-    layer: 0,
-    quantile: 0.75,
-    granularity: "token",
-    show_special: false,
-    include_special: false,
-    word_agg: "mean"
-  };
-  let data = null;
-  let dataError = "";
-  let status = { status: "empty", progress: 0, error: "" };
-  let U = null;
-  let layout = null;
-  let clusterStart = null;
-  let clusterUnits = null;
-  let unitElem = null;
-  let navEls = [];
-  let elCount = 0;
-  let elCode = null;
-  let elItem = null;
-  let elUnits = null;
-  let elCluster = null;
-  let elMulti = null;
-  let elBase = [];
-  let elIndex = /* @__PURE__ */ new WeakMap();
-  let nBlocks = 0;
-  let blockNodes = [];
-  let blockHead = [];
-  let blockGen = null;
-  let gen = 0;
-  let colourReady = false;
-  let visRange = [0, 0];
-  let visStale = false;
-  let busy = false;
-  let dead = false;
-  let flashEl = null;
-  let eligible = null;
-  let nEligible = 0;
-  let values = null;
-  let buckets = null;
-  let threshold = NaN;
-  let lo = NaN;
-  let hi = NaN;
-  let nHigh = 0;
-  let rowCache = null;
-  let thrCache = null;
-  let requestedLayer = 0;
-  let tip = { el: null, pinned: false, dimTok: -1 };
-  let dimStore = dimsStore();
-  let rovingEl = null;
-  const timers = /* @__PURE__ */ new Set();
-  const cleanups = [];
-  const listen = (target, type, fn, opts) => {
-    target.addEventListener(type, fn, opts);
-    cleanups.push(() => target.removeEventListener(type, fn, opts));
-  };
-  const root = h(doc, "div", "afn-root afn-hide-special afn-nodata");
-  const header = h(doc, "div", "afn-header");
-  const title = h(doc, "div", "afn-title");
-  const brand = h(doc, "span", "afn-brand", "TAS");
-  brand.title = "Token Activation Strength: L2 norm of each token's hidden state";
-  const modelName = h(doc, "span", "afn-model");
-  const normTag = h(doc, "span", "afn-tag");
-  const note = h(doc, "span", "afn-note");
-  title.append(brand, modelName, normTag, note);
-  const summary = h(doc, "div", "afn-summary");
-  const sumLayer = h(doc, "span", "afn-sum");
-  const sumThr = h(doc, "span", "afn-sum");
-  const sumHigh = h(doc, "span", "afn-sum");
-  summary.append(sumLayer, sumThr, sumHigh);
-  const legend = h(doc, "div", "afn-legend");
-  const legendBar = h(doc, "div", "afn-legend-bar");
-  legendBar.style.backgroundImage = gradientCss();
-  const legendTick = h(doc, "div", "afn-legend-tick");
-  legendBar.appendChild(legendTick);
-  const legendLabels = h(doc, "div", "afn-legend-labels");
-  const legendTop = h(doc, "div", "afn-legend-labels afn-legend-top");
-  const legMin = h(doc, "span", "afn-legend-min");
-  const legThr = h(doc, "span", "afn-legend-thr");
-  const legMax = h(doc, "span", "afn-legend-max");
-  legendTop.append(legThr);
-  legendLabels.append(legMin, legMax);
-  legend.append(legendTop, legendBar, legendLabels);
-  header.append(title, summary, legend);
-  const controls = h(doc, "div", "afn-controls");
-  const uid = Math.random().toString(36).slice(2, 8);
-  const labelled = (text, input) => {
-    const l = h(doc, "label", "afn-ctl");
-    l.append(h(doc, "span", "afn-ctl-label", text), input);
-    return l;
-  };
-  const layerInput = h(doc, "input", "afn-layer");
-  layerInput.type = "range";
-  layerInput.min = "0";
-  layerInput.step = "1";
-  layerInput.setAttribute("aria-label", "layer");
-  const layerOut = h(doc, "output", "afn-layer-out");
-  const layerLabel = labelled("Layer", layerInput);
-  layerLabel.appendChild(layerOut);
-  const qInput = h(doc, "input", "afn-quantile");
-  qInput.type = "number";
-  qInput.min = "0.05";
-  qInput.max = "0.95";
-  qInput.step = "0.05";
-  qInput.setAttribute("aria-label", "quantile for HIGH");
-  const qLabel = labelled("Quantile", qInput);
-  qLabel.title = "HIGH = value >= this quantile of the eligible values (numpy 'linear')";
-  const seg = h(doc, "div", "afn-seg");
-  seg.setAttribute("role", "group");
-  seg.setAttribute("aria-label", "granularity");
-  const segBtns = {};
-  for (const [v, t] of [
-    ["token", "Tokens"],
-    ["word", "Words"]
-  ]) {
-    const b = h(doc, "button", "afn-seg-btn", t);
-    b.type = "button";
-    b.dataset.value = v;
-    segBtns[v] = b;
-    seg.appendChild(b);
-  }
-  const showSp = h(doc, "input", "afn-show-special");
-  showSp.type = "checkbox";
-  showSp.id = `afn-ss-${uid}`;
-  const inclSp = h(doc, "input", "afn-include-special");
-  inclSp.type = "checkbox";
-  const showLabel = labelled("show specials", showSp);
-  showLabel.classList.add("afn-check");
-  const inclLabel = labelled("rank specials", inclSp);
-  inclLabel.classList.add("afn-check");
-  inclLabel.title = "let special tokens take part in the threshold and ranks";
-  controls.append(layerLabel, qLabel, seg, showLabel, inclLabel);
-  const statusBox = h(doc, "div", "afn-status");
-  const progress = h(doc, "div", "afn-progress");
-  progress.setAttribute("role", "progressbar");
-  progress.setAttribute("aria-valuemin", "0");
-  progress.setAttribute("aria-valuemax", "100");
-  const progressBar = h(doc, "div", "afn-progress-bar");
-  progress.appendChild(progressBar);
-  const progressText = h(doc, "div", "afn-progress-text");
-  const errorBox = h(doc, "div", "afn-error");
-  errorBox.setAttribute("role", "alert");
-  const emptyBox = h(doc, "div", "afn-empty", "Nothing analysed yet.");
-  statusBox.append(progress, progressText, errorBox, emptyBox);
-  const textBox = h(doc, "div", "afn-text");
-  textBox.setAttribute("aria-label", "text coloured by token activation strength");
-  const lower = h(doc, "div", "afn-lower");
-  const flow = h(doc, "div", "afn-flow");
-  const flowHead = h(doc, "div", "afn-panel-title", "Layer \xD7 token flow");
-  const flowWrap = h(doc, "div", "afn-flow-wrap");
-  const canvas = h(doc, "canvas", "afn-flow-canvas");
-  canvas.title = "click a row to select that layer";
-  const flowMarker = h(doc, "div", "afn-flow-marker");
-  const flowAxis = h(doc, "div", "afn-flow-axis");
-  const axisTop = h(doc, "span", null, "0");
-  const axisBottom = h(doc, "span", null, "");
-  flowAxis.append(axisTop, axisBottom);
-  flowWrap.append(canvas, flowMarker);
-  const flowRow = h(doc, "div", "afn-flow-row");
-  flowRow.append(flowAxis, flowWrap);
-  const flowCaption = h(doc, "div", "afn-caption", "each row scaled to its own min..max");
-  flow.append(flowHead, flowRow, flowCaption);
-  const ranking = h(doc, "div", "afn-ranking");
-  const rankHead = h(doc, "div", "afn-panel-title", "Strongest");
-  const rankList = h(doc, "ol", "afn-rank-list");
-  ranking.append(rankHead, rankList);
-  lower.append(flow, ranking);
-  const tipEl = h(doc, "div", "afn-tooltip");
-  tipEl.setAttribute("role", "tooltip");
-  tipEl.id = `afn-tip-${uid}`;
-  tipEl.hidden = true;
-  root.append(header, controls, statusBox, textBox, lower, tipEl);
-  el.appendChild(root);
-  const later = (fn, ms) => {
-    const t = win.setTimeout(() => {
-      timers.delete(t);
-      fn();
-    }, ms);
-    timers.add(t);
-  };
-  const unitName = (n) => U && U.kind === "word" ? n === 1 ? "word" : "words" : n === 1 ? "token" : "tokens";
-  function row(L) {
-    if (!rowCache) rowCache = new Array(data.nLayers + 1).fill(null);
-    if (!rowCache[L]) {
-      rowCache[L] = U.kind === "token" ? data.norms.subarray(L * data.nTokens, (L + 1) * data.nTokens) : unitValues(data.norms, data.nTokens, L, U.members, ctl.word_agg);
+var TextBlocks = class {
+  constructor(doc, scope, settings, pinnedEl) {
+    this.doc = doc;
+    this.scope = scope;
+    this.settings = settings;
+    this.pinnedEl = pinnedEl;
+    this.el = h(doc, "div", "afn-text");
+    this.el.setAttribute("aria-label", "text coloured by token activation strength");
+    this.range = doc.createRange();
+    this.scrollFrac = 0;
+    this.flashEl = null;
+    this.rovingEl = null;
+    this.visStale = false;
+    this.clear();
+    scope.listen(this.el, "scroll", () => this.scrolled(), { passive: true });
+    const win = doc.defaultView;
+    if (win.ResizeObserver) {
+      const ro = new win.ResizeObserver(() => {
+        this.visStale = true;
+      });
+      ro.observe(this.el);
+      scope.add(() => ro.disconnect());
     }
-    return rowCache[L];
   }
-  function thresholds() {
-    if (!thrCache) {
-      thrCache = new Float64Array(data.nLayers + 1);
-      for (let L = 0; L <= data.nLayers; L++) thrCache[L] = thresholdOf(row(L), eligible, ctl.quantile);
-    }
-    return thrCache;
+  /** No text. */
+  clear() {
+    this.el.replaceChildren();
+    this.nBlocks = 0;
+    this.navEls = [];
+    this.count = 0;
   }
-  const clampLayer = (L) => data ? Math.min(Math.max(L, 0), data.nLayers) : Math.max(L, 0);
-  function buildUnits() {
-    U = unitsOf(data, ctl.granularity);
-    layout = layoutSpans(data.text, U.ranges, U.special);
-    rowCache = null;
-    thrCache = null;
-    const nc = layout.clusters.length;
-    clusterStart = new Int32Array(nc + 1);
-    for (let k = 0; k < nc; k++) clusterStart[k + 1] = clusterStart[k] + layout.clusters[k].units.length;
-    clusterUnits = new Int32Array(clusterStart[nc]);
-    for (let k = 0; k < nc; k++) clusterUnits.set(layout.clusters[k].units, clusterStart[k]);
-    values = new Float64Array(U.count);
-    buckets = new Uint8Array(U.count);
-    computeEligible();
-    buildText();
+  /** Short texts are drawn in one go; long ones (more than SYNC_ELEMENTS) block by block. */
+  get deferred() {
+    return this.count > SYNC_ELEMENTS;
   }
-  function computeEligible() {
-    eligible = new Uint8Array(U.count);
-    for (let u = 0; u < U.count; u++) eligible[u] = !U.special[u] || ctl.include_special ? 1 : 0;
-    nEligible = countEligible(eligible);
-    thrCache = null;
+  scrolled() {
+    this.visStale = true;
+    const box = this.el;
+    if (box.scrollHeight > 0) this.scrollFrac = box.scrollTop / box.scrollHeight;
   }
-  function buildText() {
-    hideTip(true);
-    const items = layout.items;
-    const reps = [];
-    const cl = [];
-    const at = [];
-    elBase = [];
-    unitElem = new Int32Array(U.count).fill(-1);
-    for (let j = 0; j < items.length; j++) {
-      const it = items[j];
-      if (it.kind === "gap") continue;
-      const e = reps.length;
-      if (it.kind === "cluster") {
-        const c = layout.clusters[it.index];
-        elBase.push("afn-tok");
-        for (const u of c.units) unitElem[u] = e;
-        reps.push(c.units[0]);
-        cl.push(it.index);
-      } else {
-        const u = it.unit;
-        elBase.push(U.special[u] ? "afn-tok afn-pill afn-special" : "afn-tok afn-pill");
-        unitElem[u] = e;
-        reps.push(u);
-        cl.push(-1);
-      }
-      at.push(j);
-    }
-    elCount = reps.length;
-    elCode = new Int16Array(elCount).fill(UNSET);
-    elUnits = Int32Array.from(reps);
-    elCluster = Int32Array.from(cl);
-    elItem = Int32Array.from(at);
-    elMulti = new Uint8Array(elCount);
-    for (let e = 0; e < elCount; e++) {
-      const k = elCluster[e];
-      if (k >= 0 && clusterStart[k + 1] - clusterStart[k] > 1) elMulti[e] = 1;
-    }
-    navEls = new Array(elCount).fill(null);
-    elIndex = /* @__PURE__ */ new WeakMap();
-    flashEl = null;
-    rovingEl = null;
-    colourReady = false;
-    nBlocks = Math.max(1, Math.ceil(elCount / BLOCK));
-    blockNodes = new Array(nBlocks).fill(null);
-    blockHead = new Array(nBlocks).fill(null);
-    blockGen = new Int32Array(nBlocks).fill(-1);
-    visRange = elCount <= SYNC_ELEMENTS ? [0, nBlocks] : guessVisible();
-    visStale = false;
-    const frag = doc.createDocumentFragment();
+  /**
+   * Lay out a new text: its elements for `units`, coloured by `numbers` once they are computed.
+   * Blocks in view are built now, the others start as plain text.
+   */
+  setText(data, units, layout, numbers) {
+    this.data = data;
+    this.units = units;
+    this.layout = layout;
+    this.numbers = numbers;
+    const els = textElements(layout, units);
+    this.els = els;
+    this.count = els.count;
+    this.elCode = new Int16Array(els.count).fill(UNSET);
+    this.navEls = new Array(els.count).fill(null);
+    this.elIndex = /* @__PURE__ */ new WeakMap();
+    this.flashEl = null;
+    this.rovingEl = null;
+    const nBlocks = Math.max(1, Math.ceil(els.count / BLOCK));
+    this.nBlocks = nBlocks;
+    this.blockNodes = new Array(nBlocks).fill(null);
+    this.blockHead = new Array(nBlocks).fill(null);
+    this.blockGen = new Int32Array(nBlocks).fill(-1);
+    this.visRange = this.deferred ? this.guessVisible() : [0, nBlocks];
+    this.visStale = false;
+    const frag = this.doc.createDocumentFragment();
     for (let k = 0; k < nBlocks; k++) {
-      if (k >= visRange[0] && k < visRange[1]) appendBlock(frag, k);
-      else appendPlaceholder(frag, k);
+      if (k >= this.visRange[0] && k < this.visRange[1]) this.appendBlock(frag, k);
+      else this.appendPlaceholder(frag, k);
     }
-    textBox.replaceChildren(frag);
-    setRoving(firstVisible());
+    this.el.replaceChildren(frag);
+    this.setRoving(this.firstVisible());
   }
-  function guessVisible() {
-    const k = Math.min(nBlocks - 1, Math.floor(scrollFrac * nBlocks));
-    return [Math.max(0, k - 1), Math.min(nBlocks, k + 2)];
+  // Blocks [v0, v1) were in view at the text box's last scroll position (its fraction of the
+  // height; the new text has no layout yet), one block either side.
+  guessVisible() {
+    const n = this.nBlocks;
+    const k = Math.min(n - 1, Math.floor(this.scrollFrac * n));
+    return [Math.max(0, k - 1), Math.min(n, k + 2)];
   }
-  function blockItems(k) {
-    const j0 = k === 0 ? 0 : elItem[k * BLOCK];
-    const j1 = k === nBlocks - 1 ? layout.items.length : elItem[(k + 1) * BLOCK];
+  blockItems(k) {
+    const item = this.els.item;
+    const j0 = k === 0 ? 0 : item[k * BLOCK];
+    const j1 = k === this.nBlocks - 1 ? this.layout.items.length : item[(k + 1) * BLOCK];
     return [j0, j1];
   }
-  function makeEl(e) {
-    const span = doc.createElement("span");
-    const k = elCluster[e];
+  makeEl(e) {
+    const els = this.els;
+    const span = this.doc.createElement("span");
+    const k = els.cluster[e];
     if (k >= 0) {
-      const c = layout.clusters[k];
-      span.textContent = data.text.slice(c.start, c.end);
-      if (elMulti[e]) {
-        span.dataset.units = clusterUnits.subarray(clusterStart[k], clusterStart[k + 1]).join(",");
-      }
+      const c = this.layout.clusters[k];
+      span.textContent = this.data.text.slice(c.start, c.end);
+      if (els.multi[e]) span.dataset.units = membersOf(els, e).join(",");
     } else {
-      span.className = elBase[e];
-      span.textContent = U.label(elUnits[e]);
+      span.className = els.base[e];
+      span.textContent = this.units.label(els.firstUnit[e]);
     }
-    span.dataset.i = String(elUnits[e]);
-    elIndex.set(span, e);
-    navEls[e] = span;
+    span.dataset.i = String(els.firstUnit[e]);
+    this.elIndex.set(span, e);
+    this.navEls[e] = span;
     return span;
   }
-  function appendBlock(frag, k) {
-    const items = layout.items;
-    const [j0, j1] = blockItems(k);
+  // Block k as its spans and gaps (pills made earlier for its placeholder are reused).
+  appendBlock(frag, k) {
+    const items = this.layout.items;
+    const [j0, j1] = this.blockItems(k);
     let e = k * BLOCK;
     const first = frag.lastChild;
     for (let j = j0; j < j1; j++) {
       const it = items[j];
-      if (it.kind === "gap") frag.appendChild(doc.createTextNode(it.text));
+      if (it.kind === "gap") frag.appendChild(this.doc.createTextNode(it.text));
       else {
-        frag.appendChild(navEls[e] || makeEl(e));
+        frag.appendChild(this.navEls[e] || this.makeEl(e));
         e++;
       }
     }
-    blockHead[k] = first ? first.nextSibling : frag.firstChild;
+    this.blockHead[k] = first ? first.nextSibling : frag.firstChild;
   }
-  function appendPlaceholder(frag, k) {
+  // Block k as plain text: one text node per run between pills. It lays out exactly as its
+  // spans do (.afn-tok adds no horizontal space) at a fraction of the cost; pills are real
+  // elements from the start, as they are boxes of their own.
+  appendPlaceholder(frag, k) {
+    const { doc, layout } = this;
     const items = layout.items;
-    const text = data.text;
-    const [j0, j1] = blockItems(k);
+    const text = this.data.text;
+    const [j0, j1] = this.blockItems(k);
     const nodes = [];
     let run = "";
     const flush = () => {
@@ -1025,174 +1592,153 @@ function createView(el, { onControl = () => {
         e++;
       } else {
         flush();
-        nodes.push(frag.appendChild(makeEl(e++)));
+        nodes.push(frag.appendChild(this.makeEl(e++)));
       }
     }
     flush();
-    blockNodes[k] = nodes;
-    blockHead[k] = nodes.length ? nodes[0] : null;
+    this.blockNodes[k] = nodes;
+    this.blockHead[k] = nodes.length ? nodes[0] : null;
   }
-  function build(k) {
-    const nodes = blockNodes[k];
+  // Swap block k's plain text for its spans, coloured before they are inserted (one style pass).
+  build(k) {
+    const nodes = this.blockNodes[k];
     if (!nodes) return;
-    blockNodes[k] = null;
+    this.blockNodes[k] = null;
     if (!nodes.length) return;
     const next = nodes[nodes.length - 1].nextSibling;
-    const frag = doc.createDocumentFragment();
-    appendBlock(frag, k);
-    blockGen[k] = -1;
-    paintBlock(k);
+    const frag = this.doc.createDocumentFragment();
+    this.appendBlock(frag, k);
+    this.blockGen[k] = -1;
+    this.paintBlock(k);
     for (const n of nodes) if (n.nodeType === 3) n.remove();
-    textBox.insertBefore(frag, next);
+    this.el.insertBefore(frag, next);
   }
-  function elementAt(e) {
-    const k = Math.floor(e / BLOCK);
-    build(k);
-    paintBlock(k);
-    return navEls[e];
+  /** Block k built and coloured for the current numbers. */
+  bring(k) {
+    this.build(k);
+    this.paintBlock(k);
   }
-  const isShown = (e) => !(ctl.show_special === false && elBase[e].endsWith("afn-special"));
-  function isVisible(span) {
-    const e = elIndex.get(span);
-    return e !== void 0 && isShown(e);
+  /** The element of index e, its block built and coloured first. */
+  elementAt(e) {
+    this.bring(Math.floor(e / BLOCK));
+    return this.navEls[e];
   }
-  function firstVisible() {
-    for (let e = 0; e < elCount; e++) if (isShown(e)) return elementAt(e);
+  /** Element index of a span of this text (undefined for anything else). */
+  indexOf(span) {
+    return this.elIndex.get(span);
+  }
+  /** The token span an event target is in, or null. */
+  tokenOf(target) {
+    const t = target && target.closest ? target.closest(".afn-tok") : null;
+    return t && this.elIndex.has(t) ? t : null;
+  }
+  isShown(e) {
+    return !(this.settings.show_special === false && this.els.base[e].endsWith("afn-special"));
+  }
+  isVisible(span) {
+    const e = this.elIndex.get(span);
+    return e !== void 0 && this.isShown(e);
+  }
+  firstVisible() {
+    for (let e = 0; e < this.count; e++) if (this.isShown(e)) return this.elementAt(e);
     return null;
   }
-  function lastVisible() {
-    for (let e = elCount - 1; e >= 0; e--) if (isShown(e)) return elementAt(e);
+  lastVisible() {
+    for (let e = this.count - 1; e >= 0; e--) if (this.isShown(e)) return this.elementAt(e);
     return null;
   }
-  function setRoving(span) {
-    if (rovingEl === span) return;
-    if (rovingEl) rovingEl.removeAttribute("tabindex");
-    rovingEl = span;
+  /** The next shown element after e in direction d (+1 or -1), or null. */
+  step(e, d) {
+    for (let j = e + d; j >= 0 && j < this.count; j += d) if (this.isShown(j)) return this.elementAt(j);
+    return null;
+  }
+  /** The one element in the tab order (roving tabindex). */
+  setRoving(span) {
+    if (this.rovingEl === span) return;
+    if (this.rovingEl) this.rovingEl.removeAttribute("tabindex");
+    this.rovingEl = span;
     if (span) span.tabIndex = 0;
   }
-  function recompute() {
-    const L = ctl.layer;
-    gen++;
-    colourReady = true;
-    values = U.kind === "token" ? Float64Array.from(row(L)) : row(L);
-    threshold = thresholdOf(values, eligible, ctl.quantile);
-    bucketize(values, eligible, threshold, buckets);
-    [lo, hi] = domainOf(values, eligible);
-    nHigh = 0;
-    for (let u = 0; u < U.count; u++) if (buckets[u] === HIGH) nHigh++;
+  /** show_special changed: the roving element must stay a shown one. */
+  specialsShown() {
+    if (this.rovingEl && !this.isVisible(this.rovingEl)) this.setRoving(this.firstVisible());
   }
-  function repUnit(e) {
-    if (!elMulti[e]) return elUnits[e];
-    const k = elCluster[e];
-    let best = clusterUnits[clusterStart[k]];
-    for (let p = clusterStart[k] + 1; p < clusterStart[k + 1]; p++) {
-      const u = clusterUnits[p];
-      if (eligible[u] > eligible[best] || eligible[u] === eligible[best] && values[u] > values[best])
-        best = u;
-    }
-    return best;
+  // Representative unit of element e: its strongest member (clusters of several units).
+  repUnit(e) {
+    const els = this.els;
+    if (!els.multi[e]) return els.firstUnit[e];
+    const k = els.cluster[e];
+    return this.numbers.strongestOf(els.clusterUnits, els.clusterStart[k], els.clusterStart[k + 1]);
   }
-  function paintBlock(k) {
-    if (!colourReady || blockGen[k] === gen) return;
-    blockGen[k] = gen;
-    paint(k * BLOCK, Math.min(elCount, (k + 1) * BLOCK));
+  // Colour block k for the current numbers, unless done already.
+  paintBlock(k) {
+    const numbers = this.numbers;
+    if (!numbers.ready || this.blockGen[k] === numbers.gen) return;
+    this.blockGen[k] = numbers.gen;
+    this.paint(k * BLOCK, Math.min(this.count, (k + 1) * BLOCK));
   }
-  function paint(e0, e1) {
+  // One className write per changed span: base classes + colour class + HIGH (+ transient).
+  // The bucket is in the class (afn-high) and in the tooltip; a data attribute for it cost
+  // one attribute write per span on every layer change.
+  paint(e0, e1) {
+    const { navEls, elCode, flashEl } = this;
+    const { firstUnit, multi, base } = this.els;
+    const { values, buckets, lo, hi } = this.numbers;
+    const pinned = this.pinnedEl();
     for (let e = e0; e < e1; e++) {
       const span = navEls[e];
       if (!span) continue;
-      let u = elUnits[e];
+      let u = firstUnit[e];
       let b = buckets[u];
-      let v = values[u];
-      if (elMulti[e]) {
-        u = repUnit(e);
-        v = values[u];
-        b = INELIGIBLE;
-        const k = elCluster[e];
-        for (let p = clusterStart[k]; p < clusterStart[k + 1]; p++) {
-          const m = buckets[clusterUnits[p]];
-          if (m === HIGH) b = HIGH;
-          else if (m === LOW && b !== HIGH) b = LOW;
-        }
+      if (multi[e]) {
+        u = this.repUnit(e);
+        b = clusterBucket(buckets, this.els, e);
       }
-      const ci = b === INELIGIBLE ? NO_COLOR : colorIndex(scale01(v, lo, hi));
+      const ci = b === INELIGIBLE ? NO_COLOR : colorIndex(scale01(values[u], lo, hi));
       const code = ci * 2 + (b === HIGH ? 1 : 0);
       if (code === elCode[e]) continue;
       elCode[e] = code;
-      let cls = elBase[e];
+      let cls = base[e];
       if (ci >= 0) cls += COLOR_CLASS[ci];
       if (b === HIGH) cls += " afn-high";
-      if (span === tip.el && tip.pinned) cls += " afn-pinned";
+      if (span === pinned) cls += " afn-pinned";
       if (span === flashEl) cls += " afn-flash";
       span.className = cls;
     }
   }
-  function paintText() {
-    if (visStale) measureVisible();
-    const [v0, v1] = elCount <= SYNC_ELEMENTS ? [0, nBlocks] : visRange;
-    for (let k = v0; k < v1; k++) {
-      build(k);
-      paintBlock(k);
-    }
-    schedule(true);
+  /** The blocks in view now (all of a short text); the rest is left to background work. */
+  paintVisible() {
+    if (this.visStale) this.measureVisible();
+    const [v0, v1] = this.deferred ? this.visRange : [0, this.nBlocks];
+    for (let k = v0; k < v1; k++) this.bring(k);
   }
-  const channel = new win.MessageChannel();
-  let queued = false;
-  channel.port1.onmessage = () => {
-    if (!queued) return;
-    queued = false;
-    work();
-  };
-  const post = () => channel.port2.postMessage(0);
-  const range = doc.createRange();
-  let scrollFrac = 0;
-  const blockDone = (k) => !blockNodes[k] && (!colourReady || blockGen[k] === gen);
-  function pending() {
-    if (flowDue) return true;
-    for (let k = 0; k < nBlocks; k++) if (!blockDone(k)) return true;
+  blockDone(k) {
+    const numbers = this.numbers;
+    return !this.blockNodes[k] && (!numbers.ready || this.blockGen[k] === numbers.gen);
+  }
+  /** Some block is not built or not coloured for the current numbers. */
+  pending() {
+    for (let k = 0; k < this.nBlocks; k++) if (!this.blockDone(k)) return true;
     return false;
   }
-  function setBusy(b) {
-    if (b === busy) return;
-    busy = b;
-    if (b) textBox.setAttribute("aria-busy", "true");
-    else textBox.removeAttribute("aria-busy");
-  }
-  function schedule(afterFrame = false) {
-    const p = !dead && !!data && pending();
-    setBusy(p);
-    if (!p || queued) return;
-    queued = true;
-    if (afterFrame) {
-      win.requestAnimationFrame(post);
-      later(post, 250);
-    } else post();
-  }
-  function work() {
-    if (dead || !data) return;
-    const t0 = win.performance.now();
-    if (visStale) measureVisible();
-    if (flowDue) {
-      flowDue = false;
-      paintFlow();
-    }
-    const v0 = visRange[0];
-    const order = (k) => k < v0 ? nBlocks + k : k - v0;
+  /** Bring blocks up to date while hasTime(): in view, then below it, then above it. */
+  workWhile(hasTime) {
+    const n = this.nBlocks;
+    const v0 = this.visRange[0];
+    const order = (k) => k < v0 ? n + k : k - v0;
     let best = -1;
     do {
       best = -1;
-      for (let k = 0; k < nBlocks; k++) {
-        if (!blockDone(k) && (best < 0 || order(k) < order(best))) best = k;
+      for (let k = 0; k < n; k++) {
+        if (!this.blockDone(k) && (best < 0 || order(k) < order(best))) best = k;
       }
-      if (best >= 0) {
-        build(best);
-        paintBlock(best);
-      }
-    } while (best >= 0 && win.performance.now() - t0 < SLICE_MS);
-    schedule();
+      if (best >= 0) this.bring(best);
+    } while (best >= 0 && hasTime());
   }
-  function blockTop(k) {
-    for (let n = blockHead[k], hops = 0; n && hops < 4; n = n.nextSibling, hops++) {
+  // Top of block k's first line, relative to the viewport (NaN when it draws nothing).
+  blockTop(k) {
+    const range = this.range;
+    for (let n = this.blockHead[k], hops = 0; n && hops < 4; n = n.nextSibling, hops++) {
       let rects;
       if (n.nodeType === 3) {
         if (!n.length) continue;
@@ -1204,542 +1750,346 @@ function createView(el, { onControl = () => {
     }
     return NaN;
   }
-  function measureVisible() {
-    visStale = false;
-    if (elCount <= SYNC_ELEMENTS) return;
+  // Blocks overlapping the text box's visible area, by a binary search on their tops.
+  measureVisible() {
+    this.visStale = false;
+    if (!this.deferred) return;
+    const textBox = this.el;
     const box = textBox.getBoundingClientRect();
     if (!(box.height > 0)) return;
-    scrollFrac = textBox.scrollHeight > 0 ? textBox.scrollTop / textBox.scrollHeight : 0;
+    this.scrollFrac = textBox.scrollHeight > 0 ? textBox.scrollTop / textBox.scrollHeight : 0;
     const top = (k) => {
-      const t = blockTop(k);
+      const t = this.blockTop(k);
       return Number.isNaN(t) ? k === 0 ? -Infinity : top(k - 1) : t;
     };
+    const n = this.nBlocks;
     let a = 0;
-    let b = nBlocks - 1;
+    let b = n - 1;
     while (a < b) {
       const m = a + b + 1 >> 1;
       if (top(m) <= box.top) a = m;
       else b = m - 1;
     }
     let v1 = a + 1;
-    while (v1 < nBlocks && top(v1) < box.bottom) v1++;
-    visRange = [a, v1];
+    while (v1 < n && top(v1) < box.bottom) v1++;
+    this.visRange = [a, v1];
   }
-  function paintHeader() {
-    const n = data.nLayers;
-    sumLayer.replaceChildren(
-      h(doc, "span", "afn-k", "layer "),
-      Object.assign(h(doc, "b", null, `${ctl.layer}`), { title: ctl.layer === 0 ? "embeddings" : "" }),
-      h(doc, "span", "afn-k", ` / ${n}`)
-    );
-    const thrB = h(doc, "b", null, Number.isNaN(threshold) ? "\u2014" : fmt3(threshold));
-    thrB.dataset.field = "threshold";
-    sumThr.replaceChildren(
-      h(doc, "span", "afn-k", `threshold (q ${+ctl.quantile.toFixed(4)}) `),
-      thrB
-    );
-    const nh = h(doc, "b", null, String(nHigh));
-    nh.dataset.field = "n-high";
-    sumHigh.replaceChildren(
-      h(doc, "span", "afn-k", "HIGH "),
-      nh,
-      h(doc, "span", "afn-k", ` / ${nEligible} ${unitName(nEligible)}`)
-    );
-    legMin.textContent = Number.isNaN(lo) ? "" : fmt3(lo);
-    legMax.textContent = Number.isNaN(hi) ? "" : fmt3(hi);
-    const t = scale01(threshold, lo, hi);
-    if (Number.isNaN(t)) {
-      legendTick.hidden = true;
-      legThr.textContent = "";
-    } else {
-      legendTick.hidden = false;
-      legendTick.style.left = `${(t * 100).toFixed(2)}%`;
-      legThr.textContent = `\u2265 ${fmt3(threshold)} HIGH`;
-      legThr.style.left = `${(t * 100).toFixed(2)}%`;
-      legThr.style.transform = t > 0.7 ? "translateX(-100%)" : t < 0.3 ? "none" : "translateX(-50%)";
-    }
-    layerInput.max = String(n);
-    layerInput.value = String(ctl.layer);
-    layerOut.textContent = String(ctl.layer);
-  }
-  function paintRanking() {
-    rankHead.textContent = `Strongest ${unitName(2)} at layer ${ctl.layer}`;
-    const best = topK(values, eligible, TOP_N);
-    const top = best.length ? values[best[0]] : NaN;
-    const items = best.map((u, r) => {
-      const li = h(doc, "li", "afn-rank-item");
-      const b = h(doc, "button", "afn-rank-btn");
-      b.type = "button";
-      b.dataset.i = String(u);
-      const bar = h(doc, "span", "afn-rank-bar");
-      const ci = colorIndex(scale01(values[u], lo, hi));
-      bar.style.width = `${top > 0 ? Math.max(2, 100 * values[u] / top).toFixed(1) : 0}%`;
-      if (ci >= 0) bar.style.backgroundColor = CSS[ci];
-      b.append(
-        h(doc, "span", "afn-rank-n", String(r + 1)),
-        h(doc, "span", "afn-rank-text", displayText(U.surface(u))),
-        h(doc, "span", "afn-rank-val", fmt3(values[u])),
-        bar
-      );
-      if (buckets[u] === HIGH) b.classList.add("afn-is-high");
-      li.appendChild(b);
-      return li;
-    });
-    rankList.replaceChildren(...items);
-  }
-  let flowCols = null;
-  let flowUnits = null;
-  let flowDue = false;
-  function requestFlow() {
-    if (elCount <= SYNC_ELEMENTS) {
-      flowDue = false;
-      paintFlow();
-    } else {
-      flowDue = true;
-      schedule(true);
-    }
-  }
-  function paintFlow() {
-    const rows = [];
-    for (let L = 0; L <= data.nLayers; L++) rows.push(row(L));
-    const shown = [];
-    for (let u = 0; u < U.count; u++) if (ctl.show_special || !U.special[u]) shown.push(u);
-    flowUnits = Int32Array.from(shown);
-    const img = heatmapRGBA(rows, flowUnits, eligible, MAX_FLOW_COLS);
-    flowCols = img.bounds;
-    const cols = Math.max(img.cols, 1);
-    canvas.width = cols;
-    canvas.height = img.rows;
-    const ctx = canvas.getContext("2d");
-    if (ctx && img.cols > 0) ctx.putImageData(new win.ImageData(img.data, cols, img.rows), 0, 0);
-    const px = Math.max(48, Math.min(img.rows * 6, 160));
-    flowWrap.style.height = `${px}px`;
-    axisBottom.textContent = String(data.nLayers);
-    flowCaption.textContent = img.cols < flowUnits.length ? `each row scaled to its own min..max \xB7 ${flowUnits.length} ${unitName(2)} in ${img.cols} columns (max per column)` : "each row scaled to its own min..max \xB7 click a row to select its layer";
-  }
-  function paintFlowMarker() {
-    const n = data.nLayers + 1;
-    flowMarker.style.top = `${(100 * ctl.layer / n).toFixed(3)}%`;
-    flowMarker.style.height = `${(100 / n).toFixed(3)}%`;
-  }
-  function paintControls() {
-    layerInput.value = String(ctl.layer);
-    layerOut.textContent = String(ctl.layer);
-    if (win.document.activeElement !== qInput) qInput.value = String(ctl.quantile);
-    for (const v in segBtns) {
-      segBtns[v].setAttribute("aria-pressed", String(ctl.granularity === v));
-    }
-    showSp.checked = !!ctl.show_special;
-    inclSp.checked = !!ctl.include_special;
-    root.classList.toggle("afn-hide-special", !ctl.show_special);
-  }
-  function paintStatus() {
-    const s = status.status;
-    const computing = s === "computing";
-    progress.hidden = !computing;
-    progressText.hidden = !computing;
-    if (computing) {
-      const p = Math.max(0, Math.min(1, Number(status.progress) || 0));
-      progressBar.style.width = `${(p * 100).toFixed(1)}%`;
-      progress.setAttribute("aria-valuenow", String(Math.round(p * 100)));
-      progressText.textContent = `computing\u2026 ${Math.round(p * 100)}%`;
-    }
-    const err = s === "error" ? String(status.error || "error") : dataError;
-    errorBox.hidden = !err;
-    errorBox.textContent = err;
-    emptyBox.hidden = !!data || computing || !!err;
-    root.classList.toggle("afn-busy", computing);
-    root.classList.toggle("afn-nodata", !data);
-  }
-  function refreshLayer() {
-    if (!data) return;
-    recompute();
-    paintText();
-    paintHeader();
-    paintRanking();
-    paintFlowMarker();
-    if (tip.el) showTip(tip.el, tip.pinned);
-  }
-  function refreshAll() {
-    if (!data) {
-      textBox.replaceChildren();
-      flowDue = false;
-      nBlocks = 0;
-      navEls = [];
-      elCount = 0;
-      setBusy(false);
-      rankList.replaceChildren();
-      hideTip(true);
-      paintControls();
-      paintStatus();
-      return;
-    }
-    ctl.layer = clampLayer(requestedLayer);
-    buildUnits();
-    paintControls();
-    requestFlow();
-    refreshLayer();
-    paintStatus();
-  }
-  function unitInfo(span) {
-    const e = elIndex.get(span);
-    const u = repUnit(e);
-    const L = ctl.layer;
-    const k = elCluster[e];
-    const isCluster = k >= 0;
-    const members = isCluster ? Array.from(clusterUnits.subarray(clusterStart[k], clusterStart[k + 1])) : [u];
-    const toks = [];
-    for (const m of members) for (const t of U.tokensOf(m)) toks.push(t);
-    const rank = rankOf(values, eligible, u);
-    const series = new Float64Array(data.nLayers + 1);
-    for (let l = 0; l <= data.nLayers; l++) series[l] = row(l)[u];
-    let dimTok = u;
-    if (U.kind === "word") {
-      const base = L * data.nTokens;
-      let best = -Infinity;
-      for (const t of U.tokensOf(u)) {
-        if (data.norms[base + t] > best) {
-          best = data.norms[base + t];
-          dimTok = t;
-        }
-      }
-    }
-    const dims = dimsFor(data, dimStore, dimTok, L, requestDims);
-    const multi = U.kind === "word" && U.tokensOf(u).length > 1;
-    return {
-      text: isCluster ? span.textContent : U.surface(u),
-      pieces: toks.map((t) => data.tokens[t]),
-      tas: values[u],
-      layer: L,
-      nLayers: data.nLayers,
-      rank,
-      nEligible,
-      percentile: percentileOf(rank, nEligible),
-      bucket: BUCKET_NAME[buckets[u]],
-      role: U.roles[u],
-      series,
-      thresholds: eligible[u] ? thresholds() : null,
-      dims: dims.dims || [],
-      dimsPending: !!dims.pending,
-      dimsError: dims.error,
-      dimsOf: multi ? data.tokens[dimTok] : "",
-      dimTok,
-      pinned: tip.pinned
-    };
-  }
-  function showTip(span, pinned = false) {
-    if (!data || !span || !span.isConnected) return;
-    if (tip.el && tip.el !== span) tip.el.classList.remove("afn-pinned");
-    tip.el = span;
-    tip.pinned = pinned;
-    span.classList.toggle("afn-pinned", pinned);
-    span.setAttribute("aria-describedby", tipEl.id);
-    const info = unitInfo(span);
-    tip.dimTok = info.dimTok;
-    fillTooltip(tipEl, info);
-    tipEl.classList.toggle("afn-tt-pinned", pinned);
-    tipEl.hidden = false;
-    positionTip();
-  }
-  function positionTip() {
-    if (!tip.el) return;
-    const rects = tip.el.getClientRects();
-    const r = rects.length ? rects[0] : tip.el.getBoundingClientRect();
-    tipEl.style.left = "0px";
-    tipEl.style.top = "0px";
-    const o = tipEl.getBoundingClientRect();
-    const p = placeTooltip(r, { left: 0, top: 0 }, o.width, o.height, win.innerWidth, win.innerHeight);
-    tipEl.style.left = `${Math.round(p.left - o.left)}px`;
-    tipEl.style.top = `${Math.round(p.top - o.top)}px`;
-  }
-  function hideTip(force = false) {
-    if (tip.pinned && !force) return;
-    if (tip.el) {
-      tip.el.classList.remove("afn-pinned");
-      tip.el.removeAttribute("aria-describedby");
-    }
-    tip = { el: null, pinned: false, dimTok: -1 };
-    tipEl.hidden = true;
-  }
-  const tokOf = (target) => {
-    const t = target && target.closest ? target.closest(".afn-tok") : null;
-    return t && elIndex.has(t) ? t : null;
-  };
-  listen(textBox, "mouseover", (ev) => {
-    const t = tokOf(ev.target);
-    if (t && !tip.pinned && t !== tip.el) showTip(t);
-  });
-  listen(textBox, "mouseout", (ev) => {
-    const to = tokOf(ev.relatedTarget);
-    if (!to && !tip.pinned && tip.el && doc.activeElement !== tip.el) hideTip();
-  });
-  listen(textBox, "focusin", (ev) => {
-    const t = tokOf(ev.target);
-    if (!t) return;
-    setRoving(t);
-    if (!tip.pinned) showTip(t);
-  });
-  listen(textBox, "focusout", (ev) => {
-    if (!tokOf(ev.relatedTarget) && !tip.pinned) hideTip();
-  });
-  listen(textBox, "click", (ev) => {
-    const t = tokOf(ev.target);
-    if (!t) return;
-    if (tip.pinned && tip.el === t) {
-      tip.pinned = false;
-      showTip(t, false);
-    } else showTip(t, true);
-  });
-  listen(textBox, "keydown", (ev) => {
-    const t = tokOf(ev.target);
-    if (!t) return;
-    const e = elIndex.get(t);
-    let next = null;
-    const step = (d) => {
-      for (let j = e + d; j >= 0 && j < elCount; j += d) if (isShown(j)) return elementAt(j);
-      return null;
-    };
-    switch (ev.key) {
-      case "ArrowRight":
-      case "ArrowDown":
-        next = step(1);
-        break;
-      case "ArrowLeft":
-      case "ArrowUp":
-        next = step(-1);
-        break;
-      case "Home":
-        next = firstVisible();
-        break;
-      case "End":
-        next = lastVisible();
-        break;
-      case "Enter":
-      case " ":
-        ev.preventDefault();
-        if (tip.pinned && tip.el === t) showTip(t, false);
-        else showTip(t, true);
-        return;
-      default:
-        return;
-    }
-    ev.preventDefault();
-    if (next) {
-      const wasPinned = tip.pinned;
-      setRoving(next);
-      next.focus();
-      if (wasPinned) showTip(next, true);
-    }
-  });
-  listen(doc, "keydown", (ev) => {
-    if (ev.key === "Escape" && tip.el) hideTip(true);
-  });
-  listen(doc, "pointerdown", (ev) => {
-    if (tip.pinned && !root.contains(ev.target)) hideTip(true);
-  });
-  listen(
-    doc,
-    "scroll",
-    () => {
-      if (tip.el) (tip.pinned ? positionTip : () => hideTip())();
-    },
-    { capture: true, passive: true }
-  );
-  listen(
-    textBox,
-    "scroll",
-    () => {
-      visStale = true;
-      if (textBox.scrollHeight > 0) scrollFrac = textBox.scrollTop / textBox.scrollHeight;
-    },
-    { passive: true }
-  );
-  if (win.ResizeObserver) {
-    const ro = new win.ResizeObserver(() => {
-      visStale = true;
-    });
-    ro.observe(textBox);
-    cleanups.push(() => ro.disconnect());
-  }
-  listen(layerInput, "input", () => setControl("layer", +layerInput.value, true));
-  listen(qInput, "change", () => {
-    const q = parseFloat(qInput.value);
-    if (q > 0 && q < 1) setControl("quantile", q, true);
-    else qInput.value = String(ctl.quantile);
-  });
-  listen(qInput, "input", () => {
-    const q = parseFloat(qInput.value);
-    if (q > 0 && q < 1) setControl("quantile", q, true);
-  });
-  listen(seg, "click", (ev) => {
-    const b = ev.target.closest && ev.target.closest(".afn-seg-btn");
-    if (b) setControl("granularity", b.dataset.value, true);
-  });
-  listen(showSp, "change", () => setControl("show_special", showSp.checked, true));
-  listen(inclSp, "change", () => setControl("include_special", inclSp.checked, true));
-  listen(rankList, "click", (ev) => {
-    const b = ev.target.closest && ev.target.closest(".afn-rank-btn");
-    if (b) reveal(+b.dataset.i, true);
-  });
-  const flowPos = (ev) => {
-    const r = canvas.getBoundingClientRect();
-    if (!data || r.height <= 0 || r.width <= 0) return null;
-    const L = Math.min(data.nLayers, Math.max(0, Math.floor((ev.clientY - r.top) / r.height * (data.nLayers + 1))));
-    const cols = flowCols ? flowCols.length - 1 : 0;
-    const c = Math.min(cols - 1, Math.max(0, Math.floor((ev.clientX - r.left) / r.width * cols)));
-    const u = cols > 0 ? flowUnits[flowCols[c]] : -1;
-    return { L, u };
-  };
-  listen(canvas, "click", (ev) => {
-    const p = flowPos(ev);
-    if (!p) return;
-    setControl("layer", p.L, true);
-    if (p.u >= 0) reveal(p.u, false);
-  });
-  listen(canvas, "mousemove", (ev) => {
-    const p = flowPos(ev);
-    if (!p || p.u < 0) return;
-    flowCaption.textContent = `layer ${p.L} \xB7 \u201C${displayText(U.surface(p.u))}\u201D \xB7 ${fmt3(row(p.L)[p.u])} \xB7 click to select layer`;
-  });
-  function reveal(u, focus) {
-    const e = unitElem ? unitElem[u] : -1;
-    if (!(e >= 0) || !isShown(e)) return;
-    const span = elementAt(e);
+  /** Scroll unit u's element into view and flash it (focus it too when asked). */
+  reveal(u, focus) {
+    const e = this.els ? this.els.unitElem[u] : -1;
+    if (!(e >= 0) || !this.isShown(e)) return;
+    const span = this.elementAt(e);
     span.scrollIntoView({ block: "nearest", inline: "nearest" });
-    if (flashEl) flashEl.classList.remove("afn-flash");
+    if (this.flashEl) this.flashEl.classList.remove("afn-flash");
     void span.offsetWidth;
     span.classList.add("afn-flash");
-    flashEl = span;
-    later(() => {
+    this.flashEl = span;
+    this.scope.later(() => {
       span.classList.remove("afn-flash");
-      if (flashEl === span) flashEl = null;
+      if (this.flashEl === span) this.flashEl = null;
     }, 1600);
     if (focus) {
-      setRoving(span);
+      this.setRoving(span);
       span.focus({ preventScroll: true });
     }
   }
-  function setControl(name, value, fromUser = false) {
-    switch (name) {
-      case "layer": {
-        if (!Number.isInteger(value)) return;
-        requestedLayer = value;
-        const L = clampLayer(value);
-        const changed = L !== ctl.layer;
-        ctl.layer = L;
-        if (changed) refreshLayer();
-        else if (data) paintHeader();
-        if (fromUser) onControl("layer", L);
-        return;
-      }
-      case "quantile": {
-        const q = Number(value);
-        if (!(q > 0 && q < 1)) return;
-        if (q !== ctl.quantile) {
-          ctl.quantile = q;
-          thrCache = null;
-          refreshLayer();
-        }
-        if (doc.activeElement !== qInput) qInput.value = String(q);
-        if (fromUser) onControl("quantile", q);
-        return;
-      }
-      case "granularity": {
-        if (value !== "token" && value !== "word") return;
-        if (value !== ctl.granularity) {
-          ctl.granularity = value;
-          paintControls();
-          if (data) {
-            buildUnits();
-            requestFlow();
-            refreshLayer();
-          }
-        }
-        if (fromUser) onControl("granularity", value);
-        return;
-      }
-      case "show_special": {
-        const v = !!value;
-        if (v !== ctl.show_special) {
-          ctl.show_special = v;
-          paintControls();
-          if (data) {
-            if (rovingEl && !isVisible(rovingEl)) setRoving(firstVisible());
-            if (tip.el && !isVisible(tip.el)) hideTip(true);
-            requestFlow();
-          }
-        }
-        if (fromUser) onControl("show_special", v);
-        return;
-      }
-      case "include_special": {
-        const v = !!value;
-        if (v !== ctl.include_special) {
-          ctl.include_special = v;
-          paintControls();
-          if (data) {
-            computeEligible();
-            requestFlow();
-            refreshLayer();
-          }
-        }
-        if (fromUser) onControl("include_special", v);
-        return;
-      }
-      case "word_agg": {
-        if (value !== "mean" && value !== "max") return;
-        if (value !== ctl.word_agg) {
-          ctl.word_agg = value;
-          if (data && U.kind === "word") {
-            rowCache = null;
-            thrCache = null;
-            requestFlow();
-            refreshLayer();
-          }
-        }
-        return;
-      }
-      default:
-    }
+};
+function clusterBucket(buckets, els, e) {
+  const { clusterStart, clusterUnits } = els;
+  const k = els.cluster[e];
+  let b = INELIGIBLE;
+  for (let p = clusterStart[k]; p < clusterStart[k + 1]; p++) {
+    const m = buckets[clusterUnits[p]];
+    if (m === HIGH) b = HIGH;
+    else if (m === LOW && b !== HIGH) b = LOW;
   }
-  function setData(result) {
-    if (result.stale) {
-      dataError = "";
-      paintStatus();
+  return b;
+}
+
+// js/text_events.js
+var STEP = /* @__PURE__ */ new Map([
+  ["ArrowRight", 1],
+  ["ArrowDown", 1],
+  ["ArrowLeft", -1],
+  ["ArrowUp", -1]
+]);
+function listenText(scope, root, blocks, tip) {
+  const doc = root.ownerDocument;
+  const box = blocks.el;
+  const tokOf = (target) => blocks.tokenOf(target);
+  const togglePin = (t) => tip.show(t, !(tip.pinned && tip.target === t));
+  scope.listen(box, "mouseover", (ev) => {
+    const t = tokOf(ev.target);
+    if (t && !tip.pinned && t !== tip.target) tip.show(t);
+  });
+  scope.listen(box, "mouseout", (ev) => {
+    const to = tokOf(ev.relatedTarget);
+    if (!to && !tip.pinned && tip.target && doc.activeElement !== tip.target) tip.hide();
+  });
+  scope.listen(box, "focusin", (ev) => {
+    const t = tokOf(ev.target);
+    if (!t) return;
+    blocks.setRoving(t);
+    if (!tip.pinned) tip.show(t);
+  });
+  scope.listen(box, "focusout", (ev) => {
+    if (!tokOf(ev.relatedTarget) && !tip.pinned) tip.hide();
+  });
+  scope.listen(box, "click", (ev) => {
+    const t = tokOf(ev.target);
+    if (t) togglePin(t);
+  });
+  scope.listen(box, "keydown", (ev) => {
+    const t = tokOf(ev.target);
+    if (!t) return;
+    if (ev.key === "Enter" || ev.key === " ") {
+      ev.preventDefault();
+      togglePin(t);
       return;
     }
-    data = result.data || null;
-    dimStore = dimsStore();
-    dataError = result.error ? `Cannot show this state: ${result.error}` : "";
-    refreshAll();
-  }
-  function setMeta({ model_name, note: noteText, normalize }) {
-    modelName.textContent = model_name ? String(model_name) : "";
-    normTag.textContent = normalize ? `norm: ${normalize}` : "";
-    normTag.hidden = !normalize;
-    note.textContent = noteText ? String(noteText) : "";
-    note.hidden = !noteText;
-  }
-  function setStatus(s) {
-    status = { ...status, ...s };
-    paintStatus();
-  }
-  function setDims(msg) {
-    const t = storeReply(dimStore, data, msg);
-    if (t >= 0 && tip.el && tip.dimTok === t) showTip(tip.el, tip.pinned);
-  }
-  function destroy() {
-    dead = true;
-    channel.port1.close();
-    for (const c of cleanups.splice(0)) c();
-    for (const t of timers) win.clearTimeout(t);
-    timers.clear();
-    root.remove();
-  }
-  paintControls();
-  paintStatus();
-  return { setData, setMeta, setStatus, setControl, setDims, destroy, root };
+    const next = neighbour(blocks, blocks.indexOf(t), ev.key);
+    if (next === void 0) return;
+    ev.preventDefault();
+    if (next) {
+      const wasPinned = tip.pinned;
+      blocks.setRoving(next);
+      next.focus();
+      if (wasPinned) tip.show(next, true);
+    }
+  });
+  scope.listen(doc, "keydown", (ev) => {
+    if (ev.key === "Escape" && tip.target) tip.hide(true);
+  });
+  scope.listen(doc, "pointerdown", (ev) => {
+    if (tip.pinned && !root.contains(ev.target)) tip.hide(true);
+  });
+  scope.listen(
+    doc,
+    "scroll",
+    () => {
+      if (!tip.target) return;
+      if (tip.pinned) tip.position();
+      else tip.hide();
+    },
+    { capture: true, passive: true }
+  );
 }
+function neighbour(blocks, e, key) {
+  if (STEP.has(key)) return blocks.step(e, STEP.get(key));
+  if (key === "Home") return blocks.firstVisible();
+  if (key === "End") return blocks.lastVisible();
+  return void 0;
+}
+
+// js/view.js
+function createView(el, { onControl = () => {
+}, requestDims = null } = {}) {
+  const view = new View(el, onControl, requestDims);
+  return {
+    setData: (result) => view.setData(result),
+    setMeta: (meta) => view.header.setMeta(meta),
+    setStatus: (s) => view.setStatus(s),
+    setControl: (name, value) => view.setControl(name, value),
+    setDims: (msg) => view.setDims(msg),
+    destroy: () => view.destroy(),
+    root: view.root
+  };
+}
+var View = class {
+  constructor(el, onControl, requestDims) {
+    const doc = el.ownerDocument;
+    this.onControl = onControl;
+    this.requestDims = requestDims;
+    this.settings = { ...DEFAULT_SETTINGS };
+    this.requestedLayer = 0;
+    this.data = null;
+    this.dataError = "";
+    this.units = null;
+    this.numbers = null;
+    this.dimStore = dimsStore();
+    this.noun = (n) => unitNoun(this.units, n);
+    const scope = new Scope(doc.defaultView);
+    this.scope = scope;
+    const uid = Math.random().toString(36).slice(2, 8);
+    this.header = new Header(doc);
+    this.bar = new ControlBar(doc, scope, uid, this.settings, (n, v) => this.setControl(n, v, true));
+    this.status = new StatusPanel(doc);
+    this.tip = new Tooltip(doc, uid, this);
+    this.blocks = new TextBlocks(doc, scope, this.settings, () => this.tip.pinnedEl);
+    this.heatmap = new Heatmap(doc, scope, this);
+    this.ranking = new Ranking(doc, scope, (u) => this.reveal(u, true));
+    this.root = h(doc, "div", "afn-root afn-hide-special afn-nodata");
+    const lower = h(doc, "div", "afn-lower");
+    lower.append(this.heatmap.el, this.ranking.el);
+    this.root.append(this.header.el, this.bar.el, this.status.el, this.blocks.el, lower, this.tip.el);
+    el.appendChild(this.root);
+    listenText(scope, this.root, this.blocks, this.tip);
+    this.work = new Background(doc.defaultView, scope, this.blocks.el, {
+      active: () => !!this.data,
+      pending: () => this.heatmap.due || this.blocks.pending(),
+      run: (hasTime) => this.runBackground(hasTime)
+    });
+    this.paintControls();
+    this.paintStatus();
+  }
+  // ---------- settings ----------
+  /** A setting from the model, or from the user (fromUser: reported back with onControl). */
+  setControl(name, value, fromUser = false) {
+    const control = Object.prototype.hasOwnProperty.call(CONTROLS, name) ? CONTROLS[name] : null;
+    const v = control ? control.parse(value) : void 0;
+    if (v === void 0) return;
+    const shown = control.apply(this, v);
+    if (fromUser) this.onControl(name, shown);
+  }
+  /** Set a setting; whether it changed. */
+  change(name, value) {
+    if (this.settings[name] === value) return false;
+    this.settings[name] = value;
+    return true;
+  }
+  /** Set a setting shown by the controls: repaint them and, with data, redraw(). */
+  changeAndRedraw(name, value, redraw) {
+    if (this.change(name, value)) {
+      this.paintControls();
+      if (this.data) redraw();
+    }
+    return value;
+  }
+  clampLayer(L) {
+    return this.data ? Math.min(Math.max(L, 0), this.data.nLayers) : Math.max(L, 0);
+  }
+  // granularity
+  rebuild() {
+    this.buildUnits();
+    this.requestFlow();
+    this.refreshLayer();
+  }
+  // show_special
+  specialsShown() {
+    this.blocks.specialsShown();
+    if (this.tip.target && !this.blocks.isVisible(this.tip.target)) this.tip.hide(true);
+    this.requestFlow();
+  }
+  // include_special
+  eligibilityChanged() {
+    this.numbers.computeEligible();
+    this.requestFlow();
+    this.refreshLayer();
+  }
+  // word_agg
+  aggregationChanged() {
+    this.numbers.forgetRows();
+    this.requestFlow();
+    this.refreshLayer();
+  }
+  // ---------- drawing ----------
+  buildUnits() {
+    const data = this.data;
+    this.units = unitsOf(data, this.settings.granularity);
+    const layout = layoutSpans(data.text, this.units.ranges, this.units.special);
+    this.numbers = new UnitNumbers(data, this.units, this.settings);
+    this.tip.hide(true);
+    this.blocks.setText(data, this.units, layout, this.numbers);
+  }
+  // The heatmap aggregates every layer of every unit (~20 ms at 10k tokens): for long texts it
+  // is drawn in the first background task, right after the text's first frame.
+  requestFlow() {
+    if (!this.blocks.deferred) {
+      this.heatmap.due = false;
+      this.paintHeatmap();
+    } else {
+      this.heatmap.due = true;
+      this.work.schedule(true);
+    }
+  }
+  paintHeatmap() {
+    this.heatmap.paint(this.numbers, this.settings.show_special, this.noun);
+  }
+  runBackground(hasTime) {
+    if (this.blocks.visStale) this.blocks.measureVisible();
+    if (this.heatmap.due) {
+      this.heatmap.due = false;
+      this.paintHeatmap();
+    }
+    this.blocks.workWhile(hasTime);
+  }
+  paintHeader() {
+    const { layer, quantile } = this.settings;
+    const n = this.data.nLayers;
+    this.header.paint(layer, n, quantile, this.numbers, this.noun);
+    this.bar.showLayer(layer, n);
+  }
+  paintControls() {
+    this.bar.paint();
+    this.root.classList.toggle("afn-hide-special", !this.settings.show_special);
+  }
+  paintStatus() {
+    const computing = this.status.paint(this.dataError, !!this.data);
+    this.root.classList.toggle("afn-busy", computing);
+    this.root.classList.toggle("afn-nodata", !this.data);
+  }
+  // New numbers at the current layer: the text in view now (the rest in the background), the
+  // header, ranking, heatmap marker and an open tooltip.
+  refreshLayer() {
+    if (!this.data) return;
+    const { layer } = this.settings;
+    this.numbers.atLayer(layer);
+    this.blocks.paintVisible();
+    this.work.schedule(true);
+    this.paintHeader();
+    this.ranking.paint(layer, this.units, this.numbers, this.noun);
+    this.heatmap.paintMarker(layer, this.data.nLayers);
+    this.tip.refresh();
+  }
+  refreshAll() {
+    if (!this.data) {
+      this.blocks.clear();
+      this.heatmap.due = false;
+      this.work.setBusy(false);
+      this.ranking.clear();
+      this.tip.hide(true);
+      this.paintControls();
+      this.paintStatus();
+      return;
+    }
+    this.settings.layer = this.clampLayer(this.requestedLayer);
+    this.buildUnits();
+    this.paintControls();
+    this.requestFlow();
+    this.refreshLayer();
+    this.paintStatus();
+  }
+  reveal(u, focus) {
+    this.blocks.reveal(u, focus);
+  }
+  // ---------- from the model ----------
+  setData(result) {
+    if (result.stale) {
+      this.dataError = "";
+      this.paintStatus();
+      return;
+    }
+    this.data = result.data || null;
+    this.dimStore = dimsStore();
+    this.dataError = result.error ? `Cannot show this state: ${result.error}` : "";
+    this.refreshAll();
+  }
+  setStatus(s) {
+    this.status.update(s);
+    this.paintStatus();
+  }
+  // A reply to requestDims: kept if it is for the current data, and shown at once when the
+  // tooltip is waiting for it.
+  setDims(msg) {
+    const t = storeReply(this.dimStore, this.data, msg);
+    if (t >= 0 && this.tip.target && this.tip.dimTok === t) this.tip.refresh();
+  }
+  destroy() {
+    this.work.close();
+    this.scope.close();
+    this.root.remove();
+  }
+};
 
 // js/widget.js
 var HEADER_TRAITS = ["model_name", "note", "normalize"];

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { isStale, readData, toFloat32, unitsOf } from "../data.js";
+import { isStale, readData, toFloat32, unitNoun, unitsOf } from "../data.js";
 import { DATA_TRAITS } from "../traits.js";
 import { base64ToDataView, createStaticModel, decodeState } from "../static_model.js";
 
@@ -138,4 +138,14 @@ test("unitsOf: surfaces come from the text, labels are the tokens", () => {
   assert.equal(t.surface(0), "[CLS]");
   const w = unitsOf(data, "word");
   assert.equal(w.surface(2), "there");
+});
+
+test("unitNoun: tokens unless the units are words", () => {
+  const s = state();
+  const { data } = readData((k) => s[k]);
+  assert.equal(unitNoun(unitsOf(data, "word"), 1), "word");
+  assert.equal(unitNoun(unitsOf(data, "word"), 0), "words");
+  assert.equal(unitNoun(unitsOf(data, "token"), 1), "token");
+  assert.equal(unitNoun(unitsOf(data, "token"), 2), "tokens");
+  assert.equal(unitNoun(null, 2), "tokens");
 });

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { CONTROLS, DEFAULT_SETTINGS } from "../controls.js";
 import { CONTROL_TRAITS, DATA_TRAITS, STATUS_TRAITS } from "../traits.js";
 import { HEADER_TRAITS, WORD_AGG } from "../widget.js";
 
@@ -14,6 +15,16 @@ test("trait groups: strings, each trait in one group only", () => {
   }
   assert.equal(new Set(all).size, all.length, "a trait is in two groups, or twice in one");
   assert.ok(DATA_TRAITS.includes("text"), "text is read here, never written");
+});
+
+test("the view has a setting for every control trait, and word_agg besides", () => {
+  assert.deepEqual(Object.keys(CONTROLS).sort(), [...CONTROL_TRAITS, WORD_AGG].sort());
+  assert.deepEqual(Object.keys(DEFAULT_SETTINGS).sort(), Object.keys(CONTROLS).sort());
+  for (const [name, c] of Object.entries(CONTROLS)) {
+    assert.equal(typeof c.parse, "function", name);
+    assert.equal(typeof c.apply, "function", name);
+    assert.equal(c.parse(DEFAULT_SETTINGS[name]), DEFAULT_SETTINGS[name], `default ${name} parses`);
+  }
 });
 
 test("the data traits the view takes without a rebuild are data traits", () => {

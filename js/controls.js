@@ -1,0 +1,63 @@
+// The view's settings, one entry each: parse(value) is the value the view takes from a trait or
+// the user's input (undefined: ignored, the setting stays as it is); apply(view, value) sets it,
+// redraws what depends on it and returns the value to report back to the model.
+
+const oneOf = (...allowed) => (v) => (allowed.includes(v) ? v : undefined);
+
+/** The settings the view starts with (Python sends its own before the first data). */
+export const DEFAULT_SETTINGS = {
+  layer: 0,
+  quantile: 0.75,
+  granularity: "token",
+  show_special: false,
+  include_special: false,
+  word_agg: "mean",
+};
+
+export const CONTROLS = {
+  layer: {
+    // any integer: the view shows it clamped to the data's layers, and keeps the one asked for
+    parse: (v) => (Number.isInteger(v) ? v : undefined),
+    apply(view, L) {
+      view.requestedLayer = L;
+      const shown = view.clampLayer(L);
+      if (view.change("layer", shown)) view.refreshLayer();
+      else if (view.data) view.paintHeader(); // snap the slider back after a clamp
+      return shown;
+    },
+  },
+  quantile: {
+    parse(v) {
+      const q = Number(v);
+      return q > 0 && q < 1 ? q : undefined;
+    },
+    apply(view, q) {
+      if (view.change("quantile", q)) {
+        if (view.numbers) view.numbers.forgetThresholds();
+        view.refreshLayer();
+      }
+      view.bar.showQuantile(q);
+      return q;
+    },
+  },
+  granularity: {
+    parse: oneOf("token", "word"),
+    apply: (view, g) => view.changeAndRedraw("granularity", g, () => view.rebuild()),
+  },
+  show_special: {
+    parse: (v) => !!v,
+    apply: (view, v) => view.changeAndRedraw("show_special", v, () => view.specialsShown()),
+  },
+  include_special: {
+    parse: (v) => !!v,
+    apply: (view, v) => view.changeAndRedraw("include_special", v, () => view.eligibilityChanged()),
+  },
+  // Python's only (how its words aggregate their tokens): re-aggregated here from the norms.
+  word_agg: {
+    parse: oneOf("mean", "max"),
+    apply(view, a) {
+      if (view.change("word_agg", a) && view.data && view.units.kind === "word") view.aggregationChanged();
+      return a;
+    },
+  },
+};

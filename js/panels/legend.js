@@ -1,0 +1,41 @@
+// The colour legend: the scale from min to max at the current layer, the threshold marked.
+import { gradientCss, scale01 } from "../colors.js";
+import { h } from "../dom.js";
+import { fmt3 } from "../stats.js";
+
+export class Legend {
+  constructor(doc) {
+    this.el = h(doc, "div", "afn-legend");
+    const bar = h(doc, "div", "afn-legend-bar");
+    bar.style.backgroundImage = gradientCss();
+    this.tick = h(doc, "div", "afn-legend-tick");
+    bar.appendChild(this.tick);
+    const labels = h(doc, "div", "afn-legend-labels");
+    const top = h(doc, "div", "afn-legend-labels afn-legend-top");
+    this.min = h(doc, "span", "afn-legend-min");
+    this.thr = h(doc, "span", "afn-legend-thr");
+    this.max = h(doc, "span", "afn-legend-max");
+    top.append(this.thr); // above the bar, so it never covers min or max
+    labels.append(this.min, this.max);
+    this.el.append(top, bar, labels);
+  }
+
+  /** The domain [lo, hi] and the threshold (NaN: none). */
+  paint(threshold, lo, hi) {
+    const { tick, thr } = this;
+    this.min.textContent = Number.isNaN(lo) ? "" : fmt3(lo);
+    this.max.textContent = Number.isNaN(hi) ? "" : fmt3(hi);
+    const t = scale01(threshold, lo, hi);
+    if (Number.isNaN(t)) {
+      tick.hidden = true;
+      thr.textContent = "";
+      return;
+    }
+    tick.hidden = false;
+    tick.style.left = `${(t * 100).toFixed(2)}%`;
+    thr.textContent = `≥ ${fmt3(threshold)} HIGH`;
+    thr.style.left = `${(t * 100).toFixed(2)}%`;
+    // anchor the label's nearer end at the tick so it stays inside the legend
+    thr.style.transform = t > 0.7 ? "translateX(-100%)" : t < 0.3 ? "none" : "translateX(-50%)";
+  }
+}

@@ -1,0 +1,124 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { readData, unitsOf } from "../data.js";
+import { UnitNumbers } from "../numbers.js";
+import { HIGH, INELIGIBLE, LOW, quantileLinear } from "../stats.js";
+
+// [CLS] ab ##c d [SEP]: words [CLS], "abc" (two tokens), "d", [SEP]; two layers + embeddings.
+const NORMS = [
+  [50, 1, 2, 3, 60],
+  [51, 4, 6, 5, 61],
+  [52, 9, 7, 8, 62],
+];
+
+// [token, start, end, word] per token; specials have no span.
+const PIECES = [
+  ["[CLS]", null, null, 0],
+  ["ab", 0, 2, 1],
+  ["##c", 2, 3, 1],
+  ["d", 4, 5, 2],
+  ["[SEP]", null, null, 3],
+];
+
+function data() {
+  const text = "abc d";
+  const role = (start) => (start === null ? "special" : "content");
+  const words = [];
+  for (const [tok, start, end, w] of PIECES) {
+    if (!words[w]) words[w] = { text: start === null ? tok : "", start, end, role: role(start) };
+    if (start !== null) words[w].end = end;
+  }
+  for (const w of words) if (w.start !== null) w.text = text.slice(w.start, w.end);
+  const s = {
+    text,
+    tokens: PIECES.map((p) => p[0]),
+    offsets: PIECES.map(([, start, end]) => (start === null ? null : [start, end])),
+    roles: PIECES.map(([, start]) => role(start)),
+    word_of: PIECES.map((p) => p[3]),
+    words,
+    n_layers: NORMS.length - 1,
+    n_tokens: PIECES.length,
+    norms: Float32Array.from(NORMS.flat()),
+  };
+  return readData((k) => s[k]).data;
+}
+
+const settings = (over = {}) => ({
+  quantile: 0.5,
+  include_special: false,
+  word_agg: "mean",
+  ...over,
+});
+
+function numbers(granularity, over) {
+  const d = data();
+  return new UnitNumbers(d, unitsOf(d, granularity), settings(over));
+}
+
+test("tokens: values, threshold, buckets and domain at a layer", () => {
+  const N = numbers("token");
+  assert.equal(N.ready, false);
+  assert.deepEqual(Array.from(N.eligible), [0, 1, 1, 1, 0]);
+  assert.equal(N.nEligible, 3);
+  N.atLayer(1);
+  assert.equal(N.ready, true);
+  assert.deepEqual(Array.from(N.values), NORMS[1]);
+  assert.equal(N.threshold, quantileLinear([4, 6, 5], 0.5));
+  assert.deepEqual(Array.from(N.buckets), [INELIGIBLE, LOW, HIGH, HIGH, INELIGIBLE]);
+  assert.deepEqual([N.lo, N.hi], [4, 6]);
+  assert.equal(N.nHigh, 2);
+  assert.equal(N.rank(2), 1);
+  assert.equal(N.rank(0), 0);
+  assert.deepEqual(N.top(2), [2, 3]);
+  assert.deepEqual(Array.from(N.series(3)), [3, 5, 8]);
+  assert.deepEqual(Array.from(N.thresholds()), [2, 5, 8]);
+  assert.equal(N.dimToken(3, 1), 3);
+});
+
+test("tokens: include_special and quantile change the numbers once asked again", () => {
+  const s = settings();
+  const d = data();
+  const N = new UnitNumbers(d, unitsOf(d, "token"), s);
+  N.atLayer(0);
+  const gen = N.gen;
+  s.include_special = true;
+  N.computeEligible();
+  N.atLayer(0);
+  assert.equal(N.gen, gen + 1);
+  assert.equal(N.nEligible, 5);
+  assert.deepEqual([N.lo, N.hi], [1, 60]);
+  assert.equal(N.threshold, 3);
+  const before = N.thresholds()[2];
+  s.quantile = 0.25;
+  assert.equal(N.thresholds()[2], before, "cached until forgotten");
+  N.forgetThresholds();
+  assert.equal(N.thresholds()[2], quantileLinear([52, 9, 7, 8, 62], 0.25));
+});
+
+test("words: mean or max of their tokens, float32 like Python's", () => {
+  const s = settings();
+  const d = data();
+  const N = new UnitNumbers(d, unitsOf(d, "word"), s);
+  assert.deepEqual(Array.from(N.row(2)), [52, Math.fround(8), 8, 62]);
+  assert.deepEqual(Array.from(N.row(1)), [51, 5, 5, 61]);
+  s.word_agg = "max";
+  assert.deepEqual(Array.from(N.row(1)), [51, 5, 5, 61], "cached until forgotten");
+  N.forgetRows();
+  assert.deepEqual(Array.from(N.row(1)), [51, 6, 5, 61]);
+  N.atLayer(2);
+  assert.deepEqual(Array.from(N.values), [52, 9, 8, 62]);
+  // the word's dims are its strongest token's at that layer
+  assert.equal(N.dimToken(1, 2), 1);
+  assert.equal(N.dimToken(1, 1), 2);
+});
+
+test("strongestOf: eligible first, then the larger value, the first of equals", () => {
+  const N = numbers("token");
+  N.atLayer(2);
+  const list = Int32Array.from([0, 1, 2, 3, 4]);
+  assert.equal(N.strongestOf(list, 0, 5), 1); // 0 and 4 are larger but ineligible
+  assert.equal(N.strongestOf(list, 2, 4), 3);
+  assert.equal(N.strongestOf(Int32Array.from([4, 0]), 0, 2), 4); // none eligible: the larger
+  N.values[3] = 9;
+  assert.equal(N.strongestOf(list, 1, 4), 1);
+});
