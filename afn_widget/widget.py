@@ -211,7 +211,7 @@ class AFNView(anywidget.AnyWidget):
     _esm = _STATIC / "widget.js"
     _css = _STATIC / "widget.css"
 
-    text = _Text("").tag(sync=True, group="control")
+    text = _Text("").tag(sync=True, group="data")  # the browser only reads it
     layer = t.Int(0).tag(sync=True, group="control")
     quantile = t.Float(0.75).tag(sync=True, group="control")
     granularity = t.Unicode("word").tag(sync=True, group="control")
@@ -577,8 +577,9 @@ class AFNView(anywidget.AnyWidget):
     @classmethod
     def traits_of(cls, group: str) -> tuple[str, ...]:
         """The synced traits of one ``group`` of the contract with the browser: ``"control"``
-        (settings either side may change), ``"data"`` (a result, written by Python) or
-        ``"status"`` (Python's progress and errors). ``js/traits.js`` lists the same names."""
+        (settings either side may change), ``"data"`` (the text and its result, written by
+        Python, only read by the browser) or ``"status"`` (Python's progress and errors).
+        ``js/traits.js`` lists the same names."""
         return tuple(cls.class_trait_names(sync=True, group=group))
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:

@@ -21,8 +21,10 @@ export const DATA_TRAITS = [
   "dims_version",
   "word_agg",
   "model_name",
+  "model_label",
   "note",
   "normalize",
+  "score_name",
 ];
 
 /** The view's settings, written by both sides: the browser's controls set them too. */

@@ -6,7 +6,7 @@ import { createView } from "./view.js";
 // Data traits the view takes as they come, without a rebuild: the header's labels, and how
 // words aggregate their tokens (the view re-aggregates the norms it holds). Every other data
 // trait rebuilds the view, once per batch.
-export const HEADER_TRAITS = ["model_name", "note", "normalize"];
+export const HEADER_TRAITS = ["model_name", "model_label", "note", "normalize", "score_name"];
 export const WORD_AGG = "word_agg";
 
 /**

@@ -383,8 +383,10 @@ var AFN = (() => {
     "dims_version",
     "word_agg",
     "model_name",
+    "model_label",
     "note",
-    "normalize"
+    "normalize",
+    "score_name"
   ];
   var CONTROL_TRAITS = ["layer", "quantile", "granularity", "show_special", "include_special"];
   var STATUS_TRAITS = ["status", "progress", "error"];
@@ -2173,7 +2175,7 @@ var AFN = (() => {
   };
 
   // js/widget.js
-  var HEADER_TRAITS = ["model_name", "note", "normalize"];
+  var HEADER_TRAITS = ["model_name", "model_label", "note", "normalize", "score_name"];
   var WORD_AGG = "word_agg";
   function connect(model, el, { kernel = false } = {}) {
     const get = (n) => model.get(n);

@@ -302,8 +302,10 @@ var DATA_TRAITS = [
   "dims_version",
   "word_agg",
   "model_name",
+  "model_label",
   "note",
-  "normalize"
+  "normalize",
+  "score_name"
 ];
 var CONTROL_TRAITS = ["layer", "quantile", "granularity", "show_special", "include_special"];
 var STATUS_TRAITS = ["status", "progress", "error"];
@@ -2092,7 +2094,7 @@ var View = class {
 };
 
 // js/widget.js
-var HEADER_TRAITS = ["model_name", "note", "normalize"];
+var HEADER_TRAITS = ["model_name", "model_label", "note", "normalize", "score_name"];
 var WORD_AGG = "word_agg";
 function connect(model, el, { kernel = false } = {}) {
   const get = (n) => model.get(n);
