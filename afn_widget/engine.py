@@ -30,6 +30,7 @@ import numpy as np
 
 from . import kept as K
 from . import validate as V
+from .buckets import HIGH_RULES
 from .errors import AFNInputError, NoHiddenStatesError
 from .hidden import (
     NORMALIZATIONS,
@@ -106,6 +107,7 @@ class Options:
     max_length: int | None
     stride: int | None
     batch_windows: int
+    high: str = "quantile"
 
     @property
     def needs_statistics(self) -> bool:
@@ -129,6 +131,7 @@ def check_options(
     max_length: int | None = None,
     stride: int | None = None,
     batch_windows: int = 4,
+    high: str = "quantile",
 ) -> Options:
     """The options as :class:`Options`, or a typed error naming the fix. ``layer`` is checked
     against the model once it is loaded."""
@@ -142,9 +145,10 @@ def check_options(
     batch_windows = V.check_positive_int("batch_windows", batch_windows)
     max_length = V.check_token_count("max_length", max_length)
     stride = V.check_token_count("stride", stride)
+    high = V.check_choice("high", high, HIGH_RULES)
     return Options(
         layer, quantile, bool(include_special), granularity, word_agg, normalize, outlier_dims,
-        outlier_k, top_k, max_length, stride, batch_windows,
+        outlier_k, top_k, max_length, stride, batch_windows, high,
     )  # fmt: skip
 
 
@@ -416,6 +420,7 @@ class Stitcher:
             layer=plan.layer,
             quantile=self.opts.quantile,
             include_special=self.opts.include_special,
+            high_rule=self.opts.high,
             **self.settings,
         )
 
@@ -439,6 +444,7 @@ def analyze(
     max_length: int | None = None,
     stride: int | None = None,
     batch_windows: int = 4,
+    high: str = "quantile",
     device: str | None = None,
     progress: Progress | None = None,
     partial: Callable[[AFNResult], Any] | None = None,
@@ -453,8 +459,10 @@ def analyze(
 
     Tokens are split at ``threshold = numpy.quantile(tas[eligible], quantile)`` (linear
     interpolation), eligible = non-special tokens unless ``include_special``; HIGH means
-    ``tas >= threshold``. Words (``result.words``) take the ``word_agg`` (``"mean"`` or ``"max"``)
-    of their pieces and have a threshold of their own; ``granularity`` says which of the two the
+    ``tas >= threshold``; ``high="top_k"`` puts exactly ``ceil(n · (1 − quantile))`` of the ``n``
+    eligible tokens in HIGH instead, ties broken by position (:mod:`afn_widget.buckets`). Words
+    (``result.words``) take the ``word_agg`` (``"mean"`` or ``"max"``) of their pieces and have
+    a threshold of their own (and the same rule); ``granularity`` says which of the two the
     exports and the widget show by default.
 
     ``normalize``: ``"raw"`` (the paper), ``"drop_outlier_dims"`` (leave out, per layer, the
@@ -476,7 +484,7 @@ def analyze(
     opts = check_options(
         layer=layer, quantile=quantile, include_special=include_special, granularity=granularity,
         word_agg=word_agg, normalize=normalize, outlier_dims=outlier_dims, outlier_k=outlier_k,
-        top_k=top_k, max_length=max_length, stride=stride, batch_windows=batch_windows,
+        top_k=top_k, max_length=max_length, stride=stride, batch_windows=batch_windows, high=high,
     )  # fmt: skip
     lm = load_model(model, device)
     plan = make_plan(lm, text, opts)

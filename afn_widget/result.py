@@ -17,7 +17,7 @@ import numpy as np
 
 from . import buckets as B
 from .hidden import SHIFT_METRICS
-from .validate import check_granularity, check_layer, check_quantile
+from .validate import check_choice, check_granularity, check_layer, check_quantile
 from .words import CONTENT, SPECIAL, describe_words, group_words
 
 
@@ -86,11 +86,14 @@ class WordSource:
     def layer_norms(self) -> np.ndarray:
         return aggregate_words(self.token_norms, self.described.pieces, self.word_agg)
 
-    def level(self, layer: int, quantile: float, include_special: bool) -> WordLevel:
+    def level(
+        self, layer: int, quantile: float, include_special: bool, high: str = "quantile"
+    ) -> WordLevel:
         d = self.described
         return word_level(
-            d.text, d.spans, d.roles, d.pieces, self.layer_norms, layer, quantile, include_special
-        )
+            d.text, d.spans, d.roles, d.pieces, self.layer_norms, layer, quantile, include_special,
+            high,
+        )  # fmt: skip
 
 
 class TopDims:
@@ -145,8 +148,9 @@ class AFNResult:
     ``layer_norms[l, i]`` is ``‖hidden_states[l][i]‖₂`` (after ``normalize``), ``l = 0`` being
     the embeddings. ``tas = layer_norms[layer]``. ``threshold``, ``buckets``, ``ranks`` and
     ``percentiles`` follow :mod:`afn_widget.buckets` over the eligible tokens (non-special unless
-    ``include_special``). ``words`` holds the same per whole word, a word's value being the
-    ``word_agg`` (mean or max) of its pieces' values, with a threshold of its own.
+    ``include_special``), HIGH by the rule ``high_rule`` (``"quantile"`` or ``"top_k"``).
+    ``words`` holds the same per whole word, a word's value being the ``word_agg`` (mean or max)
+    of its pieces' values, with a threshold of its own.
     """
 
     text: str
@@ -168,11 +172,12 @@ class AFNResult:
     word_source: WordSource = field(repr=False, compare=False)
     dims_source: TopDims = field(repr=False, compare=False)
     score_name: str = "TAS"  # what layer_norms holds: TAS, or the name of given scores
+    high_rule: str = "quantile"  # buckets.HIGH_RULES: >= the quantile, or exactly the top k
 
     # -- the split at this layer and quantile, made on first use -----------------------------
     @cached_property
     def _split(self) -> B.Split:
-        return B.split(self.tas, self._eligible(self.special), self.quantile)
+        return B.split(self.tas, self._eligible(self.special), self.quantile, self.high_rule)
 
     @property
     def threshold(self) -> float:
@@ -193,7 +198,9 @@ class AFNResult:
     # -- the word level, made on first use ----------------------------------------------------
     @cached_property
     def words(self) -> WordLevel:
-        return self.word_source.level(self.layer, self.quantile, self.include_special)
+        return self.word_source.level(
+            self.layer, self.quantile, self.include_special, self.high_rule
+        )
 
     @cached_property
     def word_index(self) -> np.ndarray:
@@ -267,12 +274,15 @@ class AFNResult:
         layer: int | None = None,
         quantile: float | None = None,
         include_special: bool | None = None,
+        high: str | None = None,
     ) -> AFNResult:
-        """The same analysis at another layer or quantile, without a new forward pass."""
+        """The same analysis at another layer, quantile or HIGH rule (``"quantile"`` or
+        ``"top_k"``), without a new forward pass."""
         lay = self.layer if layer is None else check_layer(layer, self.n_layers)
         q = self.quantile if quantile is None else check_quantile(quantile)
         inc = self.include_special if include_special is None else bool(include_special)
-        return replace(self, layer=lay, quantile=q, include_special=inc)
+        rule = self.high_rule if high is None else check_choice("high", high, B.HIGH_RULES)
+        return replace(self, layer=lay, quantile=q, include_special=inc, high_rule=rule)
 
     # -- exports -----------------------------------------------------------------------------
     def to_dataframe(self, granularity: str | None = None):
@@ -324,6 +334,7 @@ class AFNResult:
             "n_layers": self.n_layers,
             "layer": self.layer,
             "quantile": self.quantile,
+            "high_rule": self.high_rule,
             "include_special": self.include_special,
             "normalize": self.normalize,
             "word_agg": self.word_agg,
@@ -395,8 +406,9 @@ class AFNResult:
             thr = self.threshold
         n_el = int((bk != B.SPECIAL).sum())
         n_high = int((bk == B.HIGH).sum())
+        rule = "" if self.high_rule == "quantile" else f", {self.high_rule}"
         lines.append(
-            f"threshold (q={self.quantile:g}) = {thr:.4f}; {n_high} of {n_el} {gran}s HIGH"
+            f"threshold (q={self.quantile:g}{rule}) = {thr:.4f}; {n_high} of {n_el} {gran}s HIGH"
         )
         share, base = self.content_share(gran)
         if not math.isnan(share):
@@ -445,10 +457,11 @@ def word_level(
     layer: int,
     quantile: float,
     include_special: bool,
+    high: str = "quantile",
 ) -> WordLevel:
     special = np.array([r == SPECIAL for r in roles], dtype=bool)
     eligible = np.ones_like(special) if include_special else ~special
-    s = B.split(layer_norms[layer] if len(text) else np.zeros(0), eligible, quantile)
+    s = B.split(layer_norms[layer] if len(text) else np.zeros(0), eligible, quantile, high)
     return WordLevel(
         text,
         spans,

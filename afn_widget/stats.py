@@ -1,11 +1,13 @@
 """Statistics for the corpus report: pure numpy, no torch.
 
 * :func:`high_rows` — HIGH/LOW for many score rows at once, by the definition of
-  :func:`afn_widget.buckets.split` (``HIGH`` iff ``value >= numpy.quantile(row, q)``, numpy's
-  default linear method); a row holding a nan has no HIGH units (the score is undefined there,
-  e.g. attention at layer 0).
-* :func:`grouped_wins` — the Mann–Whitney count behind AUROC, per group (sentence): over every
-  (positive, negative) pair of the group, 1 when the positive scores higher, ½ on a tie.
+  :func:`afn_widget.buckets.split` (``high="quantile"``: ``HIGH`` iff ``value >=
+  numpy.quantile(row, q)``, numpy's default linear method; ``high="top_k"``: the
+  ``buckets.top_k_count`` largest, ties by position); a row holding a nan has no HIGH units (the
+  score is undefined there, e.g. attention at layer 0).
+* :func:`pair_wins` — the Mann–Whitney count behind AUROC, per group (sentence) and pair set:
+  over every pair ``(i, j)`` a mask selects, 1 when unit ``i`` scores higher, ½ on a tie;
+  :func:`grouped_wins` is its (positive, negative) case.
 * :func:`bootstrap_weights` / :func:`ratio_replicates` — the bootstrap over *units of
   resampling* (sentences): every statistic of the report is a ratio of sums of per-sentence
   counts, so a resample is a vector of multinomial counts ``w`` and its statistic is
@@ -15,16 +17,21 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 
 import numpy as np
 
 
-def high_rows(values: np.ndarray, quantile: float) -> np.ndarray:
-    """``bool [K, n]``: ``values[k, i] >= numpy.quantile(values[k], quantile)``.
+def high_rows(values: np.ndarray, quantile: float, high: str = "quantile") -> np.ndarray:
+    """``bool [K, n]``: under ``high="quantile"``, ``values[k, i] >= numpy.quantile(values[k],
+    quantile)``; under ``high="top_k"``, the ``buckets.top_k_count(n, quantile)`` largest values of
+    each row, ties broken by position.
 
-    Equals ``buckets.split(values[k], all_eligible, quantile).high`` row by row (tested); rows
-    with a nan are all ``False``.
+    Equals ``buckets.split(values[k], all_eligible, quantile, high).high`` row by row (tested);
+    rows with a nan are all ``False``.
     """
+    from .buckets import top_k_count
+
     values = np.asarray(values, dtype=np.float64)
     if values.ndim != 2:
         raise ValueError("values must be 2-D: one row per score")
@@ -34,8 +41,35 @@ def high_rows(values: np.ndarray, quantile: float) -> np.ndarray:
     out = np.zeros(values.shape, dtype=bool)
     if valid.any():
         v = values[valid]
-        thr = np.quantile(v, quantile, axis=1)
-        out[valid] = v >= thr[:, None]
+        if high == "top_k":
+            order = np.argsort(-v, axis=1, kind="stable")
+            top = np.zeros(v.shape, dtype=bool)
+            top[:, : top_k_count(v.shape[1], quantile)] = True
+            np.put_along_axis(top, order, top.copy(), axis=1)
+            out[valid] = top
+        else:
+            thr = np.quantile(v, quantile, axis=1)
+            out[valid] = v >= thr[:, None]
+    return out
+
+
+def pair_wins(values: np.ndarray, masks: np.ndarray) -> np.ndarray:
+    """``[S, R, M]``: ``Σ_{(i, j) ∈ mask m} [v_i > v_j] + ½ [v_i = v_j]`` of every row ``v =
+    values[s, r]`` and every pair set ``m``, for ``S`` groups (sentences) of ``n`` units at once.
+
+    ``values``: ``[S, R, n]``; ``masks``: ``[S, n, n, M]`` (0/1: pair ``(i, j)`` counts in set
+    ``m``, ``i`` the unit expected to score higher). All pairs are compared at once (``S·R·n²``
+    comparisons) and contracted with the masks in one product, so this is for short groups such
+    as sentences. Rows with a nan give nan.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    n_s, n_r, n = values.shape
+    a, b = values[..., :, None], values[..., None, :]
+    cmp = ((a > b) + 0.5 * (a == b)).reshape(n_s, n_r, n * n)
+    m = np.asarray(masks, dtype=np.float64)
+    m = m.reshape(n_s, n * n, m.shape[-1])
+    out = cmp @ m
+    out[~np.isfinite(values).all(axis=2)] = np.nan
     return out
 
 
@@ -45,21 +79,16 @@ def grouped_wins(values: np.ndarray, pos: np.ndarray, neg: np.ndarray) -> np.nda
     is that count over ``n_pos · n_neg``.
 
     ``values``: ``[S, R, n]``; ``pos``, ``neg``: ``bool [S, n]``, which units of each group are
-    positive / negative. All pairs are compared at once (``S·R·n²`` comparisons), so this is
-    for short groups such as sentences. Rows with a nan give nan.
+    positive / negative (:func:`pair_wins` with the one pair set ``pos × neg``). Rows with a nan
+    give nan.
     """
-    values = np.asarray(values, dtype=np.float64)
-    pairs = (pos[:, :, None] & neg[:, None, :])[:, None].astype(np.float64)  # [S, 1, n, n]
-    a, b = values[..., :, None], values[..., None, :]
-    wins = ((a > b) + 0.5 * (a == b)) * pairs
-    out = wins.sum(axis=(2, 3))
-    out[~np.isfinite(values).all(axis=2)] = np.nan
-    return out
+    pairs = pos[:, :, None] & neg[:, None, :]
+    return pair_wins(values, pairs[..., None])[..., 0]
 
 
-def bootstrap_weights(n_units: int, n_boot: int, seed: int = 0) -> np.ndarray:
+def bootstrap_weights(n_units: int, n_boot: int, seed: int | Sequence[int] = 0) -> np.ndarray:
     """``float64 [n_boot, n_units]``: how often each unit is drawn in each resample
-    (``n_units`` draws with replacement)."""
+    (``n_units`` draws with replacement; ``seed`` as for ``numpy.random.default_rng``)."""
     rng = np.random.default_rng(seed)
     if n_units == 0:
         return np.zeros((n_boot, 0))

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from afn_widget.buckets import HIGH, LOW, SPECIAL, split
+from afn_widget.buckets import HIGH, LOW, SPECIAL, split, top_k_count, top_k_high
 from afn_widget.errors import AFNInputError, AFNTypeError
 from afn_widget.validate import check_quantile
 from tests.afn_reference import buckets as ref_buckets
@@ -83,6 +83,55 @@ def test_nothing_or_one_eligible():
     assert s.ranks.tolist() == [1] and s.percentiles.tolist() == [0.0]
     s = split(np.zeros(0), np.zeros(0, bool), 0.5)
     assert math.isnan(s.threshold) and len(s.buckets) == 0
+
+
+# -- high="top_k": exactly ceil(n·(1−q)) units, ties broken by position -------------------------
+
+
+def _top_k_by_definition(values, eligible, q):
+    """The first k eligible units of the list sorted by value (largest first) then position,
+    k = ceil(n·(1−q)) computed in exact rational arithmetic."""
+    from fractions import Fraction
+
+    idx = [i for i in range(len(values)) if eligible[i]]
+    k = math.ceil(len(idx) * (1 - Fraction(str(q)))) if idx else 0
+    chosen = sorted(idx, key=lambda i: (-values[i], i))[:k]
+    return np.array([i in chosen for i in range(len(values))], dtype=bool)
+
+
+@given(vm=values_and_mask, q=st.sampled_from([0.5, 0.6, 0.7, 0.75, 0.8, 0.9, 0.95]))
+def test_top_k_high_equals_its_definition(vm, q):
+    values, eligible = np.array(vm[0]), np.array(vm[1], dtype=bool)
+    want = _top_k_by_definition(values, eligible, q)
+    assert top_k_high(values, eligible, q).tolist() == want.tolist()
+    s = split(values, eligible, q, high="top_k")
+    assert s.high.tolist() == want.tolist()
+    n = int(eligible.sum())
+    assert int(s.high.sum()) == top_k_count(n, q)
+    # ranks and percentiles do not depend on the rule; HIGH is the first k ranks
+    ref = split(values, eligible, q)
+    assert s.ranks.tolist() == ref.ranks.tolist()
+    assert np.array_equal(s.percentiles, ref.percentiles, equal_nan=True)
+    if n:
+        assert s.high.tolist() == ((s.ranks >= 1) & (s.ranks <= top_k_count(n, q))).tolist()
+        assert s.threshold == values[s.high].min()
+    else:
+        assert math.isnan(s.threshold)
+
+
+def test_top_k_count_is_exact_where_floats_are_not():
+    assert 10 * (1 - 0.7) > 3  # float noise that a plain ceil would turn into a fourth unit
+    assert top_k_count(10, 0.7) == 3
+    assert [top_k_count(n, 0.75) for n in range(9)] == [0, 1, 1, 1, 1, 2, 2, 2, 2]
+    assert top_k_count(3, 0.999) == 1
+
+
+def test_top_k_breaks_ties_by_position_where_quantile_takes_them_all():
+    values = np.array([1.0, 5.0, 5.0, 1.0, 5.0, 5.0])
+    assert split(values, np.ones(6, bool), 0.75).high.sum() == 4  # all tied with the threshold
+    s = split(values, np.ones(6, bool), 0.75, high="top_k")
+    assert s.high.tolist() == [False, True, True, False, False, False]
+    assert s.threshold == 5.0 and list(s.buckets).count(LOW) == 4
 
 
 @pytest.mark.parametrize("q", [0.5, np.float64(0.25), np.float32(0.75), 0.999])
