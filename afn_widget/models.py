@@ -58,16 +58,30 @@ def default_device() -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
-def _n_layers(model: Any) -> int:
+def config_int(model: Any, *names: str) -> int | None:
+    """The first of the config's attributes ``names`` that is a positive integer (models name
+    the same quantity differently: ``num_hidden_layers``, ``n_layer``, ...)."""
     cfg = getattr(model, "config", None)
-    for attr in ("num_hidden_layers", "n_layer", "n_layers", "num_layers"):
-        n = getattr(cfg, attr, None)
-        if isinstance(n, int) and n > 0:
-            return n
-    raise AFNTypeError(
-        "cannot tell how many layers this model has: its config has no num_hidden_layers; "
-        "pass a Hugging Face transformers model."
-    )
+    for name in names:
+        value = getattr(cfg, name, None)
+        if isinstance(value, int) and value > 0:
+            return value
+    return None
+
+
+def hidden_size(model: Any) -> int | None:
+    """The width of the model's hidden states, when its config says."""
+    return config_int(model, "hidden_size", "n_embd", "dim", "d_model")
+
+
+def _n_layers(model: Any) -> int:
+    n = config_int(model, "num_hidden_layers", "n_layer", "n_layers", "num_layers")
+    if n is None:
+        raise AFNTypeError(
+            "cannot tell how many layers this model has: its config has no num_hidden_layers; "
+            "pass a Hugging Face transformers model."
+        )
+    return n
 
 
 def _max_length(model: Any, tokenizer: Any) -> int:

@@ -352,30 +352,21 @@ class AFNView(anywidget.AnyWidget):
         offsets: list[tuple[int, int] | None] | None = None,
         text: str | None = None,
         *,
-        layer: int = -1,
-        quantile: float = 0.75,
-        include_special: bool = False,
-        model_name: str = "scores",
-        score_name: str = "score",
-        **kwargs: Any,
+        granularity: str = "word",
+        show_special: bool = False,
+        model: Any = None,
+        **score_options: Any,
     ) -> AFNView:
         """Draw any per-token scores without a model: one value per token, or
         ``[n_layers + 1, n_tokens]`` to get the layer slider. Tokens without a span are special.
-        See :func:`afn_widget.scores.result_from_scores`."""
+        ``score_options`` (``layer``, ``quantile``, ``score_name``, ...) are those of
+        :func:`afn_widget.scores.result_from_scores`; ``model`` analyses texts set later."""
         from .scores import result_from_scores
 
-        result = result_from_scores(
-            tokens,
-            scores,
-            offsets,
-            text,
-            layer=layer,
-            quantile=quantile,
-            include_special=include_special,
-            model_name=model_name,
-            score_name=score_name,
+        result = result_from_scores(tokens, scores, offsets, text, **score_options)
+        return cls.from_result(
+            result, granularity=granularity, show_special=show_special, model=model
         )
-        return cls.from_result(result, **kwargs)
 
     # -- validation of controls (from Python or from the browser) -----------------------------
     @t.validate("layer")
