@@ -23,15 +23,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 import numpy as np
 
 from . import kept as K
 from . import validate as V
+from .attention import ATTENTION_SCORES, AttentionScores, attn_norm_unavailable
 from .buckets import HIGH_RULES
-from .errors import AFNInputError, NoHiddenStatesError
+from .errors import AFNInputError, AFNTypeError, NoHiddenStatesError
 from .hidden import (
     NORMALIZATIONS,
     OUTLIER_K,
@@ -42,8 +43,8 @@ from .hidden import (
     given_outliers,
     hidden_stats,
 )
-from .models import LoadedModel, load_model
-from .result import AFNResult, LazyShifts, TopDims, WordSource, default_layer
+from .models import LoadedModel, hidden_size, load_model
+from .result import SCORES, AFNResult, LazyShifts, TopDims, WordSource, default_layer
 from .tokens import Frame, Tokenized, special_frame, tokenize
 
 Progress = Callable[[int, int], Any]
@@ -93,21 +94,23 @@ def plan_windows(n: int, length: int, overlap: int) -> Windows:
 
 @dataclass(frozen=True)
 class Options:
-    """``analyze``'s options, checked (see :func:`analyze` for their meaning)."""
+    """``analyze``'s options and their defaults (see :func:`analyze` for their meaning); the
+    instances :func:`check_options` returns are checked."""
 
-    layer: int | None
-    quantile: float
-    include_special: bool
-    granularity: str
-    word_agg: str
-    normalize: str
-    outlier_dims: list[int] | None
-    outlier_k: float
-    top_k: int
-    max_length: int | None
-    stride: int | None
-    batch_windows: int
+    layer: int | None = None
+    quantile: float = 0.75
+    include_special: bool = False
+    granularity: str = "token"
+    word_agg: str = "mean"
+    normalize: str = "raw"
+    outlier_dims: list[int] | None = None
+    outlier_k: float = OUTLIER_K
+    top_k: int = 3
+    max_length: int | None = None
+    stride: int | None = None
+    batch_windows: int = 4
     high: str = "quantile"
+    scores: tuple[str, ...] = ("tas",)
 
     @property
     def needs_statistics(self) -> bool:
@@ -117,39 +120,32 @@ class Options:
         )
 
 
-def check_options(
-    *,
-    layer: int | None = None,
-    quantile: float = 0.75,
-    include_special: bool = False,
-    granularity: str = "token",
-    word_agg: str = "mean",
-    normalize: str = "raw",
-    outlier_dims: list[int] | None = None,
-    outlier_k: float = OUTLIER_K,
-    top_k: int = 3,
-    max_length: int | None = None,
-    stride: int | None = None,
-    batch_windows: int = 4,
-    high: str = "quantile",
-) -> Options:
-    """The options as :class:`Options`, or a typed error naming the fix. ``layer`` is checked
-    against the model once it is loaded."""
-    quantile = V.check_quantile(quantile)
-    granularity = V.check_granularity(granularity)
-    word_agg = V.check_word_agg(word_agg)
-    normalize = V.check_choice("normalize", normalize, NORMALIZATIONS)
-    top_k = V.check_positive_int("top_k", top_k)
-    outlier_dims = V.check_outlier_dims(outlier_dims)
-    outlier_k = V.check_positive_number("outlier_k", outlier_k)
-    batch_windows = V.check_positive_int("batch_windows", batch_windows)
-    max_length = V.check_token_count("max_length", max_length)
-    stride = V.check_token_count("stride", stride)
-    high = V.check_choice("high", high, HIGH_RULES)
-    return Options(
-        layer, quantile, bool(include_special), granularity, word_agg, normalize, outlier_dims,
-        outlier_k, top_k, max_length, stride, batch_windows, high,
-    )  # fmt: skip
+OPTION_NAMES = tuple(f.name for f in fields(Options))
+
+
+def check_options(**given: Any) -> Options:
+    """``given`` options (the others at their defaults) as :class:`Options`, or a typed error
+    naming the fix. ``layer`` is checked against the model once it is loaded."""
+    unknown = sorted(set(given) - set(OPTION_NAMES))
+    if unknown:
+        raise AFNTypeError(f"unknown option(s) {unknown}; the options are {OPTION_NAMES}.")
+    o = Options(**given)
+    return replace(
+        o,
+        quantile=V.check_quantile(o.quantile),
+        include_special=bool(o.include_special),
+        granularity=V.check_granularity(o.granularity),
+        word_agg=V.check_word_agg(o.word_agg),
+        normalize=V.check_choice("normalize", o.normalize, NORMALIZATIONS),
+        top_k=V.check_positive_int("top_k", o.top_k),
+        outlier_dims=V.check_outlier_dims(o.outlier_dims),
+        outlier_k=V.check_positive_number("outlier_k", o.outlier_k),
+        batch_windows=V.check_positive_int("batch_windows", o.batch_windows),
+        max_length=V.check_token_count("max_length", o.max_length),
+        stride=V.check_token_count("stride", o.stride),
+        high=V.check_choice("high", o.high, HIGH_RULES),
+        scores=V.check_subset("scores", o.scores, SCORES),
+    )
 
 
 # -- 2. plan -----------------------------------------------------------------------------------
@@ -169,6 +165,8 @@ class Plan:
     top_k: int
     keep_hidden: bool  # one window: keep its hidden states (afn_widget.kept)
     device: Any
+    attention: tuple[str, ...] = ()  # the attention scores to compute
+    unavailable: dict[str, str] = field(default_factory=dict)  # score -> why it cannot be
 
     @property
     def n(self) -> int:
@@ -222,8 +220,11 @@ def make_plan(lm: LoadedModel, text: str, opts: Options) -> Plan:
     windows = plan_windows(n, length, overlap)
     total = len(windows.starts) if n else 0
     step = opts.batch_windows
-    d = _hidden_size(lm.model)
+    d = hidden_size(lm.model) or 1 << 30  # unknown: too wide to keep
     n_rows = lm.n_layers + 1
+    unavailable = {}
+    if "attn_norm" in opts.scores and (why := attn_norm_unavailable(lm.model)):
+        unavailable["attn_norm"] = why
     return Plan(
         text=text,
         tokens=tokens,
@@ -235,23 +236,36 @@ def make_plan(lm: LoadedModel, text: str, opts: Options) -> Plan:
         top_k=min(opts.top_k, d),
         keep_hidden=n > 0 and total == 1 and K.fits(n_rows, n + n_special, d),
         device=_device(lm.model),
+        attention=tuple(x for x in ATTENTION_SCORES if x in opts.scores and x not in unavailable),
+        unavailable=unavailable,
     )
 
 
 # -- 3. and 4. normalize and run ---------------------------------------------------------------
 
 
-def forward(lm: LoadedModel, plan: Plan, batch: range) -> Sequence[Any]:
-    """The hidden states of a batch of windows: ``L+1`` tensors ``[B, T, d]``."""
+@dataclass(frozen=True)
+class Run:
+    """One batch of windows through the model: its hidden states (``L+1`` tensors
+    ``[B, T, d]``) and the attention scores asked for (``[L+1, B, T]``, row 0 nan)."""
+
+    hidden_states: Sequence[Any]
+    attention: dict[str, np.ndarray]
+
+
+def forward(lm: LoadedModel, plan: Plan, batch: range, attention: AttentionScores) -> Run:
+    """Run a batch of windows (with the attention weights when ``attention`` needs them)."""
     import torch
 
     input_ids = torch.tensor([plan.input_ids(w) for w in batch], dtype=torch.long)
     input_ids = input_ids.to(plan.device)
+    mask = torch.ones_like(input_ids)
     with torch.inference_mode():
         out = lm.model(
             input_ids=input_ids,
-            attention_mask=torch.ones_like(input_ids),
+            attention_mask=mask,
             output_hidden_states=True,
+            output_attentions=attention.needed,
             return_dict=True,
         )
     hs = getattr(out, "hidden_states", None)
@@ -266,7 +280,16 @@ def forward(lm: LoadedModel, plan: Plan, batch: range) -> Sequence[Any]:
             f"{name} returned {len(hs)} hidden states, expected {plan.n_rows} "
             "(embeddings + one per layer)."
         )
-    return hs
+    rows: dict[str, np.ndarray] = {}
+    weights = getattr(out, "attentions", None) if attention.needed else None
+    if attention.needed and not weights:
+        for score in attention.want:
+            plan.unavailable[score] = f"{name} returned no attention weights"
+    elif attention.needed:
+        nan_row = np.full((1, *input_ids.shape), np.nan, np.float32)
+        for key, v in attention.rows(weights, mask).items():
+            rows[key] = np.concatenate([nan_row, v.astype(np.float32)])
+    return Run(hs, rows)
 
 
 class _Ticker:
@@ -284,10 +307,10 @@ class _Ticker:
 
 
 def gather_statistics(
-    lm: LoadedModel, plan: Plan, opts: Options, ticker: _Ticker
-) -> tuple[Normalization | None, Sequence[Any] | None]:
-    """The normalization ``opts.normalize`` asks for, and the hidden states of the only batch
-    when the statistics took a pass over it (so that it does not run twice). Statistics run
+    lm: LoadedModel, plan: Plan, opts: Options, ticker: _Ticker, attention: AttentionScores
+) -> tuple[Normalization | None, Run | None]:
+    """The normalization ``opts.normalize`` asks for, and the run of the only batch when the
+    statistics took a pass over it (so that it does not run twice). Statistics run
     over the stitched text, each token once, so no number depends on the batching. Given
     ``outlier_dims`` wait for the model's hidden size: ``None`` is returned."""
     import torch
@@ -297,16 +320,17 @@ def gather_statistics(
     if not plan.n:
         return RAW, None
     moments = Moments()
-    hs = None
+    run = None
     for batch in plan.batches:
-        hs = forward(lm, plan, batch)
+        run = forward(lm, plan, batch, attention)
+        hs = run.hidden_states
         for b, w in enumerate(batch):
             idx = torch.from_numpy(plan.stitched(w)).to(hs[0].device)
             moments.add(torch.stack([x[b, idx].float() for x in hs]))
         if len(plan.batches) > 1:
             ticker.tick(len(batch))
     norm = moments.normalization(opts.normalize, opts.outlier_k)
-    return norm, hs if len(plan.batches) == 1 else None
+    return norm, run if len(plan.batches) == 1 else None
 
 
 # -- 5. stitch ---------------------------------------------------------------------------------
@@ -328,6 +352,7 @@ class Stitcher:
                 np.zeros((*shape, plan.top_k), np.int32),
                 np.zeros((*shape, plan.top_k), np.float32),
             )
+        self.attention = {a: np.full(shape, np.nan, np.float32) for a in plan.attention}
         self.prefix: dict[str, np.ndarray] = {}  # the first window's leading specials
         self.suffix: dict[str, np.ndarray] = {}  # the last window's trailing ones
         tok = lm.tokenizer
@@ -342,9 +367,9 @@ class Stitcher:
             "n_windows": plan.n_windows,
         }
 
-    def add(self, batch: range, hs: Sequence[Any]) -> None:
+    def add(self, batch: range, run: Run) -> None:
         """Take the statistics of a batch of windows, each token from the window that owns it."""
-        plan = self.plan
+        plan, hs = self.plan, run.hidden_states
         if self.norm is None:
             self.norm = given_outliers(self.opts.outlier_dims, plan.n_rows, hs[0].shape[-1])
         if plan.keep_hidden:
@@ -353,6 +378,7 @@ class Stitcher:
             self.top, self.shifts = kept, LazyShifts(kept.shifts)
         else:
             stats = hidden_stats(hs, self.norm, shifts=SHIFT_METRICS, top_k=plan.top_k)
+        stats.update(run.attention)
         p, length = len(plan.frame.head), plan.windows.length
         for b, w in enumerate(batch):
             sel = plan.owned(w)
@@ -363,6 +389,8 @@ class Stitcher:
                     self.shifts[m][:, dst] = stats[m][:, b, src]
                 self.top[0][:, dst] = stats["top_dims"][:, b, src]
                 self.top[1][:, dst] = stats["top_share"][:, b, src]
+            for a in run.attention:
+                self.attention[a][:, dst] = stats[a][:, b, src]
             if w == 0:
                 self.prefix = {key: v[:, b, :p] for key, v in stats.items()}
             if w == plan.n_windows - 1:
@@ -406,6 +434,7 @@ class Stitcher:
         word_ids = plan.tokens.word_ids
         word_ids = None if word_ids is None else before + list(word_ids[:upto]) + after
         layer_norms = join("norms", self.norms)
+        attention = {a: join(a, v) for a, v in self.attention.items() if a in self.prefix}
         words = WordSource(plan.text, tokens, offsets, word_ids, layer_norms, self.opts.word_agg)
         return AFNResult(
             text=plan.text,
@@ -421,6 +450,8 @@ class Stitcher:
             quantile=self.opts.quantile,
             include_special=self.opts.include_special,
             high_rule=self.opts.high,
+            attention=attention,
+            unavailable=dict(plan.unavailable),
             **self.settings,
         )
 
@@ -432,19 +463,20 @@ def analyze(
     text: str,
     model: Any = None,
     *,
-    layer: int | None = None,
-    quantile: float = 0.75,
-    include_special: bool = False,
-    granularity: str = "token",
-    word_agg: str = "mean",
-    normalize: str = "raw",
-    outlier_dims: list[int] | None = None,
-    outlier_k: float = OUTLIER_K,
-    top_k: int = 3,
-    max_length: int | None = None,
-    stride: int | None = None,
-    batch_windows: int = 4,
-    high: str = "quantile",
+    layer: int | None = Options.layer,
+    quantile: float = Options.quantile,
+    include_special: bool = Options.include_special,
+    granularity: str = Options.granularity,
+    word_agg: str = Options.word_agg,
+    normalize: str = Options.normalize,
+    outlier_dims: list[int] | None = Options.outlier_dims,
+    outlier_k: float = Options.outlier_k,
+    top_k: int = Options.top_k,
+    max_length: int | None = Options.max_length,
+    stride: int | None = Options.stride,
+    batch_windows: int = Options.batch_windows,
+    high: str = Options.high,
+    scores: Sequence[str] = Options.scores,
     device: str | None = None,
     progress: Progress | None = None,
     partial: Callable[[AFNResult], Any] | None = None,
@@ -481,35 +513,25 @@ def analyze(
     Raise :class:`~afn_widget.errors.AnalysisCancelled` from it to stop.
     """
     text = V.check_text(text)
-    opts = check_options(
-        layer=layer, quantile=quantile, include_special=include_special, granularity=granularity,
-        word_agg=word_agg, normalize=normalize, outlier_dims=outlier_dims, outlier_k=outlier_k,
-        top_k=top_k, max_length=max_length, stride=stride, batch_windows=batch_windows, high=high,
-    )  # fmt: skip
+    given = {k: v for k, v in locals().items() if k in OPTION_NAMES}  # this call's options
+    opts = check_options(**given)
     lm = load_model(model, device)
     plan = make_plan(lm, text, opts)
     two_passes = opts.needs_statistics and len(plan.batches) > 1
     ticker = _Ticker(progress, plan.n_windows * (2 if two_passes else 1))
-    norm, first = gather_statistics(lm, plan, opts, ticker)
-    stitcher = Stitcher(plan, opts, norm, lm)
-    shown = time.monotonic()
-    for batch in plan.batches:
-        stitcher.add(batch, first if first is not None else forward(lm, plan, batch))
-        ticker.tick(len(batch))
-        last = batch[-1] == plan.n_windows - 1
-        if partial is not None and not last and time.monotonic() - shown >= partial_every:
-            partial(stitcher.result(stitcher.done_upto(batch), complete=False))
-            shown = time.monotonic()
+    with AttentionScores(lm.model, plan.attention) as attention:
+        norm, first = gather_statistics(lm, plan, opts, ticker, attention)
+        stitcher = Stitcher(plan, opts, norm, lm)
+        shown = time.monotonic()
+        for batch in plan.batches:
+            run = first if first is not None else forward(lm, plan, batch, attention)
+            stitcher.add(batch, run)
+            ticker.tick(len(batch))
+            last = batch[-1] == plan.n_windows - 1
+            if partial is not None and not last and time.monotonic() - shown >= partial_every:
+                partial(stitcher.result(stitcher.done_upto(batch), complete=False))
+                shown = time.monotonic()
     return stitcher.result(plan.n, complete=True)
-
-
-def _hidden_size(model: Any) -> int:
-    cfg = getattr(model, "config", None)
-    for attr in ("hidden_size", "n_embd", "dim", "d_model"):
-        v = getattr(cfg, attr, None)
-        if isinstance(v, int) and v > 0:
-            return v
-    return 1 << 30
 
 
 def _device(model: Any) -> Any:

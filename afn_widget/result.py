@@ -20,6 +20,9 @@ from .hidden import SHIFT_METRICS
 from .validate import check_choice, check_granularity, check_layer, check_quantile
 from .words import CONTENT, SPECIAL, describe_words, group_words
 
+SCORES = ("tas", "attention", "attn_norm", "delta_norm", "displacement", "cos_change")
+"""The per-token scores a result can give (:meth:`AFNResult.score`)."""
+
 
 def default_layer(n_layers: int) -> int:
     """The paper's layer 8 of 12 (``hidden_states[8]``), at the same relative depth elsewhere."""
@@ -173,6 +176,8 @@ class AFNResult:
     dims_source: TopDims = field(repr=False, compare=False)
     score_name: str = "TAS"  # what layer_norms holds: TAS, or the name of given scores
     high_rule: str = "quantile"  # buckets.HIGH_RULES: >= the quantile, or exactly the top k
+    attention: Mapping[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
+    unavailable: Mapping[str, str] = field(default_factory=dict)  # score -> why not computed
 
     # -- the split at this layer and quantile, made on first use -----------------------------
     @cached_property
@@ -268,6 +273,29 @@ class AFNResult:
         if metric not in self.shifts:
             raise AFNInputError(f"unknown shift {metric!r}; choose one of {SHIFT_METRICS}.")
         return self.shifts[metric]
+
+    def score(self, name: str) -> np.ndarray:
+        """float32 ``[n_layers + 1, n_tokens]`` of one of :data:`SCORES`: ``tas`` (the norms),
+        the three shifts, or ``attention`` / ``attn_norm`` (computed when ``analyze`` was asked
+        for them with ``scores=``; :mod:`afn_widget.attention`). Nan where undefined (layer
+        0 of the shifts and attention)."""
+        from .errors import AFNInputError
+
+        if name not in SCORES:
+            raise AFNInputError(f"unknown score {name!r}; choose one of {SCORES}.")
+        if name in self.unavailable:
+            raise AFNInputError(
+                f"{name} is not available for this model: {self.unavailable[name]}."
+            )
+        if name == "tas":
+            return self.layer_norms
+        if name in SHIFT_METRICS:
+            return self.shifts[name]
+        if name not in self.attention:
+            raise AFNInputError(
+                f"{name} was not computed; ask for it: analyze(text, scores=('tas', {name!r}))."
+            )
+        return self.attention[name]
 
     def at(
         self,

@@ -97,6 +97,43 @@ def check_choice(name: str, value: object, choices: Sequence[str]) -> str:
     return value
 
 
+def check_subset(name: str, value: object, choices: Sequence[str]) -> tuple[str, ...]:
+    """A non-empty selection of ``choices`` (one name alone is a selection of one), in the
+    order of ``choices``."""
+    if isinstance(value, str):
+        asked = {value}
+    else:
+        try:
+            asked = set(value)  # type: ignore[call-overload]
+        except TypeError:
+            raise AFNTypeError(
+                f"{name} must be a selection of {tuple(choices)}, not {value!r}."
+            ) from None
+    unknown = sorted(map(str, asked - set(choices)))
+    if unknown:
+        raise AFNInputError(
+            f"{name} must be a non-empty selection of {tuple(choices)}; unknown: {unknown}."
+        )
+    if not asked:
+        raise AFNInputError(f"{name} must be a non-empty selection of {tuple(choices)}; got none.")
+    return tuple(x for x in choices if x in asked)
+
+
+def check_distinct_ints(name: str, value: object) -> tuple[int, ...]:
+    """A non-empty sequence of distinct integers, in the order given."""
+    try:
+        items = list(value)  # type: ignore[call-overload]
+    except TypeError:
+        raise AFNTypeError(f"{name} must be a list of integers, not {value!r}.") from None
+    if not all(_is_int(x) for x in items):
+        raise AFNTypeError(f"{name} must be a list of integers, not {value!r}.")
+    if not items:
+        raise AFNInputError(f"{name} must hold at least one integer; got none.")
+    if len(set(items)) != len(items):
+        raise AFNInputError(f"{name} must not repeat a value: {items!r}.")
+    return tuple(int(x) for x in items)
+
+
 def check_positive_int(name: str, value: object) -> int:
     if not _is_int(value) or value < 1:
         raise AFNInputError(f"{name} must be a positive integer, not {value!r}.")

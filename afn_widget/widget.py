@@ -32,6 +32,7 @@ import anywidget
 import numpy as np
 import traitlets as t
 
+from .engine import OPTION_NAMES, check_options
 from .errors import AFNError, AFNInputError, AFNTypeError, AnalysisCancelled
 from .models import check_model_spec, model_label
 from .result import AFNResult
@@ -39,23 +40,15 @@ from .validate import (
     check_granularity,
     check_layer,
     check_layer_type,
+    check_positive_number,
     check_quantile,
     check_text,
 )
 
 _STATIC = Path(__file__).parent / "static"
 
-VIEW_OPTIONS = (
-    "word_agg",
-    "normalize",
-    "outlier_dims",
-    "outlier_k",
-    "top_k",
-    "max_length",
-    "stride",
-    "batch_windows",
-    "device",
-)
+_OWN = ("layer", "quantile", "include_special", "granularity")  # the view's own arguments
+VIEW_OPTIONS = (*(n for n in OPTION_NAMES if n not in _OWN), "device", "partial_every")
 """The options of :func:`afn_widget.analyze` a view passes on (the others are its own)."""
 INLINE_HTML_LIMIT = 2_000_000
 """Bytes: a displayed view carries its standalone page as a ``text/html`` fallback (for viewers
@@ -165,7 +158,6 @@ def payload(result: AFNResult) -> dict[str, Any]:
 
 def _check_options(options: dict[str, Any]) -> None:
     """The analysis options a view takes, checked as :func:`afn_widget.analyze` checks them."""
-    from .engine import check_options
     from .models import check_device
 
     unknown = sorted(set(options) - set(VIEW_OPTIONS))
@@ -174,8 +166,10 @@ def _check_options(options: dict[str, Any]) -> None:
             f"AFNView got unknown option(s) {unknown}; it takes text, model, layer, quantile, "
             f"granularity, show_special, include_special and {', '.join(VIEW_OPTIONS)}."
         )
-    check_options(**{k: v for k, v in options.items() if k != "device"})
+    check_options(**{k: v for k, v in options.items() if k in OPTION_NAMES})
     check_device(options.get("device"))
+    if "partial_every" in options:
+        check_positive_number("partial_every", options["partial_every"])
 
 
 _CONTROL_CHECKS = {

@@ -1,0 +1,229 @@
+"""Attention scores from the same forward pass as the hidden states, for any architecture.
+
+Per layer ``l ≥ 1`` (the self-attention of the block whose output is ``hidden_states[l]``) and
+key token ``j``, with ``α^h_ij`` the attention weights of head ``h`` (``output_attentions=True``,
+eager attention) and ``i`` running over the real query tokens (specials included, padding
+never):
+
+* ``attention``: attention received, ``mean_h Σ_i α^h_ij``;
+* ``attn_norm`` (Kobayashi et al. 2020): ``Σ_h Σ_i α^h_ij ‖f^h(x_j)‖`` with
+  ``f^h(x_j) = v^h_j W_O^h``, head ``h``'s value vector (bias included) mapped through that
+  head's slice of the attention output projection (whose bias, shared by the heads, is left
+  out). Grouped-query models share each value head among its group of query heads.
+
+Layer 0 (the embeddings) has no attention: its row is nan. ``attention`` needs nothing but
+the attention weights, so it works for any model that returns them; ``attn_norm`` needs each
+block's value and output projections, found by :func:`attention_blocks` for BERT, RoBERTa,
+ELECTRA, DistilBERT, GPT-2, GPT-NeoX / Pythia, OPT, and the Llama family (Llama, SmolLM, Qwen2,
+Qwen3, Gemma 2 / 3, Phi-3 with its fused projection); :func:`attn_norm_unavailable` says why
+when it cannot be computed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+ATTENTION_SCORES = ("attention", "attn_norm")
+
+
+@dataclass(frozen=True)
+class Block:
+    """What ``attn_norm`` needs of one self-attention block."""
+
+    value: Any  # the module whose output holds the value vectors
+    take: str  # how to cut them out of it: "all", "third" (GPT-2), "neox", "phi3"
+    out_weight: Any  # the output projection as ``[d_model, heads · head_dim]`` (nn.Linear's)
+    heads: int  # query heads
+    kv_heads: int  # value heads (fewer with grouped-query attention)
+    head_dim: int
+
+
+def _config(model: Any, *names: str) -> int | None:
+    from .models import config_int
+
+    return config_int(model, *names)
+
+
+def _blocks_list(model: Any) -> list[Any] | None:
+    """The model's list of transformer blocks (the ModuleList as long as the model is deep)."""
+    import torch
+
+    n = _config(model, "num_hidden_layers", "n_layer", "n_layers", "num_layers")
+    for _, mod in model.named_modules():
+        if isinstance(mod, torch.nn.ModuleList) and len(mod) == n and n:
+            first = mod[0]
+            if any(hasattr(first, a) for a in ("attention", "attn", "self_attn")):
+                return list(mod)
+    return None
+
+
+def _linear_weight(mod: Any) -> Any:
+    """``[out, in]`` whatever the layer type (GPT-2's Conv1D stores ``[in, out]``)."""
+    w = mod.weight.detach().float()
+    return w.t() if type(mod).__name__ == "Conv1D" else w
+
+
+def _block(model: Any, layer: Any) -> Block | None:
+    att = next(getattr(layer, a) for a in ("attention", "attn", "self_attn") if hasattr(layer, a))
+    heads = _config(model, "num_attention_heads", "n_head", "n_heads")
+    kv = _config(model, "num_key_value_heads") or heads
+    d = _config(model, "hidden_size", "n_embd", "dim", "d_model")
+    self_ = getattr(att, "self", None)
+    if (
+        self_ is not None
+        and hasattr(self_, "value")
+        and hasattr(getattr(att, "output", None), "dense")
+    ):
+        h = self_.num_attention_heads  # BERT, RoBERTa, ELECTRA
+        return Block(
+            self_.value,
+            "all",
+            _linear_weight(att.output.dense),
+            h,
+            h,
+            self_.value.out_features // h,
+        )
+    if hasattr(att, "v_lin") and hasattr(att, "out_lin"):  # DistilBERT
+        h = att.n_heads
+        return Block(
+            att.v_lin, "all", _linear_weight(att.out_lin), h, h, att.v_lin.out_features // h
+        )
+    out = next(
+        (getattr(att, a) for a in ("o_proj", "out_proj", "c_proj", "dense") if hasattr(att, a)),
+        None,
+    )
+    if out is None or not heads:
+        return None
+    head_dim = getattr(att, "head_dim", None) or _config(model, "head_dim") or d // heads
+    if hasattr(att, "v_proj"):  # Llama family, OPT
+        return Block(att.v_proj, "all", _linear_weight(out), heads, kv, head_dim)
+    if hasattr(att, "c_attn"):  # GPT-2: q | k | v
+        return Block(att.c_attn, "third", _linear_weight(out), heads, heads, head_dim)
+    if hasattr(att, "query_key_value"):  # GPT-NeoX: per head q | k | v
+        return Block(att.query_key_value, "neox", _linear_weight(out), heads, heads, head_dim)
+    if hasattr(att, "qkv_proj"):  # Phi-3: all q | all k | all v
+        return Block(att.qkv_proj, "phi3", _linear_weight(out), heads, kv, head_dim)
+    return None
+
+
+def attention_blocks(model: Any) -> list[Block] | None:
+    """Each layer's :class:`Block`, or None when some block's layout is not one we know."""
+    layers = _blocks_list(model)
+    if layers is None:
+        return None
+    blocks = [_block(model, layer) for layer in layers]
+    return None if any(b is None for b in blocks) else blocks
+
+
+def attn_norm_unavailable(model: Any) -> str | None:
+    """Why ``attn_norm`` cannot be computed for ``model`` (None when it can)."""
+    if attention_blocks(model) is None:
+        return (
+            f"attn_norm needs each attention block's value and output projections, and "
+            f"{type(model).__name__}'s blocks are not laid out like any of BERT, DistilBERT, "
+            "GPT-2, GPT-NeoX, OPT or the Llama family"
+        )
+    return None
+
+
+@contextlib.contextmanager
+def eager(model: Any) -> Iterator[None]:
+    """Eager attention for the duration (attention weights are only computed there)."""
+    cfg = model.config
+    old = getattr(cfg, "_attn_implementation", None)
+    if old == "eager":
+        yield
+        return
+    model.set_attn_implementation("eager")
+    try:
+        yield
+    finally:
+        if old is not None:
+            model.set_attn_implementation(old)
+
+
+class AttentionScores:
+    """``attention`` and ``attn_norm`` of each forward pass run inside it: a context manager
+    (eager attention, and forward hooks on the value projections for ``attn_norm``). Run the
+    model with ``output_attentions=True``, then :meth:`rows`."""
+
+    def __init__(self, model: Any, want: tuple[str, ...]) -> None:
+        self.model = model
+        self.want = tuple(w for w in ATTENTION_SCORES if w in want)
+        self.blocks = attention_blocks(model) if "attn_norm" in self.want else None
+        self._values: dict[int, Any] = {}
+        self._hooks: list[Any] = []
+        self._grams: list[Any] = []
+        self._eager: Any = contextlib.nullcontext()
+
+    @property
+    def needed(self) -> bool:
+        """Whether the pass must return attention weights."""
+        return bool(self.want)
+
+    def __enter__(self) -> AttentionScores:
+        import torch
+
+        if self.want:
+            self._eager = eager(self.model)
+            self._eager.__enter__()
+        for i, blk in enumerate(self.blocks or []):
+            w = blk.out_weight  # [d_out, H * dh]
+            wh = w.reshape(w.shape[0], blk.heads, blk.head_dim).permute(1, 0, 2)
+            self._grams.append(torch.einsum("hok,hol->hkl", wh, wh))  # W_h^T W_h, [H, dh, dh]
+            self._hooks.append(blk.value.register_forward_hook(self._keep(i)))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for h in self._hooks:
+            h.remove()
+        self._hooks.clear()
+        self._grams.clear()
+        self._eager.__exit__(*exc)
+
+    def _keep(self, i: int) -> Any:
+        def hook(_mod: Any, _inp: Any, out: Any) -> None:
+            self._values[i] = out.detach()
+
+        return hook
+
+    def _values_of(self, i: int) -> Any:
+        """Layer ``i``'s value vectors ``[B, T, kv_heads, head_dim]``."""
+        blk = self.blocks[i]
+        out = self._values.pop(i).float()
+        b, t, width = out.shape
+        kv, dh = blk.kv_heads, blk.head_dim
+        if blk.take == "third":
+            out = out[..., 2 * width // 3 :]
+        elif blk.take == "neox":
+            out = out.reshape(b, t, kv, 3 * dh)[..., 2 * dh :]
+        elif blk.take == "phi3":
+            out = out[..., width - kv * dh :]
+        return out.reshape(b, t, kv, dh)
+
+    def rows(self, attentions: Any, qmask: Any) -> dict[str, np.ndarray]:
+        """``[L, B, T]`` per score asked for, from the pass's attention weights (``[B, H, T, T]``
+        per layer) and the values the hooks kept; ``qmask`` ``[B, T]``: the real tokens."""
+        import torch
+
+        q = qmask.float()[:, None, :, None]
+        received = [(a.float() * q).sum(2) for a in attentions]  # [B, H, T] per layer
+        out = {}
+        if "attention" in self.want:
+            out["attention"] = torch.stack([r.mean(1) for r in received]).cpu().numpy()
+        if "attn_norm" in self.want and self.blocks is not None:
+            norms = []
+            for i, col in enumerate(received):
+                blk = self.blocks[i]
+                v = self._values_of(i)
+                v = v.repeat_interleave(blk.heads // blk.kv_heads, dim=2)  # [B, T, H, dh]
+                sq = torch.einsum("bthk,hkl,bthl->bht", v, self._grams[i], v)
+                norms.append((col * sq.clamp_min(0).sqrt()).sum(1))
+            out["attn_norm"] = torch.stack(norms).cpu().numpy()
+        self._values.clear()
+        return out
