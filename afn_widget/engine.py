@@ -452,6 +452,7 @@ class Stitcher:
             high_rule=self.opts.high,
             attention=attention,
             unavailable=dict(plan.unavailable),
+            scores=self.opts.scores,
             **self.settings,
         )
 

@@ -178,6 +178,7 @@ class AFNResult:
     high_rule: str = "quantile"  # buckets.HIGH_RULES: >= the quantile, or exactly the top k
     attention: Mapping[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
     unavailable: Mapping[str, str] = field(default_factory=dict)  # score -> why not computed
+    scores: tuple[str, ...] = ("tas",)  # the scores asked for (analyze's scores=)
 
     # -- the split at this layer and quantile, made on first use -----------------------------
     @cached_property
@@ -296,6 +297,17 @@ class AFNResult:
                 f"{name} was not computed; ask for it: analyze(text, scores=('tas', {name!r}))."
             )
         return self.attention[name]
+
+    def with_word_agg(self, word_agg: str) -> AFNResult:
+        """The same result with words aggregated by ``word_agg`` (``"mean"`` or ``"max"``)."""
+        from .validate import check_word_agg
+
+        agg = check_word_agg(word_agg)
+        if agg == self.word_agg:
+            return self
+        ws = self.word_source
+        source = WordSource(ws.text, ws.tokens, ws.offsets, ws.word_ids, ws.token_norms, agg)
+        return replace(self, word_agg=agg, word_source=source)
 
     def at(
         self,

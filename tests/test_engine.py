@@ -661,3 +661,15 @@ def test_special_token_strings_in_the_text_are_text(minilm):
     assert "[SEP]" not in inner and "[CLS]" not in inner
     assert all(r.offsets[i] is not None for i in range(1, len(r.tokens) - 1))
     assert "sep" in inner and "cl" in "".join(inner)
+
+
+def test_a_result_with_another_word_aggregation_equals_analysing_with_it(tiny_bert):
+    text = "Tokenization is unbelievably fun, isn't it?"
+    mean = analyze(text, tiny_bert, scores=("tas", "attention"))
+    assert mean.scores == ("tas", "attention")
+    as_max = mean.with_word_agg("max")
+    direct = analyze(text, tiny_bert, word_agg="max")
+    np.testing.assert_array_equal(as_max.words.layer_norms, direct.words.layer_norms)
+    assert as_max.word_agg == "max" and mean.word_agg == "mean"
+    np.testing.assert_array_equal(as_max.layer_norms, mean.layer_norms)
+    assert mean.with_word_agg("mean") is mean
