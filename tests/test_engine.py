@@ -668,7 +668,7 @@ def test_a_result_with_another_word_aggregation_equals_analysing_with_it(tiny_be
     mean = analyze(text, tiny_bert, scores=("tas", "attention"))
     assert mean.scores == ("tas", "attention")
     as_max = mean.with_word_agg("max")
-    direct = analyze(text, tiny_bert, word_agg="max")
+    direct = analyze(text, tiny_bert, word_agg="max", scores=("tas", "attention"))
     np.testing.assert_array_equal(as_max.words.layer_norms, direct.words.layer_norms)
     assert as_max.word_agg == "max" and mean.word_agg == "mean"
     np.testing.assert_array_equal(as_max.layer_norms, mean.layer_norms)
