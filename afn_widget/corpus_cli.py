@@ -15,9 +15,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         description=(
             "Run a model over a CoNLL-U treebank (gold words and UPOS) or a text file (one "
             "sentence per line) and report, per layer and score, the AUROC of content vs "
-            "function words, the share of content words in the HIGH bucket and its lift, with "
-            "bootstrap 95% CIs and baselines (layer 0, word frequency, shuffled words, random "
-            "weights)."
+            "function words (also over frequency-matched pairs and within Zipf bins), the share "
+            "of content words in the HIGH bucket and its lift, a regression on lexical controls, "
+            "with bootstrap 95% CIs and baselines (layer 0, word frequency, shuffled words and "
+            "random weights over several seeds)."
         ),
     )
     p.add_argument("file", help="a .conllu file, or a UTF-8 text file with one sentence a line")
@@ -41,10 +42,33 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="comma-separated scores to compute (default all): tas, tas_drop_outliers, "
         "attention, attn_norm, delta_norm, displacement, cos_change; 'tas' alone is fastest",
     )
+    p.add_argument(
+        "--high",
+        default="quantile",
+        help="HIGH rule: quantile (score >= the quantile, the paper's) or top_k (exactly "
+        "ceil(n * (1 - quantile)) words a sentence)",
+    )
+    p.add_argument(
+        "--match-width",
+        type=float,
+        default=0.5,
+        help="frequency-matched pairs: Zipf values closer than this (0.5)",
+    )
     p.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples (1000)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="of the bootstrap (0)")
+    p.add_argument(
+        "--seeds",
+        default="3",
+        help="the controls' seeds: a number N (seed .. seed+N-1, default 3) or a "
+        "comma-separated list",
+    )
     p.add_argument("--limit", type=int, help="only the first N sentences")
-    p.add_argument("--lang", default="en", help="language for the word-frequency baseline")
+    p.add_argument(
+        "--lang",
+        default="en",
+        help="language of the word frequencies (a wordfreq language; ja, ko and zh need "
+        "their tokenizers installed)",
+    )
     p.add_argument("--device", help="cpu, cuda, ... (default: cuda when available)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
@@ -82,6 +106,9 @@ def run(args: argparse.Namespace) -> int:
         else [x.strip() for x in args.scores.split(",") if x.strip()],
         n_boot=args.n_boot,
         seed=args.seed,
+        seeds=_seeds(args.seeds),
+        match_width=args.match_width,
+        high=args.high,
         lang=args.lang,
         device=args.device,
         progress=not args.quiet,
@@ -95,3 +122,17 @@ def run(args: argparse.Namespace) -> int:
     print(report.summary())
     print(f"written: {out}", file=sys.stderr)
     return 0
+
+
+def _seeds(text: str) -> int | list[int]:
+    """``N`` or ``a,b,c`` as analyze_corpus takes them."""
+    from .errors import AFNInputError
+
+    parts = [x.strip() for x in text.split(",") if x.strip()]
+    try:
+        values = [int(x) for x in parts]
+    except ValueError:
+        raise AFNInputError(
+            f"--seeds must be a number or a list of integers, not {text!r}."
+        ) from None
+    return values[0] if "," not in text and len(values) == 1 else values

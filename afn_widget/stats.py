@@ -60,15 +60,17 @@ def pair_wins(values: np.ndarray, masks: np.ndarray) -> np.ndarray:
     ``values``: ``[S, R, n]``; ``masks``: ``[S, n, n, M]`` (0/1: pair ``(i, j)`` counts in set
     ``m``, ``i`` the unit expected to score higher). All pairs are compared at once (``S·R·n²``
     comparisons) and contracted with the masks in one product, so this is for short groups such
-    as sentences. Rows with a nan give nan.
+    as sentences. The product runs in float32, exact for these sums of halves below ``2**23``
+    pairs a group. Rows with a nan give nan.
     """
     values = np.asarray(values, dtype=np.float64)
     n_s, n_r, n = values.shape
     a, b = values[..., :, None], values[..., None, :]
-    cmp = ((a > b) + 0.5 * (a == b)).reshape(n_s, n_r, n * n)
-    m = np.asarray(masks, dtype=np.float64)
+    cmp = (a > b).astype(np.float32)
+    cmp += np.float32(0.5) * (a == b)
+    m = np.asarray(masks, dtype=np.float32)
     m = m.reshape(n_s, n * n, m.shape[-1])
-    out = cmp @ m
+    out = (cmp.reshape(n_s, n_r, n * n) @ m).astype(np.float64)
     out[~np.isfinite(values).all(axis=2)] = np.nan
     return out
 

@@ -101,13 +101,14 @@ def test_grouped_wins_is_pairwise_wins_per_sentence(data, n_s, rows, n):
     st.lists(
         st.lists(st.integers(0, 4).map(float), min_size=5, max_size=5), min_size=1, max_size=4
     ),
-    st.sampled_from([0.25, 0.5, 0.75, 0.9]),
+    st.sampled_from([0.25, 0.5, 0.7, 0.75, 0.9]),
+    st.sampled_from(B.HIGH_RULES),
 )
-def test_high_rows_is_buckets_split(rows, q):
+def test_high_rows_is_buckets_split(rows, q, rule):
     values = np.array(rows)
-    high = S.high_rows(values, q)
+    high = S.high_rows(values, q, rule)
     for r, v in enumerate(values):
-        assert (high[r] == B.split(v, np.ones(v.size, bool), q).high).all()
+        assert (high[r] == B.split(v, np.ones(v.size, bool), q, rule).high).all()
 
 
 def test_high_rows_nan_row_has_no_high():
@@ -183,14 +184,15 @@ def _cols(report, sentence_pos: int) -> np.ndarray:
 
 
 def _recompute(report, condition, score, layer, values=None):
-    """Every statistic of one table row, from the per-word scores, with buckets.split."""
+    """Every statistic of one table row, from the per-word scores, with buckets.split; a
+    control's counts summed over its seeds."""
     words = report.words
-    tot = dict.fromkeys(
-        ["wins", "pairs", "hi", "hic", "hip", "n", "nc", "np", "hu", "hus", "nu", "ns"], 0.0
-    )
-    for si in range(report.meta["n_sentences"]):
+    names = ["wins", "pairs", "hi", "hic", "hip", "n", "nc", "np", "hu", "hus", "nu", "ns"]
+    tot = dict.fromkeys(names, 0.0)
+    seeds = [None] if condition == "trained" or values is not None else report.meta["seeds"]
+    for seed, si in itertools.product(seeds, range(report.meta["n_sentences"])):
         cols = _cols(report, si)
-        v = report.scores(condition, score)[layer, cols] if values is None else values[cols]
+        v = report.scores(condition, score, seed)[layer, cols] if values is None else values[cols]
         roles = words["role"].to_numpy()[cols]
         ok = np.isfinite(v)
         v, roles = v[ok], roles[ok]
@@ -205,7 +207,7 @@ def _recompute(report, condition, score, layer, values=None):
         tot["nc"] += c.sum()
         tot["np"] += p.sum()
         if values is None:
-            sp = report.specials(condition, score)[layer, si]
+            sp = report.specials(condition, score, seed)[layer, si]
             units = np.concatenate([v, sp])
             hu = B.split(units, np.ones(units.size, bool), report.meta["quantile"]).high
             tot["hu"] += hu.sum()
@@ -216,6 +218,7 @@ def _recompute(report, condition, score, layer, values=None):
         "auroc": tot["wins"] / tot["pairs"],
         "content_share": tot["hic"] / tot["hi"],
         "base_rate": tot["nc"] / tot["n"],
+        "high_share": tot["hi"] / tot["n"],
         "punct_share": tot["hip"] / tot["hi"],
         "punct_base": tot["np"] / tot["n"],
     }
@@ -236,6 +239,7 @@ def _recompute(report, condition, score, layer, values=None):
         ("trained", "cos_change", 3),
         ("shuffled", "tas_drop_outliers", 4),
         ("random_init", "tas", 4),
+        ("random_init", "attention", 1),
     ],
 )
 def test_table_equals_independent_computation(report, condition, score, layer):
@@ -272,7 +276,9 @@ def test_table_shape_lift_and_cis(report):
             # Undefined at layer 0 (no attention block / no previous layer): no row.
             assert sorted(sub[sub["score"] == score]["layer"]) == list(range(1, L + 1))
     assert np.allclose(t["lift"], t["content_share"] / t["base_rate"])
-    for stat in ("auroc", "content_share", "lift", "punct_share", "special_share"):
+    stats = ("auroc", "content_share", "lift", "punct_share", "special_share", "auroc_matched",
+             "auroc_binned", "high_share", "lr_gain")  # fmt: skip
+    for stat in stats:
         ok = t[stat].notna()
         assert (t.loc[ok, f"{stat}_lo"] <= t.loc[ok, stat] + 1e-12).all(), stat
         assert (t.loc[ok, stat] <= t.loc[ok, f"{stat}_hi"] + 1e-12).all(), stat
@@ -280,6 +286,9 @@ def test_table_shape_lift_and_cis(report):
             assert (t.loc[ok, f"{stat}_hi"] > t.loc[ok, f"{stat}_lo"]).all(), stat
     assert t["n_sentences"].eq(report.meta["n_sentences"]).all()
     assert t["base_rate"].nunique() == 1  # the same words in every row
+    assert t["n_pairs_matched"].nunique() == 1 and t["n_pairs_matched"].iloc[0] > 0
+    controls = t["condition"].isin(["shuffled", "random_init"])
+    assert t.loc[controls, "n_seeds"].eq(3).all() and t.loc[~controls, "n_seeds"].eq(1).all()
 
 
 def test_bootstrap_resamples_sentences(report):
@@ -404,8 +413,8 @@ def test_a_subset_of_scores_gives_the_same_rows(minilm, report, sample):
     assert seen and "eager" not in seen  # no attention asked for: the model's own kernel
     assert sub.meta["scores"] == ["tas", "cos_change"]
     assert "not computed" in sub.meta["attention"] and "not computed" in sub.meta["attn_norm"]
-    assert set(sub.table["score"]) == {"tas", "cos_change", "frequency"}
-    full = report.table[report.table["score"].isin(["tas", "cos_change", "frequency"])]
+    assert set(sub.table["score"]) == {"tas", "cos_change", "frequency", "controls"}
+    full = report.table[report.table["score"].isin(["tas", "cos_change", "frequency", "controls"])]
     pd.testing.assert_frame_equal(sub.table, full.reset_index(drop=True), atol=1e-3)
     for cond, score in itertools.product(("trained", "shuffled", "random_init"), SCORES):
         got = sub.scores(cond, score)
@@ -414,6 +423,7 @@ def test_a_subset_of_scores_gives_the_same_rows(minilm, report, sample):
         else:
             assert np.isnan(got).all()
     assert "TAS, layer 4" in sub.summary() and "attention received" not in sub.summary()
+    assert set(sub.table["score"]) == {"tas", "cos_change", "frequency", "controls"}
     with pytest.raises(AFNInputError, match="unknown: \\['tass'\\]"):
         analyze_corpus(["a b"], model=minilm, scores=("tass",))
     with pytest.raises(AFNInputError, match="got none"):
@@ -432,8 +442,8 @@ def test_scores_without_tas_give_the_same_rows(minilm, report, sample):
         progress=False,
     )
     keep = report.table["condition"].isin(["trained", "baseline"])
-    full = report.table[keep & report.table["score"].isin(["cos_change", "frequency"])]
-    assert len(sub.table) == len(full) == report.meta["n_layers"] + 1
+    full = report.table[keep & report.table["score"].isin(["cos_change", "frequency", "controls"])]
+    assert len(sub.table) == len(full) == report.meta["n_layers"] + 2
     pd.testing.assert_frame_equal(sub.table, full.reset_index(drop=True), atol=1e-3)
 
 
@@ -603,12 +613,13 @@ def test_exports(report, tmp_path):
     assert (tmp_path / "r.html").read_text(encoding="utf-8") == page
     assert "gold UPOS" in page
     fig = report.plot()
-    assert len(fig.axes) == 2
+    assert len(fig.axes) == 3  # AUROC, frequency-matched AUROC, lift
     labels = [ln.get_label() for ln in fig.axes[0].get_lines()]
     assert {"tas", "attention", "attn_norm", "tas, shuffled", "tas, random_init"} <= set(labels)
-    assert "word frequency" in labels
+    assert {"word frequency", "lexical controls (regression)"} <= set(labels)
     text = report.summary()
-    assert "TAS, layer 4" in text and "word frequency" in text
+    assert "TAS, layer 4" in text and "word frequency" in text and "is layer 4 special?" in text
+    assert "Is layer 4 special?" in page and "HIGH rate per gold UPOS tag" in page
 
 
 def test_cli(minilm_path, sample, tmp_path):
@@ -643,5 +654,5 @@ def test_cli(minilm_path, sample, tmp_path):
     assert main(["corpus", str(small), "--model", str(minilm_path), "--out", "x.txt"]) == 2
     base = ["corpus", str(small), "--model", str(minilm_path), "--n-boot", "20", "--quiet"]
     assert main([*base, "--out", str(out), "--controls", "none", "--scores", "tas"]) == 0
-    assert set(pd.read_csv(out)["score"]) == {"tas", "frequency"}
+    assert set(pd.read_csv(out)["score"]) == {"tas", "frequency", "controls"}
     assert main([*base, "--out", str(out), "--scores", "tas,nope"]) == 2

@@ -2,7 +2,9 @@
 
 :func:`analyze_corpus` runs a model over many sentences and asks, layer by layer, whether the
 HIGH bucket (top quartile) of each score is filled with content words, with bootstrap
-confidence intervals and the controls that could explain the effect away.
+confidence intervals and the controls that could explain the effect away: word frequency held
+fixed, lexical properties regressed out, the words shuffled, the weights random (over several
+seeds), other role mappings, and the highlighted layer against the others.
 
 Definitions (the report's ``meta`` repeats them):
 
@@ -33,46 +35,78 @@ INTJ, ``punctuation`` = PUNCT SYM, ``function`` = the rest), else the engine's
 * ``delta_norm``, ``displacement``, ``cos_change``: the engine's shifts against layer ``l − 1``
   (``‖h_l‖ − ‖h_{l−1}‖``, ``‖h_l − h_{l−1}‖``, ``1 − cos(h_l, h_{l−1})``); undefined at layer 0;
 * ``frequency`` (a baseline with no layer): ``−wordfreq.zipf_frequency(word, lang)``, rarer is
-  higher.
+  higher; a word wordfreq reads as no token (punctuation, symbols) gets the corpus' highest
+  Zipf value;
+* ``controls`` (a baseline with no layer): the out-of-fold ``P(content)`` of a logistic
+  regression on the words' lexical controls — Zipf frequency, length in characters, number of
+  pieces, relative position (:mod:`.logistic`).
 
 **Conditions.** ``trained`` (the model on the sentences), ``shuffled`` (the same model on the
-same words in a random order, surface tokens joined by spaces, seed ``seed`` and the sentence's
-position), ``random_init`` (the same architecture with random weights: the config's own
-initialisation, seed ``seed``, and every LayerNorm's γ and β set to a random permutation of the
-trained values, so that their scale is kept but no dimension keeps its role — with γ = 1, β = 0
-every token's norm after a LayerNorm would be √d).
+same words in a random order, surface tokens joined by spaces, the generator seeded with
+``[s, sentence position]``), ``random_init`` (the same architecture with random weights: the
+config's own initialisation, seed ``s``, and every LayerNorm's γ and β set to a random
+permutation of the trained values, so that their scale is kept but no dimension keeps its role
+— with γ = 1, β = 0 every token's norm after a LayerNorm would be √d). Each control runs once
+per seed ``s`` of ``seeds`` (default 3: ``seed, seed + 1, seed + 2``); its table rows pool the
+seeds, ``report.seeds`` has each seed's own.
 
-**Buckets.** Per sentence, like the engine per text: ``HIGH`` iff ``score >=
-numpy.quantile(scores of the sentence's words, quantile)`` (:func:`afn_widget.buckets.split`).
-Special tokens are excluded from every score's quartile; the ``special_share`` statistic puts
-the special tokens back in as units of their own (each sentence: its words + its specials, one
-quantile over all of them) and reports the share of specials among HIGH units.
+**Buckets.** Per sentence, like the engine per text (:func:`afn_widget.buckets.split`): with
+``high="quantile"`` (the paper's), ``HIGH`` iff ``score >= numpy.quantile(scores of the
+sentence's words, quantile)`` — every word tied with the threshold is HIGH, and a sentence of 5
+words has 2 in HIGH, so more than a quarter of the words are (``high_share`` says how many);
+with ``high="top_k"``, exactly ``ceil(n · (1 − quantile))`` of the ``n`` words, ties broken by
+position. Special tokens are excluded from every score's quartile; the ``special_share``
+statistic puts the special tokens back in as units of their own (each sentence: its words + its
+specials, one quantile over all of them) and reports the share of specials among HIGH units.
 
-**Statistics** (each pooled over sentences, with a 95% percentile bootstrap CI from
-``n_boot`` resamples of *sentences*):
+**Statistics** (each a ratio of sums over sentences, with a 95% percentile bootstrap CI from
+``n_boot`` resamples of *sentences*, seed ``seed``; a control's rows also resample its seeds,
+two-stage, so that the CI holds the seed spread, :mod:`.pool`):
 
 * ``auroc``: within-sentence AUROC of content vs function words — over every (content, function)
   pair *of the same sentence*, the share where the content word scores higher (ties ½);
+* ``auroc_matched``: the same over the pairs whose Zipf values (the frequency baseline's)
+  differ by less than ``match_width`` (default 0.5): frequency held fixed;
+* ``auroc_binned``: the same over the pairs whose Zipf values fall in the same bin (below 1,
+  ``[1, 2)`` ... ``[6, 7)``, from 7 on): each bin's AUROC weighted by its pairs;
+* ``lr_auroc``, ``lr_gain``, ``lr_ll_gain``: the regression on the lexical controls with the
+  score added — its within-sentence AUROC, that minus the ``controls`` baseline's AUROC (paired),
+  and its out-of-fold log-likelihood gain per word in nats (:mod:`.logistic`);
 * ``content_share``: content words among HIGH words; ``base_rate``: content words among all
-  words; ``lift = content_share / base_rate``;
+  words; ``lift = content_share / base_rate``; ``high_share``: the words in HIGH;
 * ``punct_share`` / ``punct_base``: the same for punctuation;
 * ``special_share`` / ``special_base``: specials among HIGH units / among all units.
+
+**Breakdowns.** ``report.contrasts()``: the highlighted layer against its neighbours and the best
+other layer, paired (:mod:`.contrasts`); ``report.seeds``: each control seed's statistics;
+``report.mappings``: the main figures under other role mappings (:mod:`.mappings`: ADV split by
+the function-word list with X and INTJ on their own; punctuation left out of the units);
+``report.categories``: the HIGH rate of each gold UPOS tag; ``report.zipf_bins``: the AUROC
+within each Zipf bin.
+
+**Language.** ``lang`` is checked before any model loads (:mod:`.language`: one of wordfreq's
+languages, with its optional tokenizer installed for Japanese, Korean and Chinese); a treebank
+whose file name or ``sent_id`` names another language, and a tokenizer that reads the text
+poorly (many unknown pieces, or words spelled out character by character), are warned about.
 
 Sentences run in batches sorted by length, padded (attention mask set; padding is never read),
 ``token_budget`` padded tokens per batch (default :func:`default_token_budget`), streamed in
 chunks of ``chunk_size`` sentences: only per-word scores are kept.
 
-The modules, in the order :func:`analyze_corpus` (``analyze``) uses them: ``options`` (checks),
-``inputs`` (sentences to token ids, batches, chunks), ``runner`` (the forward pass and its
-hooks), ``twin`` (the random-weights model), ``collect`` (every condition over the corpus),
-``roles`` (roles, word frequency), ``rows`` and ``counts`` (per-sentence counts, the bootstrap),
-``frames`` (the table, the words), ``meta``; the answer, ``report``, with ``figure`` and
-``page`` (its HTML). ``names`` holds the names of scores, conditions and statistics.
+The modules, in the order :func:`analyze_corpus` (``analyze``) uses them: ``options`` and
+``language`` (checks), ``inputs`` (sentences to token ids, batches, chunks), ``runner`` (the
+forward pass and its hooks), ``twin`` (the random-weights model), ``collect`` (every run over
+the corpus), ``roles`` (roles, word frequency), ``logistic`` (the regression), ``mappings``,
+``rows`` and ``counts`` (per-sentence counts), ``pool`` (estimates and the bootstrap),
+``frames`` (the table, the words), ``breakdowns``, ``meta``; the answer, ``report``, with
+``contrasts``, ``figure`` and ``page`` (its HTML). ``names`` holds the names of scores,
+conditions, runs and statistics.
 """
 
 from .analyze import analyze_corpus
 from .inputs import default_token_budget, sentence_from_text, word_pieces
-from .names import BASELINE, CONDITIONS, FREQUENCY, SCORES, STATS
+from .language import check_language, treebank_language
+from .names import BASELINE, CONDITIONS, FREQUENCY, LEXICAL, MAPPINGS, SCORES, STATS, Run
 from .report import CorpusReport
 from .roles import zipf
 from .twin import random_twin
@@ -81,13 +115,18 @@ __all__ = [
     "BASELINE",
     "CONDITIONS",
     "FREQUENCY",
+    "LEXICAL",
+    "MAPPINGS",
     "SCORES",
     "STATS",
+    "Run",
     "CorpusReport",
     "analyze_corpus",
+    "check_language",
     "default_token_budget",
     "random_twin",
     "sentence_from_text",
+    "treebank_language",
     "word_pieces",
     "zipf",
 ]

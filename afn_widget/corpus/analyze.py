@@ -6,21 +6,27 @@ import warnings
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
+
 from ..conllu import Corpus, Sentence
 from ..errors import AFNInputError
 from ..hidden import OUTLIER_K
 from ..models import load_model
 from ..result import default_layer
 from ..validate import check_layer
+from .breakdowns import detail_frame, mapping_frame, seed_frame
 from .collect import Collected, Passes
-from .counts import count_sentences, estimates
-from .frames import table_frame, words_frame
-from .meta import report_meta
-from .names import SCORES
+from .counts import RATIOS, count_sentences
+from .frames import pool_of, table_estimates, table_frame, table_keys, words_frame
+from .language import warn_if_other_language
+from .logistic import Regression, lexical_words, regressed_rows, regression_counts
+from .meta import extra_meta, report_meta
+from .names import BASELINE, SCORES, RowKey, Run
 from .options import Options, check_options
+from .pool import Pool, Resamples
 from .report import CorpusReport
-from .roles import sentence_roles, zipf
-from .rows import row_keys, sentence_rows
+from .roles import GOLD, sentence_roles, zipf
+from .rows import run_row_keys, sentence_rows
 
 
 def analyze_corpus(
@@ -33,6 +39,9 @@ def analyze_corpus(
     scores: Iterable[str] = SCORES,
     n_boot: int = 1000,
     seed: int = 0,
+    seeds: int | Iterable[int] = 3,
+    match_width: float = 0.5,
+    high: str = "quantile",
     lang: str = "en",
     token_budget: int | None = None,
     chunk_size: int = 1024,
@@ -40,21 +49,29 @@ def analyze_corpus(
     device: str | None = None,
     progress: bool = True,
 ) -> CorpusReport:
-    """Per layer and score, how strongly the HIGH bucket is filled with content words.
+    """Per layer and score, how strongly the HIGH bucket is filled with content words, and
+    whether that survives holding word frequency fixed.
 
     ``corpus``: a :class:`~afn_widget.conllu.Corpus` (from :func:`read_conllu`), or any
     iterable of :class:`~afn_widget.conllu.Sentence` or plain strings (one sentence or short
     text each; consumed once, in chunks). ``model``: as for :func:`analyze`. ``layer``: the
     layer the summary and figure highlight (default: the paper's 8 of 12, ``round(2/3 ·
-    n_layers)``). ``controls``: any of ``"shuffled"``, ``"random_init"``. ``scores``: which of
-    :data:`SCORES` to compute (default all; ``("tas",)`` keeps the model's own attention
-    implementation and registers no hook, the fast path). All definitions are in the
-    docstring of :mod:`afn_widget.corpus`. Texts longer than the model's maximum length are
-    skipped (counted in ``meta["skipped"]``) — split them into sentences first.
+    n_layers)``). ``controls``: any of ``"shuffled"``, ``"random_init"``, each run at every seed
+    of ``seeds`` (a number of seeds ``seed, seed + 1, ...``, default 3, or the seeds
+    themselves). ``scores``: which of :data:`SCORES` to compute (default all; ``("tas",)`` keeps
+    the model's own attention implementation and registers no hook, the fast path).
+    ``match_width``: the largest Zipf difference (exclusive) of a frequency-matched pair.
+    ``high``: ``"quantile"`` (``>=`` the quantile, the paper's) or ``"top_k"`` (exactly
+    ``ceil(n · (1 − quantile))`` words). ``lang``: the language of the word frequencies
+    (checked first; a treebank in another language is warned about). ``seed``: the
+    bootstrap's. All definitions are in the docstring of :mod:`afn_widget.corpus`. Texts
+    longer than the model's maximum length are skipped (counted in ``meta["skipped"]``) —
+    split them into sentences first.
 
-    The steps: check the options, load the model, run every condition over the corpus in
-    chunks, the words' roles and frequencies, the per-sentence counts, the bootstrap, the
-    table, the words frame, the choices made.
+    The steps: check the options and the language, load the model, run every condition at
+    every seed over the corpus in chunks, the words' roles and frequencies, the regression on
+    the lexical controls, the per-sentence counts, the resamples, the table and its breakdowns,
+    the words frame, the choices made.
     """
     opts = check_options(
         corpus,
@@ -67,44 +84,90 @@ def analyze_corpus(
         lang=lang,
         chunk_size=chunk_size,
         outlier_k=outlier_k,
+        seeds=seeds,
+        match_width=match_width,
+        high=high,
     )
+    treebank = warn_if_other_language(corpus, opts.lang)
     lm = load_model(model, device)
     lay = default_layer(lm.n_layers) if layer is None else check_layer(layer, lm.n_layers)
     passes = Passes(lm, opts)
     collected = _collect(corpus, passes, opts, progress)
     roles = sentence_roles(collected.sentences)
     zipfs = zipf([w for s in collected.sentences for w in s.words], opts.lang)
-    keys = row_keys(opts.conditions, opts.scores, lm.n_layers)
-    rows = sentence_rows(collected, roles.per_sentence, zipfs, opts.scores)
-    counts = count_sentences(rows, len(keys), opts.quantile)
-    table = table_frame(keys, estimates(counts, opts.n_boot, opts.seed), counts)
-    word_scores = collected.word_scores()
-    tas = word_scores["trained"][SCORES.index("tas")]
-    words = words_frame(collected, roles.per_sentence, zipfs, tas, lay, opts.quantile)
+    run_keys = run_row_keys(opts.runs, opts.scores, lm.n_layers)
+    run_scores, run_specials = collected.word_scores(), collected.special_scores()
+    reg = Regression(lexical_words(collected, roles.per_sentence, zipfs))
+    lexical = reg.predict()
+    rows = sentence_rows(collected, roles.per_sentence, zipfs, opts.scores, lexical)
+    counts = count_sentences(rows, len(run_keys), opts.quantile, opts.high, opts.match_width)
+    counts |= regression_counts(
+        reg, lexical, regressed_rows(reg, run_keys, run_scores), _scored_words(collected),
+        len(run_keys),
+    )  # fmt: skip
+    resamples = Resamples(counts, opts.n_boot, opts.seed, len(opts.seeds))
+    keys = table_keys(opts.conditions, opts.scores, lm.n_layers)
+    pool = pool_of(keys, run_keys, opts.seeds)
+    table = table_frame(keys, table_estimates(resamples, pool, keys), counts, pool)
+    defined = [k in set(table.keys) for k in keys]
+    detail = _detail_rows(keys, pool, defined)
+    gold = roles.source == GOLD
+    tas = run_scores[Run("trained")][SCORES.index("tas")]
+    words = words_frame(collected, roles.per_sentence, zipfs, tas, lay, opts.quantile, opts.high)
     specials = lm.tokenizer.convert_ids_to_tokens(passes.special_ids)
     meta = report_meta(lm, opts, lay, collected, roles.source, specials, passes.hooked)
+    meta |= extra_meta(opts, table, treebank, collected, reg.ok)
     return CorpusReport(
         table.frame,
         words,
         meta,
-        word_scores,
-        collected.special_scores(),
+        _first_seeds(run_scores),
+        _first_seeds(run_specials),
         table.replicates,
         table.keys,
+        run_scores=run_scores,
+        run_specials=run_specials,
+        seeds=seed_frame(resamples, run_keys, RATIOS),
+        mappings=mapping_frame(resamples, pool, keys, defined, gold),
+        categories=detail_frame("upos", resamples, *detail) if gold else None,
+        zipf_bins=detail_frame("zipf_bin", resamples, *detail),
     )
 
 
+def _detail_rows(
+    keys: list[RowKey], pool: Pool, defined: list[bool]
+) -> tuple[Pool, list[RowKey], list[bool]]:
+    """The rows broken down by UPOS tag and Zipf bin: the trained model's every score, the
+    baselines and TAS under the controls."""
+    rows = [i for i, k in enumerate(keys) if k[0] in ("trained", BASELINE) or k[1] == "tas"]
+    return Pool(pool.members[rows]), [keys[i] for i in rows], [defined[i] for i in rows]
+
+
+def _first_seeds(by_run: dict[Run, np.ndarray]) -> dict[str, np.ndarray]:
+    """Each condition's values at its first seed."""
+    out: dict[str, np.ndarray] = {}
+    for run, v in by_run.items():
+        out.setdefault(run.condition, v)
+    return out
+
+
+def _scored_words(collected: Collected) -> list[np.ndarray]:
+    """Each kept sentence's scored words, as indices among all the words."""
+    starts = np.cumsum([0] + [len(s) for s in collected.scored])
+    return [np.flatnonzero(ok) + a for ok, a in zip(collected.scored, starts, strict=False)]
+
+
 def _collect(corpus: Any, passes: Passes, opts: Options, progress: bool) -> Collected:
-    """Every condition over the corpus, with a progress bar of sentences (a sentence counts
-    once every condition has read it); a warning for the texts skipped, an error when none is
+    """Every run over the corpus, with a progress bar of sentences (a sentence counts once every
+    run has read it); a warning for the texts skipped, an error when none is
     left."""
     from tqdm import tqdm
 
     total = len(corpus) if hasattr(corpus, "__len__") else None
-    n_cond = len(opts.conditions)
-    desc = "analyze_corpus" + (f" ({n_cond} conditions)" if n_cond > 1 else "")
+    n_runs = len(opts.runs)
+    desc = "analyze_corpus" + (f" ({n_runs} runs)" if n_runs > 1 else "")
     with tqdm(total=total, desc=desc, unit="sentence", disable=not progress) as bar:
-        collected = passes.collect(corpus, _PerSentence(bar, n_cond))
+        collected = passes.collect(corpus, _PerSentence(bar, n_runs))
     if collected.skipped:
         warnings.warn(
             f"{len(collected.skipped)} texts were skipped: empty, or longer than the model's "

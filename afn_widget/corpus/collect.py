@@ -1,5 +1,5 @@
-"""Every condition's forward passes over the corpus, chunk by chunk, keeping only each word's
-and each special token's scores."""
+"""Every run's forward passes over the corpus (the trained model, each control at each seed),
+chunk by chunk, keeping only each word's and each special token's scores."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from ..models import LoadedModel
 from ..result import aggregate_words
 from ..tokens import special_frame
 from .inputs import Item, batches, chunks, default_token_budget, prepare
+from .language import TokenFit
+from .names import Run
 from .options import Options
 from .runner import Runner
 from .twin import random_twin
@@ -24,54 +26,59 @@ WordAndSpecials = tuple[np.ndarray, np.ndarray]  # [K, L+1, n_words], [K, L+1, n
 
 @dataclass
 class Collected:
-    """The kept sentences in input order and, per condition, their scores (``shuffled`` back
-    in the sentence's own word order)."""
+    """The kept sentences in input order and, per run (a condition at a seed), their scores
+    (``shuffled`` back in the sentence's own word order)."""
 
-    conditions: tuple[str, ...]
+    runs: tuple[Run, ...]
     sentences: list[Sentence] = field(default_factory=list)
     positions: list[int] = field(default_factory=list)  # each kept sentence's input index
     scored: list[np.ndarray] = field(default_factory=list)  # bool per word: it has pieces
-    words: dict[str, list[np.ndarray]] = field(default_factory=dict)
-    specials: dict[str, list[np.ndarray]] = field(default_factory=dict)
+    n_pieces: list[np.ndarray] = field(default_factory=list)  # int per word
+    words: dict[Run, list[np.ndarray]] = field(default_factory=dict)
+    specials: dict[Run, list[np.ndarray]] = field(default_factory=dict)
     skipped: list[int] = field(default_factory=list)
     words_without_pieces: int = 0
+    fit: TokenFit | None = None  # how well the tokenizer reads the words
 
     def __post_init__(self) -> None:
-        for c in self.conditions:
-            self.words.setdefault(c, [])
-            self.specials.setdefault(c, [])
+        for r in self.runs:
+            self.words.setdefault(r, [])
+            self.specials.setdefault(r, [])
 
-    def add(self, item: Item, scores: dict[str, WordAndSpecials], seed: int) -> None:
+    def add(self, item: Item, scores: dict[Run, WordAndSpecials]) -> None:
         self.sentences.append(item.sentence)
         self.positions.append(item.index)
-        scored = np.array([bool(p) for p in item.pieces], dtype=bool)
-        self.scored.append(scored)
-        self.words_without_pieces += int((~scored).sum())
-        for cond in self.conditions:
-            w, sp = scores[cond]
-            if cond == "shuffled":
-                w = w[:, :, _unshuffle(item.sentence, seed, item.index)]
-            self.words[cond].append(w)
-            self.specials[cond].append(sp)
+        n_pieces = np.array([len(p) for p in item.pieces], dtype=np.int64)
+        self.n_pieces.append(n_pieces)
+        self.scored.append(n_pieces > 0)
+        self.words_without_pieces += int((n_pieces == 0).sum())
+        for run in self.runs:
+            w, sp = scores[run]
+            if run.condition == "shuffled":
+                w = w[:, :, _unshuffle(item.sentence, run.seed, item.index)]
+            self.words[run].append(w)
+            self.specials[run].append(sp)
 
-    def word_scores(self) -> dict[str, np.ndarray]:
-        """Per condition ``[K, L+1, n_words]``, all sentences' words side by side."""
-        return {c: np.concatenate(self.words[c], axis=2) for c in self.conditions}
+    def word_scores(self) -> dict[Run, np.ndarray]:
+        """Per run ``[K, L+1, n_words]``, all sentences' words side by side."""
+        return {r: np.concatenate(self.words[r], axis=2) for r in self.runs}
 
-    def special_scores(self) -> dict[str, np.ndarray]:
-        """Per condition ``[K, L+1, n_sentences, n_special]``."""
-        return {c: np.stack(self.specials[c]).transpose(1, 2, 0, 3) for c in self.conditions}
+    def special_scores(self) -> dict[Run, np.ndarray]:
+        """Per run ``[K, L+1, n_sentences, n_special]``."""
+        return {r: np.stack(self.specials[r]).transpose(1, 2, 0, 3) for r in self.runs}
 
 
 class Passes:
-    """The runners of every condition (``shuffled`` reuses the trained one; ``random_init``
-    runs :func:`random_twin`) and the batching of their inputs."""
+    """The runners of every run (``shuffled`` reuses the trained model; ``random_init`` runs
+    :func:`random_twin` of each seed, all held at once since the corpus is read once) and the
+    batching of their inputs."""
 
     def __init__(self, lm: LoadedModel, opts: Options) -> None:
         self.tokenizer = lm.tokenizer
+        self.model_name = lm.name
         self.max_length = lm.max_length
-        self.conditions = opts.conditions
-        self.seed = opts.seed
+        self.runs = opts.runs
+        self.lang = opts.lang
         self.chunk_size = opts.chunk_size
         self.token_budget = opts.token_budget
         if self.token_budget is None:
@@ -80,31 +87,39 @@ class Passes:
         pad = lm.tokenizer.pad_token_id
         self.pad_id = pad if pad is not None else 0
         run = (lm.n_layers, opts.outlier_k, opts.scores)
-        self.runners = {"trained": Runner(lm.model, *run)}
-        if "random_init" in opts.conditions:
-            self.runners["random_init"] = Runner(random_twin(lm, opts.seed).model, *run)
-        self.runners["shuffled"] = self.runners["trained"]
+        trained = Runner(lm.model, *run)
+        self.runners = {
+            r: Runner(random_twin(lm, r.seed).model, *run)
+            if r.condition == "random_init"
+            else trained
+            for r in self.runs
+        }
 
     @property
     def hooked(self) -> bool:
         """Whether ``attn_norm`` is computed (a BERT-family model, asked for)."""
-        return self.runners["trained"].hooked
+        return self.runners[Run("trained")].hooked
 
     @property
     def special_ids(self) -> list[int]:
         return self.head + self.tail
 
     def collect(self, corpus: Iterable[Sentence | str], bar: Any) -> Collected:
-        """Every sentence through every condition; ``bar`` counts sentence passes."""
-        out = Collected(self.conditions)
+        """Every sentence through every run; ``bar`` counts sentence passes. The tokenizer's fit
+        to the text is checked on the first chunk, before its forward passes."""
+        out = Collected(self.runs, fit=TokenFit(self.tokenizer.unk_token_id))
         with contextlib.ExitStack() as stack:
             for r in {id(r): r for r in self.runners.values()}.values():
                 stack.enter_context(r)
-            for chunk in chunks(corpus, self.tokenizer, self.chunk_size):
+            for k, chunk in enumerate(chunks(corpus, self.tokenizer, self.chunk_size)):
                 items = self._runnable(prepare(chunk, self.tokenizer), out, bar)
-                scores = {c: self._run(c, items, bar) for c in self.conditions}
                 for it in items:
-                    out.add(it, {c: scores[c][it.index] for c in self.conditions}, self.seed)
+                    out.fit.add(it.sentence.words, it.pieces, it.ids, it.offsets)
+                if k == 0:
+                    out.fit.warn(self.lang, self.model_name)
+                scores = {r: self._run(r, items, bar) for r in self.runs}
+                for it in items:
+                    out.add(it, {r: scores[r][it.index] for r in self.runs})
         return out
 
     def _runnable(self, items: list[Item], out: Collected, bar: Any) -> list[Item]:
@@ -114,20 +129,20 @@ class Passes:
         for it in items:
             if not it.ids or len(it.ids) + n_special > self.max_length:
                 out.skipped.append(it.index)
-                bar.update(len(self.conditions))
+                bar.update(len(self.runs))
                 continue
             kept.append(it)
         return kept
 
-    def _run(self, cond: str, items: list[Item], bar: Any) -> dict[int, WordAndSpecials]:
-        """Word and special-token scores of each item under ``cond``, by input index."""
-        if cond == "shuffled":
+    def _run(self, run: Run, items: list[Item], bar: Any) -> dict[int, WordAndSpecials]:
+        """Word and special-token scores of each item under ``run``, by input index."""
+        if run.condition == "shuffled":
             shuffled = [
-                (it.index, it.sentence.shuffled(np.random.default_rng([self.seed, it.index])))
+                (it.index, it.sentence.shuffled(np.random.default_rng([run.seed, it.index])))
                 for it in items
             ]
             items = prepare(shuffled, self.tokenizer)
-        runner = self.runners[cond]
+        runner = self.runners[run]
         n_head, n_tail = len(self.head), len(self.tail)
         out: dict[int, WordAndSpecials] = {}
         for batch in batches(items, n_head + n_tail, self.token_budget):

@@ -1,98 +1,190 @@
-"""Per-sentence counts, and the statistics as ratios of their sums with bootstrap replicates.
+"""Per-sentence counts: what every statistic of the report is a ratio of sums of.
 
-Every statistic of the report is ``Σ_s num_s / Σ_s den_s`` over sentences ``s`` of two counts
-(:data:`RATIOS`), so a bootstrap resample of sentences needs only the counts. Counts come in two
-groups by what they count: :data:`WORD_COUNTS` over a sentence's scored words, :data:`UNIT_COUNTS`
-over its units (its words and its special tokens). A score row that is undefined for one of
-those (nan, e.g. attention at layer 0) counts nothing in that group.
+Every statistic is ``Σ_s num_s / Σ_s den_s`` over sentences ``s`` of two counts (:data:`RATIOS`),
+so a bootstrap resample of sentences needs only the counts (:mod:`.pool`). Counts are kept per
+sentence and run row (a run's score at a layer, or a baseline), in three groups by what they
+count: over a sentence's scored words (:data:`WORD_COUNTS`, and per Zipf bin and per UPOS tag,
+:data:`DETAIL_COUNTS`), over its units (its words and its special tokens, :data:`UNIT_COUNTS`),
+and over its words without punctuation (:data:`NO_PUNCT_COUNTS`, the ``no_punct`` mapping). A
+row that is undefined for a sentence (nan, e.g. attention at layer 0) counts nothing there.
+
+Pairs are the sentence's (content, function) word pairs, the content word expected to score
+higher. ``matched``: those whose Zipf values differ by less than ``match_width``; ``binned``:
+those whose Zipf values fall in the same bin of :data:`ZIPF_EDGES` (``[k, k + 1)``, below 1 and
+from 7 on pooled); ``adv_split:``: the same under the ``adv_split`` mapping
+(:mod:`.mappings`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
 from .. import stats as S
+from .mappings import UPOS_TAGS
+from .rows import SentenceRows
 
+ZIPF_EDGES = np.arange(1.0, 8.0)
+N_BINS = len(ZIPF_EDGES) + 1
+ZIPF_BINS = tuple(
+    ["< 1"] + [f"{a:g}–{a + 1:g}" for a in ZIPF_EDGES[:-1]] + [f"≥ {ZIPF_EDGES[-1]:g}"]
+)
+# The pair sets counted at once: their names, in the order of pair_masks' last axis
+PAIR_SETS = (
+    "",
+    "_matched",
+    "_binned",
+    "adv_split:",
+    "adv_split:_matched",
+)
 WORD_COUNTS = (
     "wins",  # content-over-function wins, ties ½ (the AUROC's numerator)
     "pairs",  # (content, function) pairs
+    "wins_matched",
+    "pairs_matched",
+    "wins_binned",
+    "pairs_binned",
+    "adv_split:wins",
+    "adv_split:pairs",
+    "adv_split:wins_matched",
+    "adv_split:pairs_matched",
     "n_high",
     "n_high_content",
     "n_high_punct",
     "n_words",
     "n_content",
     "n_punct",
+    "adv_split:n_high_content",
+    "adv_split:n_content",
 )
+DETAIL_COUNTS = ("wins_bin", "pairs_bin", "n_high_upos", "n_upos")  # [S, rows, bins or tags]
 UNIT_COUNTS = ("n_high_units", "n_high_special", "n_units", "n_special")
-COUNTS = WORD_COUNTS + UNIT_COUNTS
+NO_PUNCT_COUNTS = ("no_punct:n_high", "no_punct:n_high_content", "no_punct:n_words",
+                   "no_punct:n_content")  # fmt: skip
+COUNTS = WORD_COUNTS + DETAIL_COUNTS + UNIT_COUNTS + NO_PUNCT_COUNTS
 RATIOS = {  # statistic: (numerator, denominator)
     "auroc": ("wins", "pairs"),
+    "auroc_matched": ("wins_matched", "pairs_matched"),
+    "auroc_binned": ("wins_binned", "pairs_binned"),
     "content_share": ("n_high_content", "n_high"),
     "base_rate": ("n_content", "n_words"),
+    "high_share": ("n_high", "n_words"),
     "punct_share": ("n_high_punct", "n_high"),
     "punct_base": ("n_punct", "n_words"),
     "special_share": ("n_high_special", "n_high_units"),
     "special_base": ("n_special", "n_units"),
+    "lr_auroc": ("lr_wins", "lr_pairs"),  # counted by .logistic
+    "lr_ll_gain": ("lr_ll", "lr_n"),
 }
+MAPPING_RATIOS = {  # mapping: statistic: (numerator, denominator)
+    "upos": {s: RATIOS[s] for s in ("auroc", "auroc_matched", "content_share", "base_rate",
+                                     "high_share")},
+    "adv_split": {
+        "auroc": ("adv_split:wins", "adv_split:pairs"),
+        "auroc_matched": ("adv_split:wins_matched", "adv_split:pairs_matched"),
+        "content_share": ("adv_split:n_high_content", "n_high"),
+        "base_rate": ("adv_split:n_content", "n_words"),
+        "high_share": ("n_high", "n_words"),
+    },
+    "no_punct": {
+        "auroc": ("wins", "pairs"),
+        "auroc_matched": ("wins_matched", "pairs_matched"),
+        "content_share": ("no_punct:n_high_content", "no_punct:n_high"),
+        "base_rate": ("no_punct:n_content", "no_punct:n_words"),
+        "high_share": ("no_punct:n_high", "no_punct:n_words"),
+    },
+}  # fmt: skip
+DETAIL_RATIOS = {"zipf_bin": ("wins_bin", "pairs_bin"), "upos": ("n_high_upos", "n_upos")}
 
-Counts = dict[str, np.ndarray]  # count name -> float64 [n_sentences, n_rows]
+Counts = dict[str, np.ndarray]  # count name -> [n_sentences, n_rows] (or [.., bins or tags])
 
 
-class SentenceRows(NamedTuple):
-    """One sentence's score rows (or ``S`` sentences' of equal length, stacked in front)."""
-
-    values: np.ndarray  # [rows, n]: the scores of its ``n`` scored words
-    specials: np.ndarray  # [rows, n_special]: its special tokens' scores
-    content: np.ndarray  # bool [n]
-    function: np.ndarray  # bool [n]
-    punct: np.ndarray  # bool [n]
-
-
-def count_sentences(rows: list[SentenceRows], n_rows: int, quantile: float) -> Counts:
+def count_sentences(
+    rows: list[SentenceRows], n_rows: int, quantile: float, high: str, match_width: float
+) -> Counts:
     """Every count of every sentence and row; sentences of equal length counted together."""
-    out = {name: np.zeros((len(rows), n_rows)) for name in COUNTS}
+    extra = {"wins_bin": N_BINS, "pairs_bin": N_BINS, "n_high_upos": len(UPOS_TAGS),
+             "n_upos": len(UPOS_TAGS)}  # fmt: skip
+    out = {
+        name: np.zeros((len(rows), n_rows, extra[name]) if name in extra else (len(rows), n_rows))
+        for name in COUNTS
+    }
     for group in equal_length_groups([r.values.shape[1] for r in rows], n_rows):
-        members = [rows[i] for i in group]
-        stacked = SentenceRows(*map(np.stack, zip(*members, strict=True)))
-        for name, v in sentence_counts(stacked, quantile).items():
+        stacked = SentenceRows(*map(np.stack, zip(*(rows[i] for i in group), strict=True)))
+        for name, v in sentence_counts(stacked, quantile, high, match_width).items():
+            out[name][group] = v
+    no_punct = [_without_punct(r) for r in rows]
+    for group in equal_length_groups([r.values.shape[1] for r in no_punct], n_rows):
+        stacked = SentenceRows(*map(np.stack, zip(*(no_punct[i] for i in group), strict=True)))
+        for name, v in _no_punct_counts(stacked, quantile, high).items():
             out[name][group] = v
     return out
 
 
-def sentence_counts(rows: SentenceRows, quantile: float) -> Counts:
-    """``[S, rows]`` per count for ``S`` stacked sentences of ``n`` scored words each; HIGH is
-    :func:`afn_widget.stats.high_rows` (``buckets.split``'s rule) per sentence and row."""
+def sentence_counts(rows: SentenceRows, quantile: float, high: str, match_width: float) -> Counts:
+    """``[S, rows]`` per count (``[S, rows, k]`` for :data:`DETAIL_COUNTS`) for ``S`` stacked
+    sentences of ``n`` scored words each; HIGH is :func:`afn_widget.stats.high_rows` (the rule
+    of ``buckets.split``) per sentence and row."""
     n_s, n_rows, n = rows.values.shape
     if n == 0:
-        return {name: np.zeros((n_s, n_rows)) for name in COUNTS}
-    return {**_word_counts(rows, quantile), **_unit_counts(rows, quantile)}
+        return {}
+    return {**_word_counts(rows, quantile, high, match_width), **_unit_counts(rows, quantile, high)}
 
 
-def _word_counts(rows: SentenceRows, quantile: float) -> Counts:
-    values, content, function, punct = rows.values, rows.content, rows.function, rows.punct
+def pair_masks(rows: SentenceRows, match_width: float) -> np.ndarray:
+    """``bool [S, n, n, len(PAIR_SETS) + N_BINS]``: pair ``(i, j)`` of each sentence in each
+    pair set of :data:`PAIR_SETS`, then in the binned set and bin ``k`` for each bin."""
+    z = rows.zipf
+    near = np.abs(z[:, :, None] - z[:, None, :]) < match_width
+    b = np.digitize(z, ZIPF_EDGES)
+    same = b[:, :, None] == b[:, None, :]
+    cf = rows.content[:, :, None] & rows.function[:, None, :]
+    cf_b = rows.content_b[:, :, None] & rows.function_b[:, None, :]
+    sets = [cf, cf & near, cf & same, cf_b, cf_b & near]
+    sets += [cf & same & (b[:, :, None] == k) for k in range(N_BINS)]
+    return np.stack(sets, axis=-1)
+
+
+def _word_counts(rows: SentenceRows, quantile: float, high_rule: str, width: float) -> Counts:
+    values, content, punct = rows.values, rows.content, rows.punct
     n_s, n_rows, n = values.shape
-    high = S.high_rows(values.reshape(n_s * n_rows, n), quantile).reshape(n_s, n_rows, n)
-    counts = {
-        "wins": np.nan_to_num(S.grouped_wins(values, content, function)),
-        "pairs": (content.sum(1) * function.sum(1))[:, None],
+    high = S.high_rows(values.reshape(n_s * n_rows, n), quantile, high_rule)
+    high = high.reshape(n_s, n_rows, n)
+    masks = pair_masks(rows, width)
+    wins = np.nan_to_num(S.pair_wins(values, masks))  # [S, rows, sets]
+    pairs = masks.sum(axis=(1, 2))[:, None, :]  # [S, 1, sets]
+    counts: dict[str, Any] = {}
+    for k, name in enumerate(PAIR_SETS):
+        prefix, suffix = name.split(":") if ":" in name else ("", name)
+        head = f"{prefix}:" if prefix else ""
+        counts[f"{head}wins{suffix}"] = wins[..., k]
+        counts[f"{head}pairs{suffix}"] = pairs[..., k]
+    onehot = rows.upos[:, :, None] == np.arange(len(UPOS_TAGS))  # [S, n, tags]
+    counts |= {
         "n_high": high.sum(2),
         "n_high_content": (high & content[:, None]).sum(2),
         "n_high_punct": (high & punct[:, None]).sum(2),
         "n_words": n,
         "n_content": content.sum(1)[:, None],
         "n_punct": punct.sum(1)[:, None],
+        "adv_split:n_high_content": (high & rows.content_b[:, None]).sum(2),
+        "adv_split:n_content": rows.content_b.sum(1)[:, None],
+        "wins_bin": wins[..., len(PAIR_SETS) :],
+        "pairs_bin": pairs[..., len(PAIR_SETS) :],
+        "n_high_upos": np.einsum("srn,snu->sru", high, onehot.astype(np.float64)),
+        "n_upos": onehot.sum(1)[:, None, :],
     }
-    return _where_defined(counts, WORD_COUNTS, np.isfinite(values).all(axis=2))
+    return _where_defined(counts, WORD_COUNTS + DETAIL_COUNTS, np.isfinite(values).all(axis=2))
 
 
-def _unit_counts(rows: SentenceRows, quantile: float) -> Counts:
+def _unit_counts(rows: SentenceRows, quantile: float, high_rule: str) -> Counts:
     n_s, n_rows, n = rows.values.shape
     units = np.concatenate([rows.values, rows.specials], axis=2)
     m = units.shape[2]
-    high = S.high_rows(units.reshape(n_s * n_rows, m), quantile).reshape(n_s, n_rows, m)
+    high = S.high_rows(units.reshape(n_s * n_rows, m), quantile, high_rule)
+    high = high.reshape(n_s, n_rows, m)
     counts = {
         "n_high_units": high.sum(2),
         "n_high_special": high[..., n:].sum(2),
@@ -102,12 +194,36 @@ def _unit_counts(rows: SentenceRows, quantile: float) -> Counts:
     return _where_defined(counts, UNIT_COUNTS, np.isfinite(units).all(axis=2))
 
 
+def _without_punct(rows: SentenceRows) -> SentenceRows:
+    keep = ~rows.punct
+    return SentenceRows(rows.values[:, keep], rows.specials, *(a[keep] for a in rows[2:]))
+
+
+def _no_punct_counts(rows: SentenceRows, quantile: float, high_rule: str) -> Counts:
+    values, content = rows.values, rows.content
+    n_s, n_rows, n = values.shape
+    if n == 0:
+        return {}
+    high = S.high_rows(values.reshape(n_s * n_rows, n), quantile, high_rule)
+    high = high.reshape(n_s, n_rows, n)
+    counts = {
+        "no_punct:n_high": high.sum(2),
+        "no_punct:n_high_content": (high & content[:, None]).sum(2),
+        "no_punct:n_words": n,
+        "no_punct:n_content": content.sum(1)[:, None],
+    }
+    return _where_defined(counts, NO_PUNCT_COUNTS, np.isfinite(values).all(axis=2))
+
+
 def _where_defined(counts: dict[str, Any], names: tuple[str, ...], defined: np.ndarray) -> Counts:
-    """The counts ``names`` as float64 ``[S, rows]``, 0 where the row is not ``defined``."""
+    """The counts ``names`` as float64 ``[S, rows]`` (or ``[S, rows, k]``), 0 where the row is
+    not ``defined``."""
     out = {}
     for name in names:
-        a = np.zeros(defined.shape)
-        a[...] = counts[name]
+        v = np.asarray(counts[name], dtype=np.float64)
+        shape = defined.shape + v.shape[2:] if v.ndim == 3 else defined.shape
+        a = np.zeros(shape)
+        a[...] = v
         a[~defined] = 0
         out[name] = a
     return out
@@ -125,25 +241,3 @@ def equal_length_groups(
         step = max(1, budget // max(1, rows * n * n))
         for k in range(0, len(idx), step):
             yield idx[k : k + step]
-
-
-class Estimates(NamedTuple):
-    point: dict[str, np.ndarray]  # statistic -> [rows]
-    replicates: dict[str, np.ndarray]  # statistic -> [n_boot, rows]
-
-
-def estimates(counts: Counts, n_boot: int, seed: int) -> Estimates:
-    """Each statistic of :data:`RATIOS` and ``lift = content_share / base_rate``, on all
-    sentences and on ``n_boot`` resamples of them (:func:`afn_widget.stats.bootstrap_weights`,
-    seed ``seed``)."""
-    weights = S.bootstrap_weights(counts["n_words"].shape[0], n_boot, seed)
-    point: dict[str, np.ndarray] = {}
-    reps: dict[str, np.ndarray] = {}
-    for stat, (num, den) in RATIOS.items():
-        n_, d_ = counts[num].sum(0), counts[den].sum(0)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            point[stat] = np.where(d_ > 0, n_ / np.where(d_ > 0, d_, 1), np.nan)
-        reps[stat] = S.ratio_replicates(counts[num], counts[den], weights)
-    point["lift"] = point["content_share"] / point["base_rate"]
-    reps["lift"] = reps["content_share"] / reps["base_rate"]
-    return Estimates(point, reps)

@@ -1,7 +1,9 @@
 """The report's figure: per layer, each score's statistics with 95% CIs against the controls.
 
 Solid lines: the trained model, one per score; dashed / dotted: TAS with shuffled words / random
-weights; the grey band: word frequency (no layer). The vertical line marks the highlighted layer.
+weights, pooled over seeds (band: the two-stage CI), each seed a thin line; the grey line and band:
+word frequency, the brown dash-dotted line and band: the regression on the lexical controls (no
+layer). The vertical line marks the highlighted layer.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import AFNInputError
 from ..models import model_label
-from .names import BASELINE, FREQUENCY, SCORES, STATS
+from .names import BASELINE, FREQUENCY, LEXICAL, SCORES, STATS
 
 if TYPE_CHECKING:  # pragma: no cover
     from .report import CorpusReport
@@ -25,11 +27,27 @@ COLORS = dict(
     )
 )
 CONTROL_STYLES = (("shuffled", "--"), ("random_init", ":"))
-REFERENCE = {"lift": 1.0, "auroc": 0.5}  # the value of no effect
+REFERENCE = {  # the value of no effect
+    "lift": 1.0,
+    "auroc": 0.5,
+    "auroc_matched": 0.5,
+    "auroc_binned": 0.5,
+    "lr_auroc": 0.5,
+    "lr_gain": 0.0,
+    "lr_ll_gain": 0.0,
+}
 Y_LABELS = {
     "lift": "lift of content words in HIGH (share / base rate)",
     "auroc": "AUROC, content vs function words (within sentence)",
+    "auroc_matched": "AUROC over frequency-matched pairs (|Δzipf| < match_width)",
+    "auroc_binned": "AUROC within Zipf bins (pair-weighted)",
+    "high_share": "share of the words in HIGH",
+    "lr_gain": "regression AUROC gain over the lexical controls",
 }
+BASELINE_STYLES = (  # (score, label, line colour, line style)
+    (FREQUENCY, "word frequency", "grey", "-"),
+    (LEXICAL, "lexical controls (regression)", "#8c564b", "-."),
+)
 
 
 def report_figure(
@@ -65,7 +83,9 @@ def _panel(ax: Any, report: CorpusReport, metric: str, shown: list[str]) -> None
         line = {"ls": style, "color": "black", "lw": 1.2}
         band = {"color": "grey", "alpha": 0.12}
         _line(ax, _rows(t, cond, "tas", metric), metric, f"tas, {cond}", line, band)
-    _frequency_band(ax, t, metric)
+        _seed_lines(ax, report.seeds, cond, metric, style)
+    for score, label, color, style in BASELINE_STYLES:
+        _baseline_band(ax, t, score, metric, label, color, style)
     if metric in REFERENCE:
         ax.axhline(REFERENCE[metric], color="black", lw=0.6)
     if metric == "content_share":
@@ -91,18 +111,35 @@ def _line(ax: Any, sub: Any, metric: str, label: str, line: dict, band: dict) ->
     ax.fill_between(x, sub[f"{metric}_lo"], sub[f"{metric}_hi"], **band)
 
 
-def _frequency_band(ax: Any, t: Any, metric: str) -> None:
-    freq = t[(t["condition"] == BASELINE) & (t["score"] == FREQUENCY)]
-    if freq.empty or math.isnan(freq[metric].iloc[0]):
+def _seed_lines(ax: Any, seeds: Any, condition: str, metric: str, style: str) -> None:
+    """Each seed's TAS of ``condition`` as a thin line (when there are several seeds)."""
+    if seeds is None or seeds.empty or metric not in seeds.columns:
         return
-    r = freq.iloc[0]
-    ax.axhline(r[metric], color="grey", lw=1.5, label="word frequency")
-    ax.axhspan(r[f"{metric}_lo"], r[f"{metric}_hi"], color="grey", alpha=0.2)
+    sub = seeds[(seeds["condition"] == condition) & (seeds["score"] == "tas")]
+    if sub["seed"].nunique() < 2:
+        return
+    for _, one in sub.groupby("seed"):
+        one = one.dropna(subset=[metric])
+        ax.plot(one["layer"].astype(float), one[metric], ls=style, color="black", lw=0.5, alpha=0.4)
+
+
+def _baseline_band(
+    ax: Any, t: Any, score: str, metric: str, label: str, color: str, style: str
+) -> None:
+    rows = t[(t["condition"] == BASELINE) & (t["score"] == score)]
+    if rows.empty or math.isnan(rows[metric].iloc[0]):
+        return
+    r = rows.iloc[0]
+    ax.axhline(r[metric], color=color, lw=1.5, ls=style, label=label)
+    lo, hi = r.get(f"{metric}_lo"), r.get(f"{metric}_hi")
+    if lo is not None and not math.isnan(lo):
+        ax.axhspan(lo, hi, color=color, alpha=0.15)
 
 
 def _title(meta: dict[str, Any]) -> str:
     return (
         f"{model_label(meta['model'])}: {meta['n_sentences']} sentences, roles from "
-        f"{meta['role_source']}, HIGH = top {1 - meta['quantile']:.0%} per sentence; "
-        "95% CIs (sentence bootstrap)"
+        f"{meta['role_source']}, HIGH = top {1 - meta['quantile']:.0%} per sentence "
+        f"({meta.get('high', 'quantile')}); 95% CIs (sentence bootstrap; controls: "
+        f"{len(meta.get('seeds', [0]))} seeds, also resampled)"
     )

@@ -1,5 +1,5 @@
-"""The report's two frames: the statistics table (one row per defined (condition, score,
-layer)) and the words (one row per word)."""
+"""The report's two main frames: the statistics table (one row per defined (condition, score,
+layer) and the baselines) and the words (one row per word)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,12 @@ import numpy as np
 
 from .. import stats as S
 from .collect import Collected
-from .counts import Counts, Estimates, equal_length_groups
-from .names import STATS, RowKey
+from .counts import RATIOS, Counts, equal_length_groups
+from .names import BASELINE, FREQUENCY, LEXICAL, STATS, RowKey, Run
+from .pool import Estimates, Pool, Resamples
+from .rows import BASELINE_RUN, RunRowKey
 
-NO_CI = ("base_rate", "punct_base", "special_base")  # the same words in every resample's row
+NO_CI = ("base_rate", "punct_base", "special_base")  # the same words in every row
 
 
 class Table(NamedTuple):
@@ -22,9 +24,45 @@ class Table(NamedTuple):
     replicates: dict[str, np.ndarray]  # statistic -> float32 [n_boot, rows]
 
 
-def table_frame(keys: list[RowKey], est: Estimates, counts: Counts) -> Table:
+def table_keys(conditions: tuple[str, ...], want: tuple[str, ...], n_layers: int) -> list[RowKey]:
+    """Every condition's scores at every layer, then the baselines (no layer)."""
+    keys: list[RowKey] = [
+        (c, s, l_) for c in conditions for s in want for l_ in range(n_layers + 1)
+    ]
+    return keys + [(BASELINE, FREQUENCY, None), (BASELINE, LEXICAL, None)]
+
+
+def pool_of(keys: list[RowKey], run_keys: list[RunRowKey], seeds: tuple[int, ...]) -> Pool:
+    """Each table row's run rows: a control's at every seed, any other row's ``len(seeds)``
+    times (which leaves its ratios as they are)."""
+    where = {k: i for i, k in enumerate(run_keys)}
+    members = []
+    for cond, score, layer in keys:
+        if cond in ("trained", BASELINE):
+            run = Run(cond) if cond == "trained" else BASELINE_RUN
+            members.append([where[(run, score, layer)]] * len(seeds))
+        else:
+            members.append([where[(Run(cond, s), score, layer)] for s in seeds])
+    return Pool(np.array(members, dtype=np.int64).reshape(len(keys), len(seeds)))
+
+
+def table_estimates(resamples: Resamples, pool: Pool, keys: list[RowKey]) -> Estimates:
+    """:data:`RATIOS` of every row, with ``lift = content_share / base_rate`` and ``lr_gain =
+    lr_auroc − auroc(controls baseline)``, on all sentences and every resample."""
+    est = resamples.estimate(RATIOS, pool)
+    point, reps = est
+    point["lift"] = point["content_share"] / point["base_rate"]
+    reps["lift"] = reps["content_share"] / reps["base_rate"]
+    lexical = keys.index((BASELINE, LEXICAL, None))
+    point["lr_gain"] = point["lr_auroc"] - point["auroc"][lexical]
+    reps["lr_gain"] = reps["lr_auroc"] - reps["auroc"][:, lexical : lexical + 1]
+    return est
+
+
+def table_frame(keys: list[RowKey], est: Estimates, counts: Counts, pool: Pool) -> Table:
     """Statistics with their ``_lo``/``_hi`` 95% CIs; rows where neither the AUROC nor the
-    content share is defined (a score undefined at that layer) left out."""
+    content share is defined (a score undefined at that layer) left out. Word and pair counts
+    are those of one run (every seed reads the same words)."""
     import pandas as pd
 
     cols: dict[str, Any] = {
@@ -37,9 +75,16 @@ def table_frame(keys: list[RowKey], est: Estimates, counts: Counts) -> Table:
         if stat not in NO_CI:
             lo, hi = S.percentile_ci(est.replicates[stat])
             cols[f"{stat}_lo"], cols[f"{stat}_hi"] = lo, hi
+    one = pool.members[:, 0]
     cols["n_sentences"] = counts["n_words"].shape[0]
-    cols["n_words"] = counts["n_words"].sum(0).astype(np.int64)
-    cols["n_pairs"] = counts["pairs"].sum(0).astype(np.int64)
+    for col, name in (
+        ("n_words", "n_words"),
+        ("n_pairs", "pairs"),
+        ("n_pairs_matched", "pairs_matched"),
+        ("n_pairs_binned", "pairs_binned"),
+    ):
+        cols[col] = counts[name].sum(0)[one].astype(np.int64)  # fmt: skip
+    cols["n_seeds"] = [pool.n_seeds if k[0] not in ("trained", BASELINE) else 1 for k in keys]
     table = pd.DataFrame(cols)
     defined = table[["auroc", "content_share"]].notna().any(axis=1).to_numpy()
     return Table(
@@ -56,9 +101,11 @@ def words_frame(
     tas: np.ndarray,
     layer: int,
     quantile: float,
+    high: str,
 ) -> Any:
-    """One row per word of the kept sentences: its sentence, form, UPOS, role, zipf, TAS per
-    layer (``tas``: ``[L+1, n_words]``) and whether it is HIGH at ``layer``."""
+    """One row per word of the kept sentences: its sentence, form, UPOS, role, zipf, number of
+    subword pieces, TAS per layer (``tas``: ``[L+1, n_words]``) and whether it is HIGH at
+    ``layer`` (by the rule ``high``)."""
     import pandas as pd
 
     kept = collected.sentences
@@ -71,19 +118,20 @@ def words_frame(
         "upos": [u for s in kept for u in (s.upos or [None] * len(s.words))],
         "role": [r for rs in roles for r in rs],
         "zipf": zipf,
+        "n_pieces": np.concatenate(collected.n_pieces),
     }
     for l_ in range(tas.shape[0]):
         frame[f"tas_{l_}"] = tas[l_].astype(np.float64)
-    frame[f"high_{layer}"] = _high(tas[layer], lengths, quantile)
+    frame[f"high_{layer}"] = _high(tas[layer], lengths, quantile, high)
     return pd.DataFrame(frame)
 
 
-def _high(tas: np.ndarray, lengths: list[int], quantile: float) -> np.ndarray:
+def _high(tas: np.ndarray, lengths: list[int], quantile: float, rule: str) -> np.ndarray:
     """HIGH per sentence among its scored words (buckets.split's rule; equal lengths together)."""
     high = np.zeros(tas.shape[0], dtype=bool)
     starts = np.concatenate([[0], np.cumsum(lengths)])
     at = [np.flatnonzero(np.isfinite(tas[a:b])) + a for a, b in itertools.pairwise(starts)]
     for group in equal_length_groups([len(x) for x in at], 1):
         idx = np.stack([at[i] for i in group])  # [S, n]
-        high[idx] = S.high_rows(tas[idx], quantile)
+        high[idx] = S.high_rows(tas[idx], quantile, rule)
     return high

@@ -23,6 +23,7 @@ class Item:
     sentence: Sentence
     ids: list[int]  # subword ids, no specials
     pieces: list[list[int]]  # per word: indices into ids
+    offsets: list[tuple[int, int]]  # per id: its characters in the sentence's text
 
 
 def word_pieces(
@@ -65,7 +66,7 @@ def prepare(pairs: list[tuple[int, Sentence]], tokenizer: Any) -> list[Item]:
     """Items for ``(index, sentence)`` pairs, the texts tokenized in one call."""
     encoded = tokenize_many(tokenizer, [s.text for _, s in pairs])
     return [
-        Item(index, sentence, ids, word_pieces(sentence.spans, offsets))
+        Item(index, sentence, ids, word_pieces(sentence.spans, offsets), offsets)
         for (index, sentence), (ids, offsets) in zip(pairs, encoded, strict=True)
     ]
 

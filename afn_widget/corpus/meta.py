@@ -6,6 +6,9 @@ from typing import Any
 
 from ..models import LoadedModel
 from .collect import Collected
+from .counts import ZIPF_BINS
+from .logistic import FEATURES, N_FOLDS
+from .names import FREQUENCY
 from .options import Options
 
 NOT_COMPUTED = "not computed (not in scores=)"
@@ -40,20 +43,65 @@ def report_meta(
         "seed": seed,
         "frequency": f"-wordfreq.zipf_frequency(word, {opts.lang!r}); rarer = higher; words "
         "wordfreq does not count (punctuation, symbols) get the corpus' highest zipf",
-        "buckets": "per sentence: HIGH iff score >= numpy.quantile(sentence's word scores, "
-        "quantile) (buckets.split); special tokens excluded",
+        "buckets": _buckets(opts.high),
         "specials": "excluded from every quartile; special_share re-includes them as units "
         f"({', '.join(special_tokens)} per sentence)",
         "auroc": "within-sentence: content vs function word pairs of the same sentence, ties 1/2",
         "word_score": "mean of the word's subword pieces",
         "attention": _attention(opts.scores),
         "attn_norm": _attn_norm(opts.scores, hooked, lm.model),
-        "shuffled": f"surface tokens of each sentence in random order (seed {seed}), "
-        "joined by spaces",
-        "random_init": f"same config, random init (seed {seed}); LayerNorm gamma/beta = "
+        "shuffled": f"surface tokens of each sentence in random order (seeds {_seeds(opts)}: "
+        "rng [seed, sentence index]), joined by spaces",
+        "random_init": f"same config, random init (seeds {_seeds(opts)}); LayerNorm gamma/beta = "
         "the trained values permuted across dimensions",
-        "ci": f"95% percentile bootstrap over sentences, {n_boot} resamples",
+        "ci": f"95% percentile bootstrap over sentences, {n_boot} resamples (seed {seed}); "
+        "a control's rows pool its seeds and also resample them (two-stage)",
     }
+
+
+def extra_meta(
+    opts: Options, table: Any, treebank: str | None, collected: Collected, regressed: bool
+) -> dict[str, Any]:
+    """The choices behind the frequency controls, the seeds, the HIGH rule and the language."""
+    freq = table.frame[table.frame["score"] == FREQUENCY].iloc[0]
+    fit = collected.fit
+    return {
+        "seeds": list(opts.seeds),
+        "high": opts.high,
+        "match_width": opts.match_width,
+        "auroc_matched": "auroc over the within-sentence (content, function) pairs whose zipf "
+        f"values differ by less than {opts.match_width:g}",
+        "n_pairs": int(freq["n_pairs"]),
+        "n_pairs_matched": int(freq["n_pairs_matched"]),
+        "n_pairs_binned": int(freq["n_pairs_binned"]),
+        "auroc_binned": "auroc over the within-sentence pairs whose zipf values fall in the same "
+        f"bin ({', '.join(ZIPF_BINS)}), pooled: each bin weighted by its pairs",
+        "regression": (
+            f"{'cross-validated' if regressed else 'not fitted (fewer than 5 sentences)'}: "
+            f"GroupKFold({N_FOLDS}) by sentence, StandardScaler + LogisticRegression("
+            "newton-cholesky, C=1), content vs function; controls "
+            f"{', '.join(FEATURES)}; with the score for the trained model's scores and TAS "
+            "under the controls"
+        ),
+        "mappings": "upos (the table's); adv_split: ADV by the function-word list, X and INTJ "
+        "neither; no_punct: punctuation left out of the units",
+        "lang": opts.lang,
+        "treebank_lang": treebank,
+        "tokenizer_fit": fit.as_meta() if fit is not None else None,
+    }
+
+
+def _buckets(high: str) -> str:
+    rule = (
+        "exactly ceil(n * (1 - quantile)) of its n words, ties broken by position (top_k)"
+        if high == "top_k"
+        else "score >= numpy.quantile(sentence's word scores, quantile) (quantile)"
+    )
+    return f"per sentence: HIGH iff {rule}, buckets.split; special tokens excluded"
+
+
+def _seeds(opts: Options) -> str:
+    return ", ".join(map(str, opts.seeds))
 
 
 def _attention(scores: tuple[str, ...]) -> str:

@@ -1,6 +1,8 @@
-"""The names the corpus report is written in: scores, conditions, statistics, table rows."""
+"""The names the corpus report is written in: scores, conditions, runs, statistics, rows."""
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 SCORES = (
     "tas",
@@ -12,9 +14,11 @@ SCORES = (
     "cos_change",
 )
 FREQUENCY = "frequency"
+LEXICAL = "controls"  # the regression on frequency, length, pieces and position alone
+BASELINE_SCORES = (FREQUENCY, LEXICAL)
 CONDITIONS = ("trained", "shuffled", "random_init")
 CONTROLS = CONDITIONS[1:]
-BASELINE = "baseline"  # the condition of the frequency row
+BASELINE = "baseline"  # the condition of the baseline rows
 STATS = (
     "auroc",
     "content_share",
@@ -24,5 +28,20 @@ STATS = (
     "punct_base",
     "special_share",
     "special_base",
+    "auroc_matched",
+    "auroc_binned",
+    "high_share",
+    "lr_auroc",
+    "lr_gain",
+    "lr_ll_gain",
 )
+# Role mappings the main figures are also given under (see afn_widget.corpus.mappings)
+MAPPINGS = ("upos", "adv_split", "no_punct")
 RowKey = tuple[str, str, int | None]  # (condition, score, layer); layer None: no layer
+
+
+class Run(NamedTuple):
+    """One set of forward passes: a condition and its seed (``None`` for the trained model)."""
+
+    condition: str
+    seed: int | None = None

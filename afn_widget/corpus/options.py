@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import AFNInputError, AFNTypeError
-from ..validate import check_choice, check_positive_int, check_quantile
-from .names import CONTROLS, SCORES
+from ..buckets import HIGH_RULES
+from ..errors import AFNTypeError
+from ..validate import (
+    check_choice,
+    check_distinct_ints,
+    check_positive_int,
+    check_positive_number,
+    check_quantile,
+    check_subset,
+)
+from .language import check_language
+from .names import CONTROLS, SCORES, Run
 
 
 @dataclass(frozen=True)
@@ -17,11 +27,20 @@ class Options:
     conditions: tuple[str, ...]  # "trained", then the controls asked for, in CONDITIONS order
     scores: tuple[str, ...]  # those asked for, in SCORES order
     n_boot: int
-    seed: int
+    seed: int  # of the bootstrap
     lang: str
     token_budget: int | None  # None: default_token_budget of the model's device
     chunk_size: int
     outlier_k: float
+    seeds: tuple[int, ...] = (0,)  # of the controls: one run of each control per seed
+    match_width: float = 0.5
+    high: str = "quantile"
+
+    @property
+    def runs(self) -> tuple[Run, ...]:
+        """The trained model, then every control at every seed."""
+        controls = [Run(c, s) for c in self.conditions[1:] for s in self.seeds]
+        return (Run("trained"), *controls)
 
 
 def check_options(
@@ -36,11 +55,15 @@ def check_options(
     lang: str,
     chunk_size: int,
     outlier_k: float,
+    seeds: object = 1,
+    match_width: object = 0.5,
+    high: object = "quantile",
 ) -> Options:
-    """The options ready to use, or the error that names what to change."""
+    """The options ready to use, or the error that names what to change. ``seeds``: a number
+    of seeds (``seed, seed + 1, ...``) or the seeds themselves."""
     q = check_quantile(quantile)
     asked_controls = tuple(check_choice("controls", c, CONTROLS) for c in controls)
-    want = _check_scores(scores)
+    want = check_subset("scores", scores, SCORES)
     n_boot = check_positive_int("n_boot", n_boot)
     if isinstance(corpus, (str, bytes)):
         raise AFNTypeError(
@@ -49,17 +72,16 @@ def check_options(
     if token_budget is not None:
         token_budget = check_positive_int("token_budget", token_budget)
     conditions = ("trained",) + tuple(c for c in CONTROLS if c in asked_controls)
-    return Options(q, conditions, want, n_boot, seed, lang, token_budget, chunk_size, outlier_k)
+    return Options(
+        q, conditions, want, n_boot, seed, check_language(lang), token_budget, chunk_size,
+        outlier_k, _check_seeds(seeds, seed), check_positive_number("match_width", match_width),
+        check_choice("high", high, HIGH_RULES),
+    )  # fmt: skip
 
 
-def _check_scores(scores: Iterable[str] | str) -> tuple[str, ...]:
-    """A non-empty selection of :data:`SCORES` (one name alone is a selection of one)."""
-    asked = {scores} if isinstance(scores, str) else set(scores)
-    unknown = sorted(asked - set(SCORES))
-    if unknown:
-        raise AFNInputError(
-            f"scores must be a non-empty selection of {SCORES}; unknown: {unknown}."
-        )
-    if not asked:
-        raise AFNInputError(f"scores must be a non-empty selection of {SCORES}; got none.")
-    return tuple(x for x in SCORES if x in asked)
+def _check_seeds(seeds: object, seed: int) -> tuple[int, ...]:
+    """``n`` seeds from ``seed`` on, or the seeds given."""
+    if isinstance(seeds, numbers.Integral) and not isinstance(seeds, bool):
+        n = check_positive_int("seeds", seeds)
+        return tuple(range(seed, seed + n))
+    return check_distinct_ints("seeds", seeds)

@@ -36,19 +36,34 @@ STYLE = Markup(
 )
 
 
-def report_page(summary: str, png_base64: str, meta: dict[str, Any], table: Any) -> str:
-    """The page: the summary, the figure (an inline PNG), the choices made (``meta``) and the
-    table (a pandas DataFrame, written by pandas with every cell escaped)."""
+def report_page(
+    summary: str,
+    png_base64: str,
+    meta: dict[str, Any],
+    table: Any,
+    sections: list[tuple[str, Any]] = (),
+) -> str:
+    """The page: the summary, the figure (an inline PNG), the tables of ``sections`` (title,
+    DataFrame), the choices made (``meta``) and the table (DataFrames written by pandas with
+    every cell escaped)."""
     choices = (element("tr", element("th", k), element("td", v)) for k, v in meta.items())
+    parts = []
+    for title, frame in sections:
+        parts += [element("h2", title), _frame(frame)]
     body = element(
         "body",
         element("h1", "Content words in the HIGH bucket"),
         element("pre", summary),
-        void("img", alt="lift and AUROC per layer", src=f"data:image/png;base64,{png_base64}"),
+        void(
+            "img",
+            alt="AUROC, matched AUROC and lift per layer",
+            src=f"data:image/png;base64,{png_base64}",
+        ),  # fmt: skip
+        *parts,
         element("h2", "Choices"),
         element("table", *choices),
         element("h2", "All rows"),
-        Markup(table.to_html(index=False, escape=True)),
+        _frame(table),
     )
     head = element(
         "head",
@@ -57,3 +72,8 @@ def report_page(summary: str, png_base64: str, meta: dict[str, Any], table: Any)
         element("style", STYLE),
     )
     return "<!doctype html>" + element("html", head, body)
+
+
+def _frame(frame: Any) -> Markup:
+    """A DataFrame as an HTML table, every cell escaped by pandas, floats to three places."""
+    return Markup(frame.to_html(index=False, escape=True, float_format=lambda x: f"{x:.3f}"))

@@ -14,27 +14,38 @@ import numpy as np
 
 from .. import stats as S
 from ..errors import AFNInputError
+from .contrasts import CONTRAST_STATS, answer, layer_contrasts
 from .figure import report_figure
-from .names import BASELINE, CONDITIONS, FREQUENCY, SCORES, RowKey
+from .names import BASELINE, CONDITIONS, FREQUENCY, LEXICAL, SCORES, RowKey, Run
 from .page import report_page
 
 
 @dataclass
 class CorpusReport:
-    """The answer of :func:`analyze_corpus`: a table, a figure, the words.
+    """The answer of :func:`analyze_corpus`: a table, its breakdowns, a figure, the words.
 
-    ``table``: one row per (condition, score, layer), statistics with ``_lo``/``_hi`` 95% CIs.
-    ``words``: one row per word. ``scores(condition, score)``: ``[n_layers + 1, n_words]``
-    aligned with ``words``. ``meta``: every choice made, in words.
+    ``table``: one row per (condition, score, layer) and the baselines, statistics with
+    ``_lo``/``_hi`` 95% CIs (a control's rows pool its seeds). ``words``: one row per word.
+    ``scores(condition, score, seed)``: ``[n_layers + 1, n_words]`` aligned with ``words``.
+    ``seeds``: each control run's own statistics. ``mappings``: the main figures under each role
+    mapping. ``categories``: the HIGH rate of each gold UPOS tag. ``zipf_bins``: the AUROC within
+    each Zipf bin. ``contrasts()``: the highlighted layer against the others. ``meta``: every
+    choice made, in words.
     """
 
     table: Any
     words: Any
     meta: dict[str, Any]
-    word_scores: dict[str, np.ndarray] = field(repr=False)
+    word_scores: dict[str, np.ndarray] = field(repr=False)  # each condition's first seed
     special_scores: dict[str, np.ndarray] = field(repr=False)  # [K, L+1, n_sent, n_special]
     replicates: dict[str, np.ndarray] = field(repr=False)  # stat -> [n_boot, n_rows]
     row_keys: list[RowKey] = field(repr=False)
+    run_scores: dict[Run, np.ndarray] = field(default_factory=dict, repr=False)  # every seed
+    run_specials: dict[Run, np.ndarray] = field(default_factory=dict, repr=False)
+    seeds: Any = field(default=None, repr=False)
+    mappings: Any = field(default=None, repr=False)
+    categories: Any = field(default=None, repr=False)  # None without gold UPOS
+    zipf_bins: Any = field(default=None, repr=False)
 
     @property
     def layer(self) -> int:
@@ -45,21 +56,36 @@ class CorpusReport:
     def role_source(self) -> str:
         return str(self.meta["role_source"])
 
-    def scores(self, condition: str = "trained", score: str = "tas") -> np.ndarray:
-        """``float32 [n_layers + 1, n_words]``, nan where undefined."""
+    def scores(
+        self, condition: str = "trained", score: str = "tas", seed: int | None = None
+    ) -> np.ndarray:
+        """``float32 [n_layers + 1, n_words]``, nan where undefined; a control's at ``seed``
+        (default its first, ``meta["seeds"][0]``)."""
         if condition not in self.word_scores and condition in CONDITIONS:
             raise AFNInputError(f"condition {condition!r} was not run (see controls=).")
         if condition not in CONDITIONS:
             raise AFNInputError(f"condition must be one of {CONDITIONS}, not {condition!r}.")
         if score not in SCORES:
             raise AFNInputError(f"score must be one of {SCORES}, not {score!r}.")
-        return self.word_scores[condition][SCORES.index(score)]
+        if seed is None:
+            return self.word_scores[condition][SCORES.index(score)]
+        run = Run(condition, seed)
+        if run not in self.run_scores:
+            raise AFNInputError(
+                f"no run of {condition!r} at seed {seed!r}; seeds: {self.meta.get('seeds')}."
+            )
+        return self.run_scores[run][SCORES.index(score)]
 
-    def specials(self, condition: str = "trained", score: str = "tas") -> np.ndarray:
+    def specials(
+        self, condition: str = "trained", score: str = "tas", seed: int | None = None
+    ) -> np.ndarray:
         """``float32 [n_layers + 1, n_sentences, n_special]``: the special tokens' scores
-        (``meta["specials"]`` names them), sentences in the order of ``words``."""
-        self.scores(condition, score)  # validates
-        return self.special_scores[condition][SCORES.index(score)]
+        (``meta["specials"]`` names them), sentences in the order of ``words``; a control's at
+        ``seed`` (default its first)."""
+        self.scores(condition, score, seed)  # validates
+        if seed is None:
+            return self.special_scores[condition][SCORES.index(score)]
+        return self.run_specials[Run(condition, seed)][SCORES.index(score)]
 
     def row(self, condition: str, score: str, layer: int | None) -> Any:
         """The table row of one (condition, score, layer) as a pandas Series."""
@@ -91,6 +117,20 @@ class CorpusReport:
         except ValueError:
             raise AFNInputError(f"no row {key!r}; see report.table for the rows.") from None
 
+    def contrasts(
+        self,
+        score: str = "tas",
+        condition: str = "trained",
+        stats: Iterable[str] = CONTRAST_STATS,
+        layer: int | None = None,
+    ) -> Any:
+        """The highlighted ``layer`` (default the report's) against its neighbours and the best
+        other layer, paired differences with 95% CIs (:mod:`afn_widget.corpus.contrasts`)."""
+        lay = self.layer if layer is None else int(layer)
+        return layer_contrasts(
+            self.table, self.replicates, self.row_keys, condition, score, lay, tuple(stats)
+        )
+
     def summary_table(self, layers: Iterable[int] | None = None, digits: int = 2) -> Any:
         """A compact DataFrame of ``value [lo, hi]`` strings, for reading and for markdown."""
         import pandas as pd
@@ -107,9 +147,12 @@ class CorpusReport:
                     "score": r["score"],
                     "layer": "—" if pd.isna(r["layer"]) else int(r["layer"]),
                     "AUROC content>function": _interval(r, "auroc", digits),
+                    "AUROC, frequency-matched": _interval(r, "auroc_matched", digits),
+                    "regression gain": _interval(r, "lr_gain", digits + 1),
                     "content share in HIGH": _interval(r, "content_share", digits),
                     "base rate": f"{r['base_rate']:.{digits}f}",
                     "lift": _interval(r, "lift", digits),
+                    "share of words in HIGH": _interval(r, "high_share", digits),
                     "punct. share in HIGH": _interval(r, "punct_share", digits),
                     "specials share in HIGH": _interval(r, "special_share", digits),
                 }
@@ -117,7 +160,8 @@ class CorpusReport:
         return pd.DataFrame(rows)
 
     def summary(self) -> str:
-        """A few sentences: the claim at the highlighted layer against its baselines."""
+        """A few sentences: the claim at the highlighted layer against its baselines, with
+        frequency held fixed, the layer against the others, and the seeds' spread."""
         m = self.meta
         lay = self.layer
         rows = (
@@ -127,35 +171,86 @@ class CorpusReport:
             (f"attention received, layer {lay}", ("trained", "attention", lay)),
             (f"‖αf(x)‖ received, layer {lay}", ("trained", "attn_norm", lay)),
             ("word frequency (rarer = higher)", (BASELINE, FREQUENCY, None)),
+            ("lexical controls (regression)", (BASELINE, LEXICAL, None)),
             (f"TAS, shuffled words, layer {lay}", ("shuffled", "tas", lay)),
             (f"TAS, random weights, layer {lay}", ("random_init", "tas", lay)),
         )
+        high = self._summary_high(lay)
         lines = [
             f"model: {m['model']}; {m['n_sentences']} sentences, {m['n_words']} words; "
-            f"roles from {m['role_source']}; HIGH = top {1 - m['quantile']:.0%} per sentence.",
-            f"  base rate of content words: {self.table['base_rate'].iloc[0]:.3f}",
+            f"roles from {m['role_source']}; HIGH = top {1 - m['quantile']:.0%} per sentence "
+            f"({m.get('high', 'quantile')} rule{high}).",
+            f"  base rate of content words: {self.table['base_rate'].iloc[0]:.3f}; "
+            f"frequency-matched pairs (|Δzipf| < {m.get('match_width', 0.5):g}): "
+            f"{m.get('n_pairs_matched', 0)} of {m.get('n_pairs', 0)}",
         ]
         lines += [line for label, key in rows if (line := self._summary_line(label, key))]
+        lines += self._summary_contrasts()
+        lines += self._summary_seeds(lay)
         return "\n".join(lines)
 
+    def _summary_high(self, lay: int) -> str:
+        try:
+            r = self.row("trained", "tas", lay)
+        except AFNInputError:
+            return ""
+        return f"; {r['high_share']:.1%} of words are in HIGH at layer {lay}"
+
     def _summary_line(self, label: str, key: RowKey) -> str | None:
-        """The AUROC and content share of one row, None when the table has no such row."""
+        """The AUROCs, regression gain and content share of one row, None when the table has
+        no such row."""
         try:
             r = self.row(*key)
         except AFNInputError:
             return None
-        return (
-            f"  {label:<34} AUROC {r['auroc']:.3f} [{r['auroc_lo']:.3f}, {r['auroc_hi']:.3f}]"
-            f"  content in HIGH {r['content_share']:.3f} [{r['content_share_lo']:.3f}, "
-            f"{r['content_share_hi']:.3f}]  lift {r['lift']:.2f}"
-        )
+        line = f"  {label:<34} AUROC {_ci3(r, 'auroc')}  matched {_ci3(r, 'auroc_matched')}"
+        if not _missing(r.get("lr_gain")):
+            line += f"  regression gain {_ci3(r, 'lr_gain')}"
+        return line + f"  content in HIGH {_ci3(r, 'content_share')}  lift {r['lift']:.2f}"
 
-    def plot(self, metrics: Iterable[str] = ("lift", "auroc"), scores: Iterable[str] | None = None):
-        """Per layer, each score's ``metrics`` (default lift and AUROC) with 95% CIs.
+    def _summary_contrasts(self) -> list[str]:
+        c = self.contrasts()
+        if c.empty:
+            return []
+        lines = [f"  is layer {self.layer} special? (TAS, paired differences, 95% CI)"]
+        for stat in CONTRAST_STATS:
+            sub = c[c["stat"] == stat]
+            if sub.empty:
+                continue
+            parts = [
+                f"vs {r.against} ({r.other_layer}) {r.diff:+.3f} [{r.lo:+.3f}, {r.hi:+.3f}]"
+                for r in sub.itertuples()
+            ]
+            lines.append(f"    {stat:<14} " + "; ".join(parts) + f" → {answer(c, stat)}")
+        return lines
+
+    def _summary_seeds(self, lay: int) -> list[str]:
+        s = self.seeds
+        if s is None or s.empty:
+            return []
+        lines = []
+        for cond in CONDITIONS[1:]:
+            sub = s[(s["condition"] == cond) & (s["score"] == "tas") & (s["layer"] == lay)]
+            if len(sub) > 1:
+                vals = ", ".join(f"{v:.3f}" for v in sub["auroc"])
+                lines.append(
+                    f"  {cond} TAS layer {lay}, AUROC per seed ({', '.join(map(str, sub['seed']))})"
+                    f": {vals}; spread {sub['auroc'].max() - sub['auroc'].min():.3f}"
+                )
+        return lines
+
+    def plot(
+        self,
+        metrics: Iterable[str] = ("auroc", "auroc_matched", "lift"),
+        scores: Iterable[str] | None = None,
+    ):
+        """Per layer, each score's ``metrics`` (default AUROC, frequency-matched AUROC and
+        lift) with 95% CIs.
 
         Solid lines: the trained model, one per score; dashed / dotted: TAS with shuffled words
-        / random weights; the grey band: word frequency (no layer). The vertical line marks the
-        highlighted layer.
+        / random weights (pooled over seeds, each seed a thin line); the grey band and line: word
+        frequency, the dash-dotted band: the lexical controls' regression (no layer). The
+        vertical line marks the highlighted layer.
         """
         return report_figure(self, metrics, scores)
 
@@ -168,11 +263,30 @@ class CorpusReport:
         buf = io.BytesIO()
         self.plot().savefig(buf, format="png", dpi=110)
         png = base64.b64encode(buf.getvalue()).decode("ascii")
-        page = report_page(self.summary(), png, self.meta, self.summary_table())
+        page = report_page(self.summary(), png, self.meta, self.summary_table(), self.sections())
         if path is not None:
             with open(path, "w", encoding="utf-8") as fh:
                 fh.write(page)
         return page
+
+    def sections(self) -> list[tuple[str, Any]]:
+        """The page's tables beyond the summary: (title, DataFrame), at the highlighted layer
+        where a table has layers."""
+        lay = self.layer
+        out = [(f"Is layer {lay} special? TAS against its neighbours and the best other layer",
+                self.contrasts())]  # fmt: skip
+        if self.seeds is not None and not self.seeds.empty:
+            out.append(("Each seed of the controls, TAS", _tas_rows(self.seeds)))
+        if self.mappings is not None:
+            out.append((f"Under other role mappings, layer {lay} and the baselines",
+                        _at_layer(self.mappings, lay)))  # fmt: skip
+        if self.categories is not None:
+            out.append((f"HIGH rate per gold UPOS tag, TAS at layer {lay}",
+                        _tas_rows(_at_layer(self.categories, lay))))  # fmt: skip
+        if self.zipf_bins is not None:
+            out.append((f"AUROC within Zipf bins, layer {lay} and the baselines",
+                        _at_layer(self.zipf_bins, lay)))  # fmt: skip
+        return out
 
     def __repr__(self) -> str:
         m = self.meta
@@ -180,6 +294,25 @@ class CorpusReport:
             f"CorpusReport(model={m['model']!r}, sentences={m['n_sentences']}, "
             f"words={m['n_words']}, layer={m['layer']}, roles={m['role_source']!r})"
         )
+
+
+def _tas_rows(frame: Any) -> Any:
+    """The rows of TAS and of the baselines."""
+    return frame[(frame["score"] == "tas") | (frame["condition"] == BASELINE)]
+
+
+def _at_layer(frame: Any, layer: int) -> Any:
+    """The rows at ``layer`` and those without a layer (the baselines)."""
+    return frame[frame["layer"].isna() | (frame["layer"] == layer)].reset_index(drop=True)
+
+
+def _missing(v: Any) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v))
+
+
+def _ci3(r: Any, stat: str) -> str:
+    """``value [lo, hi]`` with three decimals, ``—`` when undefined."""
+    return _interval(r, stat, 3)
 
 
 def _interval(r: Any, stat: str, digits: int) -> str:

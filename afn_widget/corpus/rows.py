@@ -1,57 +1,93 @@
-"""The table's rows: one per (condition, score, layer) and the frequency baseline, and each
-sentence's scores laid out in that order."""
+"""The rows scores are counted in: one per (run, score, layer) and the two baselines, and each
+sentence's words laid out in that order with what the counts need to know about them."""
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 
 from ..words import CONTENT, FUNCTION, PUNCTUATION
 from .collect import Collected
-from .counts import SentenceRows
-from .names import BASELINE, FREQUENCY, SCORES, RowKey
+from .mappings import adv_split_roles, upos_index
+from .names import BASELINE, FREQUENCY, LEXICAL, SCORES, Run
+
+RunRowKey = tuple[Run, str, int | None]  # (run, score, layer); layer None: no layer
+BASELINE_RUN = Run(BASELINE)
 
 
-def row_keys(conditions: tuple[str, ...], want: tuple[str, ...], n_layers: int) -> list[RowKey]:
-    """Every condition's scores at every layer, then the frequency baseline (no layer)."""
-    keys: list[RowKey] = [
-        (c, s, l_) for c in conditions for s in want for l_ in range(n_layers + 1)
-    ]
-    keys.append((BASELINE, FREQUENCY, None))
+class SentenceRows(NamedTuple):
+    """One sentence's score rows (or ``S`` sentences' of equal length, stacked in front)."""
+
+    values: np.ndarray  # [rows, n]: the scores of its ``n`` scored words
+    specials: np.ndarray  # [rows, n_special]: its special tokens' scores
+    content: np.ndarray  # bool [n]
+    function: np.ndarray  # bool [n]
+    punct: np.ndarray  # bool [n]
+    zipf: np.ndarray  # float [n]: the frequency baseline's Zipf value
+    upos: np.ndarray  # int [n]: index in mappings.UPOS_TAGS, −1 without gold UPOS
+    content_b: np.ndarray  # bool [n]: content under the adv_split mapping
+    function_b: np.ndarray  # bool [n]: function under the adv_split mapping
+
+
+def run_row_keys(runs: tuple[Run, ...], want: tuple[str, ...], n_layers: int) -> list[RunRowKey]:
+    """Every run's scores at every layer, then the baselines (no layer): word frequency and the
+    regression on the lexical controls."""
+    keys: list[RunRowKey] = [(r, s, l_) for r in runs for s in want for l_ in range(n_layers + 1)]
+    keys += [(BASELINE_RUN, FREQUENCY, None), (BASELINE_RUN, LEXICAL, None)]
     return keys
 
 
 def sentence_rows(
-    collected: Collected, roles: list[list[str]], zipfs: np.ndarray, want: tuple[str, ...]
+    collected: Collected,
+    roles: list[list[str]],
+    zipfs: np.ndarray,
+    want: tuple[str, ...],
+    lexical: np.ndarray,
 ) -> list[SentenceRows]:
-    """Per kept sentence, its scored words' values in :func:`row_keys` order (the frequency
-    row: ``−zipf``; its specials: nan) and its words' roles. A word is scored when it has
-    subword pieces."""
+    """Per kept sentence, its scored words' values in :func:`run_row_keys` order (frequency:
+    ``−zipf``; the lexical baseline: ``lexical``, per word; the baselines' specials: nan). A
+    word is scored when it has subword pieces."""
     sel = [SCORES.index(x) for x in want]
     starts = np.concatenate([[0], np.cumsum([len(s.words) for s in collected.sentences])])
-    return [
-        _sentence(collected, si, sel, -zipfs[starts[si] : starts[si + 1]], role)
-        for si, role in enumerate(roles)
-    ]
+    out = []
+    for si, role in enumerate(roles):
+        words = slice(starts[si], starts[si + 1])
+        baselines = np.stack([-zipfs[words], lexical[words]])
+        out.append(_sentence(collected, si, sel, baselines, role, zipfs[words]))
+    return out
 
 
 def _sentence(
-    collected: Collected, si: int, sel: list[int], rarity: np.ndarray, roles: list[str]
+    collected: Collected,
+    si: int,
+    sel: list[int],
+    baselines: np.ndarray,
+    roles: list[str],
+    zipf: np.ndarray,
 ) -> SentenceRows:
     ok = collected.scored[si]
-    words = [_by_row(collected.words[c][si][sel])[:, ok] for c in collected.conditions]
-    specials = [_by_row(collected.specials[c][si][sel]) for c in collected.conditions]
+    words = [_by_row(collected.words[r][si][sel])[:, ok] for r in collected.runs]
+    specials = [_by_row(collected.specials[r][si][sel]) for r in collected.runs]
     n_special = specials[0].shape[1]
     r = np.array(roles, dtype=object)[ok]
+    sentence = collected.sentences[si]
+    split = adv_split_roles(sentence)
+    rb = r if split is None else np.array(split, dtype=object)[ok]
     return SentenceRows(
-        np.concatenate([*words, rarity[None, ok]]),
-        np.concatenate([*specials, np.full((1, n_special), np.nan)]),
+        np.concatenate([*words, baselines[:, ok]]),
+        np.concatenate([*specials, np.full((len(baselines), n_special), np.nan)]),
         r == CONTENT,
         r == FUNCTION,
         r == PUNCTUATION,
+        zipf[ok],
+        upos_index(sentence)[ok],
+        rb == CONTENT,
+        rb == FUNCTION,
     )
 
 
 def _by_row(scores: np.ndarray) -> np.ndarray:
-    """``[scores, L+1, n]`` → ``[scores · (L+1), n]``, score-major like :func:`row_keys`."""
+    """``[scores, L+1, n]`` → ``[scores · (L+1), n]``, score-major like :func:`run_row_keys`."""
     k, l1, n = scores.shape
     return scores.reshape(k * l1, n)
