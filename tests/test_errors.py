@@ -60,7 +60,8 @@ def test_unknown_granularity(tiny_bert, g):
 def test_unknown_normalize(tiny_bert, n):
     with pytest.raises(
         AFNInputError,
-        match=r"normalize must be one of \('raw', 'drop_outlier_dims', 'standardize'\), not",
+        match=r"normalize must be one of \('raw', 'drop_outlier_dims', 'standardize', "
+        r"'layer_zscore', 'layer_rank'\), not",
     ):
         analyze(TEXT, tiny_bert, normalize=n)
 
