@@ -247,6 +247,35 @@ def bert_base_random(seed: int = 0) -> Bench:
     return Bench("BERT-base shape, random", model, tok)
 
 
+def qwen_shape_random(seed: int = 0) -> Bench:
+    """Qwen2.5-0.5B's shape and compute (24 layers, hidden 896, 14 heads, 2 key-value heads,
+    intermediate 4864) with random weights and RMSNorm gains drawn from U(0.5, 1.5); the MiniLM
+    tokenizer (so the embedding table is 30,522 rows, not 151,936: the base model has no LM
+    head, and the table's size does not change the compute)."""
+    import torch
+    from transformers import Qwen2Config, Qwen2Model
+
+    tok = minilm().tokenizer
+    cfg = Qwen2Config(
+        vocab_size=tok.vocab_size,
+        hidden_size=896,
+        num_hidden_layers=24,
+        num_attention_heads=14,
+        num_key_value_heads=2,
+        intermediate_size=4864,
+        max_position_embeddings=4096,
+    )
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = Qwen2Model(cfg)
+        with torch.no_grad():
+            for mod in model.modules():
+                if "RMSNorm" in type(mod).__name__:
+                    mod.weight.uniform_(0.5, 1.5)
+    model.eval()
+    return Bench("Qwen2.5-0.5B shape, random", model, tok)
+
+
 def saved_copy(b: Bench, where: Path) -> str:
     """Write ``b`` to ``where`` (save_pretrained) so it can be loaded by name; return the path."""
     where.mkdir(parents=True, exist_ok=True)

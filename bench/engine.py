@@ -31,6 +31,7 @@ from .common import (
     interleave,
     minilm,
     ms,
+    qwen_shape_random,
     ratio,
     saved_copy,
     text_of_tokens,
@@ -43,6 +44,7 @@ LENGTHS = (16, 128, 512, 4096)
 ROUNDS = {
     "minilm": {16: 60, 128: 100, 512: 40, 4096: 4},
     "bert": {16: 30, 128: 30, 512: 12, 4096: 2},
+    "qwen": {128: 12, 512: 6},  # a decoder: the last layer read before its final norm
 }
 
 
@@ -168,9 +170,9 @@ def run_engine(quick: bool = False, models: tuple[str, ...] = ("minilm", "bert")
 
     rows = []
     for key in models:
-        b = minilm() if key == "minilm" else bert_base_random()
+        b = {"minilm": minilm, "bert": bert_base_random, "qwen": qwen_shape_random}[key]()
         for n in LENGTHS:
-            if quick and key == "bert" and n == 4096:
+            if (quick and key == "bert" and n == 4096) or n not in ROUNDS[key]:
                 continue
             rounds = ROUNDS[key][n]
             if quick:

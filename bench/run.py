@@ -46,8 +46,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=1, help="torch intra-op threads (default 1)")
     ap.add_argument(
         "--models",
-        default="minilm,bert",
-        help="minilm,bert (engine, cache, fixes, corpus, payload)",
+        default="minilm,bert,qwen",
+        help="minilm,bert for engine, cache, fixes, corpus, payload; qwen (a Qwen2.5-0.5B-shaped "
+        "decoder) for engine only",
     )
     ap.add_argument(
         "--corpus-threads",
@@ -73,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     if bad:
         ap.error(f"unknown sections {bad}; choose from {', '.join(SECTIONS)}")
     models = tuple(m.strip() for m in args.models.split(",") if m.strip())
+    encoders = tuple(m for m in models if m != "qwen")  # the sections written for encoders
     if args.threads > 1:
         os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     os.environ.setdefault("OMP_NUM_THREADS", str(args.threads))
@@ -102,15 +104,15 @@ def main(argv: list[str] | None = None) -> int:
         elif name == "cache":
             from .engine import run_cache
 
-            data = run_cache(args.quick, models)
+            data = run_cache(args.quick, encoders)
         elif name == "fixes":
             from .fixes import run_fixes
 
-            data = run_fixes(args.quick, models)
+            data = run_fixes(args.quick, encoders)
         elif name == "corpus":
             from .corpus import run_corpus
 
-            data = run_corpus(args.quick, models)
+            data = run_corpus(args.quick, encoders)
         elif name == "browser":
             from .browser import profile_js, run_browser
 
@@ -119,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
         elif name == "payload":
             from .payload import run_payload
 
-            data = run_payload(args.quick, models)
+            data = run_payload(args.quick, encoders)
         else:
             from .peers import run_peers
 
