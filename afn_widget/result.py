@@ -442,6 +442,23 @@ class AFNResult:
             },
         }
 
+    def to_svg(self, **options: Any) -> str:
+        """The result as a figure for papers and slides, an SVG document with real text
+        (:func:`afn_widget.figure.render`: ``granularity``, ``score``, ``width``, ``theme``
+        ``"light" | "dark" | "print"``, ``heatmap``, ``ranking``, ``max_units``)."""
+        from .figure import to_svg
+
+        return to_svg(self, **options)
+
+    def save_figure(self, path: Any, **options: Any) -> Any:
+        """Write the figure to ``path`` as SVG, PNG (``scale=2`` pixels per point by default) or
+        PDF, by its suffix; returns the path."""
+        from .figure import save
+
+        if str(path).lower().endswith(".png"):
+            options.setdefault("scale", 2.0)
+        return save(self, path, **options)
+
     def to_json(self, **kwargs: Any) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, **kwargs)
 

@@ -22,7 +22,6 @@ cancelled at its next window.
 
 from __future__ import annotations
 
-import html
 import threading
 from dataclasses import replace
 from pathlib import Path
@@ -50,10 +49,9 @@ _STATIC = Path(__file__).parent / "static"
 _OWN = ("layer", "quantile", "include_special", "granularity")  # the view's own arguments
 VIEW_OPTIONS = (*(n for n in OPTION_NAMES if n not in _OWN), "device", "partial_every")
 """The options of :func:`afn_widget.analyze` a view passes on (the others are its own)."""
-INLINE_HTML_LIMIT = 2_000_000
-"""Bytes: a displayed view carries its standalone page as a ``text/html`` fallback (for viewers
-without the widget's JavaScript) only when that fallback is no larger than this."""
-INLINE_HTML_BYTES_PER_TOKEN = 100  # fewer than any page has (the JSON traits alone are ~92)
+FALLBACK_UNITS = 600
+"""A displayed view carries a picture of its first this many units (then "…") beside the
+widget, for viewers without the widget's JavaScript."""
 
 
 class InvalidControlError(AFNInputError, t.TraitError):
@@ -567,18 +565,54 @@ class AFNView(anywidget.AnyWidget):
         ``js/traits.js`` lists the same names."""
         return tuple(cls.class_trait_names(sync=True, group=group))
 
+    def to_svg(self, **options: Any) -> str:
+        """The view as a figure, at its current layer, quantile and granularity: an SVG
+        document with real text (options: :func:`afn_widget.figure.render`)."""
+        options.setdefault("granularity", self.granularity)
+        return self.result.to_svg(**options)
+
+    def save_svg(self, path: str | Path, **options: Any) -> Path:
+        """Write :meth:`to_svg` to ``path``."""
+        return self._save(path, ".svg", options)
+
+    def save_png(self, path: str | Path, scale: float = 2.0, **options: Any) -> Path:
+        """The figure as a PNG, ``scale`` pixels per point (2: sharp on slides and screens)."""
+        return self._save(path, ".png", {**options, "scale": scale})
+
+    def save_pdf(self, path: str | Path, **options: Any) -> Path:
+        """The figure as a PDF with embedded, selectable text (for papers: ``theme="print"``)."""
+        return self._save(path, ".pdf", options)
+
+    def _save(self, path: str | Path, suffix: str, options: dict[str, Any]) -> Path:
+        from .figure import render
+
+        path = Path(path)
+        if path.suffix.lower() != suffix:
+            raise AFNInputError(f"{path.name!r}: this method writes {suffix} files.")
+        options.setdefault("granularity", self.granularity)
+        path.write_bytes(render(self.result, suffix[1:], **options))
+        return path
+
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        """The widget, and beside it a picture for viewers that cannot run it (GitHub, nbviewer,
+        a notebook reopened without its kernel): a PNG of at most ``FALLBACK_UNITS`` units. A
+        picture rather than the standalone page, because those viewers pick ``text/html`` first
+        and strip its iframe and scripts, showing nothing."""
         bundle = super()._repr_mimebundle_(**kwargs)
         data = bundle[0] if isinstance(bundle, tuple) else bundle
         if isinstance(data, dict) and self._result is not None and self._idle.is_set():
-            if self.n_tokens * INLINE_HTML_BYTES_PER_TOKEN <= INLINE_HTML_LIMIT:
-                page = html.escape(self.to_html(), quote=True)
-                fallback = (
-                    '<iframe style="width:100%;height:420px;border:0" sandbox="allow-scripts" '
-                    f'srcdoc="{page}"></iframe>'
-                )
-                if len(fallback.encode("utf-8")) <= INLINE_HTML_LIMIT:
-                    data["text/html"] = fallback
+            import base64
+
+            from .figure import render
+
+            try:
+                png = render(
+                    self.result, "png", granularity=self.granularity, max_units=FALLBACK_UNITS,
+                    scale=1.5,
+                )  # fmt: skip
+            except Exception:  # noqa: BLE001 - a missing picture must never hide the widget
+                return bundle
+            data["image/png"] = base64.b64encode(png).decode("ascii")
         return bundle
 
 

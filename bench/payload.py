@@ -8,8 +8,8 @@ bytes (Jupyter's own packer adds a space after each separator, so the wire is a 
 
 Also measured: the message pair a tooltip costs (the browser's request for one token's top
 dimensions and the kernel's reply, compact JSON, the median over the text's tokens), and the
-``text/html`` fallback the display message carries beside the widget (the standalone page in
-an ``<iframe srcdoc>``, for viewers without the widget's JavaScript, such as nbviewer).
+picture the display message carries beside the widget (``image/png``, base64, for viewers
+without the widget's JavaScript, such as GitHub and nbviewer).
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def run_payload(quick: bool = False, models: tuple[str, ...] = ("minilm", "bert"
             pair.append(_json_bytes(ask) + _json_bytes(reply))
         bundle = view._repr_mimebundle_()
         bundle = bundle[0] if isinstance(bundle, tuple) else bundle
-        fallback = bundle.get("text/html", "")
+        fallback = bundle.get("image/png", "")
         binary = sum(per_trait[k]["bytes"] for k in BINARY)
         as_json = sum(v["bytes"] for k, v in per_trait.items() if not v["binary"])
         row = {

@@ -344,8 +344,9 @@ def _payload(d: dict) -> list[str]:
         "Binary traits are raw buffers; JSON traits counted as compact UTF-8 JSON. The top "
         "dims travel per tooltip instead (*tooltip*: one request and its reply, every layer of "
         "one token, median over tokens); the standalone HTML carries them inline. *Display "
-        "fallback*: the `text/html` the display message carries beside the widget (the "
-        "standalone page in an `<iframe srcdoc>`, for viewers without the widget).\n"
+        "fallback*: what the display message carries beside the widget for viewers without "
+        "it (in the records of November 2026 the standalone page as `text/html` in an "
+        "`<iframe srcdoc>`; since, a picture, `image/png` in base64).\n"
     )
     out.append(
         "| model | tokens | norms B/token (budget 4·(L+1)) | top dims + shares in the traits, "

@@ -202,32 +202,29 @@ def test_import_is_light():
     assert out.stdout.strip() == "False"
 
 
-def test_mimebundle_has_the_widget_and_a_static_html_fallback(mini):
-    import html
+def test_mimebundle_has_the_widget_and_a_picture_for_viewers_without_it(mini):
+    import base64
 
     view = AFNView("Dogs <b>bark</b> at night.", model=mini).wait(60)
     bundle = view._repr_mimebundle_()
     data = bundle[0] if isinstance(bundle, tuple) else bundle
     assert data["application/vnd.jupyter.widget-view+json"]["model_id"] == view.model_id
-    fallback = data["text/html"]
-    assert fallback.startswith("<iframe") and 'sandbox="allow-scripts"' in fallback
-    srcdoc = html.unescape(fallback.split('srcdoc="', 1)[1].rsplit('"', 1)[0])
-    assert srcdoc == view.to_html()  # the same standalone page save_html writes
-    assert "<b>bark</b>" not in srcdoc  # the text travels escaped inside JSON
+    png = base64.b64decode(data["image/png"])
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "text/html" not in data  # viewers pick it first and strip its iframe: no picture
 
 
-def test_html_fallback_only_within_its_size_limit(mini, monkeypatch):
+def test_the_picture_of_a_long_text_is_bounded(mini):
+    import base64
+
     import afn_widget.widget as W
 
-    view = AFNView.from_result(analyze("Dogs bark at night. " * 40, mini))
-
-    def fallback() -> str | None:
-        bundle = view._repr_mimebundle_()
-        return (bundle[0] if isinstance(bundle, tuple) else bundle).get("text/html")
-
-    size = len(fallback().encode("utf-8"))
-    assert size > 100 * view.n_tokens  # the bound used to skip building big pages is below
-    monkeypatch.setattr(W, "INLINE_HTML_LIMIT", size)
-    assert fallback() is not None
-    monkeypatch.setattr(W, "INLINE_HTML_LIMIT", size - 1)
-    assert fallback() is None
+    short = AFNView.from_result(analyze("Dogs bark at night. " * 20, mini))
+    long = AFNView.from_result(analyze("Dogs bark at night. " * 200, mini))
+    size = {}
+    for name, view in (("short", short), ("long", long)):
+        data = view._repr_mimebundle_()
+        data = data[0] if isinstance(data, tuple) else data
+        size[name] = len(base64.b64decode(data["image/png"]))
+    assert len(long.result.words) > W.FALLBACK_UNITS
+    assert size["long"] < 12 * size["short"]  # first FALLBACK_UNITS units and "…"

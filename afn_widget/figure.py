@@ -1,0 +1,355 @@
+"""Figures of a result for papers and slides: SVG, PNG and PDF, made in Python, no browser.
+
+The text is drawn as prose: each unit (word or token) on its colour at the chosen score, layer
+and quantile, HIGH units outlined, the original spacing and line breaks kept, wrapped at
+``width`` pixels; a legend (model, layer, score, threshold, the colour scale) above it, and on
+request the layer × unit heatmap and the ranking below. Text stays text: ``<text>`` elements
+in the SVG and embedded TrueType text in the PDF, so it can be selected and searched.
+
+matplotlib draws all three formats from one layout (it is already the corpus report's figure
+library, writes SVG with real text and PDF with embedded fonts, and needs no system library).
+The colours are the frontend's: viridis at 256 entries, indexed ``min(255, floor(t · 256))``
+over the eligible units' range, text black or white by WCAG contrast (:data:`PALETTE`; a test
+pairs it with ``js/colors.js``).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import buckets as B
+from .result import SCORES, AFNResult, aggregate_words
+
+THEMES = {
+    "light": {"bg": "#ffffff", "fg": "#1f1f1f", "muted": "#666666", "high": "#111111"},
+    "dark": {"bg": "#1e1e1e", "fg": "#e8e8e8", "muted": "#a0a0a0", "high": "#ffffff"},
+    "print": {"bg": "#ffffff", "fg": "#000000", "muted": "#444444", "high": "#000000"},
+}
+FONT_SIZE = 13.0  # points; the layout is in points, 1 pt = 1 px at scale 1
+PAD, GAP, LINE = 2.0, 4.0, 22.0  # box padding, a space between units, line height
+MAX_UNITS = 600  # a picture beside the widget shows at most this many units, then "…"
+
+
+def _palette() -> np.ndarray:
+    from matplotlib import colormaps
+
+    lut = np.asarray(colormaps["viridis"](np.arange(256)))[:, :3]
+    return np.rint(lut * 255).astype(np.uint8)
+
+
+PALETTE = _palette()
+"""uint8 ``[256, 3]``: viridis at its 256 entries, as the frontend's ``LUT``."""
+
+
+def color_index(t: float) -> int:
+    """The palette entry of ``t`` in ``[0, 1]`` (matplotlib's rule, as ``colorIndex`` in JS)."""
+    return int(min(255, max(0, math.floor(t * 256))))
+
+
+def text_color(rgb: np.ndarray) -> str:
+    """Black or white, whichever contrasts more with ``rgb`` (WCAG)."""
+    c = rgb / 255.0
+    lin = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    lum = float(0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2])
+    return "#000000" if (lum + 0.05) / 0.05 >= 1.05 / (lum + 0.05) else "#ffffff"
+
+
+@dataclass(frozen=True)
+class Units:
+    """What a figure draws: the units, their spans, values at every layer and buckets."""
+
+    text: list[str]
+    spans: list[tuple[int, int]]
+    values: np.ndarray  # [n_layers + 1, n]
+    buckets: np.ndarray  # at the figure's layer
+    threshold: float
+    noun: str
+
+
+def units_of(result: AFNResult, granularity: str, score: str) -> Units:
+    """The non-special units at ``granularity`` with the values of ``score``."""
+    matrix = result.score(score)
+    if granularity == "word":
+        w = result.words
+        values = (
+            w.layer_norms if score == "tas" else aggregate_words(matrix, w.pieces, result.word_agg)
+        )
+        text, spans, roles = w.text, w.spans, w.roles
+    else:
+        values, spans, roles = matrix, result.offsets, result.roles
+        pairs = zip(result.tokens, spans, strict=True)
+        text = [result.text[sp[0] : sp[1]] if sp else tok for tok, sp in pairs]
+    keep = [
+        i
+        for i, (s, r) in enumerate(zip(spans, roles, strict=True))
+        if s is not None and r != "special"
+    ]
+    values = np.asarray(values, dtype=np.float64)[:, keep]
+    split = B.split(
+        values[result.layer], np.ones(len(keep), bool), result.quantile, result.high_rule
+    )
+    return Units(
+        [text[i] for i in keep], [spans[i] for i in keep], values, split.buckets,
+        split.threshold, "word" if granularity == "word" else "token",
+    )  # fmt: skip
+
+
+def to_svg(result: AFNResult, **options: Any) -> str:
+    """The figure as an SVG document (see :func:`render` for the options)."""
+    return render(result, "svg", **options).decode("utf-8")
+
+
+def render(
+    result: AFNResult,
+    fmt: str = "svg",
+    *,
+    granularity: str | None = None,
+    score: str = "tas",
+    width: int = 720,
+    theme: str = "light",
+    heatmap: bool = False,
+    ranking: bool = False,
+    max_units: int | None = None,
+    scale: float = 1.0,
+) -> bytes:
+    """The figure of ``result`` at its layer and quantile as ``fmt`` (``"svg"``, ``"png"`` or
+    ``"pdf"``) bytes: ``granularity`` (default the result's), ``score`` (one of
+    :data:`~afn_widget.result.SCORES` the result has), ``width`` in pixels, ``theme``
+    (``"light"``, ``"dark"`` or ``"print"``), the ``heatmap`` and the ``ranking`` below the
+    text, at most ``max_units`` units (then "…"), and ``scale`` (PNG pixels per point)."""
+    from .errors import AFNInputError
+    from .validate import check_choice, check_granularity, check_positive_int
+
+    fmt = check_choice("format", fmt, ("svg", "png", "pdf"))
+    gran = check_granularity(granularity or result.granularity)
+    score = check_choice("score", score, SCORES)
+    colors = THEMES[check_choice("theme", theme, tuple(THEMES))]
+    width = check_positive_int("width", width)
+    if not (isinstance(scale, (int, float)) and 0 < scale <= 16):
+        raise AFNInputError(f"scale must be a number in (0, 16], not {scale!r}.")
+    units = units_of(result, gran, score)
+    shown = len(units.text) if max_units is None else min(len(units.text), int(max_units))
+    layout = _layout(result.text, units, shown, width)
+    return _draw(result, units, layout, colors, fmt, width, heatmap, ranking, scale, score)
+
+
+@dataclass(frozen=True)
+class _Box:
+    unit: int  # index into Units, -1 for the "…"
+    x: float
+    y: float  # top of its line
+    w: float
+
+
+def _text_width(s: str) -> float:
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextToPath
+
+    w, _, _ = TextToPath().get_text_width_height_descent(s, FontProperties(size=FONT_SIZE), False)
+    return float(w)
+
+
+def _layout(text: str, units: Units, shown: int, width: int) -> list[_Box]:
+    """Units as prose: a space where the text has one, a new line where it has one, wrapped."""
+    boxes: list[_Box] = []
+    x, y, prev_end = 0.0, 0.0, None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a glyph the font lacks is measured as a box
+        for i in range(shown):
+            start, end = units.spans[i]
+            between = text[prev_end:start] if prev_end is not None else ""
+            w = _text_width(units.text[i].replace("\n", " ")) + 2 * PAD
+            if "\n" in between and boxes:
+                x, y = 0.0, y + LINE * (1 + 0.5 * (between.count("\n") > 1))
+            elif between.strip() == "" and between and boxes:
+                x += GAP
+            if x > 0 and x + w > width:
+                x, y = 0.0, y + LINE
+            boxes.append(_Box(i, x, y, w))
+            x += w
+            prev_end = end
+        if shown < len(units.text):
+            boxes.append(_Box(-1, x + GAP, y, _text_width("…") + 2 * PAD))
+    return boxes
+
+
+def _scale01(v: float, lo: float, hi: float) -> float:
+    """As ``scale01`` in ``js/colors.js``: ``v``'s place in ``[lo, hi]``, clamped; 0.5 for an
+    empty range; nan for nan."""
+    if math.isnan(v) or math.isnan(lo) or math.isnan(hi):
+        return math.nan
+    if not hi > lo:
+        return 0.5
+    return min(1.0, max(0.0, (v - lo) / (hi - lo)))
+
+
+def unit_colors(values: np.ndarray) -> list[tuple[str, str] | None]:
+    """``(background, text)`` hex colours of each value over the values' range (None for nan)."""
+    finite = values[np.isfinite(values)]
+    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (math.nan, math.nan)
+    out: list[tuple[str, str] | None] = []
+    for v in values:
+        t = _scale01(float(v), lo, hi)
+        if math.isnan(t):
+            out.append(None)
+            continue
+        rgb = PALETTE[color_index(t)]
+        out.append((_hex(rgb), text_color(rgb)))
+    return out
+
+
+def _hex(rgb: Any) -> str:
+    return "#" + "".join(f"{int(c):02x}" for c in rgb)
+
+
+MARGIN = 12.0
+HEADER = 64.0
+
+
+def _draw(
+    result: AFNResult,
+    units: Units,
+    boxes: list[_Box],
+    colors: dict[str, str],
+    fmt: str,
+    width: int,
+    heatmap: bool,
+    ranking: bool,
+    scale: float,
+    score: str,
+) -> bytes:
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    text_h = (boxes[-1].y + LINE) if boxes else LINE
+    heat_h = 24.0 + 10.0 * (result.n_layers + 1) if heatmap and boxes else 0.0
+    rank_h = 18.0 * (min(10, len(units.text)) + 1) if ranking and units.text else 0.0
+    total_w, total_h = width + 2 * MARGIN, HEADER + text_h + heat_h + rank_h + 2 * MARGIN
+    with matplotlib.rc_context({"svg.fonttype": "none", "pdf.fonttype": 42, "svg.hashsalt": "afn"}):
+        fig = Figure(figsize=(total_w / 72, total_h / 72), dpi=72, facecolor=colors["bg"])
+        ax = fig.add_axes((0, 0, 1, 1))
+        ax.set_xlim(0, total_w)
+        ax.set_ylim(total_h, 0)
+        ax.axis("off")
+        values = units.values[result.layer]
+        _legend(ax, result, units, values, colors, score, width)
+        _prose(ax, units, boxes, values, colors, MARGIN + HEADER)
+        y = MARGIN + HEADER + text_h
+        if heat_h:
+            _heatmap(ax, result, units, len([b for b in boxes if b.unit >= 0]), y, width, colors)
+            y += heat_h
+        if rank_h:
+            _ranking(ax, units, values, y, colors)
+        buf = io.BytesIO()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # glyphs the font lacks
+            fig.savefig(buf, format=fmt, dpi=72 * scale, facecolor=colors["bg"])
+    return buf.getvalue()
+
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _label(ax: Any, x: float, y: float, s: str, color: str, size: float = 10.0, **kw: Any) -> None:
+    """Text as text: no math parsing ("$x$" stays as typed), and the characters XML cannot hold
+    (NUL, other controls, lone surrogates) drawn as U+FFFD, so the SVG stays well-formed."""
+    s = _NOT_XML.sub("\ufffd", s)
+    ax.text(x, y, s, color=color, fontsize=size, parse_math=False, va="baseline", **kw)
+
+
+def _legend(ax: Any, result: AFNResult, units: Units, values: np.ndarray, colors, score, width):
+    from .models import model_label
+
+    name = result.score_name if score == "tas" else score
+    n_high = int((units.buckets == B.HIGH).sum())
+    title = (
+        f"{model_label(result.model_name)} · layer {result.layer} of {result.n_layers} "
+        f"(hidden_states[{result.layer}]) · {name}"
+    )
+    _label(ax, MARGIN, MARGIN + 12, title, colors["fg"], 11.0)
+    rule = "top k" if result.high_rule == "top_k" else f"≥ quantile {result.quantile:g}"
+    high = f"HIGH (outlined): {rule} = {units.threshold:.4g}; {n_high} of {len(units.text)}"
+    _label(ax, MARGIN, MARGIN + 28, f"{high} {units.noun}s", colors["muted"])
+    finite = values[np.isfinite(values)]
+    if not finite.size:
+        return
+    bar_w, steps, top = min(240.0, width / 2), 48, MARGIN + 36
+    for k in range(steps):
+        rgb = PALETTE[color_index((k + 0.5) / steps)]
+        ax.add_patch(_rect(MARGIN + k * bar_w / steps, top, bar_w / steps + 0.3, 10, rgb))
+    _label(ax, MARGIN, top + 22, f"{finite.min():.3g}", colors["muted"], 9.0)
+    _label(ax, MARGIN + bar_w, top + 22, f"{finite.max():.3g}", colors["muted"], 9.0, ha="right")
+
+
+def _rect(x: float, y: float, w: float, h: float, rgb: Any, **kw: Any) -> Any:
+    from matplotlib.patches import Rectangle
+
+    face = rgb if isinstance(rgb, str) else _hex(rgb)
+    return Rectangle((x, y), w, h, facecolor=face, edgecolor="none", **kw)
+
+
+def _prose(ax: Any, units: Units, boxes: list[_Box], values, colors, top: float) -> None:
+    cols = unit_colors(values)
+    for box in boxes:
+        x, y = MARGIN + box.x, top + box.y
+        if box.unit < 0:
+            _label(ax, x + PAD, y + 15, "…", colors["fg"], FONT_SIZE)
+            continue
+        pair = cols[box.unit]
+        face, ink = pair if pair else (colors["bg"], colors["fg"])
+        high = units.buckets[box.unit] == B.HIGH
+        ax.add_patch(_rect(x, y + 1, box.w, LINE - 3, face))
+        if high:
+            from matplotlib.patches import Rectangle
+
+            ax.add_patch(
+                Rectangle((x + 0.75, y + 1.75), box.w - 1.5, LINE - 4.5, facecolor="none",
+                          edgecolor=colors["high"], linewidth=1.5)
+            )  # fmt: skip
+        _label(ax, x + PAD, y + 15, units.text[box.unit].replace("\n", " "), ink, FONT_SIZE)
+
+
+def _heatmap(ax: Any, result: AFNResult, units: Units, n: int, top: float, width, colors) -> None:
+    rows = units.values[:, :n]
+    img = np.full((rows.shape[0], n, 3), 128, np.uint8)  # grey where a layer has no value
+    for layer, row in enumerate(rows):
+        finite = row[np.isfinite(row)]
+        if finite.size:
+            lo, hi = float(finite.min()), float(finite.max())
+            for j, v in enumerate(row):
+                if np.isfinite(v):
+                    img[layer, j] = PALETTE[color_index(_scale01(float(v), lo, hi))]
+    h = 10.0 * rows.shape[0]
+    _label(ax, MARGIN, top + 12, f"layers 0–{result.n_layers} × {units.noun}s (each layer on "
+           "its own range); the frame marks this layer", colors["muted"], 9.0)  # fmt: skip
+    ax.imshow(img, extent=(MARGIN, MARGIN + width, top + 18 + h, top + 18), aspect="auto",
+              interpolation="nearest")  # fmt: skip
+    from matplotlib.patches import Rectangle
+
+    y = top + 18 + 10.0 * result.layer
+    ax.add_patch(Rectangle((MARGIN, y), width, 10, facecolor="none", edgecolor=colors["high"]))
+    ax.set_xlim(0, width + 2 * MARGIN)
+
+
+def _ranking(ax: Any, units: Units, values: np.ndarray, top: float, colors) -> None:
+    order = [i for i in np.argsort(-values, kind="stable") if np.isfinite(values[i])][:10]
+    _label(ax, MARGIN, top + 14, f"strongest {units.noun}s", colors["muted"], 9.0)
+    for k, i in enumerate(order, start=1):
+        _label(ax, MARGIN, top + 14 + 18 * k, f"{k:>2}. {units.text[i]}  {values[i]:.4g}",
+               colors["fg"], 10.0)  # fmt: skip
+
+
+def save(result: AFNResult, path: str | Path, **options: Any) -> Path:
+    """Write the figure to ``path``; the format from its suffix (``.svg``, ``.png``, ``.pdf``)."""
+    path = Path(path)
+    fmt = path.suffix.lower().lstrip(".")
+    path.write_bytes(render(result, fmt, **options))
+    return path
