@@ -58,19 +58,28 @@ def pair_wins(values: np.ndarray, masks: np.ndarray) -> np.ndarray:
     values[s, r]`` and every pair set ``m``, for ``S`` groups (sentences) of ``n`` units at once.
 
     ``values``: ``[S, R, n]``; ``masks``: ``[S, n, n, M]`` (0/1: pair ``(i, j)`` counts in set
-    ``m``, ``i`` the unit expected to score higher). All pairs are compared at once (``S·R·n²``
-    comparisons) and contracted with the masks in one product, so this is for short groups such
-    as sentences. The product runs in float32, exact for these sums of halves below ``2**23``
-    pairs a group. Rows with a nan give nan.
+    ``m``, ``i`` the unit expected to score higher). Only the pairs some set holds are compared
+    (at most ``S·R·n²`` comparisons) and contracted with the masks in one product, so this is
+    for short groups such as sentences. The product runs in float32, exact for these sums of
+    halves below ``2**23`` pairs a group. Rows with a nan give nan.
     """
     values = np.asarray(values, dtype=np.float64)
+    masks = np.asarray(masks, dtype=bool)
     n_s, n_r, n = values.shape
-    a, b = values[..., :, None], values[..., None, :]
+    n_m = masks.shape[-1]
+    used = masks.any(axis=-1).reshape(n_s, n * n)  # [S, n²]: pairs in any set
+    width = int(used.sum(axis=1).max()) if n_s and n else 0
+    # each group's used pairs first (a stable sort keeps them in order), padded by unused ones
+    order = np.argsort(~used, axis=1, kind="stable")[:, :width]  # [S, width]
+    keep = np.take_along_axis(used, order, axis=1)
+    i, j = order // max(n, 1), order % max(n, 1)
+    a = np.take_along_axis(values, i[:, None, :], axis=2)
+    b = np.take_along_axis(values, j[:, None, :], axis=2)
     cmp = (a > b).astype(np.float32)
     cmp += np.float32(0.5) * (a == b)
-    m = np.asarray(masks, dtype=np.float32)
-    m = m.reshape(n_s, n * n, m.shape[-1])
-    out = (cmp.reshape(n_s, n_r, n * n) @ m).astype(np.float64)
+    m = np.take_along_axis(masks.reshape(n_s, n * n, n_m), order[:, :, None], axis=1)
+    m = (m & keep[:, :, None]).astype(np.float32)  # [S, width, M]
+    out = (cmp @ m).astype(np.float64)
     out[~np.isfinite(values).all(axis=2)] = np.nan
     return out
 

@@ -23,7 +23,7 @@ import numpy as np
 
 from .. import stats as S
 
-CONTRAST_STATS = ("auroc", "auroc_matched")
+CONTRAST_STATS = ("auroc", "auroc_matched", "lr_gain")
 
 
 def layer_contrasts(

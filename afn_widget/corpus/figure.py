@@ -2,7 +2,7 @@
 
 Solid lines: the trained model, one per score; dashed / dotted: TAS with shuffled words / random
 weights, pooled over seeds (band: the two-stage CI), each seed a thin line; the grey line and band:
-word frequency, the brown dash-dotted line and band: the regression on the lexical controls (no
+word frequency, the golden dash-dotted line and band: the regression on the lexical controls (no
 layer). The vertical line marks the highlighted layer.
 """
 
@@ -39,14 +39,14 @@ REFERENCE = {  # the value of no effect
 Y_LABELS = {
     "lift": "lift of content words in HIGH (share / base rate)",
     "auroc": "AUROC, content vs function words (within sentence)",
-    "auroc_matched": "AUROC over frequency-matched pairs (|Δzipf| < match_width)",
+    "auroc_matched": "AUROC, frequency-matched pairs only",
     "auroc_binned": "AUROC within Zipf bins (pair-weighted)",
     "high_share": "share of the words in HIGH",
     "lr_gain": "regression AUROC gain over the lexical controls",
 }
 BASELINE_STYLES = (  # (score, label, line colour, line style)
     (FREQUENCY, "word frequency", "grey", "-"),
-    (LEXICAL, "lexical controls (regression)", "#8c564b", "-."),
+    (LEXICAL, "lexical controls (regression)", "#b8860b", "-."),
 )
 
 
@@ -140,6 +140,7 @@ def _title(meta: dict[str, Any]) -> str:
     return (
         f"{model_label(meta['model'])}: {meta['n_sentences']} sentences, roles from "
         f"{meta['role_source']}, HIGH = top {1 - meta['quantile']:.0%} per sentence "
-        f"({meta.get('high', 'quantile')}); 95% CIs (sentence bootstrap; controls: "
-        f"{len(meta.get('seeds', [0]))} seeds, also resampled)"
+        f"({meta.get('high', 'quantile')} rule)\n95% CIs (sentence bootstrap; the controls: "
+        f"{len(meta.get('seeds', [0]))} seeds, also resampled); frequency-matched: "
+        f"|Δzipf| < {meta.get('match_width', 0.5):g}"
     )
