@@ -1,4 +1,4 @@
-"""The ``afn-widget`` command: ``analyze``, ``demo`` and ``corpus``."""
+"""The ``afn-widget`` command: ``analyze``, ``demo``, ``export`` and ``corpus``."""
 
 from __future__ import annotations
 
@@ -95,6 +95,16 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_export(args: argparse.Namespace) -> int:
+    from .notebook import export_notebook
+
+    out = export_notebook(
+        args.notebook, args.out, execute=not args.no_execute, timeout=args.timeout
+    )
+    print(out)
+    return 0
+
+
 def _serve(path: Path, port: int) -> None:
     """Serve the page alone on 127.0.0.1 (no listing of its folder, no other file)."""
     import http.server
@@ -160,6 +170,19 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--serve", action="store_true", help="serve the page on 127.0.0.1 and open it")
     d.add_argument("--port", type=int, default=0, help="port for --serve (default: any free one)")
     d.set_defaults(func=_cmd_demo)
+
+    x = sub.add_parser(
+        "export",
+        help="a notebook as one offline HTML page, its views live (no CDN)",
+        description="Execute a notebook (or take its saved outputs with --no-execute) and write "
+        "one self-contained HTML page: every AFN view inlined as its standalone page, nothing "
+        "loaded from the network.",
+    )
+    x.add_argument("notebook", help="the .ipynb file")
+    x.add_argument("--out", help="where to write the page (default: beside it, .html)")
+    x.add_argument("--no-execute", action="store_true", help="use the outputs saved in the file")
+    x.add_argument("--timeout", type=int, default=600, help="seconds a cell may take (600)")
+    x.set_defaults(func=_cmd_export)
 
     from . import corpus_cli
 
