@@ -97,10 +97,16 @@ class WordSource:
         high: str = "quantile",
         apart: np.ndarray | None = None,
     ) -> WordLevel:
+        """The words split at ``layer``: a threshold of their own over the eligible words
+        (non-special unless ``include_special``; those marked ``apart`` set apart)."""
         d = self.described
-        return word_level(
-            d.text, d.spans, d.roles, d.pieces, self.layer_norms, layer, quantile, include_special,
-            high, apart,
+        special = np.array([r == SPECIAL for r in d.roles], dtype=bool)
+        eligible = np.ones_like(special) if include_special else ~special
+        values = self.layer_norms[layer] if len(d.text) else np.zeros(0)
+        s = B.split(values, eligible, quantile, high, apart)
+        return WordLevel(
+            d.text, d.spans, d.roles, d.pieces, self.layer_norms, layer,
+            s.threshold, s.buckets, s.ranks, s.percentiles,
         )  # fmt: skip
 
 
@@ -536,33 +542,3 @@ def aggregate_words(layer_norms: np.ndarray, pieces: list[list[int]], how: str) 
     else:
         out[:] = np.add.reduceat(vals, starts, axis=1) / lengths
     return out
-
-
-def word_level(
-    text: list[str],
-    spans: list[tuple[int, int] | None],
-    roles: list[str],
-    pieces: list[list[int]],
-    layer_norms: np.ndarray,
-    layer: int,
-    quantile: float,
-    include_special: bool,
-    high: str = "quantile",
-    apart: np.ndarray | None = None,
-) -> WordLevel:
-    special = np.array([r == SPECIAL for r in roles], dtype=bool)
-    eligible = np.ones_like(special) if include_special else ~special
-    values = layer_norms[layer] if len(text) else np.zeros(0)
-    s = B.split(values, eligible, quantile, high, apart)
-    return WordLevel(
-        text,
-        spans,
-        roles,
-        pieces,
-        layer_norms,
-        layer,
-        s.threshold,
-        s.buckets,
-        s.ranks,
-        s.percentiles,
-    )

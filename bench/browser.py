@@ -58,9 +58,10 @@ VIEWPORT = {"width": 1100, "height": 900}
 
 def synthetic_state(n_tokens: int, n_layers: int = 12, seed: int = 0, **controls: Any) -> dict:
     """Widget state of a realistic text of ``n_tokens`` tokens with seeded random numbers."""
+    from afn_widget.payload import dims_bytes
     from afn_widget.result import TopDims
     from afn_widget.scores import result_from_scores
-    from afn_widget.widget import AFNView, dims_bytes
+    from afn_widget.widget import AFNView
 
     tok = minilm().tokenizer
     text = text_of_tokens(tok, n_tokens)

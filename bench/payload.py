@@ -30,7 +30,8 @@ def _json_bytes(v: Any) -> int:
 
 def run_payload(quick: bool = False, models: tuple[str, ...] = ("minilm", "bert")) -> dict:
     from afn_widget import AFNView, analyze
-    from afn_widget.widget import CONTROL_TRAITS, DATA_TRAITS, STATUS_TRAITS, dims_reply
+    from afn_widget.payload import dims_reply
+    from afn_widget.widget import CONTROL_TRAITS, DATA_TRAITS, STATUS_TRAITS
 
     rows = []
     n = 1000

@@ -185,7 +185,7 @@ def test_window_rule_prefers_most_context_and_earliest_on_ties():
 
 
 def test_window_plan_matches_engine_plan():
-    from afn_widget.engine import plan_windows
+    from afn_widget.windows import plan_windows
 
     for n in range(1, 80):
         for length in (5, 8, 13):

@@ -11,7 +11,7 @@ import pytest
 from afn_widget import AFNView, analyze
 from afn_widget.errors import AFNInputError, AFNTypeError
 from afn_widget.models import bundled_model_path, load_model
-from afn_widget.widget import dims_bytes, payload, utf16_index
+from afn_widget.payload import dims_bytes, payload, utf16_index
 
 
 @pytest.fixture(scope="module")

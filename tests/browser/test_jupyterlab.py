@@ -4,7 +4,11 @@ Starts JupyterLab headless on 127.0.0.1 with a token, opens a notebook in Debian
 runs ``AFNView(...)`` with the default model (offline, so the bundled one), waits for coloured
 spans, then sets ``view.layer = 2`` from Python and checks the colours change, and hovers a word
 whose tooltip asks the kernel for its top dims, checked against ``result.top_dims_of``.
-Screenshots go to ``artifacts/`` for a human to look at.
+Then what JupyterLab's own shortcuts and stylesheets could break: the slider's and the text's
+keys inside a cell's output (the kernel sees the layer chosen), the notebook's own keys outside
+it, the tooltip's labels under JupyterLab's CSS and a pinned tooltip while the notebook scrolls.
+Screenshots go to ``artifacts/`` (or ``$AFN_SHOTS``) for a human to look at: light and dark
+theme, at a normal and a narrow width.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts"
+SHOTS = Path(os.environ.get("AFN_SHOTS") or ARTIFACTS)
 
 
 def _free_port() -> int:
@@ -79,6 +84,7 @@ def lab(tmp_path_factory, afn_browser):
             f"--ServerApp.root_dir={root}",
             "--LabApp.news_url=",
             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            "--LabApp.expose_app_in_browser=True",  # window.jupyterapp: the theme is switched
         ],
         env=env,
         stdout=log,
@@ -136,7 +142,7 @@ def test_widget_renders_in_jupyterlab_and_follows_python(lab, afn_browser):
             "view.wait(120)\nview.layer = 2\nprint('layer', view.layer)",
             "r = view.result\n"
             "dims, share = r.top_dims_of(r.tokens.index('discovery'))\n"
-            "from afn_widget.widget import percent\n"
+            "from afn_widget.payload import percent\n"
             "print('DIMS', ' '.join(f'd{d}:{p}%' for d, p in zip(dims[2], percent(share[2]))))",
         ]
     )
@@ -194,3 +200,232 @@ def test_widget_renders_in_jupyterlab_and_follows_python(lab, afn_browser):
     finally:
         context.close()
     assert not errors, errors
+
+
+# ------------------------------------------------------------------------------------------
+# keys, tooltip and looks in a real notebook
+# ------------------------------------------------------------------------------------------
+TEXT = (
+    "The scientists celebrated their remarkable discovery in the lab. "
+    'W. said: "wow***" -- really?! It can\'t be... (yes), ok; fine: done.'
+)
+ACTIVE_CELL_JS = (
+    "[...document.querySelectorAll('.jp-Notebook .jp-Cell')]"
+    ".findIndex((c) => c.classList.contains('jp-mod-active'))"
+)
+
+
+def _open_notebook(afn_browser, lab, name: str, cells: list[str], width: int = 1280):
+    """A notebook of `cells` open in JupyterLab, its first cell run and its widget drawn."""
+    root, url, token = lab
+    (root / name).write_text(json.dumps(_notebook(cells)))
+    context = afn_browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.afn_errors = []
+    page.on("pageerror", lambda e: page.afn_errors.append(str(e)))
+    # a workspace of its own: the notebooks of earlier tests stay closed
+    workspace = name.rsplit(".", 1)[0]
+    page.goto(f"{url}/lab/workspaces/{workspace}/tree/{name}?token={token}&reset")
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
+    page.wait_for_selector("text=| Idle", timeout=90_000)
+    no_news = page.locator(".jp-Notification-Toast-Close, button:has-text('No')").first
+    if no_news.is_visible():
+        no_news.click()  # the news toast covers the notebook's corner
+    _run_cell(page, 0)
+    page.wait_for_selector(".jp-OutputArea .afn-tok.afn-high", state="attached", timeout=120_000)
+    return context, page
+
+
+def _kernel_says(page, cell: int, prefix: str) -> str:
+    """Run `cell` and return the rest of the first output line that starts with `prefix`."""
+    _run_cell(page, cell)
+    out = page.locator(".jp-Notebook .jp-Cell").nth(cell).locator(".jp-OutputArea-output pre")
+    line = out.filter(has_text=re.compile(f"^{prefix}")).last
+    line.wait_for(timeout=60_000)
+    return line.text_content()[len(prefix) :].strip()
+
+
+def test_keyboard_inside_the_widget_in_jupyterlab(lab, afn_browser):
+    """Jupyter's command-mode shortcuts take the arrow keys: inside the widget they are its own
+    (the slider steps, the kernel sees the layer; the text's tokens take the focus); outside it
+    Escape and Shift+Enter still drive the notebook."""
+    cells = [
+        f"from afn_widget import AFNView\nview = AFNView({TEXT!r}, layer=3)\nview",
+        "view.wait(120)\nprint('LAYER', view.layer)",
+        "print('LAYER', view.layer)",
+        "print('Q', view.quantile)",
+        "x = 1",
+    ]
+    context, page = _open_notebook(afn_browser, lab, "keys.ipynb", cells)
+    try:
+        # the analysis done (a result landing later would set the layer it was asked for)
+        assert _kernel_says(page, 1, "LAYER") == "3"
+        out = page.locator(".jp-Notebook .jp-Cell").first.locator(".jp-OutputArea")
+        slider = out.locator("input.afn-layer")
+        slider.focus()
+        active = page.evaluate(ACTIVE_CELL_JS)
+        steps = [
+            ("ArrowRight", 4),
+            ("ArrowUp", 5),
+            ("ArrowLeft", 4),
+            ("ArrowDown", 3),
+            ("End", 6),
+            ("Home", 0),
+            ("ArrowRight", 1),
+            ("ArrowUp", 2),
+        ]
+        for key, want in steps:
+            page.keyboard.press(key)
+            assert slider.input_value() == str(want), key
+            assert out.locator(".afn-layer-out").text_content() == str(want), key
+        page.keyboard.press("PageUp")
+        up = int(slider.input_value())
+        assert up > 2
+        page.keyboard.press("PageDown")
+        assert int(slider.input_value()) == 2
+        assert page.evaluate("document.activeElement.classList.contains('afn-layer')")
+        assert page.evaluate(ACTIVE_CELL_JS) == active  # the notebook moved to no other cell
+        assert _kernel_says(page, 2, "LAYER") == "2"  # Shift+Enter in a cell still runs it
+
+        # the text: arrow keys move between tokens and show each one's tooltip
+        tok = out.locator(".afn-tok[tabindex='0']")
+        tok.focus()
+        active = page.evaluate(ACTIVE_CELL_JS)
+        tip = out.locator(".afn-tooltip")
+        seen = [page.evaluate("document.activeElement.textContent")]
+        for key in ("ArrowRight", "ArrowRight", "ArrowDown", "ArrowLeft"):
+            page.keyboard.press(key)
+            now = page.evaluate("document.activeElement.textContent")
+            assert page.evaluate("document.activeElement.classList.contains('afn-tok')"), key
+            assert tip.is_visible() and tip.locator(".afn-tt-text").text_content() == now, key
+            seen.append(now)
+        assert seen[:3] == ["The", "scientists", "celebrated"], seen
+        page.keyboard.press("Enter")
+        assert out.locator(".afn-tooltip.afn-tt-pinned").count() == 1
+        page.keyboard.press("Escape")
+        assert not tip.is_visible()
+        assert page.evaluate(ACTIVE_CELL_JS) == active
+
+        # typing in the quantile box: digits are no command-mode shortcuts ("0 0" restarts)
+        box = out.locator(".afn-quantile")
+        box.click(click_count=3)
+        page.keyboard.type("00")
+        page.keyboard.press("Enter")
+        msg = out.locator(".afn-quantile-msg")
+        assert msg.text_content().startswith("quantile must lie strictly between 0 and 1 (got 0)")
+        box.click(click_count=3)
+        page.keyboard.type("0.5")
+        page.keyboard.press("Enter")
+        assert not msg.is_visible()
+        page.wait_for_timeout(500)
+        assert page.locator(".jp-Dialog").count() == 0  # no "Restart Kernel?" dialog
+        assert _kernel_says(page, 3, "Q") == "0.5"
+
+        # outside the widget the notebook keeps its keys: Escape leaves a cell's editor
+        page.locator(".jp-Notebook .jp-Cell").nth(4).locator(".jp-InputArea-editor").click()
+        page.wait_for_selector(".jp-Notebook.jp-mod-editMode")
+        page.keyboard.press("Escape")
+        page.wait_for_selector(".jp-Notebook.jp-mod-commandMode")
+    finally:
+        context.close()
+    assert not page.afn_errors, page.afn_errors
+
+
+PAIRS_JS = """(out) => [...out.querySelectorAll('.afn-tooltip .afn-tt-key')].map((k) => {
+  const a = k.getBoundingClientRect(); const b = k.nextElementSibling.getBoundingClientRect();
+  return { key: k.textContent, a: [a.left, a.top, a.right, a.bottom],
+           b: [b.left, b.top, b.right, b.bottom] };
+})"""
+
+PINNED_JS = """() => {
+  const t = document.querySelector('.jp-OutputArea .afn-tok.afn-pinned');
+  const p = document.querySelector('.jp-OutputArea .afn-tooltip');
+  const panel = document.querySelector('.jp-WindowedPanel-outer').getBoundingClientRect();
+  const a = t.getBoundingClientRect(); const b = p.getBoundingClientRect();
+  return { tok: [a.top, a.bottom], tip: [b.top, b.bottom], hidden: p.hidden,
+           pinned: p.classList.contains('afn-tt-pinned'), away: p.classList.contains('afn-tt-away'),
+           panel: [panel.top, panel.bottom] };
+}"""
+
+
+def _tooltip_labels_clear_of_values(page) -> None:
+    pairs = page.evaluate(PAIRS_JS, page.locator(".jp-OutputArea").first.element_handle())
+    assert [p["key"] for p in pairs] == ["TAS", "rank", "percentile", "role", "layer"]
+    for p in pairs:
+        a, b = p["a"], p["b"]
+        assert a[2] <= b[0] or a[3] <= b[1], p  # the label's box ends before its value's
+
+
+def _pinned_tooltip_survives_scrolling(page) -> None:
+    page.locator(".jp-OutputArea .afn-tok", has_text="discovery").first.click()
+    panel = page.locator(".jp-WindowedPanel-outer").bounding_box()
+    page.mouse.move(panel["x"] + 30, panel["y"] + panel["height"] - 40)  # over the prompts
+    seen_away = seen_near = False
+    for dy in [150] * 6 + [-150] * 6:
+        page.mouse.wheel(0, dy)
+        page.wait_for_timeout(250)
+        g = page.evaluate(PINNED_JS)
+        assert not g["hidden"] and g["pinned"], g
+        assert g["tip"][0] >= g["panel"][0] - 1 and g["tip"][1] <= g["panel"][1] + 1, g
+        if g["tok"][1] > g["panel"][0]:
+            assert abs(g["tip"][0] - (g["tok"][1] + 6)) <= 1 or g["tip"][1] <= g["tok"][0], g
+            assert not g["away"], g
+            seen_near = True
+        else:
+            assert g["away"], g
+            seen_away = True
+    assert seen_away and seen_near
+    page.keyboard.press("Escape")
+
+
+def _theme(page, name: str) -> None:
+    page.evaluate(
+        "(name) => window.jupyterapp.commands.execute('apputils:change-theme', {theme: name})", name
+    )
+    light = "true" if "Light" in name else "false"
+    page.wait_for_selector(f"body[data-jp-theme-light='{light}']", timeout=30_000)
+    page.wait_for_timeout(500)
+
+
+def test_tooltip_and_looks_in_jupyterlab(lab, afn_browser):
+    """The tooltip's labels clear of their values under JupyterLab's CSS, a pinned tooltip
+    through the notebook's scrolling, and screenshots: light and dark, 1100 and 420 px."""
+    long_text = " ".join(
+        f"Sentence {i}: the results were clear, and nobody doubted them." for i in range(40)
+    )
+    cells = [
+        f"from afn_widget import AFNView\nview = AFNView({TEXT!r})\nview",
+        f"long = AFNView({long_text!r}, granularity='token')\nlong",
+        "print('\\n'.join(map(str, range(80))))",
+    ]
+    context, page = _open_notebook(afn_browser, lab, "looks.ipynb", cells, width=1100)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    try:
+        page.locator(".jp-OutputArea .afn-tok", has_text="discovery").first.hover()
+        _tooltip_labels_clear_of_values(page)
+        _run_cell(page, 1)
+        page.wait_for_selector(".jp-Cell >> nth=1 >> .afn-flow-zoom-select", timeout=120_000)
+        page.locator(".afn-flow-zoom-select").last.select_option("8")
+        _run_cell(page, 2)
+        page.wait_for_selector("text=79", timeout=60_000)
+        _pinned_tooltip_survives_scrolling(page)
+        for theme in ("JupyterLab Light", "JupyterLab Dark"):
+            _theme(page, theme)
+            for width in (1100, 420):
+                page.set_viewport_size({"width": width, "height": 900})
+                page.wait_for_timeout(600)
+                first = page.locator(".jp-OutputArea .afn-root").first
+                first.scroll_into_view_if_needed()
+                box = first.locator(".afn-quantile")
+                box.click(click_count=3)
+                page.keyboard.type("1.5")
+                page.keyboard.press("Enter")
+                first.locator(".afn-tok", has_text="discovery").first.hover()
+                _tooltip_labels_clear_of_values(page)
+                tag = "dark" if "Dark" in theme else "light"
+                page.screenshot(path=str(SHOTS / f"jupyterlab-{tag}-{width}.png"))
+                page.locator(".jp-OutputArea .afn-flow").last.scroll_into_view_if_needed()
+                page.screenshot(path=str(SHOTS / f"jupyterlab-{tag}-{width}-long.png"))
+    finally:
+        context.close()
+    assert not page.afn_errors, page.afn_errors

@@ -1,0 +1,92 @@
+"""What a view sends to the browser: its data traits for a result, the tooltip's replies.
+
+Numbers travel as little-endian binary (``bytes`` the browser reads as typed arrays), strings
+and offsets as JSON; offsets in UTF-16 code units, the indices JavaScript strings use.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .errors import AFNError
+from .models import model_label
+from .result import AFNResult
+
+
+def utf16_index(text: str) -> np.ndarray:
+    """``out[i]`` = the UTF-16 position of code point ``i`` (``out[len(text)]`` = UTF-16 length)."""
+    units = np.fromiter(
+        (2 if ord(c) > 0xFFFF else 1 for c in text), dtype=np.int64, count=len(text)
+    )
+    return np.concatenate([[0], np.cumsum(units)])
+
+
+def percent(share: np.ndarray) -> np.ndarray:
+    """Shares of the squared norm in whole percent (0..100), as the tooltip shows them."""
+    return np.clip(np.rint(share * 100.0), 0, 100).astype("<u1")
+
+
+def dims_bytes(result: AFNResult) -> dict[str, bytes]:
+    """The top dimensions of every token at every layer as the ``top_dims`` (uint16) and
+    ``top_share`` (uint8 percent) traits, for a page with no kernel to ask."""
+    return {
+        "top_dims": np.clip(result.top_dims, 0, 65535).astype("<u2").tobytes(),
+        "top_share": percent(result.top_share).tobytes(),
+    }
+
+
+def dims_reply(result: AFNResult | None, content: Any) -> dict[str, Any] | None:
+    """The answer to a browser's request for one token's top dimensions (see the module
+    docstring); ``None`` for a message that is not such a request. ``result`` is the one the
+    browser's data came from, or ``None`` when the browser holds older data."""
+    if not isinstance(content, dict) or content.get("kind") != "top_dims":
+        return None
+    token, version = content.get("token"), content.get("version")
+    reply = {"kind": "top_dims", "token": token, "version": version}
+    if result is None:
+        return {**reply, "stale": True}
+    try:
+        dims, share = result.top_dims_of(token)
+    except AFNError as exc:
+        return {**reply, "error": f"{type(exc).__name__}: {exc}"}
+    return {**reply, "dims": dims.tolist(), "share": percent(share).tolist()}
+
+
+def payload(result: AFNResult) -> dict[str, Any]:
+    """The data traits for a result: what the browser needs to draw every layer (the top
+    dimensions are asked for token by token, see :func:`dims_reply`)."""
+    pos = utf16_index(result.text)
+
+    def span(s: tuple[int, int] | None) -> list[int] | None:
+        return None if s is None else [int(pos[s[0]]), int(pos[s[1]])]
+
+    w = result.words
+    return {
+        "tokens": list(result.tokens),
+        "offsets": [span(s) for s in result.offsets],
+        "roles": list(result.roles),
+        "word_of": [int(j) for j in result.word_index],
+        "words": [
+            {
+                "text": w.text[j],
+                "start": None if w.spans[j] is None else int(pos[w.spans[j][0]]),
+                "end": None if w.spans[j] is None else int(pos[w.spans[j][1]]),
+                "role": w.roles[j],
+            }
+            for j in range(len(w))
+        ],
+        "n_layers": int(result.n_layers),
+        "n_tokens": len(result.tokens),
+        "norms": np.ascontiguousarray(result.layer_norms, dtype="<f4").tobytes(),
+        "top_k": result.dims_source.k,
+        "top_dims": b"",
+        "top_share": b"",
+        "word_agg": result.word_agg,
+        "model_name": result.model_name,
+        "model_label": model_label(result.model_name),
+        "note": result.note,
+        "normalize": result.normalize,
+        "score_name": result.score_name,
+    }
