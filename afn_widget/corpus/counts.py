@@ -107,8 +107,10 @@ def count_sentences(
     """Every count of every sentence and row; sentences of equal length counted together."""
     extra = {"wins_bin": N_BINS, "pairs_bin": N_BINS, "n_high_upos": len(UPOS_TAGS),
              "n_upos": len(UPOS_TAGS)}  # fmt: skip
-    out = {
-        name: np.zeros((len(rows), n_rows, extra[name]) if name in extra else (len(rows), n_rows))
+    out = {  # the per-bin and per-tag counts in float32 (small integers: exact), for memory
+        name: np.zeros((len(rows), n_rows, extra[name]), np.float32)
+        if name in extra
+        else np.zeros((len(rows), n_rows))
         for name in COUNTS
     }
     for group in equal_length_groups([r.values.shape[1] for r in rows], n_rows):
