@@ -57,7 +57,7 @@ class Resamples:
         key = (name, rows.tobytes())
         if key not in self._sums:
             c = self.counts[name][:, rows]
-            flat = self.sentences @ c.reshape(c.shape[0], -1)
+            flat = self.sentences @ c.reshape(c.shape[0], -1).astype(np.float64)
             self._sums[key] = flat.reshape((-1, *c.shape[1:]))
         return self._sums[key]
 
@@ -66,8 +66,8 @@ class Resamples:
         point, reps = {}, {}
         for stat, (num, den) in ratios.items():
             point[stat] = _ratio(
-                self.counts[num].sum(0)[pool.members].sum(1),
-                self.counts[den].sum(0)[pool.members].sum(1),
+                self.counts[num].sum(0, dtype=np.float64)[pool.members].sum(1),
+                self.counts[den].sum(0, dtype=np.float64)[pool.members].sum(1),
             )
             reps[stat] = _ratio(self._pooled(num, pool), self._pooled(den, pool))
         return Estimates(point, reps)
