@@ -153,7 +153,7 @@ class TokenFit:
                 f"the tokenizer of {model_name} does not read this text ({lang!r}): {problem} "
                 f"(limits: {UNK_LIMIT:.0%} unknown, {CHAR_LIMIT:.0%} spelled out). Word scores "
                 "from such pieces say little about the words; use a model made for the language.",
-                stacklevel=4,
+                stacklevel=5,  # TokenFit.warn, Passes.collect, _collect, analyze_corpus
             )
 
     def as_meta(self) -> dict[str, Any]:
