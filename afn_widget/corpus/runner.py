@@ -9,29 +9,13 @@ BERT-family layer (the value vectors and the attention weights of the same pass)
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
+from ..attention import eager
 from ..hidden import SHIFT_METRICS, batch_outliers, hidden_stats
 from .names import SCORES
-
-
-@contextlib.contextmanager
-def _eager(model: Any) -> Iterator[None]:
-    """Eager attention for the duration (attention weights are only computed there)."""
-    cfg = model.config
-    old = getattr(cfg, "_attn_implementation", None)
-    if old == "eager":
-        yield
-        return
-    model.set_attn_implementation("eager")
-    try:
-        yield
-    finally:
-        if old is not None:
-            model.set_attn_implementation(old)
 
 
 def _bert_attention(model: Any) -> list[Any] | None:
@@ -143,7 +127,7 @@ class Runner:
         self._eager: Any = None
 
     def __enter__(self) -> Runner:
-        self._eager = _eager(self.model) if self.attention else contextlib.nullcontext()
+        self._eager = eager(self.model) if self.attention else contextlib.nullcontext()
         self._eager.__enter__()
         if self.hooked:
             self._hooks = _AttentionHooks(self._bert)
