@@ -211,3 +211,21 @@ def test_attention_of_a_long_text_comes_from_the_window_that_owns_each_token(tin
     # attention received sums to the number of real queries over keys: each window's rows
     # sum to its length, so a token's value is below the window length
     assert (a[1:] <= 32).all() and (a[1:] > 0).all()
+
+
+@pytest.mark.parametrize("kind", ["gpt2", "llama"])
+def test_the_corpus_report_reads_attention_with_the_same_code(kind, bpe_tokenizers):
+    from afn_widget import analyze_corpus
+
+    lm = _decoder(kind, bpe_tokenizers["gpt2"], None)
+    sentence = "The cat sat on the mat, and the dog slept."
+    scores = ("tas", "attention", "attn_norm")
+    report = analyze_corpus([sentence], lm, scores=scores, controls=(), n_boot=10, progress=False)
+    r = analyze(sentence, lm, scores=scores)
+    assert "not computed" not in report.meta["attn_norm"]
+    pieces = r.words.pieces
+    body = [j for j, s in enumerate(r.words.spans) if s is not None]
+    for name in ("attention", "attn_norm"):
+        want = np.stack([r.score(name)[:, pieces[j]].mean(1) for j in body], 1)
+        got = report.scores("trained", name)
+        np.testing.assert_allclose(got[1:], want[1:], rtol=1e-4, atol=1e-5, err_msg=name)

@@ -569,15 +569,16 @@ def test_plain_strings_use_engine_words_and_roles(minilm):
         start += n
 
 
-def test_other_architectures_get_attention_but_no_attn_norm(tiny_models):
+def test_other_architectures_get_attention_and_attn_norm(tiny_models):
     texts = ["The cat sat on the mat.", "A dog slept by the door, and the farmer watched."]
     for name in ("distilbert", "gpt2"):
         rep = analyze_corpus(texts, model=tiny_models[name], n_boot=20, progress=False)
         t = rep.table
-        assert "attn_norm" not in set(t["score"]), name
-        assert "not computed" in rep.meta["attn_norm"]
-        assert np.isfinite(rep.scores("trained", "attention")[1:]).all(), name
-        assert (t[t["score"] == "attention"]["layer"] >= 1).all()
+        assert "attn_norm" in set(t["score"]), name
+        assert "Kobayashi" in rep.meta["attn_norm"]
+        for score in ("attention", "attn_norm"):
+            assert np.isfinite(rep.scores("trained", score)[1:]).all(), (name, score)
+            assert (t[t["score"] == score]["layer"] >= 1).all()
 
 
 def test_too_long_texts_are_skipped(tiny_bert):

@@ -10,6 +10,7 @@ from nbclient import NotebookClient
 
 pytestmark = pytest.mark.slow
 
+FIGURES = ("report.plot()",)  # cells whose output must be a picture
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
 
 
@@ -29,6 +30,10 @@ def test_notebook_runs(path, tmp_path, monkeypatch):
         o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"
     ]
     assert not errors
+    for c in nb.cells:  # a figure shows as a picture, not as "<Figure size ... with 2 Axes>"
+        if c.cell_type == "code" and any(m in c.source for m in FIGURES):
+            kinds = [k for o in c.outputs for k in o.get("data", {})]
+            assert "image/png" in kinds, (path.name, c.source[:60], kinds)
     assert (
         any(
             "application/vnd.jupyter.widget-view+json" in o.get("data", {})

@@ -50,6 +50,21 @@ BASELINE_STYLES = (  # (score, label, line colour, line style)
 )
 
 
+def _inline(figure_class: type) -> type:
+    """``Figure`` that shows itself in a notebook: a bare matplotlib ``Figure`` (not made by
+    pyplot) has no rich display, and JupyterLab prints ``<Figure size … with 2 Axes>``."""
+
+    class ReportFigure(figure_class):
+        def _repr_png_(self) -> bytes:
+            import io
+
+            buf = io.BytesIO()
+            self.savefig(buf, format="png", dpi=100)
+            return buf.getvalue()
+
+    return ReportFigure
+
+
 def report_figure(
     report: CorpusReport, metrics: Iterable[str], scores: Iterable[str] | None
 ) -> Any:
@@ -62,7 +77,7 @@ def report_figure(
         if s not in STATS:
             raise AFNInputError(f"metric must be one of {STATS}, not {s!r}.")
     shown = list(SCORES if scores is None else scores)
-    fig = Figure(figsize=(6.2 * len(metrics), 5.0), layout="constrained")
+    fig = _inline(Figure)(figsize=(6.2 * len(metrics), 5.0), layout="constrained")
     axes = fig.subplots(1, len(metrics), squeeze=False)[0]
     for ax, metric in zip(axes, metrics, strict=True):
         _panel(ax, report, metric, shown)
