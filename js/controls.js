@@ -2,6 +2,21 @@
 // the user's input (undefined: ignored, the setting stays as it is); apply(view, value) sets it,
 // redraws what depends on it and returns the value to report back to the model.
 
+const QUANTILE_HINT = "use e.g. quantile=0.75 for the upper quartile.";
+
+/**
+ * Why a quantile typed in the box is refused, in Python's words (validate.check_quantile), or
+ * "" when it is taken: any number strictly between 0 and 1, as in Python. `typed` is the box's
+ * text ("" when the browser could read no number from what was typed).
+ */
+export function quantileMessage(typed) {
+  const text = String(typed).trim();
+  const q = text === "" ? NaN : Number(text);
+  if (Number.isNaN(q)) return `quantile must be a number between 0 and 1 (got str); ${QUANTILE_HINT}`;
+  if (q > 0 && q < 1) return "";
+  return `quantile must lie strictly between 0 and 1 (got ${q}); ${QUANTILE_HINT}`;
+}
+
 const oneOf = (...allowed) => (v) => (allowed.includes(v) ? v : undefined);
 
 /** The settings the view starts with (Python sends its own before the first data). */

@@ -445,6 +445,14 @@ var AFN = (() => {
   };
 
   // js/controls.js
+  var QUANTILE_HINT = "use e.g. quantile=0.75 for the upper quartile.";
+  function quantileMessage(typed) {
+    const text = String(typed).trim();
+    const q = text === "" ? NaN : Number(text);
+    if (Number.isNaN(q)) return `quantile must be a number between 0 and 1 (got str); ${QUANTILE_HINT}`;
+    if (q > 0 && q < 1) return "";
+    return `quantile must lie strictly between 0 and 1 (got ${q}); ${QUANTILE_HINT}`;
+  }
   var oneOf = (...allowed) => (v) => allowed.includes(v) ? v : void 0;
   var DEFAULT_SETTINGS = {
     layer: 0,
@@ -735,12 +743,17 @@ var AFN = (() => {
       layerLabel.appendChild(this.layerOut);
       const q = h(doc, "input", "afn-quantile");
       q.type = "number";
-      q.min = "0.05";
-      q.max = "0.95";
-      q.step = "0.05";
+      q.min = "0.01";
+      q.max = "0.99";
+      q.step = "0.01";
       q.setAttribute("aria-label", "quantile for HIGH");
       const qLabel = labelled("Quantile", q);
-      qLabel.title = "HIGH = value >= this quantile of the eligible values (numpy 'linear')";
+      qLabel.title = "HIGH = value >= this quantile of the eligible values (numpy 'linear'); any number strictly between 0 and 1";
+      this.qMsg = h(doc, "div", "afn-quantile-msg");
+      this.qMsg.id = `afn-qmsg-${uid}`;
+      this.qMsg.setAttribute("role", "status");
+      this.qMsg.hidden = true;
+      q.setAttribute("aria-describedby", this.qMsg.id);
       const seg = h(doc, "div", "afn-seg");
       seg.setAttribute("role", "group");
       seg.setAttribute("aria-label", "granularity");
@@ -762,24 +775,23 @@ var AFN = (() => {
       const inclLabel = labelled("rank specials", inclSp);
       inclLabel.classList.add("afn-check");
       inclLabel.title = "let special tokens take part in the threshold and ranks";
-      this.el.append(layerLabel, qLabel, seg, showLabel, inclLabel);
+      this.el.append(layerLabel, qLabel, seg, showLabel, inclLabel, this.qMsg);
       Object.assign(this, { layer, q, showSp, inclSp });
       this.listen(scope, seg, onUser);
     }
     // User side: the view applies a change at once, then tells the model.
     listen(scope, seg, onUser) {
       const { layer, q, showSp, inclSp } = this;
-      const quantile = () => CONTROLS.quantile.parse(parseFloat(q.value));
+      const typed = (say) => {
+        const why = quantileMessage(q.validity && q.validity.badInput ? "" : q.value);
+        if (!why) {
+          this.sayQuantile("");
+          onUser("quantile", CONTROLS.quantile.parse(Number(q.value)));
+        } else if (say) this.sayQuantile(why);
+      };
       scope.listen(layer, "input", () => onUser("layer", +layer.value));
-      scope.listen(q, "change", () => {
-        const v = quantile();
-        if (v !== void 0) onUser("quantile", v);
-        else q.value = String(this.settings.quantile);
-      });
-      scope.listen(q, "input", () => {
-        const v = quantile();
-        if (v !== void 0) onUser("quantile", v);
-      });
+      scope.listen(q, "change", () => typed(true));
+      scope.listen(q, "input", () => typed(false));
       scope.listen(seg, "click", (ev) => {
         const b = ev.target.closest && ev.target.closest(".afn-seg-btn");
         if (b) onUser("granularity", b.dataset.value);
@@ -803,9 +815,20 @@ var AFN = (() => {
       this.layer.value = String(layer);
       this.layerOut.textContent = String(layer);
     }
-    /** The quantile, unless the user is typing in it. */
+    /** The quantile, unless the user is typing in it (a value taken clears a refusal). */
     showQuantile(q) {
-      if (this.doc.activeElement !== this.q) this.q.value = String(q);
+      if (this.doc.activeElement === this.q) return;
+      if (!this.qMsg.hidden && q === this.refusedAt) return;
+      this.q.value = String(q);
+      this.sayQuantile("");
+    }
+    /** Why the typed quantile is refused, next to the box ("": nothing to say). */
+    sayQuantile(why) {
+      this.refusedAt = this.settings.quantile;
+      this.qMsg.textContent = why;
+      this.qMsg.hidden = !why;
+      if (why) this.q.setAttribute("aria-invalid", "true");
+      else this.q.removeAttribute("aria-invalid");
     }
   };
 

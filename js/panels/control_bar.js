@@ -1,6 +1,6 @@
 // The controls above the text: layer slider, quantile, tokens/words, specials shown and ranked.
 // A user's change goes to onUser(trait, value); what the controls show comes from the settings.
-import { CONTROLS } from "../controls.js";
+import { CONTROLS, quantileMessage } from "../controls.js";
 import { h } from "../dom.js";
 
 const GRANULARITIES = [
@@ -26,14 +26,22 @@ export class ControlBar {
     this.layerOut = h(doc, "output", "afn-layer-out");
     const layerLabel = labelled("Layer", layer);
     layerLabel.appendChild(this.layerOut);
+    // The arrows step 0.01..0.99; any number strictly between 0 and 1 can be typed, as in Python.
     const q = h(doc, "input", "afn-quantile");
     q.type = "number";
-    q.min = "0.05";
-    q.max = "0.95";
-    q.step = "0.05";
+    q.min = "0.01";
+    q.max = "0.99";
+    q.step = "0.01";
     q.setAttribute("aria-label", "quantile for HIGH");
     const qLabel = labelled("Quantile", q);
-    qLabel.title = "HIGH = value >= this quantile of the eligible values (numpy 'linear')";
+    qLabel.title =
+      "HIGH = value >= this quantile of the eligible values (numpy 'linear'); " +
+      "any number strictly between 0 and 1";
+    this.qMsg = h(doc, "div", "afn-quantile-msg");
+    this.qMsg.id = `afn-qmsg-${uid}`;
+    this.qMsg.setAttribute("role", "status");
+    this.qMsg.hidden = true;
+    q.setAttribute("aria-describedby", this.qMsg.id);
     const seg = h(doc, "div", "afn-seg");
     seg.setAttribute("role", "group");
     seg.setAttribute("aria-label", "granularity");
@@ -55,7 +63,7 @@ export class ControlBar {
     const inclLabel = labelled("rank specials", inclSp);
     inclLabel.classList.add("afn-check");
     inclLabel.title = "let special tokens take part in the threshold and ranks";
-    this.el.append(layerLabel, qLabel, seg, showLabel, inclLabel);
+    this.el.append(layerLabel, qLabel, seg, showLabel, inclLabel, this.qMsg);
     Object.assign(this, { layer, q, showSp, inclSp });
     this.listen(scope, seg, onUser);
   }
@@ -63,17 +71,17 @@ export class ControlBar {
   // User side: the view applies a change at once, then tells the model.
   listen(scope, seg, onUser) {
     const { layer, q, showSp, inclSp } = this;
-    const quantile = () => CONTROLS.quantile.parse(parseFloat(q.value));
+    // A valid value is taken as it is typed; a refused one is said once it is entered.
+    const typed = (say) => {
+      const why = quantileMessage(q.validity && q.validity.badInput ? "" : q.value);
+      if (!why) {
+        this.sayQuantile("");
+        onUser("quantile", CONTROLS.quantile.parse(Number(q.value)));
+      } else if (say) this.sayQuantile(why);
+    };
     scope.listen(layer, "input", () => onUser("layer", +layer.value));
-    scope.listen(q, "change", () => {
-      const v = quantile();
-      if (v !== undefined) onUser("quantile", v);
-      else q.value = String(this.settings.quantile);
-    });
-    scope.listen(q, "input", () => {
-      const v = quantile();
-      if (v !== undefined) onUser("quantile", v);
-    });
+    scope.listen(q, "change", () => typed(true));
+    scope.listen(q, "input", () => typed(false));
     scope.listen(seg, "click", (ev) => {
       const b = ev.target.closest && ev.target.closest(".afn-seg-btn");
       if (b) onUser("granularity", b.dataset.value);
@@ -100,8 +108,20 @@ export class ControlBar {
     this.layerOut.textContent = String(layer);
   }
 
-  /** The quantile, unless the user is typing in it. */
+  /** The quantile, unless the user is typing in it (a value taken clears a refusal). */
   showQuantile(q) {
-    if (this.doc.activeElement !== this.q) this.q.value = String(q);
+    if (this.doc.activeElement === this.q) return;
+    if (!this.qMsg.hidden && q === this.refusedAt) return; // still refused: keep what was typed
+    this.q.value = String(q);
+    this.sayQuantile("");
+  }
+
+  /** Why the typed quantile is refused, next to the box ("": nothing to say). */
+  sayQuantile(why) {
+    this.refusedAt = this.settings.quantile; // the value in use when it was refused
+    this.qMsg.textContent = why;
+    this.qMsg.hidden = !why;
+    if (why) this.q.setAttribute("aria-invalid", "true");
+    else this.q.removeAttribute("aria-invalid");
   }
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { CONTROLS } from "../controls.js";
+import { CONTROLS, quantileMessage } from "../controls.js";
 
 const parse = (name, v) => CONTROLS[name].parse(v);
 
@@ -39,4 +39,17 @@ test("show_special and include_special: any value, by truthiness", () => {
     assert.equal(parse(name, "no"), true);
     for (const v of [false, 0, "", null, undefined, NaN]) assert.equal(parse(name, v), false);
   }
+});
+
+test("quantileMessage: Python's words for what the box refuses, nothing for what it takes", () => {
+  const hint = "use e.g. quantile=0.75 for the upper quartile.";
+  for (const t of ["0.75", "0.5", "0.999", "0.001", " 0.3 ", "1e-3"]) assert.equal(quantileMessage(t), "", t);
+  for (const [t, got] of [["0", "0"], ["1", "1"], ["1.5", "1.5"], ["-0.3", "-0.3"], ["2e3", "2000"]])
+    assert.equal(quantileMessage(t), `quantile must lie strictly between 0 and 1 (got ${got}); ${hint}`, t);
+  // what the browser could not read as a number arrives as ""
+  for (const t of ["", "  ", "abc"])
+    assert.equal(quantileMessage(t), `quantile must be a number between 0 and 1 (got str); ${hint}`, t);
+  // taken exactly when the setting's parse takes it
+  for (const t of ["0.75", "0", "1", "-1", "0.0001"])
+    assert.equal(quantileMessage(t) === "", CONTROLS.quantile.parse(Number(t)) !== undefined, t);
 });
