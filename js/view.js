@@ -7,6 +7,7 @@ import { CONTROLS, DEFAULT_SETTINGS } from "./controls.js";
 import { unitNoun, unitsOf } from "./data.js";
 import { dimsStore, storeReply } from "./dims.js";
 import { Scope, h } from "./dom.js";
+import { keepKeys } from "./keys.js";
 import { UnitNumbers } from "./numbers.js";
 import { ControlBar } from "./panels/control_bar.js";
 import { Header } from "./panels/header.js";
@@ -69,6 +70,11 @@ class View {
     this.root.append(this.header.el, this.bar.el, this.status.el, this.blocks.el, lower, this.tip.el);
     el.appendChild(this.root);
     listenText(scope, this.root, this.blocks, this.tip);
+    keepKeys(scope, this.root, () => {
+      if (!this.tip.target) return false;
+      this.tip.hide(true);
+      return true;
+    });
     this.work = new Background(doc.defaultView, scope, this.blocks.el, {
       active: () => !!this.data,
       pending: () => this.heatmap.due || this.blocks.pending(),

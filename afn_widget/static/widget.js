@@ -525,6 +525,19 @@ var Scope = class {
   }
 };
 
+// js/keys.js
+function reachesHost(ev, unhandledEscape) {
+  if (ev.ctrlKey || ev.altKey || ev.metaKey) return true;
+  if (ev.key === "Enter" && ev.shiftKey) return true;
+  return ev.key === "Escape" && unhandledEscape;
+}
+function keepKeys(scope, root, onEscape) {
+  scope.listen(root, "keydown", (ev) => {
+    const handled = ev.key === "Escape" && !ev.ctrlKey && !ev.altKey && !ev.metaKey && onEscape();
+    if (!reachesHost(ev, !handled)) ev.stopPropagation();
+  });
+}
+
 // js/numbers.js
 var UnitNumbers = class {
   constructor(data, units, settings) {
@@ -1949,6 +1962,11 @@ var View = class {
     this.root.append(this.header.el, this.bar.el, this.status.el, this.blocks.el, lower, this.tip.el);
     el.appendChild(this.root);
     listenText(scope, this.root, this.blocks, this.tip);
+    keepKeys(scope, this.root, () => {
+      if (!this.tip.target) return false;
+      this.tip.hide(true);
+      return true;
+    });
     this.work = new Background(doc.defaultView, scope, this.blocks.el, {
       active: () => !!this.data,
       pending: () => this.heatmap.due || this.blocks.pending(),

@@ -43,6 +43,66 @@ def python_message(value) -> str:
 
 
 # ------------------------------------------------------------------------------------------
+# keys
+# ------------------------------------------------------------------------------------------
+# A stand-in for Jupyter's shortcuts: a keydown listener on the document that takes the arrow
+# and page keys (prevents their default action), as JupyterLab's command-mode bindings do.
+HOST_SHORTCUTS_JS = """() => {
+  window.__hostKeys = [];
+  document.addEventListener('keydown', (e) => {
+    window.__hostKeys.push((e.shiftKey ? 'Shift+' : '') + e.key);
+    if (/^(Arrow|Page)/.test(e.key)) e.preventDefault();
+  });
+}"""
+
+
+def test_keys_inside_the_view_never_reach_the_page_shortcuts(host, synth):
+    host.mount(synth(n_layers=8, layer=4))
+    page = host.page
+    page.evaluate(HOST_SHORTCUTS_JS)
+    slider = page.locator(".afn-layer")
+    slider.focus()
+    for key, want in [
+        ("ArrowRight", 5),
+        ("ArrowUp", 6),
+        ("ArrowLeft", 5),
+        ("ArrowDown", 4),
+        ("PageUp", 5),
+        ("PageDown", 4),
+        ("End", 8),
+        ("Home", 0),
+    ]:
+        page.keyboard.press(key)
+        assert slider.input_value() == str(want), key
+        assert page.locator(".afn-layer-out").text_content() == str(want)
+    assert {"layer": 0} in host.saved()
+    # the text: arrows move between tokens and show their tooltip
+    tok = page.locator(".afn-text .afn-tok[tabindex='0']")
+    tok.focus()
+    first = page.evaluate("document.activeElement.dataset.i")
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate("document.activeElement.dataset.i") != first
+    assert page.locator(".afn-tooltip").is_visible()
+    assert page.evaluate("window.__hostKeys") == []
+    # digits typed in the quantile box are not shortcuts either (Ctrl+A is the page's)
+    page.locator(".afn-quantile").focus()
+    page.keyboard.press("Control+a")
+    page.keyboard.type("0.5")
+    assert set(page.evaluate("window.__hostKeys")) <= {"Control", "a"}
+    assert {"quantile": 0.5} in host.saved()
+    # what the page keeps: Escape when nothing in the view is open, Shift+Enter
+    page.evaluate("window.__hostKeys = []")
+    tok.focus()  # opens its tooltip
+    page.keyboard.press("Escape")  # closes it: the view's
+    assert not page.locator(".afn-tooltip").is_visible()
+    page.keyboard.press("Escape")  # nothing left to close: the page's
+    page.keyboard.press("Shift+Enter")
+    assert page.evaluate("window.__hostKeys").count("Escape") == 1
+    assert "Shift+Enter" in page.evaluate("window.__hostKeys")
+    assert host.log.errors == []
+
+
+# ------------------------------------------------------------------------------------------
 # quantile box
 # ------------------------------------------------------------------------------------------
 def test_quantile_box_says_why_a_value_is_refused_in_pythons_words(host, synth):
