@@ -1,6 +1,6 @@
 // Pointer and keyboard on the text: hovering or focusing a token shows its tooltip, a click or
 // Enter pins it, arrow keys / Home / End move the focus (one roving tab stop), Escape or a
-// click outside the view unpins.
+// click outside the view unpins. A pinned tooltip follows its token as the page scrolls.
 
 const STEP = new Map([
   ["ArrowRight", 1],
@@ -59,8 +59,9 @@ export function listenText(scope, root, blocks, tip) {
   scope.listen(doc, "keydown", (ev) => {
     if (ev.key === "Escape" && tip.target) tip.hide(true);
   });
+  // A click outside the view unpins; one on a scrollbar (scrolling the page) does not.
   scope.listen(doc, "pointerdown", (ev) => {
-    if (tip.pinned && !root.contains(ev.target)) tip.hide(true);
+    if (tip.pinned && !root.contains(ev.target) && !onScrollbar(ev)) tip.hide(true);
   });
   scope.listen(
     doc,
@@ -81,4 +82,14 @@ function neighbour(blocks, e, key) {
   if (key === "Home") return blocks.firstVisible();
   if (key === "End") return blocks.lastVisible();
   return undefined;
+}
+
+// Whether a pointerdown is on the scrollbar of the element it targets (outside its client area).
+function onScrollbar(ev) {
+  const t = ev.target;
+  if (!t || typeof t.getBoundingClientRect !== "function") return false;
+  const r = t.getBoundingClientRect();
+  const x = ev.clientX - r.left - t.clientLeft;
+  const y = ev.clientY - r.top - t.clientTop;
+  return (t.scrollHeight > t.clientHeight && x >= t.clientWidth) || (t.scrollWidth > t.clientWidth && y >= t.clientHeight);
 }

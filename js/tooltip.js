@@ -41,7 +41,8 @@ export function sparklineSvg(doc, series, thresholds, layer, width = 220, height
 
 /**
  * Fill `tip` with the description of one unit.
- * info: { text, pieces[], tas, layer, nLayers, rank, nEligible, percentile, bucket, role,
+ * info: { text, pieces[], score (the scores' name: TAS unless given), tas, layer, nLayers,
+ *         rank, nEligible, percentile, bucket, role,
  *         series, thresholds, dims: [{dim, share}], dimsPending, dimsError, dimsOf, pinned,
  *         kind }
  * dimsPending: the dims are on their way ("loading…"); dimsError: why there are none.
@@ -64,14 +65,16 @@ export function fillTooltip(tip, info) {
     tip.appendChild(pieces);
   }
 
-  const grid = h(doc, "dl", "afn-tt-grid");
+  // Divs, not a <dl>: notebook stylesheets give dt a float and a fixed width.
+  const grid = h(doc, "div", "afn-tt-grid");
   const row = (label, value, field) => {
-    grid.appendChild(h(doc, "dt", null, label));
-    const dd = h(doc, "dd", null, value);
-    if (field) dd.dataset.field = field;
-    grid.appendChild(dd);
+    grid.appendChild(h(doc, "span", "afn-tt-key", label));
+    const v = h(doc, "span", "afn-tt-val", value);
+    if (field) v.dataset.field = field;
+    grid.appendChild(v);
   };
-  row("TAS", fmt3(info.tas), "tas");
+  const score = info.score || "TAS";
+  row(score, fmt3(info.tas), "tas");
   row("rank", info.rank > 0 ? `${info.rank} / ${info.nEligible}` : "unranked", "rank");
   row(
     "percentile",
@@ -86,18 +89,20 @@ export function fillTooltip(tip, info) {
     const sp = h(doc, "div", "afn-tt-spark");
     sp.appendChild(sparklineSvg(doc, info.series, info.thresholds, info.layer));
     const cap = h(doc, "div", "afn-tt-caption");
-    cap.textContent = info.thresholds
-      ? "TAS by layer (dashed: HIGH threshold)"
-      : "TAS by layer";
+    cap.textContent = `${score} by layer${info.thresholds ? " (dashed: HIGH threshold)" : ""}`;
     sp.appendChild(cap);
     tip.appendChild(sp);
   }
 
   if (hasDims(info)) tip.appendChild(dimsBox(doc, info));
 
-  tip.appendChild(
-    h(doc, "div", "afn-tt-hint", info.pinned ? "pinned · Esc or click to unpin" : "click to pin"),
-  );
+  tip.appendChild(h(doc, "div", "afn-tt-hint", hintText(info.pinned, false)));
+}
+
+/** The tooltip's last line: how to pin or unpin it (away: pinned, its token out of sight). */
+export function hintText(pinned, away) {
+  if (!pinned) return "click to pin";
+  return away ? "pinned · its token is out of sight · Esc to unpin" : "pinned · Esc or click to unpin";
 }
 
 const hasDims = (info) =>
@@ -134,14 +139,44 @@ function dimRow(doc, d) {
 
 /**
  * Where to put a tooltip of size (tw, th) for a target rect, in coordinates relative to the
- * root's rect: below the target if it fits in the viewport, else above; clamped horizontally
- * into the viewport. All rects are viewport rects ({left, top, right, bottom}).
+ * root's rect: below the target if it fits in the area it can be drawn in, else above; clamped
+ * horizontally into that area. The area: the viewport (vw x vh), or a part of it (a notebook
+ * whose box clips what it holds). All rects are viewport rects ({left, top, right, bottom}).
  */
-export function placeTooltip(target, root, tw, th, vw, vh, gap = 6) {
+export function placeTooltip(target, root, tw, th, vw, vh, gap = 6, area = null) {
+  const a = area || { left: 0, top: 0, right: vw, bottom: vh };
   let left = target.left;
-  if (left + tw > vw - 4) left = vw - 4 - tw;
-  if (left < 4) left = 4;
+  if (left + tw > a.right - 4) left = a.right - 4 - tw;
+  if (left < a.left + 4) left = a.left + 4;
   let top = target.bottom + gap;
-  if (top + th > vh - 4 && target.top - gap - th >= 4) top = target.top - gap - th;
+  if (top + th > a.bottom - 4 && target.top - gap - th >= a.top + 4) top = target.top - gap - th;
   return { left: left - root.left, top: top - root.top };
+}
+
+/**
+ * The rect a pinned tooltip hangs from: the target's, or, when the target has scrolled out of
+ * `area` (the part of the page in sight), the edge of `area` it left by, so that the tooltip stays
+ * in sight, still pinned. Returns {rect, away} (away: the target is out of sight).
+ */
+export function anchorIn(target, area) {
+  const clampY = (y) => Math.min(Math.max(y, area.top), area.bottom);
+  const clampX = (x) => Math.min(Math.max(x, area.left), area.right);
+  const away =
+    target.bottom <= area.top || target.top >= area.bottom ||
+    target.right <= area.left || target.left >= area.right;
+  if (!away) return { rect: target, away };
+  const top = clampY(target.top);
+  const bottom = clampY(target.bottom);
+  const left = clampX(target.left);
+  return { rect: { left, right: Math.max(left, clampX(target.right)), top, bottom }, away };
+}
+
+/** The intersection of rects ({left, top, right, bottom}); empty ones have right < left. */
+export function intersect(a, b) {
+  return {
+    left: Math.max(a.left, b.left),
+    top: Math.max(a.top, b.top),
+    right: Math.min(a.right, b.right),
+    bottom: Math.min(a.bottom, b.bottom),
+  };
 }

@@ -1107,14 +1107,15 @@ var AFN = (() => {
       for (const p of info.pieces) pieces.appendChild(h(doc, "code", "afn-tt-piece", p));
       tip.appendChild(pieces);
     }
-    const grid = h(doc, "dl", "afn-tt-grid");
+    const grid = h(doc, "div", "afn-tt-grid");
     const row = (label, value, field) => {
-      grid.appendChild(h(doc, "dt", null, label));
-      const dd = h(doc, "dd", null, value);
-      if (field) dd.dataset.field = field;
-      grid.appendChild(dd);
+      grid.appendChild(h(doc, "span", "afn-tt-key", label));
+      const v = h(doc, "span", "afn-tt-val", value);
+      if (field) v.dataset.field = field;
+      grid.appendChild(v);
     };
-    row("TAS", fmt3(info.tas), "tas");
+    const score = info.score || "TAS";
+    row(score, fmt3(info.tas), "tas");
     row("rank", info.rank > 0 ? `${info.rank} / ${info.nEligible}` : "unranked", "rank");
     row(
       "percentile",
@@ -1128,14 +1129,16 @@ var AFN = (() => {
       const sp = h(doc, "div", "afn-tt-spark");
       sp.appendChild(sparklineSvg(doc, info.series, info.thresholds, info.layer));
       const cap = h(doc, "div", "afn-tt-caption");
-      cap.textContent = info.thresholds ? "TAS by layer (dashed: HIGH threshold)" : "TAS by layer";
+      cap.textContent = `${score} by layer${info.thresholds ? " (dashed: HIGH threshold)" : ""}`;
       sp.appendChild(cap);
       tip.appendChild(sp);
     }
     if (hasDims(info)) tip.appendChild(dimsBox(doc, info));
-    tip.appendChild(
-      h(doc, "div", "afn-tt-hint", info.pinned ? "pinned \xB7 Esc or click to unpin" : "click to pin")
-    );
+    tip.appendChild(h(doc, "div", "afn-tt-hint", hintText(info.pinned, false)));
+  }
+  function hintText(pinned, away) {
+    if (!pinned) return "click to pin";
+    return away ? "pinned \xB7 its token is out of sight \xB7 Esc to unpin" : "pinned \xB7 Esc or click to unpin";
   }
   var hasDims = (info) => info.dims && info.dims.length > 0 || info.dimsPending || info.dimsError !== void 0;
   function dimsBox(doc, info) {
@@ -1163,13 +1166,32 @@ var AFN = (() => {
     r.appendChild(h(doc, "span", "afn-tt-dim-share", `${d.share}%`));
     return r;
   }
-  function placeTooltip(target, root, tw, th, vw, vh, gap = 6) {
+  function placeTooltip(target, root, tw, th, vw, vh, gap = 6, area = null) {
+    const a = area || { left: 0, top: 0, right: vw, bottom: vh };
     let left = target.left;
-    if (left + tw > vw - 4) left = vw - 4 - tw;
-    if (left < 4) left = 4;
+    if (left + tw > a.right - 4) left = a.right - 4 - tw;
+    if (left < a.left + 4) left = a.left + 4;
     let top = target.bottom + gap;
-    if (top + th > vh - 4 && target.top - gap - th >= 4) top = target.top - gap - th;
+    if (top + th > a.bottom - 4 && target.top - gap - th >= a.top + 4) top = target.top - gap - th;
     return { left: left - root.left, top: top - root.top };
+  }
+  function anchorIn(target, area) {
+    const clampY = (y) => Math.min(Math.max(y, area.top), area.bottom);
+    const clampX = (x) => Math.min(Math.max(x, area.left), area.right);
+    const away = target.bottom <= area.top || target.top >= area.bottom || target.right <= area.left || target.left >= area.right;
+    if (!away) return { rect: target, away };
+    const top = clampY(target.top);
+    const bottom = clampY(target.bottom);
+    const left = clampX(target.left);
+    return { rect: { left, right: Math.max(left, clampX(target.right)), top, bottom }, away };
+  }
+  function intersect(a, b) {
+    return {
+      left: Math.max(a.left, b.left),
+      top: Math.max(a.top, b.top),
+      right: Math.min(a.right, b.right),
+      bottom: Math.min(a.bottom, b.bottom)
+    };
   }
 
   // js/panels/heatmap.js
@@ -1412,6 +1434,7 @@ var AFN = (() => {
       this.target = null;
       this.pinned = false;
       this.dimTok = -1;
+      this.clips = [];
     }
     /** The element whose tooltip is pinned, or null. */
     get pinnedEl() {
@@ -1420,6 +1443,9 @@ var AFN = (() => {
     show(span, pinned = false) {
       if (!this.view.data || !span || !span.isConnected) return;
       if (this.target && this.target !== span) this.target.classList.remove("afn-pinned");
+      if (this.target !== span) {
+        this.clips = ancestors(span, (st) => st.overflowX !== "visible" || st.overflowY !== "visible");
+      }
       this.target = span;
       this.pinned = pinned;
       span.classList.toggle("afn-pinned", pinned);
@@ -1427,6 +1453,7 @@ var AFN = (() => {
       const info = describe(this.view, span, pinned);
       this.dimTok = info.dimTok;
       fillTooltip(this.el, info);
+      this.el.classList.remove("afn-tt-away");
       this.el.classList.toggle("afn-tt-pinned", pinned);
       this.el.hidden = false;
       this.position();
@@ -1435,17 +1462,78 @@ var AFN = (() => {
     refresh() {
       if (this.target) this.show(this.target, this.pinned);
     }
+    // Below (or above) the target. A pinned one whose target has scrolled out of sight waits,
+    // whole, at the edge of what is in sight; where it cannot be whole there (a host that clips
+    // the target's cell, as JupyterLab does with cells out of sight), it is hidden until its
+    // target is back. It stays pinned either way.
     position() {
       const { el, target, win } = this;
       if (!target) return;
+      this.checkSoon();
       const rects = target.getClientRects();
-      const r = rects.length ? rects[0] : target.getBoundingClientRect();
+      let r = rects.length ? rects[0] : target.getBoundingClientRect();
+      let away = false;
+      if (this.pinned) ({ rect: r, away } = anchorIn(r, this.inSight()));
       el.style.left = "0px";
       el.style.top = "0px";
       const o = el.getBoundingClientRect();
-      const p = placeTooltip(r, { left: 0, top: 0 }, o.width, o.height, win.innerWidth, win.innerHeight);
+      const room = this.drawable();
+      const usable = room.right - room.left > 40 && room.bottom - room.top > 40;
+      const [vw, vh] = [win.innerWidth, win.innerHeight];
+      const p = placeTooltip(r, { left: 0, top: 0 }, o.width, o.height, vw, vh, 6, usable ? room : null);
       el.style.left = `${Math.round(p.left - o.left)}px`;
       el.style.top = `${Math.round(p.top - o.top)}px`;
+      this.placed = { left: Math.round(p.left), top: Math.round(p.top) };
+      const whole = usable && p.top >= room.top - 1 && p.top + o.height <= room.bottom + 1;
+      el.style.visibility = away && !whole ? "hidden" : "";
+      this.markAway(away);
+    }
+    markAway(away) {
+      const el = this.el;
+      if (el.classList.contains("afn-tt-away") === away) return;
+      el.classList.toggle("afn-tt-away", away);
+      const hint = el.querySelector(".afn-tt-hint");
+      if (hint) hint.textContent = hintText(this.pinned, away);
+    }
+    // Placed again if it has moved by itself since: an ancestor that starts or stops containing
+    // fixed boxes moves it (JupyterLab's cells are content-visibility: auto, contained once out
+    // of sight) after the scroll that caused it, in a later frame.
+    checkSoon() {
+      if (this.checking) return;
+      this.checking = true;
+      const { win } = this;
+      const frame = (fn) => win.requestAnimationFrame ? win.requestAnimationFrame(fn) : win.setTimeout(fn, 16);
+      frame(
+        () => frame(() => {
+          this.checking = false;
+          if (!this.target || this.el.hidden || !this.placed) return;
+          const b = this.el.getBoundingClientRect();
+          if (Math.abs(b.left - this.placed.left) > 1 || Math.abs(b.top - this.placed.top) > 1) this.position();
+        })
+      );
+    }
+    // The part of the viewport the tooltip can be drawn in: ancestors with paint containment clip
+    // even a fixed box (JupyterLab's notebook is contain: strict, its cells out of sight
+    // contain: content).
+    drawable() {
+      const { win } = this;
+      let area = { left: 0, top: 0, right: win.innerWidth, bottom: win.innerHeight };
+      const walls = ancestors(this.el, (st) => /paint|content|strict/.test(st.contain || ""));
+      for (const c of walls) area = intersect(area, c.getBoundingClientRect());
+      return area;
+    }
+    // The part of the viewport the target's scroll boxes let through, from the outermost in; a
+    // box scrolled out of sight itself (the text's, say) leaves the area of the box around it.
+    inSight() {
+      const { win } = this;
+      let area = { left: 0, top: 0, right: win.innerWidth, bottom: win.innerHeight };
+      for (let i = this.clips.length - 1; i >= 0; i--) {
+        if (!this.clips[i].isConnected) continue;
+        const next = intersect(area, this.clips[i].getBoundingClientRect());
+        if (!(next.right > next.left && next.bottom > next.top)) break;
+        area = next;
+      }
+      return area;
     }
     /** Hidden, unless pinned (force: even then). */
     hide(force = false) {
@@ -1460,6 +1548,15 @@ var AFN = (() => {
       this.el.hidden = true;
     }
   };
+  function ancestors(e, test) {
+    const doc = e.ownerDocument;
+    const win = doc.defaultView;
+    const out = [];
+    for (let a = e.parentElement; a && a !== doc.body && a !== doc.documentElement; a = a.parentElement) {
+      if (test(win.getComputedStyle(a))) out.push(a);
+    }
+    return out;
+  }
   function describe(view, span, pinned) {
     const { data, units, numbers, blocks } = view;
     const e = blocks.indexOf(span);
@@ -1980,7 +2077,7 @@ var AFN = (() => {
       if (ev.key === "Escape" && tip.target) tip.hide(true);
     });
     scope.listen(doc, "pointerdown", (ev) => {
-      if (tip.pinned && !root.contains(ev.target)) tip.hide(true);
+      if (tip.pinned && !root.contains(ev.target) && !onScrollbar(ev)) tip.hide(true);
     });
     scope.listen(
       doc,
@@ -1998,6 +2095,14 @@ var AFN = (() => {
     if (key === "Home") return blocks.firstVisible();
     if (key === "End") return blocks.lastVisible();
     return void 0;
+  }
+  function onScrollbar(ev) {
+    const t = ev.target;
+    if (!t || typeof t.getBoundingClientRect !== "function") return false;
+    const r = t.getBoundingClientRect();
+    const x = ev.clientX - r.left - t.clientLeft;
+    const y = ev.clientY - r.top - t.clientTop;
+    return t.scrollHeight > t.clientHeight && x >= t.clientWidth || t.scrollWidth > t.clientWidth && y >= t.clientHeight;
   }
 
   // js/view.js

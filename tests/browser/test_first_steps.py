@@ -147,3 +147,128 @@ def test_quantile_box_says_why_a_value_is_refused_in_pythons_words(host, synth):
     assert host.log.errors == []
 
 
+# ------------------------------------------------------------------------------------------
+# tooltip
+# ------------------------------------------------------------------------------------------
+# Notebook stylesheets style every dl/dt/dd in an output (JupyterLab: dt floats at 20% width),
+# and their fonts differ: the tooltip's labels and values must not care.
+NOTEBOOK_CSS = """
+dl, dt, dd { display: block !important; }
+dl { width: 100%; overflow: hidden; }
+dt { float: left; width: 20%; font-weight: bold; }
+.afn-root { font-family: "DejaVu Serif", serif; font-size: 15px; letter-spacing: 0.04em; }
+"""
+
+# Each label of the tooltip's grid and its value, as the boxes of their text (a label wider than
+# its column overflows its box: its text is what must stay clear of the value).
+PAIRS_JS = """() => {
+  const grid = document.querySelector('.afn-tooltip .afn-tt-grid');
+  const text = (e) => { const r = document.createRange(); r.selectNodeContents(e);
+    const b = r.getBoundingClientRect(); return [b.left, b.top, b.right, b.bottom]; };
+  const cells = [...grid.children];
+  const out = [];
+  for (let i = 0; i + 1 < cells.length; i += 2)
+    out.push({ key: cells[i].textContent, a: text(cells[i]), b: text(cells[i + 1]) });
+  return out;
+}"""
+
+
+def overlap(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def test_tooltip_labels_and_values_never_overlap_under_a_notebook_stylesheet(host, synth):
+    host.page.add_style_tag(content=NOTEBOOK_CSS)
+    host.mount(synth())
+    host.page.locator(".afn-text .afn-tok[data-i='3']").hover()
+    pairs = host.page.evaluate(PAIRS_JS)
+    assert len(pairs) == 5
+    for p in pairs:
+        assert not overlap(p["a"], p["b"]), p
+        assert p["a"][2] <= p["b"][0], p  # the value starts after its label ends
+    keys = ["TAS", "rank", "percentile", "role", "layer"]
+    assert [p["key"] for p in pairs] == keys
+    assert host.log.errors == []
+
+
+TIP_JS = """() => {
+  const t = document.querySelector('.afn-tok.afn-pinned');
+  const p = document.querySelector('.afn-tooltip');
+  const a = t.getBoundingClientRect(); const b = p.getBoundingClientRect();
+  return { tok: [a.top, a.bottom], tip: [b.left, b.top, b.right, b.bottom], hidden: p.hidden,
+           pinned: p.classList.contains('afn-tt-pinned'), away: p.classList.contains('afn-tt-away'),
+           vh: innerHeight, vw: innerWidth };
+}"""
+
+
+def test_pinned_tooltip_follows_its_token_as_the_page_scrolls(host, synth):
+    page = host.page
+    page.evaluate(
+        "document.body.appendChild(Object.assign(document.createElement('div'),"
+        " {style: 'height: 3000px'}))"
+    )
+    host.mount(synth())
+    page.locator(".afn-text .afn-tok[data-i='3']").click()
+    for dy in (150, 150, 400, 800):  # the last ones take the token out of sight
+        page.mouse.wheel(0, dy)
+        page.wait_for_timeout(150)
+        g = page.evaluate(TIP_JS)
+        assert not g["hidden"] and g["pinned"], g
+        assert g["tip"][1] >= 0 and g["tip"][3] <= g["vh"], g  # in sight
+        if g["tok"][1] > 0:
+            assert abs(g["tip"][1] - (g["tok"][1] + 6)) <= 1, g  # right under its token
+            assert not g["away"]
+        else:
+            assert g["away"], g
+    assert "out of sight" in page.locator(".afn-tt-hint").text_content()
+    page.evaluate("window.scrollTo(0, 0)")
+    page.wait_for_timeout(150)
+    g = page.evaluate(TIP_JS)
+    assert abs(g["tip"][1] - (g["tok"][1] + 6)) <= 1 and not g["away"], g
+    assert "out of sight" not in page.locator(".afn-tt-hint").text_content()
+    assert host.log.errors == []
+
+
+@pytest.fixture
+def scrollbar_host(afn_browser):
+    """A host page in a Chromium that draws scrollbars (Playwright's headless one hides them)."""
+    browser = afn_browser.browser_type.launch(
+        executable_path=CHROMIUM, args=FLAGS, ignore_default_args=["--hide-scrollbars"]
+    )
+    page = browser.new_context(viewport={"width": 1100, "height": 900}).new_page()
+    yield Host(page)
+    browser.close()
+
+
+def test_dragging_a_scrollbar_keeps_the_tooltip_pinned(scrollbar_host, synth):
+    host = scrollbar_host
+    page = host.page
+    # the views in a scroll box, as in a notebook's panel
+    host.mount(synth())
+    page.evaluate("""() => { const v = document.getElementById('views');
+      v.style.cssText = 'height: 500px; overflow-y: auto';
+      v.appendChild(Object.assign(document.createElement('div'), {style: 'height: 2000px'})); }""")
+    page.locator(".afn-text .afn-tok[data-i='3']").click()
+    r = page.evaluate(
+        "(() => { const v = document.getElementById('views');"
+        " const b = v.getBoundingClientRect();"
+        " return [b.right - (v.offsetWidth - v.clientWidth) / 2, b.top]; })()"
+    )
+    assert (
+        page.evaluate(
+            "document.getElementById('views').offsetWidth -"
+            " document.getElementById('views').clientWidth"
+        )
+        > 0
+    )
+    page.mouse.move(r[0], r[1] + 20)
+    page.mouse.down()
+    page.mouse.move(r[0], r[1] + 120, steps=4)
+    page.mouse.up()
+    assert page.evaluate("document.getElementById('views').scrollTop") > 0
+    assert page.locator(".afn-tooltip.afn-tt-pinned").is_visible()
+    page.mouse.click(5, 880)  # a click elsewhere still unpins
+    assert not page.locator(".afn-tooltip").is_visible()
+    assert host.log.errors == []
+
+
