@@ -8,6 +8,8 @@
  *   cluster    its cluster's index in layout.clusters, -1 for a pill
  *   item       its index in layout.items
  *   multi      1 when it is a cluster of several units
+ *   boxed      1 when it is a box of its own, made as an element even in a plain-text block:
+ *              a pill, or punctuation (drawn as a chip wide enough to show its colour)
  *   base       its className before colours
  * and unitElem (each unit's element, -1 for none), clusterStart/clusterUnits (each cluster's
  * units as CSR), count.
@@ -19,20 +21,25 @@ export function textElements(layout, units) {
   const cl = [];
   const at = [];
   const base = [];
+  const box = [];
   const unitElem = new Int32Array(units.count).fill(-1);
+  const roles = units.roles || [];
   for (let j = 0; j < items.length; j++) {
     const it = items[j];
     if (it.kind === "gap") continue;
     const e = reps.length;
     if (it.kind === "cluster") {
       const c = layout.clusters[it.index];
-      base.push("afn-tok"); // the colour classes are added when painted
+      const punct = c.units.every((u) => roles[u] === "punctuation");
+      base.push(punct ? "afn-tok afn-punct" : "afn-tok"); // colour classes are added when painted
+      box.push(punct ? 1 : 0);
       for (const u of c.units) unitElem[u] = e;
       reps.push(c.units[0]);
       cl.push(it.index);
     } else {
       const u = it.unit;
       base.push(units.special[u] ? "afn-tok afn-pill afn-special" : "afn-tok afn-pill");
+      box.push(1);
       unitElem[u] = e;
       reps.push(u);
       cl.push(-1);
@@ -52,6 +59,7 @@ export function textElements(layout, units) {
     cluster,
     item: Int32Array.from(at),
     multi,
+    boxed: Uint8Array.from(box),
     base,
     unitElem,
     clusterStart,

@@ -120,6 +120,7 @@ export class TextBlocks {
     const k = els.cluster[e];
     if (k >= 0) {
       const c = this.layout.clusters[k];
+      if (els.boxed[e]) span.className = els.base[e]; // its chip's width, in a plain-text block too
       span.textContent = this.data.text.slice(c.start, c.end);
       if (els.multi[e]) span.dataset.units = membersOf(els, e).join(",");
     } else {
@@ -150,9 +151,9 @@ export class TextBlocks {
     this.blockHead[k] = first ? first.nextSibling : frag.firstChild;
   }
 
-  // Block k as plain text: one text node per run between pills. It lays out exactly as its
-  // spans do (.afn-tok adds no horizontal space) at a fraction of the cost; pills are real
-  // elements from the start, as they are boxes of their own.
+  // Block k as plain text: one text node per run between boxes. It lays out exactly as its
+  // spans do (.afn-tok adds no horizontal space) at a fraction of the cost; pills and
+  // punctuation chips are real elements from the start, as they are boxes of their own.
   appendPlaceholder(frag, k) {
     const { doc, layout } = this;
     const items = layout.items;
@@ -165,11 +166,12 @@ export class TextBlocks {
       nodes.push(frag.appendChild(doc.createTextNode(run)));
       run = "";
     };
+    const boxed = this.els.boxed;
     let e = k * BLOCK;
     for (let j = j0; j < j1; j++) {
       const it = items[j];
       if (it.kind === "gap") run += it.text;
-      else if (it.kind === "cluster") {
+      else if (it.kind === "cluster" && !boxed[e]) {
         const c = layout.clusters[it.index];
         run += text.slice(c.start, c.end);
         e++;

@@ -1288,20 +1288,25 @@ function textElements(layout, units) {
   const cl = [];
   const at = [];
   const base = [];
+  const box = [];
   const unitElem = new Int32Array(units.count).fill(-1);
+  const roles = units.roles || [];
   for (let j = 0; j < items.length; j++) {
     const it = items[j];
     if (it.kind === "gap") continue;
     const e = reps.length;
     if (it.kind === "cluster") {
       const c = layout.clusters[it.index];
-      base.push("afn-tok");
+      const punct = c.units.every((u) => roles[u] === "punctuation");
+      base.push(punct ? "afn-tok afn-punct" : "afn-tok");
+      box.push(punct ? 1 : 0);
       for (const u of c.units) unitElem[u] = e;
       reps.push(c.units[0]);
       cl.push(it.index);
     } else {
       const u = it.unit;
       base.push(units.special[u] ? "afn-tok afn-pill afn-special" : "afn-tok afn-pill");
+      box.push(1);
       unitElem[u] = e;
       reps.push(u);
       cl.push(-1);
@@ -1321,6 +1326,7 @@ function textElements(layout, units) {
     cluster,
     item: Int32Array.from(at),
     multi,
+    boxed: Uint8Array.from(box),
     base,
     unitElem,
     clusterStart,
@@ -1675,6 +1681,7 @@ var TextBlocks = class {
     const k = els.cluster[e];
     if (k >= 0) {
       const c = this.layout.clusters[k];
+      if (els.boxed[e]) span.className = els.base[e];
       span.textContent = this.data.text.slice(c.start, c.end);
       if (els.multi[e]) span.dataset.units = membersOf(els, e).join(",");
     } else {
@@ -1702,9 +1709,9 @@ var TextBlocks = class {
     }
     this.blockHead[k] = first ? first.nextSibling : frag.firstChild;
   }
-  // Block k as plain text: one text node per run between pills. It lays out exactly as its
-  // spans do (.afn-tok adds no horizontal space) at a fraction of the cost; pills are real
-  // elements from the start, as they are boxes of their own.
+  // Block k as plain text: one text node per run between boxes. It lays out exactly as its
+  // spans do (.afn-tok adds no horizontal space) at a fraction of the cost; pills and
+  // punctuation chips are real elements from the start, as they are boxes of their own.
   appendPlaceholder(frag, k) {
     const { doc, layout } = this;
     const items = layout.items;
@@ -1717,11 +1724,12 @@ var TextBlocks = class {
       nodes.push(frag.appendChild(doc.createTextNode(run)));
       run = "";
     };
+    const boxed = this.els.boxed;
     let e = k * BLOCK;
     for (let j = j0; j < j1; j++) {
       const it = items[j];
       if (it.kind === "gap") run += it.text;
-      else if (it.kind === "cluster") {
+      else if (it.kind === "cluster" && !boxed[e]) {
         const c = layout.clusters[it.index];
         run += text.slice(c.start, c.end);
         e++;

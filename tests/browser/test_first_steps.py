@@ -272,3 +272,49 @@ def test_dragging_a_scrollbar_keeps_the_tooltip_pinned(scrollbar_host, synth):
     assert host.log.errors == []
 
 
+# ------------------------------------------------------------------------------------------
+# punctuation
+# ------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("granularity", ["token", "word"])
+def test_punctuation_chips_show_their_colour_and_outlines_never_overlap(host, synth, granularity):
+    # quantile 0.01: nearly every unit HIGH, outlined next to its neighbours
+    host.mount(synth(text=PUNCT_TEXT, granularity=granularity, quantile=0.01))
+    boxes = host.page.evaluate(BOXES_JS, host.root())
+    punct = [b for b in boxes if b["punct"]]
+    assert {b["text"] for b in punct} >= {".", ":", '"', "*", "-", "?", "!", "(", ")", ",", ";"}
+    for b in punct:
+        assert b["right"] - b["left"] >= 9, b  # wide enough to see its colour
+    assert sum(b["high"] for b in boxes) >= len(boxes) - 1
+    checked = 0
+    for a, b in zip(boxes, boxes[1:], strict=False):
+        if abs(a["top"] - b["top"]) > 2:
+            continue  # not on the same line
+        if a["punct"] or b["punct"] or b["left"] - a["right"] > 1:  # a chip, or a space between
+            assert a["right"] + a["reach"] <= b["left"] - b["reach"] + 0.5, (a, b)
+            checked += 1
+    assert checked >= len(boxes) // 2
+    assert host.log.errors == []
+
+
+LONG_PUNCT = " ".join(f"Item {i}: yes, no... (maybe)!" for i in range(1200))
+
+
+def test_punctuation_chips_lay_out_the_same_before_and_after_their_block_is_built(host, synth):
+    """Long texts wait as plain text: chips are real elements from the start, so building the
+    blocks moves nothing."""
+    state = synth(text=LONG_PUNCT, granularity="word")
+    before = host.page.evaluate(
+        """([s, root]) => { window.__afn.mount(s);
+          const box = document.querySelector(root + ' .afn-text');
+          return { busy: box.getAttribute('aria-busy'), height: box.scrollHeight }; }""",
+        [to_js(state), host.root()],
+    )
+    assert before["busy"] == "true"
+    host.page.wait_for_selector(".afn-text:not([aria-busy])", state="attached")
+    after = host.page.evaluate(
+        "(root) => document.querySelector(root + ' .afn-text').scrollHeight", host.root()
+    )
+    assert after == before["height"]
+    assert host.log.errors == []
+
+
