@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { zoomWindow } from "../panels/heatmap.js";
 import { anchorIn, hintText, intersect, placeTooltip } from "../tooltip.js";
 
 const rect = (left, top, right, bottom) => ({ left, top, right, bottom });
@@ -25,6 +26,14 @@ test("intersect and hintText", () => {
   assert.equal(hintText(false, false), "click to pin");
   assert.match(hintText(true, false), /Esc or click to unpin/);
   assert.match(hintText(true, true), /out of sight/);
+});
+
+test("zoomWindow: the units in view at px pixels each", () => {
+  assert.deepEqual(zoomWindow(1000, 8, 0, 600), { start: 0, end: 75 });
+  assert.deepEqual(zoomWindow(1000, 8, 4, 600), { start: 0, end: 76 }); // a part-shown unit
+  assert.deepEqual(zoomWindow(1000, 8, 7400, 600), { start: 925, end: 1000 });
+  assert.deepEqual(zoomWindow(10, 16, 0, 600), { start: 0, end: 10 });
+  assert.deepEqual(zoomWindow(0, 8, 0, 600), { start: 0, end: 0 });
 });
 
 test("placeTooltip: inside the area it can be drawn in, when that is less than the viewport", () => {

@@ -318,3 +318,86 @@ def test_punctuation_chips_lay_out_the_same_before_and_after_their_block_is_buil
     assert host.log.errors == []
 
 
+# ------------------------------------------------------------------------------------------
+# heatmap
+# ------------------------------------------------------------------------------------------
+MARKER_JS = """(root) => {
+  const c = document.querySelector(root + ' .afn-flow-canvas').getBoundingClientRect();
+  const m = document.querySelector(root + ' .afn-flow-marker');
+  const r = m.getBoundingClientRect(); const cs = getComputedStyle(m);
+  return { c: [c.left, c.top, c.right, c.bottom], m: [r.left, r.top, r.right, r.bottom],
+           outline: cs.outlineStyle === 'none' ? 0
+             : parseFloat(cs.outlineWidth) + parseFloat(cs.outlineOffset) };
+}"""
+
+
+@pytest.mark.parametrize("layer", [0, 3, 6])
+def test_heatmap_layer_marker_stays_inside_its_canvas(host, synth, layer):
+    vid = host.mount(synth(n_layers=6))
+    host.python_set(vid, layer=layer)
+    g = host.page.evaluate(MARKER_JS, host.root())
+    c, m, o = g["c"], g["m"], max(0, g["outline"])
+    assert m[0] - o >= c[0] - 0.5 and m[2] + o <= c[2] + 0.5, g
+    assert m[1] - o >= c[1] - 0.5 and m[3] + o <= c[3] + 0.5, g
+    # and it frames its own row
+    row = (c[3] - c[1]) / 7
+    assert m[1] <= c[1] + layer * row + 0.5 and m[3] >= c[1] + (layer + 1) * row - 0.5, g
+
+
+LONG = " ".join(f"word{i % 97} and more" for i in range(1000))  # 3000 words
+
+
+def test_heatmap_zoom_shows_a_region_of_a_long_text(host, synth):
+    state = synth(text=LONG, n_layers=6, granularity="word")
+    host.mount(state)
+    page = host.page
+    page.wait_for_selector(".afn-text:not([aria-busy])", state="attached")
+    n = len(state["words"]) - 2
+    zoom = page.locator(".afn-flow-zoom-select")
+    assert zoom.is_visible()
+    canvas_w = "document.querySelector('.afn-flow-canvas').width"
+    assert page.evaluate(canvas_w) == 1600  # fit: binned
+    zoom.select_option("8")
+    scroller = page.locator(".afn-flow-scroll")
+    sw = page.evaluate("document.querySelector('.afn-flow-scroll').scrollWidth")
+    assert sw == n * 8
+    caption = page.locator(".afn-flow .afn-caption")
+    cw = page.evaluate("document.querySelector('.afn-flow-scroll').clientWidth")
+    assert page.evaluate(canvas_w) in (cw // 8, cw // 8 + 1)  # one column per word in view
+    assert f"words 1–{page.evaluate(canvas_w)} of {n}" in caption.text_content()
+    page.evaluate("document.querySelector('.afn-flow-scroll').scrollLeft = 8 * 1000")
+    page.wait_for_function(
+        "document.querySelector('.afn-flow .afn-caption').textContent.includes('1001–')"
+    )
+    # a click on a column shows that word, a row selects that layer
+    box = scroller.bounding_box()
+    x = 8 * 5 + 4  # the sixth word in view
+    page.mouse.click(
+        box["x"] + x,
+        box["y"]
+        + (4.5 / 7)
+        * page.evaluate(
+            "document.querySelector('.afn-flow-canvas').getBoundingClientRect().height"
+        ),
+    )
+    assert page.locator(".afn-layer").input_value() == "4"
+    flashed = page.locator(".afn-text .afn-flash")
+    assert flashed.count() == 1 and flashed.get_attribute("data-i") == str(1 + 1000 + 5)
+    # the overview: the whole text, the part in view framed; a click there scrolls to it
+    ov = page.locator(".afn-flow-overview")
+    assert ov.is_visible()
+    ob = ov.bounding_box()
+    win = page.locator(".afn-flow-ov-window").bounding_box()
+    assert abs(win["x"] - (ob["x"] + ob["width"] * 1000 / n)) <= 2
+    page.mouse.click(ob["x"] + ob["width"] * 0.75, ob["y"] + ob["height"] / 2)
+    left = page.evaluate("document.querySelector('.afn-flow-scroll').scrollLeft")
+    assert abs(left + cw / 2 - 0.75 * n * 8) <= 8
+    # back to fit: as before
+    zoom.select_option("0")
+    assert page.evaluate(canvas_w) == 1600 and not ov.is_visible()
+    assert host.log.errors == []
+
+
+def test_short_texts_offer_no_zoom(host, synth):
+    host.mount(synth())
+    assert not host.page.locator(".afn-flow-zoom-select").is_visible()
