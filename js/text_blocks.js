@@ -28,7 +28,7 @@ export class TextBlocks {
     this.settings = settings;
     this.pinnedEl = pinnedEl;
     this.el = h(doc, "div", "afn-text");
-    this.el.setAttribute("aria-label", "text coloured by token activation strength");
+    this.setScoreName("TAS");
     this.range = doc.createRange();
     this.scrollFrac = 0; // the text box's last scroll position, as a fraction of its height
     this.flashEl = null;
@@ -45,6 +45,12 @@ export class TextBlocks {
       ro.observe(this.el);
       scope.add(() => ro.disconnect());
     }
+  }
+
+  /** The text box says what its colours show. */
+  setScoreName(score) {
+    const what = score === "TAS" ? "token activation strength (TAS)" : score;
+    this.el.setAttribute("aria-label", `text coloured by ${what}`);
   }
 
   /** No text. */

@@ -10,7 +10,7 @@ import { Scope, h } from "./dom.js";
 import { keepKeys } from "./keys.js";
 import { UnitNumbers } from "./numbers.js";
 import { ControlBar } from "./panels/control_bar.js";
-import { Header } from "./panels/header.js";
+import { Header, scoreName } from "./panels/header.js";
 import { Heatmap } from "./panels/heatmap.js";
 import { Ranking } from "./panels/ranking.js";
 import { StatusPanel } from "./panels/status.js";
@@ -30,7 +30,7 @@ export function createView(el, { onControl = () => {}, requestDims = null } = {}
   const view = new View(el, onControl, requestDims);
   return {
     setData: (result) => view.setData(result),
-    setMeta: (meta) => view.header.setMeta(meta),
+    setMeta: (meta) => view.setMeta(meta),
     setStatus: (s) => view.setStatus(s),
     setControl: (name, value) => view.setControl(name, value),
     setDims: (msg) => view.setDims(msg),
@@ -40,7 +40,8 @@ export function createView(el, { onControl = () => {}, requestDims = null } = {}
 }
 
 // What the parts read from here: data (readData's, null for none), units (unitsOf at the
-// current granularity), numbers (UnitNumbers of those units), settings, blocks, dimStore.
+// current granularity), numbers (UnitNumbers of those units), settings, blocks, dimStore,
+// score (the scores' name: "TAS" unless Python names them).
 class View {
   constructor(el, onControl, requestDims) {
     const doc = el.ownerDocument;
@@ -54,6 +55,7 @@ class View {
     this.numbers = null;
     this.dimStore = dimsStore(); // replies to requestDims for the current data
     this.noun = (n) => unitNoun(this.units, n);
+    this.score = "TAS";
     const scope = new Scope(doc.defaultView);
     this.scope = scope;
     const uid = Math.random().toString(36).slice(2, 8);
@@ -165,7 +167,7 @@ class View {
   }
 
   paintHeatmap() {
-    this.heatmap.paint(this.numbers, this.settings.show_special, this.noun);
+    this.heatmap.paint(this.numbers, this.settings.show_special, this.noun, this.score);
   }
 
   runBackground(hasTime) {
@@ -204,7 +206,7 @@ class View {
     this.blocks.paintVisible();
     this.work.schedule(true);
     this.paintHeader();
-    this.ranking.paint(layer, this.units, this.numbers, this.noun);
+    this.ranking.paint(layer, this.units, this.numbers, this.noun, this.score);
     this.heatmap.paintMarker(layer, this.data.nLayers);
     this.tip.refresh();
   }
@@ -233,6 +235,19 @@ class View {
   }
 
   // ---------- from the model ----------
+  /** The header's labels; a new name for the scores relabels every part that says it. */
+  setMeta(meta) {
+    this.header.setMeta(meta);
+    const score = scoreName(meta.score_name);
+    if (score === this.score) return;
+    this.score = score;
+    this.blocks.setScoreName(score);
+    if (!this.data) return;
+    this.ranking.paint(this.settings.layer, this.units, this.numbers, this.noun, score);
+    this.paintHeatmap();
+    this.tip.refresh();
+  }
+
   setData(result) {
     if (result.stale) {
       // The new text's analysis is on its way: keep the current picture until it lands.

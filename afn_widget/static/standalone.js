@@ -902,14 +902,20 @@ var AFN = (() => {
       bar.style.backgroundImage = gradientCss();
       this.tick = h(doc, "div", "afn-legend-tick");
       bar.appendChild(this.tick);
-      const labels = h(doc, "div", "afn-legend-labels");
+      const labels = h(doc, "div", "afn-legend-labels afn-legend-scale");
       const top = h(doc, "div", "afn-legend-labels afn-legend-top");
       this.min = h(doc, "span", "afn-legend-min");
       this.thr = h(doc, "span", "afn-legend-thr");
       this.max = h(doc, "span", "afn-legend-max");
+      this.name = h(doc, "span", "afn-legend-name", "TAS");
       top.append(this.thr);
-      labels.append(this.min, this.max);
+      labels.append(this.min, this.name, this.max);
       this.el.append(top, bar, labels);
+    }
+    /** What the colours measure (the scores' name). */
+    setName(score) {
+      this.name.textContent = score;
+      this.name.title = score;
     }
     /** The domain [lo, hi] and the threshold (NaN: none). */
     paint(threshold, lo, hi) {
@@ -931,17 +937,21 @@ var AFN = (() => {
   };
 
   // js/panels/header.js
+  var TAS_TITLE = "Token Activation Strength: L2 norm of each token's hidden state";
+  function scoreName(v) {
+    return typeof v === "string" && v.trim() ? v.trim() : "TAS";
+  }
   var Header = class {
     constructor(doc) {
       this.doc = doc;
       this.el = h(doc, "div", "afn-header");
       const title = h(doc, "div", "afn-title");
-      const brand = h(doc, "span", "afn-brand", "TAS");
-      brand.title = "Token Activation Strength: L2 norm of each token's hidden state";
+      this.brand = h(doc, "span", "afn-brand", "TAS");
+      this.brand.title = TAS_TITLE;
       this.modelName = h(doc, "span", "afn-model");
       this.normTag = h(doc, "span", "afn-tag");
       this.note = h(doc, "span", "afn-note");
-      title.append(brand, this.modelName, this.normTag, this.note);
+      title.append(this.brand, this.modelName, this.normTag, this.note);
       const summary = h(doc, "div", "afn-summary");
       this.sumLayer = h(doc, "span", "afn-sum");
       this.sumThr = h(doc, "span", "afn-sum");
@@ -950,9 +960,18 @@ var AFN = (() => {
       this.legend = new Legend(doc);
       this.el.append(title, summary, this.legend.el);
     }
-    /** The labels from the model_name, note and normalize traits. */
-    setMeta({ model_name, note, normalize }) {
-      this.modelName.textContent = model_name ? String(model_name) : "";
+    /**
+     * The labels from the model_name (full), model_label (shown), note, normalize and
+     * score_name traits.
+     */
+    setMeta({ model_name, model_label, note, normalize, score_name }) {
+      const score = scoreName(score_name);
+      this.brand.textContent = score;
+      this.brand.title = score === "TAS" ? TAS_TITLE : `${score}: the scores this view was given`;
+      const full = model_name ? String(model_name) : "";
+      this.modelName.textContent = model_label ? String(model_label) : full;
+      this.modelName.title = full;
+      this.legend.setName(score);
       this.normTag.textContent = normalize ? `norm: ${normalize}` : "";
       this.normTag.hidden = !normalize;
       this.note.textContent = note ? String(note) : "";
@@ -1440,11 +1459,11 @@ var AFN = (() => {
     clear() {
       this.list.replaceChildren();
     }
-    /** The TOP_N strongest of `units` by `numbers` (at `layer`); noun: unitNoun. */
-    paint(layer, units, numbers, noun) {
+    /** The TOP_N strongest of `units` by `numbers` (at `layer`); noun: unitNoun; score: their name. */
+    paint(layer, units, numbers, noun, score) {
       const doc = this.doc;
       const { values, buckets, lo, hi } = numbers;
-      this.head.textContent = `Strongest ${noun(2)} at layer ${layer}`;
+      this.head.textContent = `Strongest ${noun(2)} by ${score} at layer ${layer}`;
       const best = numbers.top(TOP_N);
       const top = best.length ? values[best[0]] : NaN;
       const items = best.map((u, r) => {
@@ -1730,6 +1749,7 @@ var AFN = (() => {
     return {
       text: cluster ? span.textContent : units.surface(u),
       pieces: toks.map((t) => data.tokens[t]),
+      score: view.score,
       tas: numbers.values[u],
       layer: L,
       nLayers: data.nLayers,
@@ -1829,7 +1849,7 @@ var AFN = (() => {
       this.settings = settings;
       this.pinnedEl = pinnedEl;
       this.el = h(doc, "div", "afn-text");
-      this.el.setAttribute("aria-label", "text coloured by token activation strength");
+      this.setScoreName("TAS");
       this.range = doc.createRange();
       this.scrollFrac = 0;
       this.flashEl = null;
@@ -1845,6 +1865,11 @@ var AFN = (() => {
         ro.observe(this.el);
         scope.add(() => ro.disconnect());
       }
+    }
+    /** The text box says what its colours show. */
+    setScoreName(score) {
+      const what = score === "TAS" ? "token activation strength (TAS)" : score;
+      this.el.setAttribute("aria-label", `text coloured by ${what}`);
     }
     /** No text. */
     clear() {
@@ -2270,7 +2295,7 @@ var AFN = (() => {
     const view = new View(el, onControl, requestDims);
     return {
       setData: (result) => view.setData(result),
-      setMeta: (meta) => view.header.setMeta(meta),
+      setMeta: (meta) => view.setMeta(meta),
       setStatus: (s) => view.setStatus(s),
       setControl: (name, value) => view.setControl(name, value),
       setDims: (msg) => view.setDims(msg),
@@ -2291,6 +2316,7 @@ var AFN = (() => {
       this.numbers = null;
       this.dimStore = dimsStore();
       this.noun = (n) => unitNoun(this.units, n);
+      this.score = "TAS";
       const scope = new Scope(doc.defaultView);
       this.scope = scope;
       const uid = Math.random().toString(36).slice(2, 8);
@@ -2391,7 +2417,7 @@ var AFN = (() => {
       }
     }
     paintHeatmap() {
-      this.heatmap.paint(this.numbers, this.settings.show_special, this.noun);
+      this.heatmap.paint(this.numbers, this.settings.show_special, this.noun, this.score);
     }
     runBackground(hasTime) {
       if (this.blocks.visStale) this.blocks.measureVisible();
@@ -2425,7 +2451,7 @@ var AFN = (() => {
       this.blocks.paintVisible();
       this.work.schedule(true);
       this.paintHeader();
-      this.ranking.paint(layer, this.units, this.numbers, this.noun);
+      this.ranking.paint(layer, this.units, this.numbers, this.noun, this.score);
       this.heatmap.paintMarker(layer, this.data.nLayers);
       this.tip.refresh();
     }
@@ -2451,6 +2477,18 @@ var AFN = (() => {
       this.blocks.reveal(u, focus);
     }
     // ---------- from the model ----------
+    /** The header's labels; a new name for the scores relabels every part that says it. */
+    setMeta(meta) {
+      this.header.setMeta(meta);
+      const score = scoreName(meta.score_name);
+      if (score === this.score) return;
+      this.score = score;
+      this.blocks.setScoreName(score);
+      if (!this.data) return;
+      this.ranking.paint(this.settings.layer, this.units, this.numbers, this.noun, score);
+      this.paintHeatmap();
+      this.tip.refresh();
+    }
     setData(result) {
       if (result.stale) {
         this.dataError = "";

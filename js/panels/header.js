@@ -4,17 +4,24 @@ import { h } from "../dom.js";
 import { fmt3 } from "../stats.js";
 import { Legend } from "./legend.js";
 
+const TAS_TITLE = "Token Activation Strength: L2 norm of each token's hidden state";
+
+/** The scores' name as shown: the score_name trait, TAS when there is none. */
+export function scoreName(v) {
+  return typeof v === "string" && v.trim() ? v.trim() : "TAS";
+}
+
 export class Header {
   constructor(doc) {
     this.doc = doc;
     this.el = h(doc, "div", "afn-header");
     const title = h(doc, "div", "afn-title");
-    const brand = h(doc, "span", "afn-brand", "TAS");
-    brand.title = "Token Activation Strength: L2 norm of each token's hidden state";
+    this.brand = h(doc, "span", "afn-brand", "TAS");
+    this.brand.title = TAS_TITLE;
     this.modelName = h(doc, "span", "afn-model");
     this.normTag = h(doc, "span", "afn-tag");
     this.note = h(doc, "span", "afn-note");
-    title.append(brand, this.modelName, this.normTag, this.note);
+    title.append(this.brand, this.modelName, this.normTag, this.note);
     const summary = h(doc, "div", "afn-summary");
     this.sumLayer = h(doc, "span", "afn-sum");
     this.sumThr = h(doc, "span", "afn-sum");
@@ -24,9 +31,18 @@ export class Header {
     this.el.append(title, summary, this.legend.el);
   }
 
-  /** The labels from the model_name, note and normalize traits. */
-  setMeta({ model_name, note, normalize }) {
-    this.modelName.textContent = model_name ? String(model_name) : "";
+  /**
+   * The labels from the model_name (full), model_label (shown), note, normalize and
+   * score_name traits.
+   */
+  setMeta({ model_name, model_label, note, normalize, score_name }) {
+    const score = scoreName(score_name);
+    this.brand.textContent = score;
+    this.brand.title = score === "TAS" ? TAS_TITLE : `${score}: the scores this view was given`;
+    const full = model_name ? String(model_name) : "";
+    this.modelName.textContent = model_label ? String(model_label) : full;
+    this.modelName.title = full;
+    this.legend.setName(score);
     this.normTag.textContent = normalize ? `norm: ${normalize}` : "";
     this.normTag.hidden = !normalize;
     this.note.textContent = note ? String(note) : "";

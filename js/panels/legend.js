@@ -10,14 +10,21 @@ export class Legend {
     bar.style.backgroundImage = gradientCss();
     this.tick = h(doc, "div", "afn-legend-tick");
     bar.appendChild(this.tick);
-    const labels = h(doc, "div", "afn-legend-labels");
+    const labels = h(doc, "div", "afn-legend-labels afn-legend-scale");
     const top = h(doc, "div", "afn-legend-labels afn-legend-top");
     this.min = h(doc, "span", "afn-legend-min");
     this.thr = h(doc, "span", "afn-legend-thr");
     this.max = h(doc, "span", "afn-legend-max");
+    this.name = h(doc, "span", "afn-legend-name", "TAS");
     top.append(this.thr); // above the bar, so it never covers min or max
-    labels.append(this.min, this.max);
+    labels.append(this.min, this.name, this.max);
     this.el.append(top, bar, labels);
+  }
+
+  /** What the colours measure (the scores' name). */
+  setName(score) {
+    this.name.textContent = score;
+    this.name.title = score;
   }
 
   /** The domain [lo, hi] and the threshold (NaN: none). */

@@ -23,11 +23,11 @@ export class Ranking {
     this.list.replaceChildren();
   }
 
-  /** The TOP_N strongest of `units` by `numbers` (at `layer`); noun: unitNoun. */
-  paint(layer, units, numbers, noun) {
+  /** The TOP_N strongest of `units` by `numbers` (at `layer`); noun: unitNoun; score: their name. */
+  paint(layer, units, numbers, noun, score) {
     const doc = this.doc;
     const { values, buckets, lo, hi } = numbers;
-    this.head.textContent = `Strongest ${noun(2)} at layer ${layer}`;
+    this.head.textContent = `Strongest ${noun(2)} by ${score} at layer ${layer}`;
     const best = numbers.top(TOP_N);
     const top = best.length ? values[best[0]] : NaN;
     const items = best.map((u, r) => {

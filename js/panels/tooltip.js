@@ -177,6 +177,7 @@ function describe(view, span, pinned) {
   return {
     text: cluster ? span.textContent : units.surface(u),
     pieces: toks.map((t) => data.tokens[t]),
+    score: view.score,
     tas: numbers.values[u],
     layer: L,
     nLayers: data.nLayers,

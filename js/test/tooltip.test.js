@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { zoomWindow } from "../panels/heatmap.js";
+import { scoreName } from "../panels/header.js";
 import { anchorIn, hintText, intersect, placeTooltip } from "../tooltip.js";
 
 const rect = (left, top, right, bottom) => ({ left, top, right, bottom });
@@ -34,6 +35,12 @@ test("zoomWindow: the units in view at px pixels each", () => {
   assert.deepEqual(zoomWindow(1000, 8, 7400, 600), { start: 925, end: 1000 });
   assert.deepEqual(zoomWindow(10, 16, 0, 600), { start: 0, end: 10 });
   assert.deepEqual(zoomWindow(0, 8, 0, 600), { start: 0, end: 0 });
+});
+
+test("scoreName: the scores' name, TAS when none is given", () => {
+  assert.equal(scoreName("attention received"), "attention received");
+  assert.equal(scoreName("  saliency "), "saliency");
+  for (const v of ["", "  ", null, undefined, 3]) assert.equal(scoreName(v), "TAS");
 });
 
 test("placeTooltip: inside the area it can be drawn in, when that is less than the viewport", () => {

@@ -179,14 +179,14 @@ def overlap(a, b) -> bool:
 
 def test_tooltip_labels_and_values_never_overlap_under_a_notebook_stylesheet(host, synth):
     host.page.add_style_tag(content=NOTEBOOK_CSS)
-    host.mount(synth())
+    host.mount(synth(score_name="attention received"))
     host.page.locator(".afn-text .afn-tok[data-i='3']").hover()
     pairs = host.page.evaluate(PAIRS_JS)
     assert len(pairs) == 5
     for p in pairs:
         assert not overlap(p["a"], p["b"]), p
         assert p["a"][2] <= p["b"][0], p  # the value starts after its label ends
-    keys = ["TAS", "rank", "percentile", "role", "layer"]
+    keys = ["attention received", "rank", "percentile", "role", "layer"]
     assert [p["key"] for p in pairs] == keys
     assert host.log.errors == []
 
@@ -315,6 +315,90 @@ def test_punctuation_chips_lay_out_the_same_before_and_after_their_block_is_buil
         "(root) => document.querySelector(root + ' .afn-text').scrollHeight", host.root()
     )
     assert after == before["height"]
+    assert host.log.errors == []
+
+
+# ------------------------------------------------------------------------------------------
+# names: the scores' and the model's
+# ------------------------------------------------------------------------------------------
+NAMES_JS = """(root) => {
+  const q = (s) => document.querySelector(root + ' ' + s);
+  return { brand: q('.afn-brand').textContent, brandTitle: q('.afn-brand').title,
+           legend: q('.afn-legend-name').textContent,
+           ranking: q('.afn-ranking .afn-panel-title').textContent,
+           flow: q('.afn-flow .afn-caption').textContent,
+           text: q('.afn-text').getAttribute('aria-label') };
+}"""
+
+
+def test_the_scores_name_is_said_wherever_tas_was(host, synth):
+    vid = host.mount(synth(score_name="attention received"))
+    page = host.page
+    names = page.evaluate(NAMES_JS, host.root())
+    assert names["brand"] == "attention received"
+    assert "TAS" not in names["brandTitle"] and "Activation" not in names["brandTitle"]
+    assert names["legend"] == "attention received"
+    assert "by attention received" in names["ranking"]
+    assert names["flow"].startswith("attention received")
+    assert names["text"] == "text coloured by attention received"
+    page.locator(".afn-text .afn-tok[data-i='3']").hover()
+    tip = page.locator(".afn-tooltip")
+    assert tip.locator(".afn-tt-key").first.text_content() == "attention received"
+    caption = tip.locator(".afn-tt-caption").first.text_content()
+    assert caption.startswith("attention received by layer")
+    assert "TAS" not in tip.text_content()
+    # from Python: back to TAS, every label with it
+    host.python_set(vid, score_name="TAS")
+    names = page.evaluate(NAMES_JS, host.root())
+    assert names["brand"] == "TAS" and names["legend"] == "TAS"
+    assert "Token Activation Strength" in names["brandTitle"]
+    assert "by TAS" in names["ranking"] and names["flow"].startswith("TAS")
+    assert tip.locator(".afn-tt-key").first.text_content() == "TAS"
+    assert host.log.errors == []
+
+
+def test_the_standalone_page_names_given_scores(open_html):
+    text = "Attention flows to the last word."
+    words = text[:-1].split() + ["."]
+    tokens, offsets, pos = [], [], 0
+    for w in words:
+        s = text.index(w, pos)
+        tokens.append(w.lower())
+        offsets.append((s, s + len(w)))
+        pos = s + len(w)
+    scores = np.linspace(0.1, 0.9, len(tokens))
+    view = AFNView.from_scores(tokens, scores, offsets, text, score_name="attention received")
+    page = open_html(view.to_html())
+    page.wait_for_selector(".afn-text .afn-tok", state="attached")
+    assert page.locator(".afn-brand").text_content() == "attention received"
+    assert page.locator(".afn-legend-name").text_content() == "attention received"
+    page.locator(".afn-text .afn-tok").first.hover()
+    assert page.locator(".afn-tooltip .afn-tt-key").first.text_content() == "attention received"
+    assert page.afn_log.errors == []
+
+
+MODEL_PATH = "/home/someone/models/checkpoints/run-42/my-finetuned-bert-base-uncased"
+
+
+@pytest.mark.parametrize("width", [1100, 420])
+def test_the_header_shows_the_models_short_name_on_one_line(host, synth, width):
+    host.page.set_viewport_size({"width": width, "height": 900})
+    host.mount(synth(model_name=MODEL_PATH, model_label="my-finetuned-bert-base-uncased"))
+    model = host.page.locator(".afn-model")
+    assert model.text_content() == "my-finetuned-bert-base-uncased"
+    assert model.get_attribute("title") == MODEL_PATH
+    geo = host.page.evaluate(
+        """() => { const m = document.querySelector('.afn-model');
+          const r = document.querySelector('.afn-root').getBoundingClientRect();
+          const b = m.getBoundingClientRect();
+          return { lines: m.getClientRects().length, h: b.height,
+                   line: parseFloat(getComputedStyle(m).lineHeight),
+                   inside: b.right <= r.right }; }"""
+    )
+    assert geo["lines"] == 1 and geo["h"] < 1.5 * geo["line"] and geo["inside"], geo
+    # without a label (an older kernel), the full name as before
+    host.python_set(0, model_label="")
+    assert model.text_content() == MODEL_PATH
     assert host.log.errors == []
 
 
