@@ -47,7 +47,9 @@ def analyze_corpus(
     chunk_size: int = 1024,
     outlier_k: float = OUTLIER_K,
     device: str | None = None,
-    progress: bool = True,
+    progress: bool | Any = True,
+    engine: str = "local",
+    ray: dict[str, Any] | None = None,
 ) -> CorpusReport:
     """Per layer and score, how strongly the HIGH bucket is filled with content words, and
     whether that survives holding word frequency fixed.
@@ -68,6 +70,13 @@ def analyze_corpus(
     longer than the model's maximum length are skipped (counted in ``meta["skipped"]``) —
     split them into sentences first.
 
+    ``engine``: where the forward passes run, ``"local"`` (this process) or ``"ray"`` (actors
+    of a Ray cluster, :mod:`.ray_engine`; ``pip install "afn-widget[ray]"``): the same batches
+    and the same statistics, so the same table. ``ray``: the Ray engine's settings,
+    ``address``, ``workers``, ``cpus_per_worker``, ``gpus_per_worker``
+    (:class:`~.ray_engine.RaySettings`). ``progress``: a bar of sentences (``True``), none
+    (``False``), or an object with ``update(n)`` to count them on (a run over many corpora).
+
     The steps: check the options and the language, load the model, run every condition at
     every seed over the corpus in chunks, the words' roles and frequencies, the regression on
     the lexical controls, the per-sentence counts, the resamples, the table and its breakdowns,
@@ -87,11 +96,18 @@ def analyze_corpus(
         seeds=seeds,
         match_width=match_width,
         high=high,
+        engine=engine,
     )
+    settings = _ray_settings(opts, ray)
     treebank = warn_if_other_language(corpus, opts.lang)
     lm = load_model(model, device)
     lay = default_layer(lm.n_layers) if layer is None else check_layer(layer, lm.n_layers)
-    passes = Passes(lm, opts)
+    if settings is None:
+        passes = Passes(lm, opts)
+    else:
+        from .ray_engine import ray_passes
+
+        passes = ray_passes(lm, opts, model, device, settings)
     collected = _collect(corpus, passes, opts, progress)
     roles = sentence_roles(collected.sentences)
     zipfs = zipf([w for s in collected.sentences for w in s.words], opts.lang)
@@ -134,6 +150,19 @@ def analyze_corpus(
     )
 
 
+def _ray_settings(opts: Options, ray: dict[str, Any] | None) -> Any:
+    """The Ray engine's checked settings (Ray imported, not started), ``None`` for the local
+    engine."""
+    if opts.engine == "local":
+        if ray:
+            raise AFNInputError('ray= settings are for engine="ray"; drop them or set engine.')
+        return None
+    from .ray_engine import check_settings, require_ray
+
+    require_ray()
+    return check_settings(**(ray or {}))
+
+
 def _detail_rows(
     keys: list[RowKey], pool: Pool, defined: list[bool]
 ) -> tuple[Pool, list[RowKey], list[bool]]:
@@ -157,7 +186,7 @@ def _scored_words(collected: Collected) -> list[np.ndarray]:
     return [np.flatnonzero(ok) + a for ok, a in zip(collected.scored, starts, strict=False)]
 
 
-def _collect(corpus: Any, passes: Passes, opts: Options, progress: bool) -> Collected:
+def _collect(corpus: Any, passes: Passes, opts: Options, progress: bool | Any) -> Collected:
     """Every run over the corpus, with a progress bar of sentences (a sentence counts once every
     run has read it); a warning for the texts skipped, an error when none is
     left."""
@@ -166,8 +195,11 @@ def _collect(corpus: Any, passes: Passes, opts: Options, progress: bool) -> Coll
     total = len(corpus) if hasattr(corpus, "__len__") else None
     n_runs = len(opts.runs)
     desc = "analyze_corpus" + (f" ({n_runs} runs)" if n_runs > 1 else "")
-    with tqdm(total=total, desc=desc, unit="sentence", disable=not progress) as bar:
-        collected = passes.collect(corpus, _PerSentence(bar, n_runs))
+    if isinstance(progress, bool):
+        with tqdm(total=total, desc=desc, unit="sentence", disable=not progress) as bar:
+            collected = passes.collect(corpus, _PerSentence(bar, n_runs))
+    else:  # the caller's bar
+        collected = passes.collect(corpus, _PerSentence(progress, n_runs))
     if collected.skipped:
         warnings.warn(
             f"{len(collected.skipped)} texts were skipped: empty, or longer than the model's "

@@ -136,12 +136,7 @@ class Passes:
 
     def _run(self, run: Run, items: list[Item], bar: Any) -> dict[int, WordAndSpecials]:
         """Word and special-token scores of each item under ``run``, by input index."""
-        if run.condition == "shuffled":
-            shuffled = [
-                (it.index, it.sentence.shuffled(np.random.default_rng([run.seed, it.index])))
-                for it in items
-            ]
-            items = prepare(shuffled, self.tokenizer)
+        items = self.inputs(run, items)
         runner = self.runners[run]
         n_head, n_tail = len(self.head), len(self.tail)
         out: dict[int, WordAndSpecials] = {}
@@ -151,6 +146,17 @@ class Passes:
                 out[it.index] = _to_words(m, it, n_head, n_tail)
             bar.update(len(batch))
         return out
+
+    def inputs(self, run: Run, items: list[Item]) -> list[Item]:
+        """The items as ``run`` reads them: ``shuffled``'s words in a random order (the
+        generator seeded with ``[seed, input index]``), the others as they are."""
+        if run.condition != "shuffled":
+            return items
+        shuffled = [
+            (it.index, it.sentence.shuffled(np.random.default_rng([run.seed, it.index])))
+            for it in items
+        ]
+        return prepare(shuffled, self.tokenizer)
 
 
 def _to_words(m: np.ndarray, it: Item, n_head: int, n_tail: int) -> WordAndSpecials:

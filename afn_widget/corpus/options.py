@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..buckets import HIGH_RULES
-from ..errors import AFNTypeError
+from ..errors import AFNInputError, AFNTypeError
 from ..validate import (
     check_choice,
     check_distinct_ints,
@@ -19,6 +19,8 @@ from ..validate import (
 )
 from .language import check_language
 from .names import CONTROLS, SCORES, Run
+
+ENGINES = ("local", "ray")
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,7 @@ class Options:
     seeds: tuple[int, ...] = (0,)  # of the controls: one run of each control per seed
     match_width: float = 0.5
     high: str = "quantile"
+    engine: str = "local"  # where the forward passes run: "local" or "ray"
 
     @property
     def runs(self) -> tuple[Run, ...]:
@@ -58,6 +61,7 @@ def check_options(
     seeds: object = 1,
     match_width: object = 0.5,
     high: object = "quantile",
+    engine: object = "local",
 ) -> Options:
     """The options ready to use, or the error that names what to change. ``seeds``: a number
     of seeds (``seed, seed + 1, ...``) or the seeds themselves."""
@@ -69,13 +73,15 @@ def check_options(
         raise AFNTypeError(
             "corpus is a single string; pass a list of sentences, or read_conllu(path) for a file."
         )
+    if hasattr(corpus, "__len__") and len(corpus) == 0:  # before any model loads
+        raise AFNInputError("no sentence could be analysed (the corpus is empty).")
     if token_budget is not None:
         token_budget = check_positive_int("token_budget", token_budget)
     conditions = ("trained",) + tuple(c for c in CONTROLS if c in asked_controls)
     return Options(
         q, conditions, want, n_boot, seed, check_language(lang), token_budget, chunk_size,
         outlier_k, _check_seeds(seeds, seed), check_positive_number("match_width", match_width),
-        check_choice("high", high, HIGH_RULES),
+        check_choice("high", high, HIGH_RULES), check_choice("engine", engine, ENGINES),
     )  # fmt: skip
 
 
