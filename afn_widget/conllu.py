@@ -16,7 +16,8 @@ text and where each word sits in it. The rules:
   ``SpaceAfter=No``.
 
 A malformed file raises :class:`ConlluError` (an :class:`~afn_widget.errors.AFNInputError`)
-naming the file and line.
+naming the file and line; :func:`scan_conllu` reads a file through without keeping it (a path
+that is not a file: :class:`ConlluPathError`; no sentence: :class:`EmptyConlluError`).
 """
 
 from __future__ import annotations
@@ -46,6 +47,27 @@ class ConlluError(AFNInputError):
             "tab-separated columns (ID FORM LEMMA UPOS XPOS FEATS HEAD DEPREL DEPS MISC), "
             "a blank line after each sentence; see universaldependencies.org/format.html."
         )
+
+
+class ConlluPathError(AFNInputError, FileNotFoundError):
+    """A path given as a CoNLL-U file that is not a readable file."""
+
+
+class EmptyConlluError(ConlluError):
+    """A CoNLL-U file with no sentence in it."""
+
+
+def scan_conllu(path: str | os.PathLike) -> int:
+    """The number of sentences of a CoNLL-U file, read through one sentence at a time (memory
+    does not grow with the file); the typed error of the first problem."""
+    p = Path(path)
+    if not p.is_file():
+        what = "is a directory" if p.is_dir() else "does not exist"
+        raise ConlluPathError(f"{p}: {what}; give a .conllu file, a directory or a glob of them.")
+    n = sum(1 for _ in iter_conllu(p))
+    if n == 0:
+        raise EmptyConlluError(str(p), 1, "no sentence in the file (it is empty)")
+    return n
 
 
 def upos_role(upos: str) -> str:

@@ -21,12 +21,18 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
             "random weights over several seeds)."
         ),
     )
-    p.add_argument("file", help="a .conllu file, or a UTF-8 text file with one sentence a line")
+    p.add_argument(
+        "file",
+        help="a .conllu file, or a UTF-8 text file with one sentence a line; or a directory or "
+        "a glob ('ud/**/*-dev.conllu') of .conllu files: every treebank, each written to --out",
+    )
     p.add_argument("--model", help="hub name or local directory (default: bert-base-uncased)")
     p.add_argument(
         "--out",
         required=True,
-        help="where to write the report: .html (summary, figure, table) or .csv (the table)",
+        help="where to write the report: .html (summary, figure, table) or .csv (the table); "
+        "for many treebanks a directory (each treebank's words and table as Parquet, "
+        "report.csv and report.parquet for them all; a rerun skips the finished ones)",
     )
     p.add_argument("--words", help="also write the per-word table to this CSV file")
     p.add_argument("--layer", type=int, help="layer to highlight (default: 2/3 of the depth)")
@@ -65,9 +71,23 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     p.add_argument("--limit", type=int, help="only the first N sentences")
     p.add_argument(
         "--lang",
-        default="en",
         help="language of the word frequencies (a wordfreq language; ja, ko and zh need "
-        "their tokenizers installed)",
+        "their tokenizers installed); default en, or for many treebanks each one's UD file name",
+    )
+    p.add_argument(
+        "--engine",
+        default="local",
+        choices=("local", "ray"),
+        help="where the forward passes run: local (this process, the default) or ray (actors "
+        'of a Ray cluster; pip install "afn-widget[ray]")',
+    )
+    p.add_argument(
+        "--address",
+        help="with --engine ray: the cluster ('auto', 'ray://host:10001'; default: a local Ray)",
+    )
+    p.add_argument("--workers", type=int, help="with --engine ray: actors (default: one per CPU)")
+    p.add_argument(
+        "--gpus-per-worker", type=float, default=0.0, help="with --engine ray: GPUs an actor (0)"
     )
     p.add_argument("--device", help="cpu, cuda, ... (default: cuda when available)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -76,10 +96,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 
 def run(args: argparse.Namespace) -> int:
-    from .conllu import read_conllu
-    from .corpus import SCORES, analyze_corpus
+    from .conllu import EmptyConlluError, read_conllu
+    from .corpus import analyze_corpus
     from .errors import AFNInputError
 
+    if _many(args.file):
+        return _run_treebanks(args)
     out = Path(args.out)
     if out.suffix.lower() not in (".html", ".htm", ".csv"):
         raise AFNInputError(f"--out must end in .html or .csv, not {out.name!r}.")
@@ -87,31 +109,16 @@ def run(args: argparse.Namespace) -> int:
     if not path.exists():
         raise AFNInputError(f"{path}: no such file.")
     if path.suffix.lower() == ".conllu":
-        corpus = read_conllu(path)
-        sentences = corpus.sentences
+        sentences = read_conllu(path).sentences
+        if not sentences:
+            raise EmptyConlluError(str(path), 1, "no sentence in the file (it is empty)")
     else:
         lines = path.read_text(encoding="utf-8").splitlines()
         sentences = [x for x in lines if x.strip()]
     if args.limit is not None:
         sentences = sentences[: args.limit]
-    controls = [] if args.controls.strip().lower() == "none" else args.controls.split(",")
     report = analyze_corpus(
-        sentences,
-        args.model,
-        quantile=args.quantile,
-        layer=args.layer,
-        controls=[c.strip() for c in controls if c.strip()],
-        scores=SCORES
-        if args.scores.strip().lower() == "all"
-        else [x.strip() for x in args.scores.split(",") if x.strip()],
-        n_boot=args.n_boot,
-        seed=args.seed,
-        seeds=_seeds(args.seeds),
-        match_width=args.match_width,
-        high=args.high,
-        lang=args.lang,
-        device=args.device,
-        progress=not args.quiet,
+        sentences, args.model, lang=args.lang or "en", progress=not args.quiet, **_options(args)
     )
     if out.suffix.lower() == ".csv":
         report.to_csv(out)
@@ -121,6 +128,62 @@ def run(args: argparse.Namespace) -> int:
         report.words.to_csv(args.words, index=False)
     print(report.summary())
     print(f"written: {out}", file=sys.stderr)
+    return 0
+
+
+def _many(file: str) -> bool:
+    """Whether ``file`` names many treebanks: a directory or a glob."""
+    import glob
+
+    return Path(file).is_dir() or glob.has_magic(file)
+
+
+def _options(args: argparse.Namespace) -> dict:
+    """The keyword arguments of analyze_corpus from the command line (but the corpus, the
+    model, the language and the progress bar)."""
+    from .corpus import SCORES
+
+    controls = [] if args.controls.strip().lower() == "none" else args.controls.split(",")
+    options = {
+        "quantile": args.quantile,
+        "layer": args.layer,
+        "controls": [c.strip() for c in controls if c.strip()],
+        "scores": SCORES
+        if args.scores.strip().lower() == "all"
+        else [x.strip() for x in args.scores.split(",") if x.strip()],
+        "n_boot": args.n_boot,
+        "seed": args.seed,
+        "seeds": _seeds(args.seeds),
+        "match_width": args.match_width,
+        "high": args.high,
+        "device": args.device,
+        "engine": args.engine,
+    }
+    if args.engine == "ray":
+        options["ray"] = {
+            "address": args.address,
+            "workers": args.workers,
+            "gpus_per_worker": args.gpus_per_worker,
+        }
+    return options
+
+
+def _run_treebanks(args: argparse.Namespace) -> int:
+    """Every treebank of a directory or glob, into the directory ``--out``."""
+    from .corpus.treebanks import analyze_treebanks
+    from .errors import AFNInputError
+
+    out = Path(args.out)
+    if out.suffix.lower() in (".html", ".htm", ".csv") or (out.exists() and not out.is_dir()):
+        raise AFNInputError(f"for many treebanks --out is a directory, not {out.name!r}.")
+    if args.limit is not None or args.words:
+        raise AFNInputError("--limit and --words are for one file; many treebanks write "
+                            "each one's words to --out.")  # fmt: skip
+    table = analyze_treebanks(
+        args.file, args.model, out, lang=args.lang, progress=not args.quiet, **_options(args)
+    )
+    n = table["treebank"].nunique()
+    print(f"{n} treebanks, {len(table)} rows: {out / 'report.csv'}", file=sys.stderr)
     return 0
 
 
