@@ -2,7 +2,7 @@
 
     python -m bench                      # everything (about 35 minutes on 2 cores)
     python -m bench --quick              # fewer rounds, smaller corpus, BERT-base in engine only
-    python -m bench --only engine,fixes  # a subset: engine cache fixes corpus browser payload peers
+    python -m bench --only engine,fixes  # a subset: engine cache fixes corpus ray browser ... peers
     python -m bench --threads 2          # torch intra-op threads (default 1, see below)
     python -m bench --corpus-threads 1   # the corpus section on one thread only (default 1,2)
     python -m bench --report             # only rewrite BENCHMARKS.md from bench/results/latest.json
@@ -35,8 +35,8 @@ import sys
 import time
 from datetime import datetime, timezone
 
-SECTIONS = ("engine", "cache", "fixes", "corpus", "browser", "payload", "peers")
-TORCH_SECTIONS = {"engine", "cache", "fixes", "corpus", "payload", "peers"}
+SECTIONS = ("engine", "cache", "fixes", "corpus", "ray", "browser", "payload", "peers")
+TORCH_SECTIONS = {"engine", "cache", "fixes", "corpus", "ray", "payload", "peers"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -113,6 +113,10 @@ def main(argv: list[str] | None = None) -> int:
             from .corpus import run_corpus
 
             data = run_corpus(args.quick, encoders)
+        elif name == "ray":
+            from .distributed import run_ray
+
+            data = run_ray(args.quick)
         elif name == "browser":
             from .browser import profile_js, run_browser
 
