@@ -112,15 +112,21 @@ class Passes:
             for r in {id(r): r for r in self.runners.values()}.values():
                 stack.enter_context(r)
             for k, chunk in enumerate(chunks(corpus, self.tokenizer, self.chunk_size)):
-                items = self._runnable(prepare(chunk, self.tokenizer), out, bar)
-                for it in items:
-                    out.fit.add(it.sentence.words, it.pieces, it.ids, it.offsets)
-                if k == 0:
-                    out.fit.warn(self.lang, self.model_name)
+                items = self.read(k, chunk, out, bar)
                 scores = {r: self._run(r, items, bar) for r in self.runs}
                 for it in items:
                     out.add(it, {r: scores[r][it.index] for r in self.runs})
         return out
+
+    def read(self, k: int, chunk: list, out: Collected, bar: Any) -> list[Item]:
+        """Chunk ``k``'s items the model can read, their tokenizer fit counted (and judged
+        on the first chunk, before its forward passes)."""
+        items = self._runnable(prepare(chunk, self.tokenizer), out, bar)
+        for it in items:
+            out.fit.add(it.sentence.words, it.pieces, it.ids, it.offsets)
+        if k == 0:
+            out.fit.warn(self.lang, self.model_name)
+        return items
 
     def _runnable(self, items: list[Item], out: Collected, bar: Any) -> list[Item]:
         """The items the model can read; the others (empty, too long) counted as skipped."""

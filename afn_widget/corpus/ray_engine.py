@@ -37,7 +37,7 @@ from ..errors import AFNError, AFNInputError
 from ..models import LoadedModel, load_model
 from ..validate import check_positive_int
 from .collect import Collected, Passes, WordAndSpecials, _to_words
-from .inputs import Item, batches, chunks, default_token_budget, prepare
+from .inputs import Item, batches, chunks, default_token_budget
 from .language import TokenFit
 from .options import Options
 
@@ -190,11 +190,7 @@ class RayPasses(Passes):
         out = Collected(self.runs, fit=TokenFit(self.tokenizer.unk_token_id))
         kept: list[list[Item]] = []  # per chunk, as the local engine batches them
         for k, chunk in enumerate(chunks(corpus, self.tokenizer, self.chunk_size)):
-            items = self._runnable(prepare(chunk, self.tokenizer), out, bar)
-            for it in items:
-                out.fit.add(it.sentence.words, it.pieces, it.ids, it.offsets)
-            if k == 0:
-                out.fit.warn(self.lang, self.model_name)
+            items = self.read(k, chunk, out, bar)
             if items:
                 kept.append(items)
         scores = self._forward(self._tasks(kept), bar) if kept else {}
