@@ -49,6 +49,7 @@ from .hidden import (
     layer_scale,
 )
 from .models import LoadedModel, hidden_size, load_model
+from .models import forward as run_model
 from .result import SCORES, AFNResult, LazyShifts, TopDims, WordSource, default_layer
 from .tokens import Frame, Tokenized, special_frame, tokenize
 from .windows import Windows, plan_windows
@@ -245,14 +246,7 @@ def forward(lm: LoadedModel, plan: Plan, batch: range, attention: AttentionScore
             lambda _mod, args: residual.append(args[0])
         )
     try:
-        with torch.inference_mode():
-            out = lm.model(
-                input_ids=input_ids,
-                attention_mask=mask,
-                output_hidden_states=True,
-                output_attentions=attention.needed,
-                return_dict=True,
-            )
+        out = run_model(lm.model, input_ids, mask, attention.needed)
     finally:
         if hook is not None:
             hook.remove()

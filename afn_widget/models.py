@@ -298,6 +298,22 @@ def _needs_accelerate() -> None:
         ) from exc
 
 
+def forward(model: Any, input_ids: Any, mask: Any, attentions: bool = False) -> Any:
+    """One forward pass with every layer's hidden states (and the attention weights when
+    ``attentions``), under ``torch.inference_mode()``: the call the engine and the corpus
+    report both make."""
+    import torch
+
+    with torch.inference_mode():
+        return model(
+            input_ids=input_ids,
+            attention_mask=mask,
+            output_hidden_states=True,
+            output_attentions=attentions,
+            return_dict=True,
+        )
+
+
 def check_model_spec(model: Any) -> None:
     """``model`` is one of the forms :func:`load_model` takes, or a typed error naming them."""
     if model is None or isinstance(model, (str, os.PathLike, LoadedModel)):

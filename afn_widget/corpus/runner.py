@@ -15,6 +15,7 @@ import numpy as np
 
 from ..attention import AttentionScores
 from ..hidden import SHIFT_METRICS, batch_outliers, hidden_stats
+from ..models import forward
 from .names import SCORES
 
 
@@ -44,17 +45,9 @@ class Runner:
     def run(self, ids: list[list[int]], pad_id: int) -> list[np.ndarray]:
         """Per sequence: float32 ``[len(SCORES), n_layers + 1, n_tokens]`` (specials included),
         nan for the scores not asked for."""
-        import torch
 
         input_ids, mask = self._padded(ids, pad_id)
-        with torch.inference_mode():
-            out = self.model(
-                input_ids=input_ids,
-                attention_mask=mask,
-                output_hidden_states=True,
-                output_attentions=self.attention,
-                return_dict=True,
-            )
+        out = forward(self.model, input_ids, mask, self.attention)
         rows = _token_stats(out.hidden_states, mask, self.outlier_k, self.want)
         if self.attention:
             rows.update(self.scores.rows(out.attentions, mask))
