@@ -8,8 +8,8 @@
  *   cluster    its cluster's index in layout.clusters, -1 for a pill
  *   item       its index in layout.items
  *   multi      1 when it is a cluster of several units
- *   boxed      1 when it is a box of its own, made as an element even in a plain-text block:
- *              a pill, or punctuation (drawn as a chip wide enough to show its colour)
+ *   boxed      1 when it is a box of its own: a pill, or punctuation (drawn as a chip wide
+ *              enough to show its colour)
  *   base       its className before colours
  * and unitElem (each unit's element, -1 for none), clusterStart/clusterUnits (each cluster's
  * units as CSR), count.

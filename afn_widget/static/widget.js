@@ -1833,7 +1833,7 @@ var TextBlocks = class {
     const frag = this.doc.createDocumentFragment();
     for (let k = 0; k < nBlocks; k++) {
       if (k >= this.visRange[0] && k < this.visRange[1]) this.appendBlock(frag, k);
-      else this.appendPlaceholder(frag, k);
+      else this.appendPlaceholder(frag, k, k < this.visRange[0]);
     }
     this.el.replaceChildren(frag);
     this.setRoving(this.firstVisible());
@@ -1885,10 +1885,13 @@ var TextBlocks = class {
     }
     this.blockHead[k] = first ? first.nextSibling : frag.firstChild;
   }
-  // Block k as plain text: one text node per run between boxes. It lays out exactly as its
-  // spans do (.afn-tok adds no horizontal space) at a fraction of the cost; pills and
-  // punctuation chips are real elements from the start, as they are boxes of their own.
-  appendPlaceholder(frag, k) {
+  // Block k as plain text: one text node per run between boxes. It lays out as its spans do
+  // (.afn-tok adds no horizontal space) at a fraction of the cost; pills are real elements from
+  // the start, as they are boxes of their own. So are punctuation chips (their padding widens
+  // a line) in blocks above those in view (`exact`), which must not move what is in view once
+  // built; below it the chips come with their block (made up front, a 10k-token text's ~1,500
+  // chips doubled the time to its first frame).
+  appendPlaceholder(frag, k, exact) {
     const { doc, layout } = this;
     const items = layout.items;
     const text = this.data.text;
@@ -1905,7 +1908,7 @@ var TextBlocks = class {
     for (let j = j0; j < j1; j++) {
       const it = items[j];
       if (it.kind === "gap") run += it.text;
-      else if (it.kind === "cluster" && !boxed[e]) {
+      else if (it.kind === "cluster" && !(exact && boxed[e])) {
         const c = layout.clusters[it.index];
         run += text.slice(c.start, c.end);
         e++;
