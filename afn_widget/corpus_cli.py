@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from .engine import Options as EngineOptions  # the massive-activation defaults
+
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Add the ``corpus`` command to the ``afn-widget`` parser."""
@@ -59,6 +61,25 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         type=float,
         default=0.5,
         help="frequency-matched pairs: Zipf values closer than this (0.5)",
+    )
+    p.add_argument(
+        "--include-massive",
+        action="store_true",
+        help="keep the words and special tokens with a massive activation at a layer in that "
+        "layer's units (default: left out; the table's massive_share says how many)",
+    )
+    p.add_argument(
+        "--massive-abs",
+        type=float,
+        default=EngineOptions.massive_abs,
+        help=f"a massive activation's |value| is above this ({EngineOptions.massive_abs:g})",
+    )
+    p.add_argument(
+        "--massive-ratio",
+        type=float,
+        default=EngineOptions.massive_ratio,
+        help="... and above this times the layer's median |value| "
+        f"({EngineOptions.massive_ratio:g})",
     )
     p.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples (1000)")
     p.add_argument("--seed", type=int, default=0, help="of the bootstrap (0)")
@@ -156,6 +177,9 @@ def _options(args: argparse.Namespace) -> dict:
         "seeds": _seeds(args.seeds),
         "match_width": args.match_width,
         "high": args.high,
+        "include_massive": args.include_massive,
+        "massive_abs": args.massive_abs,
+        "massive_ratio": args.massive_ratio,
         "device": args.device,
         "engine": args.engine,
     }

@@ -59,6 +59,16 @@ position. Special tokens are excluded from every score's quartile; the ``special
 statistic puts the special tokens back in as units of their own (each sentence: its words + its
 specials, one quantile over all of them) and reports the share of specials among HIGH units.
 
+**Massive activations.** A token carries one at a layer when some hidden dimension's
+``|value|`` is above ``massive_abs`` (100) and above ``massive_ratio`` (1000) times the median
+``|value|`` of that layer over the sentence's tokens — the engine's rule and defaults
+(:func:`afn_widget.hidden.massive_rows`), on each sentence alone, so no flag depends on the
+batch. A word carries one when any of its pieces does. At each layer, the words and special
+tokens flagged there are left out of the units every statistic of that layer's rows is computed
+from (HIGH, pairs, units, the regression) unless ``include_massive=True``; the table's
+``massive_share`` and ``massive_special_share`` (and ``n_massive``) say how many were flagged,
+``report.massive()`` which.
+
 **Statistics** (each a ratio of sums over sentences, with a 95% percentile bootstrap CI from
 ``n_boot`` resamples of *sentences*, seed ``seed``; a control's rows also resample its seeds,
 two-stage, so that the CI holds the seed spread, :mod:`.pool`):
@@ -75,7 +85,9 @@ two-stage, so that the CI holds the seed spread, :mod:`.pool`):
 * ``content_share``: content words among HIGH words; ``base_rate``: content words among all
   words; ``lift = content_share / base_rate``; ``high_share``: the words in HIGH;
 * ``punct_share`` / ``punct_base``: the same for punctuation;
-* ``special_share`` / ``special_base``: specials among HIGH units / among all units.
+* ``special_share`` / ``special_base``: specials among HIGH units / among all units;
+* ``massive_share`` / ``massive_special_share``: the words / special tokens flagged as massive
+  activations at the row's layer (no CI: what the row left out, not an estimate).
 
 **Breakdowns.** ``report.contrasts()``: the highlighted layer against its neighbours and the best
 other layer, paired (:mod:`.contrasts`); ``report.seeds``: each control seed's statistics;

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..conllu import Corpus, Sentence
+from ..engine import Options as EngineOptions
 from ..errors import AFNInputError
 from ..hidden import OUTLIER_K
 from ..models import load_model
@@ -26,7 +27,7 @@ from .options import Options, check_options
 from .pool import Pool, Resamples
 from .report import CorpusReport
 from .roles import GOLD, sentence_roles, zipf
-from .rows import run_row_keys, sentence_rows
+from .rows import run_row_keys, sentence_massive, sentence_rows
 
 
 def analyze_corpus(
@@ -46,6 +47,9 @@ def analyze_corpus(
     token_budget: int | None = None,
     chunk_size: int = 1024,
     outlier_k: float = OUTLIER_K,
+    include_massive: bool = EngineOptions.include_massive,
+    massive_abs: float = EngineOptions.massive_abs,
+    massive_ratio: float = EngineOptions.massive_ratio,
     device: str | None = None,
     progress: bool | Any = True,
     engine: str = "local",
@@ -69,6 +73,13 @@ def analyze_corpus(
     bootstrap's. All definitions are in the docstring of :mod:`afn_widget.corpus`. Texts
     longer than the model's maximum length are skipped (counted in ``meta["skipped"]``) —
     split them into sentences first.
+
+    Massive activations (the engine's rule and defaults, :func:`~afn_widget.analyze`: a hidden
+    value ``> massive_abs`` and ``> massive_ratio`` × the median ``|value|`` of the layer, here
+    over the sentence's tokens): at each layer, the words (any of whose pieces) and special
+    tokens flagged there are left out of the units every statistic of that layer's rows is
+    computed from, unless ``include_massive``; the table's ``massive_share`` and
+    ``massive_special_share`` give the share of words and of special tokens flagged.
 
     ``engine``: where the forward passes run, ``"local"`` (this process) or ``"ray"`` (actors
     of a Ray cluster, :mod:`.ray_engine`; ``pip install "afn-widget[ray]"``): the same batches
@@ -97,6 +108,9 @@ def analyze_corpus(
         match_width=match_width,
         high=high,
         engine=engine,
+        include_massive=include_massive,
+        massive_abs=massive_abs,
+        massive_ratio=massive_ratio,
     )
     settings = _ray_settings(opts, ray)
     treebank = warn_if_other_language(corpus, opts.lang)
@@ -113,13 +127,18 @@ def analyze_corpus(
     zipfs = zipf([w for s in collected.sentences for w in s.words], opts.lang)
     run_keys = run_row_keys(opts.runs, opts.scores, lm.n_layers)
     run_scores, run_specials = collected.word_scores(), collected.special_scores()
+    run_massive = collected.word_massive()
+    left_out = None if opts.include_massive else run_massive
     reg = Regression(lexical_words(collected, roles.per_sentence, zipfs))
     lexical = reg.predict()
     rows = sentence_rows(collected, roles.per_sentence, zipfs, opts.scores, lexical)
-    counts = count_sentences(rows, len(run_keys), opts.quantile, opts.high, opts.match_width)
+    counts = count_sentences(
+        rows, len(run_keys), opts.quantile, opts.high, opts.match_width,
+        sentence_massive(collected, opts.scores), opts.include_massive,
+    )  # fmt: skip
     counts |= regression_counts(
-        reg, lexical, regressed_rows(reg, run_keys, run_scores), _scored_words(collected),
-        len(run_keys),
+        reg, lexical, regressed_rows(reg, run_keys, run_scores, left_out),
+        _scored_words(collected), len(run_keys),
     )  # fmt: skip
     resamples = Resamples(counts, opts.n_boot, opts.seed, len(opts.seeds))
     keys = table_keys(opts.conditions, opts.scores, lm.n_layers)
@@ -128,8 +147,12 @@ def analyze_corpus(
     defined = [k in set(table.keys) for k in keys]
     detail = _detail_rows(keys, pool, defined)
     gold = roles.source == GOLD
-    tas = run_scores[Run("trained")][SCORES.index("tas")]
-    words = words_frame(collected, roles.per_sentence, zipfs, tas, lay, opts.quantile, opts.high)
+    trained = Run("trained")
+    tas = run_scores[trained][SCORES.index("tas")]
+    words = words_frame(
+        collected, roles.per_sentence, zipfs, tas, lay, opts.quantile, opts.high,
+        run_massive[trained], opts.include_massive,
+    )  # fmt: skip
     specials = lm.tokenizer.convert_ids_to_tokens(passes.special_ids)
     meta = report_meta(lm, opts, lay, collected, roles.source, specials, passes.hooked)
     meta |= extra_meta(opts, table, treebank, collected, reg.ok)
@@ -143,6 +166,7 @@ def analyze_corpus(
         table.keys,
         run_scores=run_scores,
         run_specials=run_specials,
+        run_massive=run_massive,
         seeds=seed_frame(resamples, run_keys, RATIOS),
         mappings=mapping_frame(resamples, pool, keys, defined, gold),
         categories=detail_frame("upos", resamples, *detail) if gold else None,

@@ -18,16 +18,18 @@ from .inputs import Item, batches, chunks, default_token_budget, prepare
 from .language import TokenFit
 from .names import Run
 from .options import Options
-from .runner import Runner
+from .runner import MASSIVE, Runner
 from .twin import random_twin
 
-WordAndSpecials = tuple[np.ndarray, np.ndarray]  # [K, L+1, n_words], [K, L+1, n_special]
+# [K + 1, L+1, n_words], [K + 1, L+1, n_special]: the scores, then the massive flags (MASSIVE)
+WordAndSpecials = tuple[np.ndarray, np.ndarray]
 
 
 @dataclass
 class Collected:
     """The kept sentences in input order and, per run (a condition at a seed), their scores
-    (``shuffled`` back in the sentence's own word order)."""
+    (``shuffled`` back in the sentence's own word order) and which of their words and special
+    tokens carry a massive activation at each layer (a word: any of its pieces)."""
 
     runs: tuple[Run, ...]
     sentences: list[Sentence] = field(default_factory=list)
@@ -36,14 +38,16 @@ class Collected:
     n_pieces: list[np.ndarray] = field(default_factory=list)  # int per word
     words: dict[Run, list[np.ndarray]] = field(default_factory=dict)
     specials: dict[Run, list[np.ndarray]] = field(default_factory=dict)
+    massive: dict[Run, list[np.ndarray]] = field(default_factory=dict)  # bool [L+1, n_words]
+    massive_specials: dict[Run, list[np.ndarray]] = field(default_factory=dict)
     skipped: list[int] = field(default_factory=list)
     words_without_pieces: int = 0
     fit: TokenFit | None = None  # how well the tokenizer reads the words
 
     def __post_init__(self) -> None:
         for r in self.runs:
-            self.words.setdefault(r, [])
-            self.specials.setdefault(r, [])
+            for d in (self.words, self.specials, self.massive, self.massive_specials):
+                d.setdefault(r, [])
 
     def add(self, item: Item, scores: dict[Run, WordAndSpecials]) -> None:
         self.sentences.append(item.sentence)
@@ -56,12 +60,18 @@ class Collected:
             w, sp = scores[run]
             if run.condition == "shuffled":
                 w = w[:, :, _unshuffle(item.sentence, run.seed, item.index)]
-            self.words[run].append(w)
-            self.specials[run].append(sp)
+            self.words[run].append(w[:MASSIVE])
+            self.specials[run].append(sp[:MASSIVE])
+            self.massive[run].append(w[MASSIVE] > 0)  # nan (no pieces) > 0 is False
+            self.massive_specials[run].append(sp[MASSIVE] > 0)
 
     def word_scores(self) -> dict[Run, np.ndarray]:
         """Per run ``[K, L+1, n_words]``, all sentences' words side by side."""
         return {r: np.concatenate(self.words[r], axis=2) for r in self.runs}
+
+    def word_massive(self) -> dict[Run, np.ndarray]:
+        """Per run bool ``[L+1, n_words]``: the words with a massive activation at each layer."""
+        return {r: np.concatenate(self.massive[r], axis=1) for r in self.runs}
 
     def special_scores(self) -> dict[Run, np.ndarray]:
         """Per run ``[K, L+1, n_sentences, n_special]``."""
@@ -86,7 +96,7 @@ class Passes:
         self.head, self.tail = special_frame(lm.tokenizer)
         pad = lm.tokenizer.pad_token_id
         self.pad_id = pad if pad is not None else 0
-        run = (lm.n_layers, opts.outlier_k, opts.scores)
+        run = (lm.n_layers, opts.outlier_k, opts.scores, opts.massive)
         trained = Runner(lm.model, *run)
         self.runners = {
             r: Runner(random_twin(lm, r.seed).model, *run)
@@ -167,7 +177,8 @@ class Passes:
 
 def _to_words(m: np.ndarray, it: Item, n_head: int, n_tail: int) -> WordAndSpecials:
     """Token scores ``[K, L+1, T]`` → word scores ``[K, L+1, n_words]`` (mean of pieces; nan for
-    a word without pieces) and special-token scores ``[K, L+1, n_special]``."""
+    a word without pieces) and special-token scores ``[K, L+1, n_special]`` (every slot alike,
+    the massive flags too: a word's mean flag is > 0 when any of its pieces is flagged)."""
     k, l1, t = m.shape
     flat = m.reshape(k * l1, t)
     n_w = len(it.pieces)

@@ -13,6 +13,13 @@ higher. ``matched``: those whose Zipf values differ by less than ``match_width``
 those whose Zipf values fall in the same bin of :data:`ZIPF_EDGES` (``[k, k + 1)``, below 1 and
 from 7 on pooled); ``adv_split:``: the same under the ``adv_split`` mapping
 (:mod:`.mappings`).
+
+Massive activations (:mod:`afn_widget.hidden`): at a row's layer, the words and special tokens
+of its run flagged there are left out of the units the row is counted over — its words, its
+units, its pairs — as though the sentence did not hold them (unless ``include_massive``); a
+word is flagged when any of its pieces is. :data:`MASSIVE_COUNTS` count them, so that the table
+can say which share of the words (``massive_share``) and of the special tokens
+(``massive_special_share``) a row left out.
 """
 
 from __future__ import annotations
@@ -24,7 +31,7 @@ import numpy as np
 
 from .. import stats as S
 from .mappings import UPOS_TAGS
-from .rows import SentenceRows
+from .rows import SentenceMassive, SentenceRows
 
 ZIPF_EDGES = np.arange(1.0, 8.0)
 N_BINS = len(ZIPF_EDGES) + 1
@@ -63,7 +70,9 @@ DETAIL_COUNTS = ("wins_bin", "pairs_bin", "n_high_upos", "n_upos")  # [S, rows, 
 UNIT_COUNTS = ("n_high_units", "n_high_special", "n_units", "n_special")
 NO_PUNCT_COUNTS = ("no_punct:n_high", "no_punct:n_high_content", "no_punct:n_words",
                    "no_punct:n_content")  # fmt: skip
-COUNTS = WORD_COUNTS + DETAIL_COUNTS + UNIT_COUNTS + NO_PUNCT_COUNTS
+# massive units at the row's layer, and all the units they are a share of (every row)
+MASSIVE_COUNTS = ("massive_words", "scored_words", "massive_specials", "all_specials")
+COUNTS = WORD_COUNTS + DETAIL_COUNTS + UNIT_COUNTS + NO_PUNCT_COUNTS + MASSIVE_COUNTS
 RATIOS = {  # statistic: (numerator, denominator)
     "auroc": ("wins", "pairs"),
     "auroc_matched": ("wins_matched", "pairs_matched"),
@@ -77,6 +86,8 @@ RATIOS = {  # statistic: (numerator, denominator)
     "special_base": ("n_special", "n_units"),
     "lr_auroc": ("lr_wins", "lr_pairs"),  # counted by .logistic
     "lr_ll_gain": ("lr_ll", "lr_n"),
+    "massive_share": ("massive_words", "scored_words"),
+    "massive_special_share": ("massive_specials", "all_specials"),
 }
 MAPPING_RATIOS = {  # mapping: statistic: (numerator, denominator)
     "upos": {s: RATIOS[s] for s in ("auroc", "auroc_matched", "content_share", "base_rate",
@@ -102,9 +113,18 @@ Counts = dict[str, np.ndarray]  # count name -> [n_sentences, n_rows] (or [.., b
 
 
 def count_sentences(
-    rows: list[SentenceRows], n_rows: int, quantile: float, high: str, match_width: float
+    rows: list[SentenceRows],
+    n_rows: int,
+    quantile: float,
+    high: str,
+    match_width: float,
+    massive: list[SentenceMassive] | None = None,
+    include_massive: bool = False,
 ) -> Counts:
-    """Every count of every sentence and row; sentences of equal length counted together."""
+    """Every count of every sentence and row; sentences of equal length counted together.
+    ``massive``: each sentence's flags per row; the rows of a sentence that flag some of its
+    units are counted again without them (:func:`_without_massive`) unless
+    ``include_massive``."""
     extra = {"wins_bin": N_BINS, "pairs_bin": N_BINS, "n_high_upos": len(UPOS_TAGS),
              "n_upos": len(UPOS_TAGS)}  # fmt: skip
     out = {  # the per-bin and per-tag counts in float32 (small integers: exact), for memory
@@ -122,7 +142,75 @@ def count_sentences(
         stacked = SentenceRows(*map(np.stack, zip(*(no_punct[i] for i in group), strict=True)))
         for name, v in _no_punct_counts(stacked, quantile, high).items():
             out[name][group] = v
+    for s, r in enumerate(rows):
+        out["scored_words"][s] = r.values.shape[1]
+        out["all_specials"][s] = r.specials.shape[1]
+        if massive is not None:
+            out["massive_words"][s] = massive[s].words.sum(1)
+            out["massive_specials"][s] = massive[s].specials.sum(1)
+    if massive is not None and not include_massive:
+        _without_massive(out, rows, massive, quantile, high, match_width)
     return out
+
+
+def _without_massive(
+    out: Counts,
+    rows: list[SentenceRows],
+    massive: list[SentenceMassive],
+    quantile: float,
+    high: str,
+    match_width: float,
+) -> None:
+    """Count again, in ``out``, every (sentence, row) that flags some of the sentence's units:
+    over the sentence without them. A sentence's rows that flag the same units are counted
+    together, and such reduced sentences of one shape together."""
+    reduced: list[tuple[int, np.ndarray, SentenceRows]] = []  # (sentence, its rows, reduced)
+    for s, (r, m) in enumerate(zip(rows, massive, strict=True)):
+        flagged = np.concatenate([m.words, m.specials], axis=1)  # [rows, n + n_special]
+        hit = np.flatnonzero(flagged.any(1))
+        if not hit.size:
+            continue
+        patterns, which = np.unique(flagged[hit], axis=0, return_inverse=True)
+        n = r.values.shape[1]
+        for k, pattern in enumerate(patterns):
+            idx = hit[which.ravel() == k]
+            reduced.append((s, idx, _reduced(r, idx, ~pattern[:n], ~pattern[n:])))
+    if not reduced:
+        return
+    for name in WORD_COUNTS + DETAIL_COUNTS + UNIT_COUNTS + NO_PUNCT_COUNTS:
+        for s, idx, _ in reduced:
+            out[name][s, idx] = 0
+    passes = (
+        (lambda x: x, lambda x: sentence_counts(x, quantile, high, match_width)),
+        (_without_punct, lambda x: _no_punct_counts(x, quantile, high)),
+    )
+    for prepare, count in passes:
+        items = [prepare(r) for _, _, r in reduced]
+        for group in _shape_groups(items):
+            stacked = SentenceRows(*map(np.stack, zip(*(items[i] for i in group), strict=True)))
+            for name, v in count(stacked).items():
+                for j, i in enumerate(group):
+                    s, idx, _ = reduced[i]
+                    out[name][s, idx] = v[j]
+
+
+def _reduced(r: SentenceRows, idx: np.ndarray, words: np.ndarray, specials: np.ndarray):
+    """Rows ``idx`` of sentence ``r``, with only the ``words`` and ``specials`` kept (bool)."""
+    return SentenceRows(
+        r.values[idx][:, words], r.specials[idx][:, specials], *(a[words] for a in r[2:])
+    )
+
+
+def _shape_groups(items: list[SentenceRows], budget: int = 1 << 22) -> Iterator[list[int]]:
+    """Indices of items of one shape (rows, words, specials), in groups of at most ``budget``
+    pairwise comparisons, as :func:`equal_length_groups`."""
+    same: dict[tuple, list[int]] = {}
+    for i, it in enumerate(items):
+        same.setdefault(it.values.shape + it.specials.shape[1:], []).append(i)
+    for (n_rows, n, _), idx in same.items():
+        step = max(1, budget // max(1, n_rows * n * n))
+        for k in range(0, len(idx), step):
+            yield idx[k : k + step]
 
 
 def sentence_counts(rows: SentenceRows, quantile: float, high: str, match_width: float) -> Counts:

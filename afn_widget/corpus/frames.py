@@ -15,7 +15,8 @@ from .names import BASELINE, FREQUENCY, LEXICAL, STATS, RowKey, Run
 from .pool import Estimates, Pool, Resamples
 from .rows import BASELINE_RUN, RunRowKey
 
-NO_CI = ("base_rate", "punct_base", "special_base")  # the same words in every row
+# no CI: the same words in every row (the base rates), or what a row left out (not an estimate)
+NO_CI = ("base_rate", "punct_base", "special_base", "massive_share", "massive_special_share")
 
 
 class Table(NamedTuple):
@@ -84,6 +85,7 @@ def table_frame(keys: list[RowKey], est: Estimates, counts: Counts, pool: Pool) 
         ("n_pairs_binned", "pairs_binned"),
     ):
         cols[col] = counts[name].sum(0)[one].astype(np.int64)  # fmt: skip
+    cols["n_massive"] = counts["massive_words"].sum(0)[one].astype(np.int64)
     cols["n_seeds"] = [pool.n_seeds if k[0] not in ("trained", BASELINE) else 1 for k in keys]
     table = pd.DataFrame(cols)
     defined = table[["auroc", "content_share"]].notna().any(axis=1).to_numpy()
@@ -102,10 +104,14 @@ def words_frame(
     layer: int,
     quantile: float,
     high: str,
+    massive: np.ndarray | None = None,
+    include_massive: bool = False,
 ) -> Any:
     """One row per word of the kept sentences: its sentence, form, UPOS, role, zipf, number of
-    subword pieces, TAS per layer (``tas``: ``[L+1, n_words]``) and whether it is HIGH at
-    ``layer`` (by the rule ``high``)."""
+    subword pieces, TAS per layer (``tas``: ``[L+1, n_words]``), whether it is HIGH at
+    ``layer`` (by the rule ``high``) and whether it carries a massive activation there
+    (``massive``: bool ``[L+1, n_words]``; such words are left out of the quantile unless
+    ``include_massive``, and are not HIGH)."""
     import pandas as pd
 
     kept = collected.sentences
@@ -122,7 +128,12 @@ def words_frame(
     }
     for l_ in range(tas.shape[0]):
         frame[f"tas_{l_}"] = tas[l_].astype(np.float64)
-    frame[f"high_{layer}"] = _high(tas[layer], lengths, quantile, high)
+    at = tas[layer]
+    if massive is not None:
+        frame[f"massive_{layer}"] = massive[layer]
+        if not include_massive:
+            at = np.where(massive[layer], np.nan, at)
+    frame[f"high_{layer}"] = _high(at, lengths, quantile, high)
     return pd.DataFrame(frame)
 
 

@@ -21,7 +21,8 @@ its sentence was tested in (punctuation too, from the same fit, for the baseline
 
 It runs for the trained model's every score and for TAS under the controls (about 25 ms a row
 on a CPU for 13,000 words); a corpus with fewer than 5 sentences holding both content and
-function words gets nan.
+function words gets nan. The words left out of a row as massive activations (:mod:`.counts`)
+are left out of its fit and of its counts; the controls alone keep every word.
 """
 
 from __future__ import annotations
@@ -112,32 +113,44 @@ class Regression:
     def ok(self) -> bool:
         return self.folds is not None
 
-    def predict(self, extra: np.ndarray | None = None) -> np.ndarray:
+    def predict(
+        self, extra: np.ndarray | None = None, leave_out: np.ndarray | None = None
+    ) -> np.ndarray:
         """Out-of-fold ``P(content)`` of every word (nan for the unscored and where the fit is
-        impossible), from the controls and ``extra`` (one value per word) when given."""
+        impossible), from the controls and ``extra`` (one value per word) when given; the
+        words ``leave_out`` (bool) names are neither fitted on nor predicted (nan)."""
         w = self.words
         out = np.full(w.target.shape[0], np.nan)
-        if self.folds is None or (extra is not None and not np.isfinite(extra[w.scored]).all()):
+        used = w.scored if leave_out is None else w.scored & ~leave_out
+        if self.folds is None or (extra is not None and not np.isfinite(extra[used]).all()):
             return out
         x = w.features if extra is None else np.column_stack([w.features, extra])
         for train, test in self.folds:
+            if leave_out is not None:
+                train, test = train[~leave_out[train]], test[~leave_out[test]]
             fit = model().fit(x[train], w.target[train])
             out[test] = fit.predict_proba(x[test])[:, 1]
         return out
 
 
 def regressed_rows(
-    reg: Regression, run_keys: list[Any], run_scores: dict[Run, np.ndarray]
+    reg: Regression,
+    run_keys: list[Any],
+    run_scores: dict[Run, np.ndarray],
+    left_out: dict[Run, np.ndarray] | None = None,
 ) -> dict[int, np.ndarray]:
     """Out-of-fold ``P(content)`` with the score, by run row: the trained model's every score
-    and TAS under the controls (the other rows are not regressed)."""
+    and TAS under the controls (the other rows are not regressed). ``left_out``: per run, bool
+    ``[L+1, n_words]``, the words each layer's rows leave out (nan for them)."""
     out: dict[int, np.ndarray] = {}
     if not reg.ok:
         return out
     for i, (run, score, layer) in enumerate(run_keys):
         if run.condition == BASELINE or (run.condition != "trained" and score != "tas"):
             continue
-        out[i] = reg.predict(run_scores[run][SCORES.index(score), layer].astype(np.float64))
+        drop = None if left_out is None else left_out[run][layer]
+        extra = run_scores[run][SCORES.index(score), layer].astype(np.float64)
+        out[i] = reg.predict(extra, drop if drop is not None and drop.any() else None)
     return out
 
 
@@ -151,12 +164,38 @@ def regression_counts(
     """Per sentence and row: :data:`LR_COUNTS` — the within-sentence wins of the predictions
     with the score (``predictions``: row -> per word), their pairs, the log-likelihood gain over
     ``base`` (the controls alone) and the words it sums. ``sentence_words``: each sentence's
-    indices among the words, scored words only. Rows not predicted count nothing."""
+    indices among the words, scored words only. Rows not predicted count nothing; a row's
+    words left out of its fit (nan among words the controls predict) are left out of its
+    counts."""
     n_s = len(sentence_words)
     out = {name: np.zeros((n_s, n_rows)) for name in LR_COUNTS}
-    rows = sorted(r for r, p in predictions.items() if np.isfinite(p[reg.words.scored]).all())
-    if not rows or not np.isfinite(base[reg.words.scored]).all():
+    scored = reg.words.scored
+    if not np.isfinite(base[scored]).all():
         return out
+    every, some = [], []  # the rows predicted for every scored word, or for some
+    for r, p in sorted(predictions.items()):
+        done = np.isfinite(p[scored])
+        if done.all():
+            every.append(r)
+        elif done.any():
+            some.append(r)
+    if every:
+        _count_rows(out, reg, base, predictions, sentence_words, every)
+    for r in some:  # each with the words it predicts
+        have = np.isfinite(predictions[r])
+        _count_rows(out, reg, base, predictions, [ix[have[ix]] for ix in sentence_words], [r])
+    return out
+
+
+def _count_rows(
+    out: dict[str, np.ndarray],
+    reg: Regression,
+    base: np.ndarray,
+    predictions: dict[int, np.ndarray],
+    sentence_words: list[np.ndarray],
+    rows: list[int],
+) -> None:
+    """:data:`LR_COUNTS` of ``rows`` over each sentence's ``sentence_words``, into ``out``."""
     y = reg.words.target
     preds = np.stack([predictions[r] for r in rows])  # [R, n_words]
     gain = _log_likelihood(preds, y) - _log_likelihood(base[None], y)
@@ -170,7 +209,6 @@ def regression_counts(
         out["lr_pairs"][sel] = (content.sum(1) * function.sum(1))[:, None]
         out["lr_ll"][sel] = (gain[:, idx].transpose(1, 0, 2) * cf).sum(2)
         out["lr_n"][sel] = cf.sum(2)
-    return out
 
 
 def _log_likelihood(p: np.ndarray, y: np.ndarray) -> np.ndarray:

@@ -48,6 +48,7 @@ def report_meta(
         f"({', '.join(special_tokens)} per sentence)",
         "auroc": "within-sentence: content vs function word pairs of the same sentence, ties 1/2",
         "word_score": "mean of the word's subword pieces",
+        "massive": _massive(opts),
         "attention": _attention(opts.scores),
         "attn_norm": _attn_norm(opts.scores, hooked, lm.model),
         "shuffled": f"surface tokens of each sentence in random order (seeds {_seeds(opts)}: "
@@ -68,6 +69,9 @@ def extra_meta(
     return {
         "seeds": list(opts.seeds),
         "high": opts.high,
+        "include_massive": opts.include_massive,
+        "massive_abs": opts.massive_abs,
+        "massive_ratio": opts.massive_ratio,
         "match_width": opts.match_width,
         "auroc_matched": "auroc over the within-sentence (content, function) pairs whose zipf "
         f"values differ by less than {opts.match_width:g}",
@@ -89,6 +93,20 @@ def extra_meta(
         "treebank_lang": treebank,
         "tokenizer_fit": fit.as_meta() if fit is not None else None,
     }
+
+
+def _massive(opts: Options) -> str:
+    done = (
+        "kept in the units (include_massive=True); massive_share says how many"
+        if opts.include_massive
+        else "left out of the units of that layer's rows (words, specials, pairs, regression); "
+        "massive_share / massive_special_share give the share of words / special tokens left out"
+    )
+    return (
+        f"a token whose largest |hidden value| at a layer is > {opts.massive_abs:g} and > "
+        f"{opts.massive_ratio:g} x the median |value| of that layer over the sentence's tokens "
+        f"(the engine's rule); a word is massive when any of its pieces is; {done}"
+    )
 
 
 def _buckets(high: str) -> str:

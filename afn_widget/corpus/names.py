@@ -34,6 +34,8 @@ STATS = (
     "lr_auroc",
     "lr_gain",
     "lr_ll_gain",
+    "massive_share",
+    "massive_special_share",
 )
 # Role mappings the main figures are also given under (see afn_widget.corpus.mappings)
 MAPPINGS = ("upos", "adv_split", "no_punct")

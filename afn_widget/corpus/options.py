@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..buckets import HIGH_RULES
+from ..engine import Options as EngineOptions
+from ..engine import check_options as check_engine_options
 from ..errors import AFNInputError, AFNTypeError
 from ..validate import (
     check_choice,
@@ -38,6 +40,14 @@ class Options:
     match_width: float = 0.5
     high: str = "quantile"
     engine: str = "local"  # where the forward passes run: "local" or "ray"
+    include_massive: bool = EngineOptions.include_massive
+    massive_abs: float = EngineOptions.massive_abs
+    massive_ratio: float = EngineOptions.massive_ratio
+
+    @property
+    def massive(self) -> tuple[float, float]:
+        """The thresholds of a massive activation, ``(abs, ratio)`` (:mod:`afn_widget.hidden`)."""
+        return (self.massive_abs, self.massive_ratio)
 
     @property
     def runs(self) -> tuple[Run, ...]:
@@ -62,9 +72,13 @@ def check_options(
     match_width: object = 0.5,
     high: object = "quantile",
     engine: object = "local",
+    include_massive: object = EngineOptions.include_massive,
+    massive_abs: object = EngineOptions.massive_abs,
+    massive_ratio: object = EngineOptions.massive_ratio,
 ) -> Options:
     """The options ready to use, or the error that names what to change. ``seeds``: a number
-    of seeds (``seed, seed + 1, ...``) or the seeds themselves."""
+    of seeds (``seed, seed + 1, ...``) or the seeds themselves. The massive-activation options
+    are checked by the engine's own check (:func:`afn_widget.engine.check_options`)."""
     q = check_quantile(quantile)
     asked_controls = tuple(check_choice("controls", c, CONTROLS) for c in controls)
     want = check_subset("scores", scores, SCORES)
@@ -78,10 +92,14 @@ def check_options(
     if token_budget is not None:
         token_budget = check_positive_int("token_budget", token_budget)
     conditions = ("trained",) + tuple(c for c in CONTROLS if c in asked_controls)
+    massive = check_engine_options(
+        include_massive=include_massive, massive_abs=massive_abs, massive_ratio=massive_ratio
+    )
     return Options(
         q, conditions, want, n_boot, seed, check_language(lang), token_budget, chunk_size,
         outlier_k, _check_seeds(seeds, seed), check_positive_number("match_width", match_width),
         check_choice("high", high, HIGH_RULES), check_choice("engine", engine, ENGINES),
+        massive.include_massive, massive.massive_abs, massive.massive_ratio,
     )  # fmt: skip
 
 

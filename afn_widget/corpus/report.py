@@ -29,8 +29,9 @@ class CorpusReport:
     ``scores(condition, score, seed)``: ``[n_layers + 1, n_words]`` aligned with ``words``.
     ``seeds``: each control run's own statistics. ``mappings``: the main figures under each role
     mapping. ``categories``: the HIGH rate of each gold UPOS tag. ``zipf_bins``: the AUROC within
-    each Zipf bin. ``contrasts()``: the highlighted layer against the others. ``meta``: every
-    choice made, in words.
+    each Zipf bin. ``contrasts()``: the highlighted layer against the others. ``massive(...)``:
+    which words carry a massive activation at each layer (left out of that layer's rows unless
+    ``include_massive``; the table's ``massive_share``). ``meta``: every choice made, in words.
     """
 
     table: Any
@@ -42,6 +43,7 @@ class CorpusReport:
     row_keys: list[RowKey] = field(repr=False)
     run_scores: dict[Run, np.ndarray] = field(default_factory=dict, repr=False)  # every seed
     run_specials: dict[Run, np.ndarray] = field(default_factory=dict, repr=False)
+    run_massive: dict[Run, np.ndarray] = field(default_factory=dict, repr=False)  # bool
     seeds: Any = field(default=None, repr=False)
     mappings: Any = field(default=None, repr=False)
     categories: Any = field(default=None, repr=False)  # None without gold UPOS
@@ -86,6 +88,15 @@ class CorpusReport:
         if seed is None:
             return self.special_scores[condition][SCORES.index(score)]
         return self.run_specials[Run(condition, seed)][SCORES.index(score)]
+
+    def massive(self, condition: str = "trained", seed: int | None = None) -> np.ndarray:
+        """``bool [n_layers + 1, n_words]``, aligned with ``words``: the words with a massive
+        activation at each layer (any of their pieces); a control's at ``seed`` (default its
+        first)."""
+        self.scores(condition, "tas", seed)  # validates
+        if seed is None:
+            seed = None if condition == "trained" else self.meta["seeds"][0]
+        return self.run_massive[Run(condition, seed)]
 
     def row(self, condition: str, score: str, layer: int | None) -> Any:
         """The table row of one (condition, score, layer) as a pandas Series."""
@@ -155,6 +166,7 @@ class CorpusReport:
                     "share of words in HIGH": _interval(r, "high_share", digits),
                     "punct. share in HIGH": _interval(r, "punct_share", digits),
                     "specials share in HIGH": _interval(r, "special_share", digits),
+                    "share of words massive": _interval(r, "massive_share", digits),
                 }
             )
         return pd.DataFrame(rows)
@@ -185,6 +197,7 @@ class CorpusReport:
             f"{m.get('n_pairs_matched', 0)} of {m.get('n_pairs', 0)}",
         ]
         lines += [line for label, key in rows if (line := self._summary_line(label, key))]
+        lines += self._summary_massive(lay)
         lines += self._summary_contrasts()
         lines += self._summary_seeds(lay)
         return "\n".join(lines)
@@ -195,6 +208,38 @@ class CorpusReport:
         except AFNInputError:
             return ""
         return f"; {r['high_share']:.1%} of words are in HIGH at layer {lay}"
+
+    def _summary_massive(self, lay: int) -> list[str]:
+        """How many words and special tokens carry a massive activation (the trained model's
+        TAS rows), and whether they were left out."""
+        t = self.table
+        if "massive_share" not in t:
+            return []
+        rows = t[(t["condition"] == "trained") & (t["score"] == "tas")]
+        if rows.empty:
+            return []
+        m = self.meta
+        rule = (
+            f"|value| > {m.get('massive_abs', 100):g} and > {m.get('massive_ratio', 1000):g} × "
+            "the layer's median"
+        )
+        words, specials = rows["massive_share"], rows["massive_special_share"]
+        if not ((words > 0).any() or (specials > 0).any()):
+            return [f"  massive activations ({rule}): none"]
+        at = rows[rows["layer"] == lay]
+        w_at, s_at = (float(at[c].iloc[0]) if not at.empty else float("nan") for c in
+                      ("massive_share", "massive_special_share"))  # fmt: skip
+        top = rows.loc[words.idxmax()]
+        done = (
+            "kept in the units (include_massive=True)"
+            if m.get("include_massive")
+            else "left out of the units of their layer"
+        )
+        return [
+            f"  massive activations ({rule}): {w_at:.2%} of words and {s_at:.1%} of special "
+            f"tokens at layer {lay}, at most {top['massive_share']:.2%} of words (layer "
+            f"{int(top['layer'])}); {done}"
+        ]
 
     def _summary_line(self, label: str, key: RowKey) -> str | None:
         """The AUROCs, regression gain and content share of one row, None when the table has

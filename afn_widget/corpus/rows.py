@@ -87,6 +87,33 @@ def _sentence(
     )
 
 
+class SentenceMassive(NamedTuple):
+    """Which of one sentence's units carry a massive activation, per row of
+    :func:`run_row_keys` (a run's flags at the row's layer, the same for all its scores; the
+    baselines none)."""
+
+    words: np.ndarray  # bool [rows, n]: its scored words
+    specials: np.ndarray  # bool [rows, n_special]
+
+
+def sentence_massive(collected: Collected, want: tuple[str, ...]) -> list[SentenceMassive]:
+    """Per kept sentence, the massive flags of its scored words and special tokens in
+    :func:`run_row_keys` order."""
+    out = []
+    for si, ok in enumerate(collected.scored):
+        words = [np.tile(collected.massive[r][si][:, ok], (len(want), 1)) for r in collected.runs]
+        specials = [np.tile(collected.massive_specials[r][si], (len(want), 1))
+                    for r in collected.runs]  # fmt: skip
+        n, n_special = int(ok.sum()), specials[0].shape[1]
+        out.append(
+            SentenceMassive(
+                np.concatenate([*words, np.zeros((2, n), bool)]),
+                np.concatenate([*specials, np.zeros((2, n_special), bool)]),
+            )
+        )
+    return out
+
+
 def _by_row(scores: np.ndarray) -> np.ndarray:
     """``[scores, L+1, n]`` → ``[scores · (L+1), n]``, score-major like :func:`run_row_keys`."""
     k, l1, n = scores.shape

@@ -5,6 +5,11 @@ Attention weights exist only in eager attention, so the model runs eagerly only 
 engine's own reader (``attn_norm`` through forward hooks on each block's value projection, for
 every architecture it knows). With ``scores=("tas",)`` the model keeps its own attention kernel
 and no hook is registered.
+
+Massive activations are flagged as the engine flags them (:func:`afn_widget.hidden.massive_rows`,
+its rule and thresholds), on each sentence alone: the median ``|x|`` of a layer is that of the
+sentence's real tokens (specials included, padding never), as ``analyze`` of the sentence by
+itself would take it, so no flag depends on the batch a sentence ran in.
 """
 
 from __future__ import annotations
@@ -14,9 +19,20 @@ from typing import Any
 import numpy as np
 
 from ..attention import AttentionScores
-from ..hidden import SHIFT_METRICS, batch_outliers, hidden_stats
+from ..hidden import (
+    MASSIVE_ABS,
+    MASSIVE_RATIO,
+    SHIFT_METRICS,
+    batch_outliers,
+    hidden_stats,
+    massive_rows,
+)
 from ..models import forward
 from .names import SCORES
+
+MASSIVE = len(SCORES)
+"""The slot of :meth:`Runner.run`'s output after the scores: 1 where a token carries a massive
+activation at that layer, else 0 (a word's mean over its pieces is > 0 when any piece is)."""
 
 
 class Runner:
@@ -24,12 +40,18 @@ class Runner:
     and the hooks are in place only inside it)."""
 
     def __init__(
-        self, model: Any, n_layers: int, outlier_k: float, want: tuple[str, ...] = SCORES
+        self,
+        model: Any,
+        n_layers: int,
+        outlier_k: float,
+        want: tuple[str, ...] = SCORES,
+        massive: tuple[float, float] = (MASSIVE_ABS, MASSIVE_RATIO),
     ) -> None:
         self.model = model
         self.n_layers = n_layers
         self.outlier_k = outlier_k
         self.want = want
+        self.massive = massive
         self.scores = AttentionScores(model, want)
         self.attention = self.scores.needed
         self.hooked = "attn_norm" in want and self.scores.blocks is not None
@@ -43,15 +65,18 @@ class Runner:
         self.scores.__exit__(*exc)
 
     def run(self, ids: list[list[int]], pad_id: int) -> list[np.ndarray]:
-        """Per sequence: float32 ``[len(SCORES), n_layers + 1, n_tokens]`` (specials included),
-        nan for the scores not asked for."""
+        """Per sequence: float32 ``[len(SCORES) + 1, n_layers + 1, n_tokens]`` (specials
+        included): the scores, nan for those not asked for, then the massive flags (slot
+        :data:`MASSIVE`)."""
 
         input_ids, mask = self._padded(ids, pad_id)
         out = forward(self.model, input_ids, mask, self.attention)
+        lengths = [len(x) for x in ids]
         rows = _token_stats(out.hidden_states, mask, self.outlier_k, self.want)
         if self.attention:
             rows.update(self.scores.rows(out.attentions, mask))
-        return self._per_sequence(rows, [len(x) for x in ids])
+        flags = massive_tokens(out.hidden_states, lengths, *self.massive)
+        return self._per_sequence(rows, flags, lengths)
 
     def _padded(self, ids: list[list[int]], pad_id: int) -> tuple[Any, Any]:
         """``input_ids`` and ``attention_mask`` ``[B, width]`` on the model's device."""
@@ -65,16 +90,43 @@ class Runner:
             mask[b, : len(x)] = 1
         return input_ids.to(self.dev), mask.to(self.dev)
 
-    def _per_sequence(self, rows: dict[str, np.ndarray], lengths: list[int]) -> list[np.ndarray]:
+    def _per_sequence(
+        self, rows: dict[str, np.ndarray], flags: np.ndarray, lengths: list[int]
+    ) -> list[np.ndarray]:
         L = self.n_layers
         results = []
         for b, n in enumerate(lengths):
-            m = np.full((len(SCORES), L + 1, n), np.nan, dtype=np.float32)
+            m = np.full((len(SCORES) + 1, L + 1, n), np.nan, dtype=np.float32)
             for name, v in rows.items():
                 if name in self.want:  # attention rows have no layer 0
                     m[SCORES.index(name), L + 1 - v.shape[0] :] = v[:, b, :n]
+            m[MASSIVE] = flags[:, b, :n]
             results.append(m)
         return results
+
+
+def massive_tokens(hs: tuple, lengths: list[int], abs_min: float, ratio: float) -> np.ndarray:
+    """bool ``[L+1, B, T]``: the tokens of each sequence of a padded batch (its first
+    ``lengths[b]`` positions real) that carry a massive activation at each layer, by
+    :func:`afn_widget.hidden.massive_rows` on the sequence alone; padding is never flagged.
+    The per-sequence medians are taken only for the sequences with a value above
+    ``abs_min``."""
+    import torch
+
+    peaks = [torch.max(x.float().abs(), dim=-1) for x in hs]  # [B, T] each: |x|max and its dim
+    peak = torch.stack([p.values for p in peaks])  # [L+1, B, T]
+    dim = torch.stack([p.indices for p in peaks])
+    out = np.zeros(tuple(peak.shape), dtype=bool)
+    real = torch.zeros(peak.shape[1:], dtype=torch.bool, device=peak.device)
+    for b, n in enumerate(lengths):
+        real[b, :n] = True
+    above = ((peak > abs_min) & real).any(2).any(0)  # [B]
+    for b in torch.nonzero(above).flatten().tolist():
+        n = lengths[b]
+        one = [x[b : b + 1, :n] for x in hs]
+        flags = massive_rows(one, peak[:, b : b + 1, :n], dim[:, b : b + 1, :n], abs_min, ratio)
+        out[:, b, :n] = flags["massive"][:, 0].cpu().numpy()
+    return out
 
 
 def _token_stats(
