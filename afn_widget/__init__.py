@@ -20,6 +20,7 @@ _LAZY = {
     "LoadedModel": "models",
     "AFNResult": "result",
     "AFNView": "widget",
+    "AFNCompare": "compare",
     "analyze_corpus": "corpus",
     "read_conllu": "conllu",
     "AFNError": "errors",
@@ -35,6 +36,7 @@ _LAZY = {
 __all__ = sorted(_LAZY)
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .compare import AFNCompare
     from .engine import analyze
     from .errors import (
         AFNError,

@@ -54,6 +54,25 @@ def dims_reply(result: AFNResult | None, content: Any) -> dict[str, Any] | None:
     return {**reply, "dims": dims.tolist(), "share": percent(share).tolist()}
 
 
+def score_names(result: AFNResult) -> list[str]:
+    """The scores a view of ``result`` can show: ``"tas"`` first, then the others it was asked
+    for (``analyze(..., scores=)``) that could be computed for its model."""
+    asked = [s for s in result.scores if s != "tas" and s not in result.unavailable]
+    return ["tas", *asked]
+
+
+def massive_entries(result: AFNResult) -> list[list[float]]:
+    """``[layer, token, dim, value]`` for every token with a massive activation at a layer
+    (few, usually: the first token and early delimiters of a decoder), for the tooltip."""
+    flagged = np.argwhere(result.massive)
+    if not len(flagged):
+        return []
+    dims, values = result.massive_dims
+    return [
+        [int(layer), int(i), int(dims[layer, i]), float(values[layer, i])] for layer, i in flagged
+    ]
+
+
 def payload(result: AFNResult) -> dict[str, Any]:
     """The data traits for a result: what the browser needs to draw every layer (the top
     dimensions are asked for token by token, see :func:`dims_reply`)."""
@@ -89,14 +108,29 @@ def payload(result: AFNResult) -> dict[str, Any]:
         "note": result.note,
         "normalize": result.normalize,
         "score_name": result.score_name,
+        "score_names": (names := score_names(result)),
+        "score_values": b"".join(
+            np.ascontiguousarray(result.score(name), dtype="<f4").tobytes() for name in names[1:]
+        ),
+        "score_unavailable": dict(result.unavailable),
+        "massive": massive_entries(result),
+        "include_massive": bool(result.include_massive),
     }
 
 
-def page_state(result: AFNResult, granularity: str | None = None, show_special: bool = False):
+def page_state(
+    result: AFNResult,
+    granularity: str | None = None,
+    show_special: bool = False,
+    score: str = "tas",
+    compare_score: str = "",
+) -> dict[str, Any]:
     """Everything a standalone page of ``result`` needs, as a view's state would give it (the
     controls at the result's settings, its data with the top dimensions inline, a ready
     status), without building a view."""
     state = {
+        "score": score,
+        "compare_score": compare_score,
         "text": result.text,
         "layer": result.layer,
         "quantile": result.quantile,

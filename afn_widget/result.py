@@ -477,11 +477,12 @@ class AFNResult:
         return json.dumps(self.to_dict(), ensure_ascii=False, **kwargs)
 
     def content_share(self, granularity: str | None = None) -> tuple[float, float]:
-        """(share of content units among HIGH, share of content units among eligible)."""
+        """(share of content units among HIGH, share of content units among the ranked ones:
+        neither special nor set apart as massive)."""
         gran = check_granularity(granularity or self.granularity)
         roles = np.asarray(self.words.roles if gran == "word" else self.roles, dtype=object)
         bk = self.words.buckets if gran == "word" else self.buckets
-        eligible = bk != B.SPECIAL
+        eligible = (bk == B.HIGH) | (bk == B.LOW)
         high = bk == B.HIGH
         content = roles == CONTENT
         share = float(content[high].mean()) if high.any() else float("nan")

@@ -32,16 +32,19 @@ import traitlets as t
 
 from .engine import OPTION_NAMES, check_options
 from .errors import AFNError, AFNInputError, AFNTypeError, AnalysisCancelled
+from .hidden import NORMALIZATIONS
 from .models import check_model_spec
 from .payload import dims_bytes, dims_reply, payload
-from .result import AFNResult
+from .result import SCORES, AFNResult
 from .validate import (
+    check_choice,
     check_granularity,
     check_layer,
     check_layer_type,
     check_positive_number,
     check_quantile,
     check_text,
+    check_word_agg,
 )
 
 _STATIC = Path(__file__).parent / "static"
@@ -93,7 +96,31 @@ def _check_options(options: dict[str, Any]) -> None:
         check_positive_number("partial_every", options["partial_every"])
 
 
+def check_score(view: AFNView, value: Any, name: str = "score") -> str:
+    """A score the view can show: one of :data:`~afn_widget.result.SCORES` that its analysis
+    computed (``compare_score`` also takes ``""``, no second pane)."""
+    if name == "compare_score" and value == "":
+        return value
+    score = check_choice(name, value, SCORES)
+    if score in view.score_unavailable:
+        raise AFNInputError(
+            f"{score} is not available for this model: {view.score_unavailable[score]}."
+        )
+    shown = view.score_names or ["tas", *view._options.get("scores", ())]
+    if score not in shown:
+        asked = tuple(dict.fromkeys(("tas", *view._options.get("scores", ()), score)))
+        raise AFNInputError(
+            f"{score} was not computed for this view; ask for it when making the view: "
+            f"AFNView(text, scores={asked!r})."
+        )
+    return score
+
+
 _CONTROL_CHECKS = {
+    "score": lambda view, value: check_score(view, value),
+    "compare_score": lambda view, value: check_score(view, value, "compare_score"),
+    "word_agg": lambda view, value: check_word_agg(value),
+    "normalize": lambda view, value: check_choice("normalize", value, NORMALIZATIONS),
     "quantile": lambda view, value: check_quantile(value),
     "granularity": lambda view, value: check_granularity(value),
     "layer": lambda view, value: (
@@ -118,8 +145,13 @@ class AFNView(anywidget.AnyWidget):
 
     ``AFNView(text, model=None, layer=None, quantile=0.75, granularity="word", **options)``;
     ``options`` go to :func:`afn_widget.analyze` (``normalize``, ``word_agg``, ``device``,
-    ``max_length``, ...). Setting ``view.text`` recomputes in the background; ``layer``,
-    ``quantile``, ``granularity``, ``show_special`` and ``include_special`` only re-colour.
+    ``max_length``, ``scores``, ...). Setting ``view.text`` recomputes in the background;
+    ``layer``, ``quantile``, ``granularity``, ``show_special``, ``include_special``,
+    ``word_agg`` and ``score`` only re-colour; ``normalize`` analyses again.
+
+    ``scores=("tas", "attention", ...)`` computes more scores in the same forward pass (any of
+    :data:`~afn_widget.result.SCORES`); ``score`` picks the one the text is coloured by and
+    ``compare_score`` a second one shown in a pane beside it (one layer slider for both).
     ``view.result`` is the engine's result at the view's current settings.
     """
 
@@ -132,6 +164,10 @@ class AFNView(anywidget.AnyWidget):
     granularity = t.Unicode("word").tag(sync=True, group="control")
     show_special = t.Bool(False).tag(sync=True, group="control")
     include_special = t.Bool(False).tag(sync=True, group="control")
+    score = t.Unicode("tas").tag(sync=True, group="control")  # the score the text is coloured by
+    compare_score = t.Unicode("").tag(sync=True, group="control")  # a second pane's, "" for none
+    word_agg = t.Unicode("mean").tag(sync=True, group="control")  # re-aggregated in the browser
+    normalize = t.Unicode("raw").tag(sync=True, group="control")  # a change analyses again
 
     tokens = t.List(t.Unicode()).tag(sync=True, group="data")
     offsets = t.List().tag(sync=True, group="data")
@@ -145,12 +181,15 @@ class AFNView(anywidget.AnyWidget):
     top_dims = t.Bytes(b"").tag(sync=True, group="data")
     top_share = t.Bytes(b"").tag(sync=True, group="data")
     dims_version = t.Int(0).tag(sync=True, group="data")
-    word_agg = t.Unicode("mean").tag(sync=True, group="data")
     model_name = t.Unicode("").tag(sync=True, group="data")
     model_label = t.Unicode("").tag(sync=True, group="data")  # the name shown; the full on hover
     note = t.Unicode("").tag(sync=True, group="data")
-    normalize = t.Unicode("raw").tag(sync=True, group="data")
     score_name = t.Unicode("TAS").tag(sync=True, group="data")
+    score_names = t.List(t.Unicode()).tag(sync=True, group="data")  # "tas" first
+    score_values = t.Bytes(b"").tag(sync=True, group="data")  # float32, the others in order
+    score_unavailable = t.Dict().tag(sync=True, group="data")  # score -> why it is not computed
+    massive = t.List().tag(sync=True, group="data")  # [layer, token, dim, value] of each flag
+    include_massive = t.Bool(False).tag(sync=True, group="data")  # flagged tokens still ranked
 
     status = t.Unicode("empty").tag(sync=True, group="status")
     progress = t.Float(0.0).tag(sync=True, group="status")
@@ -166,6 +205,8 @@ class AFNView(anywidget.AnyWidget):
         *,
         show_special: bool = False,
         include_special: bool = False,
+        score: str = "tas",
+        compare_score: str = "",
         **analyze_options: Any,
     ) -> None:
         text = check_text(text)
@@ -177,6 +218,8 @@ class AFNView(anywidget.AnyWidget):
         check_model_spec(model)
         self._model = model
         self._options = dict(analyze_options)
+        for name, value in (("score", score), ("compare_score", compare_score)):
+            check_score(self, value, name)
         self._result: AFNResult | None = None
         self._shown: tuple[int, AFNResult] | None = None  # (dims_version, result) in the browser
         self._requested_layer = layer
@@ -192,9 +235,15 @@ class AFNView(anywidget.AnyWidget):
             granularity=granularity,
             show_special=bool(show_special),
             include_special=bool(include_special),
+            score=score,
+            compare_score=compare_score,
+            word_agg=check_word_agg(analyze_options.get("word_agg", "mean")),
+            normalize=analyze_options.get("normalize", "raw"),
         )
         self._showing = False  # a result is being sent: its trait changes are not the user's
         self.observe(self._on_text, names="text")
+        self.observe(self._on_word_agg, names="word_agg")
+        self.observe(self._on_normalize, names="normalize")
         self.observe(self._on_layer, names="layer")
         self.observe(self._on_control, names=["layer", "quantile", "granularity"])
         self.observe(self._retry, names=["layer", "quantile", "granularity", "include_special"])
@@ -329,6 +378,25 @@ class AFNView(anywidget.AnyWidget):
         if self.text:
             self._request(self.text)
 
+    def _on_word_agg(self, change: dict[str, Any]) -> None:
+        """Words aggregate their tokens another way: the browser re-aggregates what it holds,
+        the result here follows (no new forward pass)."""
+        if self._showing:
+            return
+        self._options["word_agg"] = change["new"]
+        if self._result is not None:
+            self._result = self._result.with_word_agg(change["new"])
+        self._clear_input_error()
+
+    def _on_normalize(self, change: dict[str, Any]) -> None:
+        """Another normalization changes the norms themselves: the text is analysed again."""
+        if self._showing:
+            return
+        self._options["normalize"] = change["new"]
+        self._clear_input_error()
+        if self.text:
+            self._request(self.text)
+
     def _on_text(self, change: dict[str, Any]) -> None:
         self._request(change["new"])
 
@@ -418,7 +486,12 @@ class AFNView(anywidget.AnyWidget):
         with self.hold_sync():
             self.set_trait("n_layers", data.pop("n_layers"))
             for name, value in data.items():
-                setattr(self, name, value)
+                # set_trait: the result's own settings (normalize "given scores" of from_scores)
+                self.set_trait(name, value)
+            if self.score not in self.score_names:  # e.g. another model cannot compute it
+                self.score = "tas"
+            if self.compare_score and self.compare_score not in self.score_names:
+                self.compare_score = ""
             self._shown = (self.dims_version + 1, result)
             self.dims_version += 1
             self.layer = self._shown_layer(result)
@@ -500,6 +573,7 @@ class AFNView(anywidget.AnyWidget):
         """The view as a figure, at its current layer, quantile and granularity: an SVG
         document with real text (options: :func:`afn_widget.figure.render`)."""
         options.setdefault("granularity", self.granularity)
+        options.setdefault("score", self.score)
         return self.result.to_svg(**options)
 
     def save_svg(self, path: str | Path, **options: Any) -> Path:
@@ -521,6 +595,7 @@ class AFNView(anywidget.AnyWidget):
         if path.suffix.lower() != suffix:
             raise AFNInputError(f"{path.name!r}: this method writes {suffix} files.")
         options.setdefault("granularity", self.granularity)
+        options.setdefault("score", self.score)
         path.write_bytes(render(self.result, suffix[1:], **options))
         return path
 
@@ -538,8 +613,8 @@ class AFNView(anywidget.AnyWidget):
 
             try:
                 png = render(
-                    self.result, "png", granularity=self.granularity, max_units=FALLBACK_UNITS,
-                    scale=1.5,
+                    self.result, "png", granularity=self.granularity, score=self.score,
+                    max_units=FALLBACK_UNITS, scale=1.5,
                 )  # fmt: skip
             except Exception:  # noqa: BLE001 - a missing picture must never hide the widget
                 return bundle

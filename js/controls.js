@@ -19,6 +19,25 @@ export function quantileMessage(typed) {
 
 const oneOf = (...allowed) => (v) => (allowed.includes(v) ? v : undefined);
 
+/** What each score is, as the selector, the badge and the tooltip say it (Python's SCORES). */
+export const SCORE_INFO = {
+  tas: { label: "TAS", title: "Token Activation Strength: L2 norm of each token's hidden state" },
+  attention: {
+    label: "attention",
+    title: "attention received: at each layer, the mean over heads of the sum over all query tokens of their attention to this token (layer 0: none)",
+  },
+  attn_norm: {
+    label: "attn_norm",
+    title: "norm-based attention ‖Σᵢ αᵢⱼ f(xⱼ)‖ (Kobayashi et al. 2020): the attention weights times the norm of the transformed value vectors (layer 0: none)",
+  },
+  delta_norm: { label: "delta_norm", title: "‖hₗ‖ − ‖hₗ₋₁‖: the change of the norm from the layer before (layer 0: none)" },
+  displacement: { label: "displacement", title: "‖hₗ − hₗ₋₁‖: how far the hidden state moves from the layer before (layer 0: none)" },
+  cos_change: { label: "cos_change", title: "1 − cos(hₗ, hₗ₋₁): how much the hidden state turns from the layer before (layer 0: none)" },
+};
+
+/** Python's afn_widget.hidden.NORMALIZATIONS. */
+export const NORMALIZATIONS = ["raw", "drop_outlier_dims", "standardize", "layer_zscore", "layer_rank"];
+
 /** The settings the view starts with (Python sends its own before the first data). */
 export const DEFAULT_SETTINGS = {
   layer: 0,
@@ -27,6 +46,9 @@ export const DEFAULT_SETTINGS = {
   show_special: false,
   include_special: false,
   word_agg: "mean",
+  score: "tas",
+  compare_score: "",
+  normalize: "raw",
 };
 
 export const CONTROLS = {
@@ -67,12 +89,27 @@ export const CONTROLS = {
     parse: (v) => !!v,
     apply: (view, v) => view.changeAndRedraw("include_special", v, () => view.eligibilityChanged()),
   },
-  // Python's only (how its words aggregate their tokens): re-aggregated here from the norms.
+  // how words aggregate their tokens: re-aggregated here from the values held
   word_agg: {
     parse: oneOf("mean", "max"),
-    apply(view, a) {
-      if (view.change("word_agg", a) && view.data && view.units.kind === "word") view.aggregationChanged();
-      return a;
-    },
+    apply: (view, a) =>
+      view.changeAndRedraw("word_agg", a, () => {
+        if (view.units.kind === "word") view.aggregationChanged();
+      }),
+  },
+  score: {
+    parse: oneOf(...Object.keys(SCORE_INFO)),
+    apply: (view, name) => view.changeAndRedraw("score", name, () => view.scoreChanged()),
+  },
+  // a second pane beside this one: drawn by whoever holds the panes (the widget's entry)
+  compare_score: {
+    parse: (v) => (v === "" || Object.hasOwn(SCORE_INFO, v) ? v : undefined),
+    apply: (view, name) => view.changeAndRedraw("compare_score", name, () => {}),
+  },
+  // Python analyses the text again; the data that come back are normalized so
+  // (any name: scores given to from_scores say so, and cannot be normalized again)
+  normalize: {
+    parse: (v) => (typeof v === "string" && v ? v : undefined),
+    apply: (view, n) => view.changeAndRedraw("normalize", n, () => {}),
   },
 };

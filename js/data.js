@@ -75,6 +75,10 @@ export function readData(get) {
       error: `norms: expected ${want} float32 values ((n_layers+1) x n_tokens), got ${norms ? norms.length : "none"}`,
     };
 
+  const scored = readScores(get, norms, want);
+  if (scored.error) return { error: scored.error };
+  const massive = readMassive(get("massive"), nLayers, nTokens);
+
   // Hidden-dimension details are optional: ignored unless their sizes fit.
   const topK = get("top_k") | 0;
   let topDims = toDataView(get("top_dims"));
@@ -113,8 +117,61 @@ export function readData(get) {
       tokenSpecial,
       wordSpecial,
       members,
+      scores: scored.scores,
+      unavailable: scored.unavailable,
+      massiveAt: massive.flags,
+      massiveInfo: massive.info,
+      includeMassive: !!get("include_massive"),
     },
   };
+}
+
+/** The scores a view can show, as they are named in Python (afn_widget.result.SCORES). */
+export const SCORE_NAMES = ["tas", "attention", "attn_norm", "delta_norm", "displacement", "cos_change"];
+
+/**
+ * score_names ("tas" first) and score_values (float32, the others' [L+1, n] matrices one after
+ * the other) -> {scores: Map name -> Float32Array (tas: the norms), unavailable: {name: why}}
+ * or {error}.
+ */
+export function readScores(get, norms, want) {
+  const names = get("score_names");
+  const list = Array.isArray(names) && names.length ? names.map(String) : ["tas"];
+  if (list[0] !== "tas" || list.some((n) => !SCORE_NAMES.includes(n)))
+    return { error: `score_names: expected "tas" first, then names of ${SCORE_NAMES.join(", ")}` };
+  const scores = new Map([["tas", norms]]);
+  const rest = list.slice(1);
+  if (rest.length) {
+    const all = toFloat32(get("score_values"));
+    if (!all || all.length !== want * rest.length)
+      return {
+        error: `score_values: expected ${want * rest.length} float32 values (${rest.length} score(s) x (n_layers+1) x n_tokens), got ${all ? all.length : "none"}`,
+      };
+    rest.forEach((n, k) => scores.set(n, all.subarray(k * want, (k + 1) * want)));
+  }
+  const why = get("score_unavailable");
+  const unavailable = {};
+  if (why && typeof why === "object")
+    for (const n of SCORE_NAMES) if (typeof why[n] === "string") unavailable[n] = why[n];
+  return { scores, unavailable };
+}
+
+/**
+ * massive: [[layer, token, dim, value], ...] -> {flags: Uint8Array((L+1) x n) or null (none),
+ * info: Map(layer * n + token -> [dim, value])}. Entries outside the data are ignored.
+ */
+export function readMassive(list, nLayers, nTokens) {
+  const info = new Map();
+  if (!Array.isArray(list) || !list.length) return { flags: null, info };
+  const flags = new Uint8Array((nLayers + 1) * nTokens);
+  for (const e of list) {
+    if (!Array.isArray(e) || e.length < 4) continue;
+    const [L, t, dim, value] = e;
+    if (!isInt(L) || !isInt(t) || L < 0 || L > nLayers || t < 0 || t >= nTokens) continue;
+    flags[L * nTokens + t] = 1;
+    info.set(L * nTokens + t, [dim, Number(value)]);
+  }
+  return { flags: info.size ? flags : null, info };
 }
 
 /**

@@ -10,7 +10,7 @@
  *   multi      1 when it is a cluster of several units
  *   boxed      1 when it is a box of its own: a pill, or punctuation (drawn as a chip wide
  *              enough to show its colour)
- *   base       its className before colours
+ *   base       its className before colours (with its role's, afn-r-ROLE, when its units share one)
  * and unitElem (each unit's element, -1 for none), clusterStart/clusterUnits (each cluster's
  * units as CSR), count.
  */
@@ -31,14 +31,18 @@ export function textElements(layout, units) {
     if (it.kind === "cluster") {
       const c = layout.clusters[it.index];
       const punct = c.units.every((u) => roles[u] === "punctuation");
-      base.push(punct ? "afn-tok afn-punct" : "afn-tok"); // colour classes are added when painted
+      const role = c.units.every((u) => roles[u] === roles[c.units[0]]) ? roles[c.units[0]] : "";
+      // colour classes are added when painted; the role's class dims it when filtered out
+      base.push((punct ? "afn-tok afn-punct" : "afn-tok") + roleClass(role));
       box.push(punct ? 1 : 0);
       for (const u of c.units) unitElem[u] = e;
       reps.push(c.units[0]);
       cl.push(it.index);
     } else {
       const u = it.unit;
-      base.push(units.special[u] ? "afn-tok afn-pill afn-special" : "afn-tok afn-pill");
+      base.push(
+        (units.special[u] ? "afn-tok afn-pill afn-special" : "afn-tok afn-pill") + roleClass(roles[u]),
+      );
       box.push(1);
       unitElem[u] = e;
       reps.push(u);
@@ -66,6 +70,11 @@ export function textElements(layout, units) {
     clusterUnits,
   };
 }
+
+/** The roles a filter can dim (Python's afn_widget.words roles). */
+export const ROLES = ["content", "function", "punctuation", "special"];
+
+const roleClass = (role) => (ROLES.includes(role) ? ` afn-r-${role}` : "");
 
 /** Each cluster's units as CSR: those of cluster k are clusterUnits[clusterStart[k] .. clusterStart[k + 1]). */
 export function clusterMembers(clusters) {

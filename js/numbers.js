@@ -2,6 +2,7 @@
 // domain at the current layer. Pure (no DOM), unit-tested; the definitions are in stats.js.
 import {
   HIGH,
+  MASSIVE,
   bucketize,
   countEligible,
   domainOf,
@@ -11,10 +12,17 @@ import {
   unitValues,
 } from "./stats.js";
 
+/** The scores massive activations set apart: those of the hidden state itself. Attention
+ * (received by a token) is not a property of its vector, so its sinks stay in the ranking. */
+export const HIDDEN_SCORES = ["tas", "delta_norm", "displacement", "cos_change"];
+
 /**
  * The numbers of one set of units (unitsOf(data, granularity)). `settings` is the view's own
- * object, read when a number is computed: include_special (which units are eligible),
- * word_agg (mean or max of a word's tokens) and quantile (the HIGH threshold).
+ * object, read when a number is computed: score (which of data.scores), include_special (which
+ * units are eligible), word_agg (mean or max of a word's tokens) and quantile (the HIGH
+ * threshold). At each layer a unit takes no part (unranked) where its value is undefined
+ * (NaN: layer 0 of attention and the shifts), and units with a massive activation there are
+ * set apart (bucket MASSIVE) for the hidden-state scores unless data.includeMassive.
  */
 export class UnitNumbers {
   constructor(data, units, settings) {
@@ -27,33 +35,105 @@ export class UnitNumbers {
     this.lo = NaN;
     this.hi = NaN;
     this.nHigh = 0;
+    this.nMassive = 0;
     this.layer = -1;
     this.gen = 0; // one per atLayer(): what the text's blocks were last coloured for
     this.ready = false; // values and buckets are computed (atLayer has run)
     this.rows = null; // unit values per layer, computed when first read
     this.layerThresholds = null; // threshold per layer, likewise
+    this.layerEligible = null; // eligible units per layer, likewise
+    this.setScore();
+  }
+
+  /** settings.score changed (or the data): every number is to be computed again. */
+  setScore() {
+    this.chooseScore();
     this.computeEligible();
+  }
+
+  /** The score's values (settings.score; TAS when the data lack it). */
+  chooseScore() {
+    const { scores } = this.data;
+    const name = this.settings.score;
+    this.scoreName = scores && scores.has(name) ? name : "tas";
+    this.matrix = scores && scores.has(name) ? scores.get(name) : this.data.norms;
+    this.rows = null;
+    this.layerThresholds = null;
+    this.layerEligible = null;
   }
 
   /** Which units take part in the threshold and ranks; call again when include_special changes. */
   computeEligible() {
     const { count, special } = this.units;
     const all = this.settings.include_special;
-    this.eligible = new Uint8Array(count);
-    for (let u = 0; u < count; u++) this.eligible[u] = !special[u] || all ? 1 : 0;
+    this.baseEligible = new Uint8Array(count);
+    for (let u = 0; u < count; u++) this.baseEligible[u] = !special[u] || all ? 1 : 0;
+    this.eligible = this.baseEligible;
     this.nEligible = countEligible(this.eligible);
+    this.baseCount = this.nEligible;
     this.layerThresholds = null;
+    this.layerEligible = null;
+    this.flowEligible = this.apartAnywhere();
   }
 
-  /** Every unit's value at layer L: token norms, or word_agg of each word's tokens. */
+  /** Units with a massive activation at layer L that this score sets apart (null: none). */
+  apartAt(L) {
+    const { data, units } = this;
+    const flags = data.massiveAt;
+    if (!flags || data.includeMassive || !HIDDEN_SCORES.includes(this.scoreName)) return null;
+    const base = L * data.nTokens;
+    let any = false;
+    const out = new Uint8Array(units.count);
+    for (let t = 0; t < data.nTokens; t++) {
+      if (!flags[base + t]) continue;
+      any = true;
+      if (units.kind === "token") out[t] = 1;
+      else if (data.wordOf[t] >= 0 && data.wordOf[t] < units.count) out[data.wordOf[t]] = 1;
+    }
+    return any ? out : null;
+  }
+
+  // The heatmap's eligible units: those never set apart (a massive unit would take every
+  // layer's colour scale).
+  apartAnywhere() {
+    const flags = this.data.massiveAt;
+    if (!flags) return this.baseEligible;
+    const out = Uint8Array.from(this.baseEligible);
+    for (let L = 0; L <= this.data.nLayers; L++) {
+      const apart = this.apartAt(L);
+      if (apart) for (let u = 0; u < out.length; u++) if (apart[u]) out[u] = 0;
+    }
+    return out;
+  }
+
+  /** The units eligible at layer L: eligible, defined there, not set apart. */
+  eligibleAt(L) {
+    if (!this.layerEligible) this.layerEligible = new Array(this.data.nLayers + 1).fill(null);
+    if (!this.layerEligible[L]) {
+      const row = this.row(L);
+      const apart = this.apartAt(L);
+      const base = this.baseEligible;
+      let mask = base;
+      for (let u = 0; u < base.length; u++) {
+        if (base[u] && (Number.isNaN(row[u]) || (apart && apart[u]))) {
+          if (mask === base) mask = Uint8Array.from(base);
+          mask[u] = 0;
+        }
+      }
+      this.layerEligible[L] = mask;
+    }
+    return this.layerEligible[L];
+  }
+
+  /** Every unit's value at layer L: the score's token values, or word_agg of each word's. */
   row(L) {
     const { data, units } = this;
     if (!this.rows) this.rows = new Array(data.nLayers + 1).fill(null);
     if (!this.rows[L]) {
       this.rows[L] =
         units.kind === "token"
-          ? data.norms.subarray(L * data.nTokens, (L + 1) * data.nTokens)
-          : unitValues(data.norms, data.nTokens, L, units.members, this.settings.word_agg);
+          ? this.matrix.subarray(L * data.nTokens, (L + 1) * data.nTokens)
+          : unitValues(this.matrix, data.nTokens, L, units.members, this.settings.word_agg);
     }
     return this.rows[L];
   }
@@ -64,7 +144,7 @@ export class UnitNumbers {
       const n = this.data.nLayers + 1;
       this.layerThresholds = new Float64Array(n);
       for (let L = 0; L < n; L++)
-        this.layerThresholds[L] = thresholdOf(this.row(L), this.eligible, this.settings.quantile);
+        this.layerThresholds[L] = thresholdOf(this.row(L), this.eligibleAt(L), this.settings.quantile);
     }
     return this.layerThresholds;
   }
@@ -73,6 +153,7 @@ export class UnitNumbers {
   forgetRows() {
     this.rows = null;
     this.layerThresholds = null;
+    this.layerEligible = null;
   }
 
   /** quantile changed. */
@@ -87,12 +168,44 @@ export class UnitNumbers {
     this.ready = true;
     const row = this.row(L);
     this.values = this.units.kind === "token" ? Float64Array.from(row) : row;
+    this.eligible = this.eligibleAt(L);
+    this.nEligible = countEligible(this.eligible);
     this.threshold = thresholdOf(this.values, this.eligible, this.settings.quantile);
     bucketize(this.values, this.eligible, this.threshold, this.buckets);
+    const apart = this.apartAt(L);
+    let m = 0;
+    if (apart)
+      for (let u = 0; u < this.units.count; u++)
+        if (apart[u] && this.baseEligible[u]) {
+          this.buckets[u] = MASSIVE;
+          m++;
+        }
+    this.nMassive = m;
     [this.lo, this.hi] = domainOf(this.values, this.eligible);
     let n = 0;
     for (let u = 0; u < this.units.count; u++) if (this.buckets[u] === HIGH) n++;
     this.nHigh = n;
+  }
+
+  /** Among the eligible units at the current layer: [content share of HIGH, of all] (NaN: none),
+   * the paper's statistic (Python's AFNResult.content_share). */
+  contentShare() {
+    const { buckets, eligible, units } = this;
+    let nh = 0;
+    let ch = 0;
+    let ne = 0;
+    let ce = 0;
+    for (let u = 0; u < units.count; u++) {
+      if (!eligible[u]) continue;
+      const c = units.roles[u] === "content" ? 1 : 0;
+      ne++;
+      ce += c;
+      if (buckets[u] === HIGH) {
+        nh++;
+        ch += c;
+      }
+    }
+    return [nh ? ch / nh : NaN, ne ? ce / ne : NaN];
   }
 
   /** The strongest of list[s..e): eligible before ineligible, then the larger value (the first of equals). */

@@ -10,6 +10,8 @@
 export const LOW = 0;
 export const HIGH = 1;
 export const INELIGIBLE = 2;
+/** Set apart at this layer: a massive activation (Python's bucket MASSIVE), unranked. */
+export const MASSIVE = 3;
 
 /**
  * numpy.quantile(values, q) with the default method="linear", reproduced operation by operation

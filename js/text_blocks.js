@@ -7,7 +7,7 @@
 import { NO_COLOR, colorIndex, scale01 } from "./colors.js";
 import { h } from "./dom.js";
 import { membersOf, textElements } from "./elements.js";
-import { HIGH, INELIGIBLE, LOW } from "./stats.js";
+import { HIGH, INELIGIBLE, LOW, MASSIVE } from "./stats.js";
 
 const COLOR_CLASS = Array.from({ length: 256 }, (_, i) => ` afn-c${i}`);
 // A block is built and re-coloured as a whole.
@@ -16,6 +16,7 @@ const BLOCK = 256;
 const SYNC_ELEMENTS = 1500;
 // elCode of an element not painted yet.
 const UNSET = -32768;
+const MASSIVE_CODE = -32767; // painted as set apart (a massive activation)
 
 /**
  * The spans of the text. settings.show_special says which pills are shown; pinnedEl() is the
@@ -27,6 +28,7 @@ export class TextBlocks {
     this.scope = scope;
     this.settings = settings;
     this.pinnedEl = pinnedEl;
+    this.marked = new Map();
     this.el = h(doc, "div", "afn-text");
     this.setScoreName("TAS");
     this.range = doc.createRange();
@@ -83,6 +85,7 @@ export class TextBlocks {
     this.numbers = numbers;
     const els = textElements(layout, units);
     this.els = els;
+    this.marked = new Map(); // class -> Set of elements (markUnits), kept through repaints
     this.count = els.count;
     this.elCode = new Int16Array(els.count).fill(UNSET); // painted colour * 2 + (HIGH ? 1 : 0)
     this.navEls = new Array(els.count).fill(null); // null while the element's block is plain text
@@ -226,6 +229,32 @@ export class TextBlocks {
     return this.elIndex.get(span);
   }
 
+  /** The units a text element shows (a cluster's, or its one unit). */
+  unitsAt(span) {
+    const e = this.elIndex.get(span);
+    if (e === undefined) return [];
+    const members = membersOf(this.els, e);
+    return members ? Array.from(members) : [this.els.firstUnit[e]];
+  }
+
+  /**
+   * Mark the elements of `units` (unit indices; null or empty: none) with the class `cls`,
+   * replacing the units it marked before (the other pane's hovered unit, a pair's differences).
+   */
+  markUnits(units, cls) {
+    if (!this.els) return;
+    const next = new Set();
+    for (const u of units || []) {
+      const e = u >= 0 && u < this.els.unitElem.length ? this.els.unitElem[u] : -1;
+      if (e >= 0) next.add(e);
+    }
+    const prev = this.marked.get(cls);
+    if (prev) for (const e of prev) if (!next.has(e) && this.navEls[e]) this.navEls[e].classList.remove(cls);
+    for (const e of next) if (this.navEls[e]) this.navEls[e].classList.add(cls);
+    if (next.size) this.marked.set(cls, next);
+    else this.marked.delete(cls);
+  }
+
   /** The token span an event target is in, or null. */
   tokenOf(target) {
     const t = target && target.closest ? target.closest(".afn-tok") : null;
@@ -233,7 +262,7 @@ export class TextBlocks {
   }
 
   isShown(e) {
-    return !(this.settings.show_special === false && this.els.base[e].endsWith("afn-special"));
+    return !(this.settings.show_special === false && this.els.base[e].includes(" afn-special"));
   }
 
   isVisible(span) {
@@ -303,15 +332,17 @@ export class TextBlocks {
         u = this.repUnit(e);
         b = clusterBucket(buckets, this.els, e);
       }
-      const ci = b === INELIGIBLE ? NO_COLOR : colorIndex(scale01(values[u], lo, hi));
-      const code = ci * 2 + (b === HIGH ? 1 : 0);
+      const ci = b === INELIGIBLE || b === MASSIVE ? NO_COLOR : colorIndex(scale01(values[u], lo, hi));
+      const code = b === MASSIVE ? MASSIVE_CODE : ci * 2 + (b === HIGH ? 1 : 0);
       if (code === elCode[e]) continue;
       elCode[e] = code;
       let cls = base[e];
       if (ci >= 0) cls += COLOR_CLASS[ci];
       if (b === HIGH) cls += " afn-high";
+      else if (b === MASSIVE) cls += " afn-massive";
       if (span === pinned) cls += " afn-pinned";
       if (span === flashEl) cls += " afn-flash";
+      for (const [mark, set] of this.marked) if (set.has(e)) cls += ` ${mark}`;
       span.className = cls;
     }
   }
@@ -411,7 +442,8 @@ export class TextBlocks {
   }
 }
 
-// The bucket element e (a cluster of several units) shows: HIGH if any member is, else LOW if any is.
+// The bucket element e (a cluster of several units) shows: HIGH if any member is, else LOW if any
+// is, else MASSIVE if any is.
 function clusterBucket(buckets, els, e) {
   const { clusterStart, clusterUnits } = els;
   const k = els.cluster[e];
@@ -420,6 +452,7 @@ function clusterBucket(buckets, els, e) {
     const m = buckets[clusterUnits[p]];
     if (m === HIGH) b = HIGH;
     else if (m === LOW && b !== HIGH) b = LOW;
+    else if (m === MASSIVE && b === INELIGIBLE) b = MASSIVE;
   }
   return b;
 }

@@ -42,7 +42,8 @@ export function sparklineSvg(doc, series, thresholds, layer, width = 220, height
 /**
  * Fill `tip` with the description of one unit.
  * info: { text, pieces[], score (the scores' name: TAS unless given), tas, layer, nLayers,
- *         rank, nEligible, percentile, bucket, role,
+ *         rank, nEligible, percentile, bucket, role, massive ({dim, value, token}: a massive
+ *         activation at this layer, token named when it is one of a word's; null for none),
  *         series, thresholds, dims: [{dim, share}], dimsPending, dimsError, dimsOf, pinned,
  *         kind }
  * dimsPending: the dims are on their way ("loading…"); dimsError: why there are none.
@@ -82,6 +83,10 @@ export function fillTooltip(tip, info) {
     "percentile",
   );
   row("role", info.role || "—", "role");
+  if (info.massive) {
+    const { dim, value, token } = info.massive;
+    row("massive", `dim ${dim} = ${fmt3(value)}${token ? ` (${token})` : ""}`, "massive");
+  }
   row("layer", `${info.layer} / ${info.nLayers}`, "layer");
   tip.appendChild(grid);
 

@@ -19,16 +19,29 @@ export const DATA_TRAITS = [
   "top_dims",
   "top_share",
   "dims_version",
-  "word_agg",
   "model_name",
   "model_label",
   "note",
-  "normalize",
   "score_name",
+  "score_names",
+  "score_values",
+  "score_unavailable",
+  "massive",
+  "include_massive",
 ];
 
 /** The view's settings, written by both sides: the browser's controls set them too. */
-export const CONTROL_TRAITS = ["layer", "quantile", "granularity", "show_special", "include_special"];
+export const CONTROL_TRAITS = [
+  "layer",
+  "quantile",
+  "granularity",
+  "show_special",
+  "include_special",
+  "score",
+  "compare_score",
+  "word_agg",
+  "normalize",
+];
 
 /** How Python's computation is going: written by Python only. */
 export const STATUS_TRAITS = ["status", "progress", "error"];

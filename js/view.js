@@ -3,7 +3,7 @@
 // of views can share a page. User and token text only ever goes through textContent or
 // createTextNode, never innerHTML.
 import { Background } from "./background.js";
-import { CONTROLS, DEFAULT_SETTINGS } from "./controls.js";
+import { CONTROLS, DEFAULT_SETTINGS, SCORE_INFO } from "./controls.js";
 import { unitNoun, unitsOf } from "./data.js";
 import { dimsStore, storeReply } from "./dims.js";
 import { Scope, h } from "./dom.js";
@@ -13,9 +13,11 @@ import { ControlBar } from "./panels/control_bar.js";
 import { Header, scoreName } from "./panels/header.js";
 import { Heatmap } from "./panels/heatmap.js";
 import { Ranking } from "./panels/ranking.js";
+import { RoleFilter } from "./panels/roles.js";
 import { StatusPanel } from "./panels/status.js";
 import { Tooltip } from "./panels/tooltip.js";
 import { layoutSpans } from "./spans.js";
+import { HIGH } from "./stats.js";
 import { TextBlocks } from "./text_blocks.js";
 import { listenText } from "./text_events.js";
 
@@ -26,8 +28,8 @@ import { listenText } from "./text_events.js";
  * (the answer comes back through setDims); null where nothing can answer (no dims shown).
  * Returns {setData, setMeta, setStatus, setControl, setDims, destroy, root}.
  */
-export function createView(el, { onControl = () => {}, requestDims = null } = {}) {
-  const view = new View(el, onControl, requestDims);
+export function createView(el, { onControl = () => {}, requestDims = null, onHover = null } = {}) {
+  const view = new View(el, onControl, requestDims, onHover);
   return {
     setData: (result) => view.setData(result),
     setMeta: (meta) => view.setMeta(meta),
@@ -35,6 +37,27 @@ export function createView(el, { onControl = () => {}, requestDims = null } = {}
     setControl: (name, value) => view.setControl(name, value),
     setDims: (msg) => view.setDims(msg),
     destroy: () => view.destroy(),
+    // for panes side by side (panes.js): the HIGH units at the current layer, a unit marked
+    // from the other pane, a note in the header, and a callback for every redraw
+    highUnits: () => view.highUnits(),
+    markUnits: (units, cls) => view.blocks.markUnits(units, cls),
+    setPaneNote: (text) => view.header.setPaneNote(text),
+    onRefresh: (fn) => {
+      view.refreshed = fn;
+    },
+    get units() {
+      return view.units;
+    },
+    get data() {
+      return view.data;
+    },
+    get settings() {
+      return view.settings;
+    },
+    get score() {
+      return view.score;
+    },
+    noun: (n) => view.noun(n),
     root: view.root,
   };
 }
@@ -43,7 +66,7 @@ export function createView(el, { onControl = () => {}, requestDims = null } = {}
 // current granularity), numbers (UnitNumbers of those units), settings, blocks, dimStore,
 // score (the scores' name: "TAS" unless Python names them).
 class View {
-  constructor(el, onControl, requestDims) {
+  constructor(el, onControl, requestDims, onHover) {
     const doc = el.ownerDocument;
     this.onControl = onControl;
     this.requestDims = requestDims;
@@ -55,7 +78,10 @@ class View {
     this.numbers = null;
     this.dimStore = dimsStore(); // replies to requestDims for the current data
     this.noun = (n) => unitNoun(this.units, n);
-    this.score = "TAS";
+    this.score = "TAS"; // the name of the score shown
+    this.tasName = "TAS"; // what Python calls the norms (score_name: from_scores names them)
+    this.refreshed = null; // called after each redraw of the numbers (panes side by side)
+    this.onHover = onHover;
     const scope = new Scope(doc.defaultView);
     this.scope = scope;
     const uid = Math.random().toString(36).slice(2, 8);
@@ -67,9 +93,12 @@ class View {
     this.heatmap = new Heatmap(doc, scope, this);
     this.ranking = new Ranking(doc, scope, (u) => this.reveal(u, true));
     this.root = h(doc, "div", "afn-root afn-hide-special afn-nodata");
+    this.roles = new RoleFilter(doc, scope, this.root);
     const lower = h(doc, "div", "afn-lower");
     lower.append(this.heatmap.el, this.ranking.el);
-    this.root.append(this.header.el, this.bar.el, this.status.el, this.blocks.el, lower, this.tip.el);
+    this.root.append(
+      this.header.el, this.bar.el, this.status.el, this.roles.el, this.blocks.el, lower, this.tip.el,
+    );
     el.appendChild(this.root);
     listenText(scope, this.root, this.blocks, this.tip);
     keepKeys(scope, this.root, () => {
@@ -144,12 +173,44 @@ class View {
     this.refreshLayer();
   }
 
+  // score: the same units, another score's values (no new data)
+  scoreChanged() {
+    this.nameScore();
+    this.numbers.setScore();
+    this.requestFlow();
+    this.refreshLayer();
+    this.tip.refresh();
+  }
+
+  /** The shown score's name and description, said by the badge, legend, text, ranking and
+   * heatmap. */
+  nameScore() {
+    const key = this.data && this.data.scores.has(this.settings.score) ? this.settings.score : "tas";
+    const name = key === "tas" ? this.tasName : SCORE_INFO[key].label;
+    const title = key === "tas" && this.tasName !== "TAS" ? "" : SCORE_INFO[key].title;
+    this.header.setScore(name, title, this.settings.normalize);
+    if (name !== this.score) {
+      this.score = name;
+      this.blocks.setScoreName(name);
+    }
+  }
+
+  /** The HIGH units at the current layer (a Set; empty without data). */
+  highUnits() {
+    const out = new Set();
+    if (!this.data || !this.numbers.ready) return out;
+    const b = this.numbers.buckets;
+    for (let u = 0; u < b.length; u++) if (b[u] === HIGH) out.add(u);
+    return out;
+  }
+
   // ---------- drawing ----------
   buildUnits() {
     const data = this.data;
     this.units = unitsOf(data, this.settings.granularity);
     const layout = layoutSpans(data.text, this.units.ranges, this.units.special);
     this.numbers = new UnitNumbers(data, this.units, this.settings);
+    this.roles.paint(this.units, this.settings.show_special);
     this.tip.hide(true);
     this.blocks.setText(data, this.units, layout, this.numbers);
   }
@@ -189,6 +250,9 @@ class View {
   paintControls() {
     this.bar.paint();
     this.root.classList.toggle("afn-hide-special", !this.settings.show_special);
+    this.root.classList.toggle("afn-words", this.settings.granularity === "word");
+    this.roles.paint(this.units, this.settings.show_special);
+    if (this.header) this.nameScore();
   }
 
   paintStatus() {
@@ -209,6 +273,7 @@ class View {
     this.ranking.paint(layer, this.units, this.numbers, this.noun, this.score);
     this.heatmap.paintMarker(layer, this.data.nLayers);
     this.tip.refresh();
+    if (this.refreshed) this.refreshed();
   }
 
   refreshAll() {
@@ -223,6 +288,7 @@ class View {
       return;
     }
     this.settings.layer = this.clampLayer(this.requestedLayer);
+    this.bar.showScores(this.data.scores, this.data.unavailable);
     this.buildUnits();
     this.paintControls();
     this.requestFlow();
@@ -238,12 +304,11 @@ class View {
   /** The header's labels; a new name for the scores relabels every part that says it. */
   setMeta(meta) {
     this.header.setMeta(meta);
-    const score = scoreName(meta.score_name);
-    if (score === this.score) return;
-    this.score = score;
-    this.blocks.setScoreName(score);
-    if (!this.data) return;
-    this.ranking.paint(this.settings.layer, this.units, this.numbers, this.noun, score);
+    this.tasName = scoreName(meta.score_name);
+    const before = this.score;
+    this.nameScore();
+    if (this.score === before || !this.data) return;
+    this.ranking.paint(this.settings.layer, this.units, this.numbers, this.noun, this.score);
     this.paintHeatmap();
     this.tip.refresh();
   }

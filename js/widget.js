@@ -1,29 +1,38 @@
-// anywidget entry: wire the model (traits) to the view, and back. No logic of its own.
+// anywidget entry: wire the model (traits) to the view, and back, and a second pane beside it
+// when compare_score names a score. No logic of its own beyond that wiring.
+import { connectCompare } from "./compare.js";
 import { readData } from "./data.js";
+import { panesNote } from "./panes.js";
 import { CONTROL_TRAITS, DATA_TRAITS, STATUS_TRAITS } from "./traits.js";
 import { createView } from "./view.js";
 
-// Data traits the view takes as they come, without a rebuild: the header's labels, and how
-// words aggregate their tokens (the view re-aggregates the norms it holds). Every other data
-// trait rebuilds the view, once per batch.
-export const HEADER_TRAITS = ["model_name", "model_label", "note", "normalize", "score_name"];
-export const WORD_AGG = "word_agg";
+// Data traits the view takes as they come, without a rebuild: the header's labels. Every
+// other data trait rebuilds the view, once per batch.
+export const HEADER_TRAITS = ["model_name", "model_label", "note", "score_name"];
 
 /**
- * Connect `model` (anywidget interface) to a new view in `el`; returns the cleanup.
+ * Connect `model` (anywidget interface) to a view in `el`; returns {view, cleanup}.
  * kernel: a kernel answers custom messages (top hidden dims asked for when the data lack them).
+ * beside: this pane shows the compare_score trait's score (its Score selector sets that trait)
+ * and leaves the other settings to the main pane's controls.
  */
-export function connect(model, el, { kernel = false } = {}) {
+export function connectPane(model, el, { kernel = false, beside = false, onHover = null } = {}) {
   const get = (n) => model.get(n);
   const requestDims = (token, version) => model.send({ kind: "top_dims", token, version });
+  // the trait behind each of the view's settings: a pane beside shows compare_score as score
+  const traitOf = (name) => (beside && name === "score" ? "compare_score" : name);
   const view = createView(el, {
     onControl(name, value) {
-      if (model.get(name) === value) return;
-      model.set(name, value);
+      if (beside && name === "compare_score") return;
+      const trait = traitOf(name);
+      if (model.get(trait) === value) return;
+      model.set(trait, value);
       model.save_changes();
     },
     requestDims: kernel ? requestDims : null,
+    onHover,
   });
+  if (beside) view.root.classList.add("afn-pane-beside");
   const handlers = [];
   const on = (names, fn) => {
     for (const n of names) {
@@ -37,12 +46,15 @@ export function connect(model, el, { kernel = false } = {}) {
   const meta = () => view.setMeta(pick(HEADER_TRAITS));
   const status = () => view.setStatus(pick(STATUS_TRAITS));
   const setting = (n) => () => view.setControl(n, get(n));
+  // a pane beside takes every setting of the main pane's but the score: compare_score is its
+  const shared = CONTROL_TRAITS.filter((n) => !beside || (n !== "score" && n !== "compare_score"));
   // The view's settings as the model has them (one not sent yet keeps the view's default).
   const settings = () => {
-    for (const n of [...CONTROL_TRAITS, WORD_AGG]) {
+    for (const n of shared) {
       const v = get(n);
       if (v !== undefined && v !== null) view.setControl(n, v);
     }
+    if (beside) view.setControl("score", get("compare_score"));
   };
   const load = () => {
     let result;
@@ -76,25 +88,81 @@ export function connect(model, el, { kernel = false } = {}) {
     handlers.push(["msg:custom", onMessage]);
   }
 
-  const inPlace = new Map(HEADER_TRAITS.map((n) => [n, meta]));
-  inPlace.set(WORD_AGG, setting(WORD_AGG));
-  for (const n of DATA_TRAITS) on([n], inPlace.get(n) || scheduleLoad);
+  const inPlace = new Set(HEADER_TRAITS);
+  for (const n of DATA_TRAITS) on([n], inPlace.has(n) ? meta : scheduleLoad);
   on(STATUS_TRAITS, status);
-  for (const n of CONTROL_TRAITS) on([n], setting(n));
+  for (const n of shared) on([n], setting(n));
+  if (beside) on(["compare_score"], () => view.setControl("score", get("compare_score")));
 
   meta();
   settings();
   load();
   status();
 
-  return () => {
+  const cleanup = () => {
     pending = false;
     for (const [ev, fn] of handlers) model.off(ev, fn);
     view.destroy();
   };
+  return { view, cleanup };
+}
+
+/**
+ * Connect `model` to `el`: its view, and a second pane of the same text beside it while the
+ * compare_score trait names a score (one layer slider: the panes share every setting but the
+ * score; hovering a unit marks it in both; the header says how their HIGH sets overlap).
+ * Returns the cleanup.
+ */
+export function connect(model, el, { kernel = false } = {}) {
+  const doc = el.ownerDocument;
+  const host = doc.createElement("div");
+  host.className = "afn-panes";
+  el.appendChild(host);
+  const boxA = doc.createElement("div");
+  boxA.className = "afn-pane";
+  host.appendChild(boxA);
+  let b = null;
+  let boxB = null;
+  const linked = (other) => (units) => {
+    if (other()) other().view.markUnits(units, "afn-linked");
+  };
+  const a = connectPane(model, boxA, { kernel, onHover: linked(() => b) });
+  const overlap = () => {
+    const note = b ? panesNote(a.view, b.view) : "";
+    a.view.setPaneNote(note);
+    if (b) b.view.setPaneNote(note);
+  };
+  a.view.onRefresh(overlap);
+  const panes = () => {
+    const want = !!model.get("compare_score");
+    if (want && !b) {
+      boxB = doc.createElement("div");
+      boxB.className = "afn-pane";
+      host.appendChild(boxB);
+      b = connectPane(model, boxB, { kernel, beside: true, onHover: linked(() => a) });
+      b.view.onRefresh(overlap);
+    } else if (!want && b) {
+      b.cleanup();
+      boxB.remove();
+      b = null;
+      boxB = null;
+    }
+    host.classList.toggle("afn-two", !!b);
+    overlap();
+  };
+  model.on("change:compare_score", panes);
+  panes();
+  return () => {
+    model.off("change:compare_score", panes);
+    if (b) b.cleanup();
+    a.cleanup();
+    host.remove();
+  };
 }
 
 function render({ model, el }) {
+  // AFNCompare's model holds its two analyses as pane_a and pane_b
+  if (model.get("pane_a") !== undefined) return connectCompare(model, el);
   return connect(model, el, { kernel: true });
 }
 

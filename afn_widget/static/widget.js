@@ -1,7 +1,145 @@
+// js/panes.js
+function panesNote(a, b, match = null) {
+  if (!a.data || !b.data) return "";
+  const [both, na, nb] = highOverlap(a.highUnits(), b.highUnits(), match);
+  const union = na + nb - both;
+  const jaccard = union ? (both / union).toFixed(2) : "\u2014";
+  return `HIGH in both panes: ${both} ${a.noun(both)} (${a.score} ${na}, ${b.score} ${nb}; Jaccard ${jaccard})`;
+}
+function highOverlap(highA, highB, match = null) {
+  let both = 0;
+  for (const u of highA) {
+    const v = match ? match[u] : u;
+    if (v >= 0 && highB.has(v)) both++;
+  }
+  return [both, highA.size, highB.size];
+}
+
+// js/compare.js
+var SHARED = ["quantile", "granularity", "show_special", "include_special", "score", "word_agg"];
+function paneModel(model, key) {
+  const dataTrait = `pane_${key}`;
+  const layerOf = () => {
+    const L = model.get("layer");
+    if (key === "a") return L;
+    const map = model.get("layer_map") || [];
+    return Number.isInteger(map[L]) ? map[L] : L;
+  };
+  const nameOf = (n) => key === "b" && n === "compare_score" ? "score" : n;
+  const get = (name) => {
+    const n = nameOf(name);
+    if (n === "layer") return layerOf();
+    if (n === "compare_score") return "";
+    if (SHARED.includes(n)) return model.get(n);
+    const data = model.get(dataTrait) || {};
+    if (n === "status") return "ready";
+    if (n === "progress") return 1;
+    if (n === "error") return "";
+    return data[n];
+  };
+  const listening = [];
+  return {
+    get,
+    set(name, v) {
+      const n = nameOf(name);
+      if (n === "layer" && key === "b") return;
+      if (!SHARED.includes(n) && n !== "layer") return;
+      model.set(n, v);
+    },
+    save_changes: () => model.save_changes(),
+    send: () => {
+    },
+    // the top dimensions travel with the data, or not at all
+    on(ev, fn) {
+      if (!ev.startsWith("change:")) return;
+      const n = nameOf(ev.slice("change:".length));
+      const source = n === "layer" || SHARED.includes(n) ? n : dataTrait;
+      const cb = () => fn(this, get(n));
+      listening.push([ev, fn, `change:${source}`, cb]);
+      model.on(`change:${source}`, cb);
+    },
+    off(ev, fn) {
+      for (let k = listening.length - 1; k >= 0; k--) {
+        const [e, f, real, cb] = listening[k];
+        if (e === ev && f === fn) {
+          model.off(real, cb);
+          listening.splice(k, 1);
+        }
+      }
+    }
+  };
+}
+function differing(model, key, pane) {
+  const words = model.get(`differ_${key}`) || [];
+  if (!pane.units || pane.units.kind === "word") return words;
+  const set = new Set(words);
+  const wordOf = pane.data.wordOf;
+  const out = [];
+  for (let t = 0; t < wordOf.length; t++) if (set.has(wordOf[t])) out.push(t);
+  return out;
+}
+function matchOf(model, pane) {
+  const m = (pane.units && pane.units.kind === "token" ? model.get("token_match") : model.get("word_match")) || [];
+  return m;
+}
+function inverse(match, n) {
+  const out = new Array(n).fill(-1);
+  match.forEach((v, u) => {
+    if (v >= 0 && v < n && out[v] < 0) out[v] = u;
+  });
+  return out;
+}
+function connectCompare(model, el) {
+  const doc = el.ownerDocument;
+  const host = doc.createElement("div");
+  host.className = "afn-panes afn-two afn-compare";
+  el.append(host);
+  const boxes = ["a", "b"].map(() => {
+    const box = doc.createElement("div");
+    box.className = "afn-pane";
+    host.appendChild(box);
+    return box;
+  });
+  const panes = {};
+  const hover = (from) => (units) => {
+    const to = from === "a" ? panes.b : panes.a;
+    if (!to) return;
+    const pane = panes[from].view;
+    let match = matchOf(model, pane);
+    if (from === "b") match = inverse(match, to.view.units && to.view.units.count || 0);
+    to.view.markUnits(units ? units.map((u) => match[u]).filter((v) => v >= 0) : null, "afn-linked");
+  };
+  const refresh = () => {
+    if (!panes.a || !panes.b) return;
+    const a = panes.a.view;
+    const b = panes.b.view;
+    const how = model.get("compare_note") || "";
+    const overlap = panesNote(a, b, matchOf(model, a));
+    const text = how && overlap ? `${how}. ${overlap}` : how || overlap;
+    a.setPaneNote(text);
+    b.setPaneNote(text);
+    for (const [key, pane] of [["a", a], ["b", b]]) {
+      if (pane.data) pane.markUnits(differing(model, key, pane), "afn-diff");
+    }
+  };
+  for (const [k, box] of [["a", boxes[0]], ["b", boxes[1]]]) {
+    panes[k] = connectPane(paneModel(model, k), box, { beside: k === "b", onHover: hover(k) });
+    panes[k].view.root.classList.add(`afn-pane-${k}`);
+    panes[k].view.onRefresh(refresh);
+  }
+  refresh();
+  return () => {
+    panes.a.cleanup();
+    panes.b.cleanup();
+    host.remove();
+  };
+}
+
 // js/stats.js
 var LOW = 0;
 var HIGH = 1;
 var INELIGIBLE = 2;
+var MASSIVE = 3;
 function quantileLinear(values, q) {
   const n = values.length;
   if (n === 0 || Number.isNaN(q)) return NaN;
@@ -204,6 +342,9 @@ function readData(get) {
     return {
       error: `norms: expected ${want} float32 values ((n_layers+1) x n_tokens), got ${norms ? norms.length : "none"}`
     };
+  const scored = readScores(get, norms, want);
+  if (scored.error) return { error: scored.error };
+  const massive = readMassive(get("massive"), nLayers, nTokens);
   const topK2 = get("top_k") | 0;
   let topDims = toDataView(get("top_dims"));
   let topShare = toDataView(get("top_share"));
@@ -237,9 +378,50 @@ function readData(get) {
       dimsVersion,
       tokenSpecial,
       wordSpecial,
-      members
+      members,
+      scores: scored.scores,
+      unavailable: scored.unavailable,
+      massiveAt: massive.flags,
+      massiveInfo: massive.info,
+      includeMassive: !!get("include_massive")
     }
   };
+}
+var SCORE_NAMES = ["tas", "attention", "attn_norm", "delta_norm", "displacement", "cos_change"];
+function readScores(get, norms, want) {
+  const names = get("score_names");
+  const list = Array.isArray(names) && names.length ? names.map(String) : ["tas"];
+  if (list[0] !== "tas" || list.some((n) => !SCORE_NAMES.includes(n)))
+    return { error: `score_names: expected "tas" first, then names of ${SCORE_NAMES.join(", ")}` };
+  const scores = /* @__PURE__ */ new Map([["tas", norms]]);
+  const rest = list.slice(1);
+  if (rest.length) {
+    const all = toFloat32(get("score_values"));
+    if (!all || all.length !== want * rest.length)
+      return {
+        error: `score_values: expected ${want * rest.length} float32 values (${rest.length} score(s) x (n_layers+1) x n_tokens), got ${all ? all.length : "none"}`
+      };
+    rest.forEach((n, k) => scores.set(n, all.subarray(k * want, (k + 1) * want)));
+  }
+  const why = get("score_unavailable");
+  const unavailable = {};
+  if (why && typeof why === "object") {
+    for (const n of SCORE_NAMES) if (typeof why[n] === "string") unavailable[n] = why[n];
+  }
+  return { scores, unavailable };
+}
+function readMassive(list, nLayers, nTokens) {
+  const info = /* @__PURE__ */ new Map();
+  if (!Array.isArray(list) || !list.length) return { flags: null, info };
+  const flags = new Uint8Array((nLayers + 1) * nTokens);
+  for (const e of list) {
+    if (!Array.isArray(e) || e.length < 4) continue;
+    const [L, t, dim, value] = e;
+    if (!isInt(L) || !isInt(t) || L < 0 || L > nLayers || t < 0 || t >= nTokens) continue;
+    flags[L * nTokens + t] = 1;
+    info.set(L * nTokens + t, [dim, Number(value)]);
+  }
+  return { flags: info.size ? flags : null, info };
 }
 function unitsOf(data, granularity) {
   if (granularity === "word") {
@@ -300,14 +482,27 @@ var DATA_TRAITS = [
   "top_dims",
   "top_share",
   "dims_version",
-  "word_agg",
   "model_name",
   "model_label",
   "note",
-  "normalize",
-  "score_name"
+  "score_name",
+  "score_names",
+  "score_values",
+  "score_unavailable",
+  "massive",
+  "include_massive"
 ];
-var CONTROL_TRAITS = ["layer", "quantile", "granularity", "show_special", "include_special"];
+var CONTROL_TRAITS = [
+  "layer",
+  "quantile",
+  "granularity",
+  "show_special",
+  "include_special",
+  "score",
+  "compare_score",
+  "word_agg",
+  "normalize"
+];
 var STATUS_TRAITS = ["status", "progress", "error"];
 
 // js/background.js
@@ -373,13 +568,31 @@ function quantileMessage(typed) {
   return `quantile must lie strictly between 0 and 1 (got ${q}); ${QUANTILE_HINT}`;
 }
 var oneOf = (...allowed) => (v) => allowed.includes(v) ? v : void 0;
+var SCORE_INFO = {
+  tas: { label: "TAS", title: "Token Activation Strength: L2 norm of each token's hidden state" },
+  attention: {
+    label: "attention",
+    title: "attention received: at each layer, the mean over heads of the sum over all query tokens of their attention to this token (layer 0: none)"
+  },
+  attn_norm: {
+    label: "attn_norm",
+    title: "norm-based attention \u2016\u03A3\u1D62 \u03B1\u1D62\u2C7C f(x\u2C7C)\u2016 (Kobayashi et al. 2020): the attention weights times the norm of the transformed value vectors (layer 0: none)"
+  },
+  delta_norm: { label: "delta_norm", title: "\u2016h\u2097\u2016 \u2212 \u2016h\u2097\u208B\u2081\u2016: the change of the norm from the layer before (layer 0: none)" },
+  displacement: { label: "displacement", title: "\u2016h\u2097 \u2212 h\u2097\u208B\u2081\u2016: how far the hidden state moves from the layer before (layer 0: none)" },
+  cos_change: { label: "cos_change", title: "1 \u2212 cos(h\u2097, h\u2097\u208B\u2081): how much the hidden state turns from the layer before (layer 0: none)" }
+};
+var NORMALIZATIONS = ["raw", "drop_outlier_dims", "standardize", "layer_zscore", "layer_rank"];
 var DEFAULT_SETTINGS = {
   layer: 0,
   quantile: 0.75,
   granularity: "token",
   show_special: false,
   include_special: false,
-  word_agg: "mean"
+  word_agg: "mean",
+  score: "tas",
+  compare_score: "",
+  normalize: "raw"
 };
 var CONTROLS = {
   layer: {
@@ -419,13 +632,29 @@ var CONTROLS = {
     parse: (v) => !!v,
     apply: (view, v) => view.changeAndRedraw("include_special", v, () => view.eligibilityChanged())
   },
-  // Python's only (how its words aggregate their tokens): re-aggregated here from the norms.
+  // how words aggregate their tokens: re-aggregated here from the values held
   word_agg: {
     parse: oneOf("mean", "max"),
-    apply(view, a) {
-      if (view.change("word_agg", a) && view.data && view.units.kind === "word") view.aggregationChanged();
-      return a;
-    }
+    apply: (view, a) => view.changeAndRedraw("word_agg", a, () => {
+      if (view.units.kind === "word") view.aggregationChanged();
+    })
+  },
+  score: {
+    parse: oneOf(...Object.keys(SCORE_INFO)),
+    apply: (view, name) => view.changeAndRedraw("score", name, () => view.scoreChanged())
+  },
+  // a second pane beside this one: drawn by whoever holds the panes (the widget's entry)
+  compare_score: {
+    parse: (v) => v === "" || Object.hasOwn(SCORE_INFO, v) ? v : void 0,
+    apply: (view, name) => view.changeAndRedraw("compare_score", name, () => {
+    })
+  },
+  // Python analyses the text again; the data that come back are normalized so
+  // (any name: scores given to from_scores say so, and cannot be normalized again)
+  normalize: {
+    parse: (v) => typeof v === "string" && v ? v : void 0,
+    apply: (view, n) => view.changeAndRedraw("normalize", n, () => {
+    })
   }
 };
 
@@ -539,6 +768,7 @@ function keepKeys(scope, root, onEscape) {
 }
 
 // js/numbers.js
+var HIDDEN_SCORES = ["tas", "delta_norm", "displacement", "cos_change"];
 var UnitNumbers = class {
   constructor(data, units, settings) {
     this.data = data;
@@ -550,28 +780,97 @@ var UnitNumbers = class {
     this.lo = NaN;
     this.hi = NaN;
     this.nHigh = 0;
+    this.nMassive = 0;
     this.layer = -1;
     this.gen = 0;
     this.ready = false;
     this.rows = null;
     this.layerThresholds = null;
+    this.layerEligible = null;
+    this.setScore();
+  }
+  /** settings.score changed (or the data): every number is to be computed again. */
+  setScore() {
+    this.chooseScore();
     this.computeEligible();
+  }
+  /** The score's values (settings.score; TAS when the data lack it). */
+  chooseScore() {
+    const { scores } = this.data;
+    const name = this.settings.score;
+    this.scoreName = scores && scores.has(name) ? name : "tas";
+    this.matrix = scores && scores.has(name) ? scores.get(name) : this.data.norms;
+    this.rows = null;
+    this.layerThresholds = null;
+    this.layerEligible = null;
   }
   /** Which units take part in the threshold and ranks; call again when include_special changes. */
   computeEligible() {
     const { count, special } = this.units;
     const all = this.settings.include_special;
-    this.eligible = new Uint8Array(count);
-    for (let u = 0; u < count; u++) this.eligible[u] = !special[u] || all ? 1 : 0;
+    this.baseEligible = new Uint8Array(count);
+    for (let u = 0; u < count; u++) this.baseEligible[u] = !special[u] || all ? 1 : 0;
+    this.eligible = this.baseEligible;
     this.nEligible = countEligible(this.eligible);
+    this.baseCount = this.nEligible;
     this.layerThresholds = null;
+    this.layerEligible = null;
+    this.flowEligible = this.apartAnywhere();
   }
-  /** Every unit's value at layer L: token norms, or word_agg of each word's tokens. */
+  /** Units with a massive activation at layer L that this score sets apart (null: none). */
+  apartAt(L) {
+    const { data, units } = this;
+    const flags = data.massiveAt;
+    if (!flags || data.includeMassive || !HIDDEN_SCORES.includes(this.scoreName)) return null;
+    const base = L * data.nTokens;
+    let any = false;
+    const out = new Uint8Array(units.count);
+    for (let t = 0; t < data.nTokens; t++) {
+      if (!flags[base + t]) continue;
+      any = true;
+      if (units.kind === "token") out[t] = 1;
+      else if (data.wordOf[t] >= 0 && data.wordOf[t] < units.count) out[data.wordOf[t]] = 1;
+    }
+    return any ? out : null;
+  }
+  // The heatmap's eligible units: those never set apart (a massive unit would take every
+  // layer's colour scale).
+  apartAnywhere() {
+    const flags = this.data.massiveAt;
+    if (!flags) return this.baseEligible;
+    const out = Uint8Array.from(this.baseEligible);
+    for (let L = 0; L <= this.data.nLayers; L++) {
+      const apart = this.apartAt(L);
+      if (apart) {
+        for (let u = 0; u < out.length; u++) if (apart[u]) out[u] = 0;
+      }
+    }
+    return out;
+  }
+  /** The units eligible at layer L: eligible, defined there, not set apart. */
+  eligibleAt(L) {
+    if (!this.layerEligible) this.layerEligible = new Array(this.data.nLayers + 1).fill(null);
+    if (!this.layerEligible[L]) {
+      const row = this.row(L);
+      const apart = this.apartAt(L);
+      const base = this.baseEligible;
+      let mask = base;
+      for (let u = 0; u < base.length; u++) {
+        if (base[u] && (Number.isNaN(row[u]) || apart && apart[u])) {
+          if (mask === base) mask = Uint8Array.from(base);
+          mask[u] = 0;
+        }
+      }
+      this.layerEligible[L] = mask;
+    }
+    return this.layerEligible[L];
+  }
+  /** Every unit's value at layer L: the score's token values, or word_agg of each word's. */
   row(L) {
     const { data, units } = this;
     if (!this.rows) this.rows = new Array(data.nLayers + 1).fill(null);
     if (!this.rows[L]) {
-      this.rows[L] = units.kind === "token" ? data.norms.subarray(L * data.nTokens, (L + 1) * data.nTokens) : unitValues(data.norms, data.nTokens, L, units.members, this.settings.word_agg);
+      this.rows[L] = units.kind === "token" ? this.matrix.subarray(L * data.nTokens, (L + 1) * data.nTokens) : unitValues(this.matrix, data.nTokens, L, units.members, this.settings.word_agg);
     }
     return this.rows[L];
   }
@@ -581,7 +880,7 @@ var UnitNumbers = class {
       const n = this.data.nLayers + 1;
       this.layerThresholds = new Float64Array(n);
       for (let L = 0; L < n; L++)
-        this.layerThresholds[L] = thresholdOf(this.row(L), this.eligible, this.settings.quantile);
+        this.layerThresholds[L] = thresholdOf(this.row(L), this.eligibleAt(L), this.settings.quantile);
     }
     return this.layerThresholds;
   }
@@ -589,6 +888,7 @@ var UnitNumbers = class {
   forgetRows() {
     this.rows = null;
     this.layerThresholds = null;
+    this.layerEligible = null;
   }
   /** quantile changed. */
   forgetThresholds() {
@@ -601,12 +901,44 @@ var UnitNumbers = class {
     this.ready = true;
     const row = this.row(L);
     this.values = this.units.kind === "token" ? Float64Array.from(row) : row;
+    this.eligible = this.eligibleAt(L);
+    this.nEligible = countEligible(this.eligible);
     this.threshold = thresholdOf(this.values, this.eligible, this.settings.quantile);
     bucketize(this.values, this.eligible, this.threshold, this.buckets);
+    const apart = this.apartAt(L);
+    let m = 0;
+    if (apart) {
+      for (let u = 0; u < this.units.count; u++)
+        if (apart[u] && this.baseEligible[u]) {
+          this.buckets[u] = MASSIVE;
+          m++;
+        }
+    }
+    this.nMassive = m;
     [this.lo, this.hi] = domainOf(this.values, this.eligible);
     let n = 0;
     for (let u = 0; u < this.units.count; u++) if (this.buckets[u] === HIGH) n++;
     this.nHigh = n;
+  }
+  /** Among the eligible units at the current layer: [content share of HIGH, of all] (NaN: none),
+   * the paper's statistic (Python's AFNResult.content_share). */
+  contentShare() {
+    const { buckets, eligible, units } = this;
+    let nh = 0;
+    let ch = 0;
+    let ne = 0;
+    let ce = 0;
+    for (let u = 0; u < units.count; u++) {
+      if (!eligible[u]) continue;
+      const c = units.roles[u] === "content" ? 1 : 0;
+      ne++;
+      ce += c;
+      if (buckets[u] === HIGH) {
+        nh++;
+        ch += c;
+      }
+    }
+    return [nh ? ch / nh : NaN, ne ? ce / ne : NaN];
   }
   /** The strongest of list[s..e): eligible before ineligible, then the larger value (the first of equals). */
   strongestOf(list, s, e) {
@@ -651,6 +983,20 @@ var UnitNumbers = class {
 };
 
 // js/panels/control_bar.js
+var WORD_AGGS = [
+  ["mean", "mean"],
+  ["max", "max"]
+];
+function select(doc, cls, label, choices) {
+  const s = h(doc, "select", cls);
+  s.setAttribute("aria-label", label);
+  for (const [v, t] of choices) {
+    const o = h(doc, "option", null, t);
+    o.value = v;
+    s.appendChild(o);
+  }
+  return s;
+}
 var GRANULARITIES = [
   ["token", "Tokens"],
   ["word", "Words"]
@@ -707,9 +1053,93 @@ var ControlBar = class {
     const inclLabel = labelled("rank specials", inclSp);
     inclLabel.classList.add("afn-check");
     inclLabel.title = "let special tokens take part in the threshold and ranks";
-    this.el.append(layerLabel, qLabel, seg, showLabel, inclLabel, this.qMsg);
-    Object.assign(this, { layer, q, showSp, inclSp });
+    const scoreChoices = SCORE_NAMES.map((n) => [n, SCORE_INFO[n].label]);
+    const score = select(doc, "afn-score", "score", scoreChoices);
+    const scoreLabel = labelled("Score", score);
+    scoreLabel.classList.add("afn-ctl-score");
+    const beside = select(doc, "afn-beside", "score beside", [["", "none"], ...scoreChoices]);
+    const besideLabel = labelled("beside", beside);
+    besideLabel.classList.add("afn-ctl-beside");
+    besideLabel.title = "a second pane of the same text coloured by another score, one layer slider";
+    const agg = select(doc, "afn-word-agg", "word value", WORD_AGGS);
+    const aggLabel = labelled("word =", agg);
+    aggLabel.classList.add("afn-ctl-agg");
+    aggLabel.title = "a word's value: the mean or the max of its tokens' values";
+    const norm = select(doc, "afn-normalize", "normalize", NORMALIZATIONS.map((n) => [n, n]));
+    const normLabel = labelled("normalize", norm);
+    normLabel.classList.add("afn-ctl-norm");
+    normLabel.title = "how the hidden states are normalized before their norms (the text is analysed again)";
+    this.scoreMsg = h(doc, "div", "afn-score-msg");
+    this.scoreMsg.setAttribute("role", "status");
+    this.scoreMsg.hidden = true;
+    this.el.append(
+      layerLabel,
+      qLabel,
+      seg,
+      showLabel,
+      inclLabel,
+      scoreLabel,
+      besideLabel,
+      aggLabel,
+      normLabel,
+      this.qMsg,
+      this.scoreMsg
+    );
+    Object.assign(this, { layer, q, showSp, inclSp, score, beside, agg, norm });
+    this.available = /* @__PURE__ */ new Map([["tas", ""]]);
+    this.showScores(null, {});
     this.listen(scope, seg, onUser);
+  }
+  /**
+   * Which scores the data hold (scores: Map, null for none yet) and why the others cannot be
+   * shown (unavailable: {name: why} for the model; the rest were not asked for): the selectors
+   * offer the first and say why of the others.
+   */
+  showScores(scores, unavailable) {
+    this.available = /* @__PURE__ */ new Map();
+    for (const n of SCORE_NAMES) {
+      let why = "";
+      if (unavailable[n]) why = `not available for this model: ${unavailable[n]}`;
+      else if (!(scores ? scores.has(n) : n === "tas"))
+        why = `not computed: make the view with scores=("tas", "${n}")`;
+      this.available.set(n, why);
+    }
+    for (const sel of [this.score, this.beside])
+      for (const o of sel.options) {
+        if (!o.value) continue;
+        const why = this.available.get(o.value);
+        const info = SCORE_INFO[o.value];
+        o.disabled = !!why;
+        o.textContent = why ? `${info.label} (${why.startsWith("not computed") ? "not computed" : "unavailable"})` : info.label;
+        o.title = why ? `${info.title}. ${why}` : info.title;
+      }
+    this.paintScores();
+  }
+  // One of NORMALIZATIONS, or the name of scores given as they are (then nothing to choose).
+  showNormalize(v) {
+    const known = NORMALIZATIONS.includes(v);
+    let other = this.norm.querySelector("option[data-given]");
+    if (!known && !other) {
+      other = h(this.doc, "option", null, "");
+      other.dataset.given = "1";
+      this.norm.appendChild(other);
+    }
+    if (other) {
+      other.value = known ? "" : v;
+      other.textContent = known ? "" : v;
+      other.hidden = known;
+    }
+    this.norm.value = v;
+    this.norm.disabled = !known;
+  }
+  paintScores() {
+    const s = this.settings;
+    this.score.value = s.score;
+    this.beside.value = s.compare_score || "";
+    this.score.title = (SCORE_INFO[s.score] || SCORE_INFO.tas).title;
+    const why = [...this.available].filter(([, w]) => w);
+    this.scoreMsg.textContent = why.length ? `${why.map(([n, w]) => `${SCORE_INFO[n].label}: ${w}`).join("; ")}.` : "";
+    this.scoreMsg.hidden = !why.some(([, w]) => w.startsWith("not available"));
   }
   // User side: the view applies a change at once, then tells the model.
   listen(scope, seg, onUser) {
@@ -730,6 +1160,10 @@ var ControlBar = class {
     });
     scope.listen(showSp, "change", () => onUser("show_special", showSp.checked));
     scope.listen(inclSp, "change", () => onUser("include_special", inclSp.checked));
+    scope.listen(this.score, "change", () => onUser("score", this.score.value));
+    scope.listen(this.beside, "change", () => onUser("compare_score", this.beside.value));
+    scope.listen(this.agg, "change", () => onUser("word_agg", this.agg.value));
+    scope.listen(this.norm, "change", () => onUser("normalize", this.norm.value));
   }
   /** Every control as the settings say. */
   paint() {
@@ -740,6 +1174,9 @@ var ControlBar = class {
     for (const v in this.segBtns) this.segBtns[v].setAttribute("aria-pressed", String(s.granularity === v));
     this.showSp.checked = !!s.show_special;
     this.inclSp.checked = !!s.include_special;
+    this.agg.value = s.word_agg;
+    this.showNormalize(s.normalize);
+    this.paintScores();
   }
   /** The slider at `layer` of 0..nLayers. */
   showLayer(layer, nLayers) {
@@ -875,26 +1312,42 @@ var Header = class {
     this.sumLayer = h(doc, "span", "afn-sum");
     this.sumThr = h(doc, "span", "afn-sum");
     this.sumHigh = h(doc, "span", "afn-sum");
-    summary.append(this.sumLayer, this.sumThr, this.sumHigh);
+    this.sumShare = h(doc, "span", "afn-sum afn-sum-share");
+    this.sumShare.title = "the paper's statistic at these settings: the share of content units among HIGH, against their share among all ranked units";
+    this.sumMassive = h(doc, "span", "afn-sum afn-sum-massive");
+    this.sumMassive.title = "units with a massive activation at this layer (some hidden value > 100 and > 1000 x the layer's median |value|): set apart, unranked";
+    this.sumUndefined = h(doc, "span", "afn-sum afn-sum-undefined");
+    summary.append(this.sumLayer, this.sumThr, this.sumHigh, this.sumShare, this.sumMassive, this.sumUndefined);
     this.legend = new Legend(doc);
-    this.el.append(title, summary, this.legend.el);
+    this.paneNote = h(doc, "div", "afn-pane-note");
+    this.paneNote.dataset.field = "pane-note";
+    this.paneNote.hidden = true;
+    this.el.append(title, summary, this.legend.el, this.paneNote);
+  }
+  /** A line about the pane beside this one (their HIGH sets' overlap); "" for none. */
+  setPaneNote(text) {
+    this.paneNote.textContent = text;
+    this.paneNote.hidden = !text;
   }
   /**
    * The labels from the model_name (full), model_label (shown), note, normalize and
    * score_name traits.
    */
-  setMeta({ model_name, model_label, note, normalize, score_name }) {
-    const score = scoreName(score_name);
-    this.brand.textContent = score;
-    this.brand.title = score === "TAS" ? TAS_TITLE : `${score}: the scores this view was given`;
+  setMeta({ model_name, model_label, note }) {
     const full = model_name ? String(model_name) : "";
     this.modelName.textContent = model_label ? String(model_label) : full;
     this.modelName.title = full;
-    this.legend.setName(score);
-    this.normTag.textContent = normalize ? `norm: ${normalize}` : "";
-    this.normTag.hidden = !normalize;
     this.note.textContent = note ? String(note) : "";
     this.note.hidden = !note;
+  }
+  /** The score shown (its name, and what it is) and the normalization of the norms. */
+  setScore(name, title, normalize) {
+    this.brand.textContent = name;
+    this.brand.title = title || `${name}: the scores this view was given`;
+    this.legend.setName(name);
+    const norm = normalize && normalize !== "raw" ? normalize : "";
+    this.normTag.textContent = norm ? `norm: ${norm}` : "";
+    this.normTag.hidden = !norm;
   }
   /**
    * The numbers at `layer` of `nLayers`: numbers (UnitNumbers at that layer), the quantile,
@@ -918,6 +1371,27 @@ var Header = class {
       nh,
       h(doc, "span", "afn-k", ` / ${nEligible} ${noun(nEligible)}`)
     );
+    const [share, base] = numbers.contentShare();
+    const pct = (x) => Number.isNaN(x) ? "\u2014" : `${Math.round(x * 100)} %`;
+    const sb = h(doc, "b", null, pct(share));
+    sb.dataset.field = "content-high";
+    const bb = h(doc, "b", null, pct(base));
+    bb.dataset.field = "content-all";
+    this.sumShare.replaceChildren(
+      h(doc, "span", "afn-k", "content in HIGH "),
+      sb,
+      h(doc, "span", "afn-k", " vs "),
+      bb,
+      h(doc, "span", "afn-k", ` of ${noun(2)}`)
+    );
+    const m = numbers.nMassive;
+    const mb = h(doc, "b", null, String(m));
+    mb.dataset.field = "n-massive";
+    this.sumMassive.replaceChildren(h(doc, "span", "afn-k", "MASSIVE "), mb);
+    this.sumMassive.hidden = !m;
+    const undefinedHere = Number.isNaN(numbers.lo) && numbers.nEligible === 0 && numbers.baseCount > 0;
+    this.sumUndefined.textContent = undefinedHere ? `${SCORE_INFO[numbers.scoreName].label} is not defined at layer ${layer}${layer === 0 ? " (the embeddings: no attention, no layer before)" : ""}` : "";
+    this.sumUndefined.hidden = !undefinedHere;
     this.legend.paint(threshold, numbers.lo, numbers.hi);
   }
 };
@@ -1061,6 +1535,10 @@ function fillTooltip(tip, info) {
     "percentile"
   );
   row("role", info.role || "\u2014", "role");
+  if (info.massive) {
+    const { dim, value, token } = info.massive;
+    row("massive", `dim ${dim} = ${fmt3(value)}${token ? ` (${token})` : ""}`, "massive");
+  }
   row("layer", `${info.layer} / ${info.nLayers}`, "layer");
   tip.appendChild(grid);
   if (info.series && info.series.length > 1) {
@@ -1227,7 +1705,7 @@ var Heatmap = class {
     const shown = [];
     for (let u = 0; u < units.count; u++) if (showSpecial || !units.special[u]) shown.push(u);
     this.shown = Int32Array.from(shown);
-    Object.assign(this, { eligible: numbers.eligible, noun, score });
+    Object.assign(this, { eligible: numbers.flowEligible, noun, score });
     this.wrapHeight = Math.max(48, Math.min(this.rows.length * 6, 160));
     this.track.style.height = `${this.wrapHeight}px`;
     this.axis.style.height = `${this.wrapHeight}px`;
@@ -1408,6 +1886,133 @@ var Ranking = class {
   }
 };
 
+// js/elements.js
+function textElements(layout, units) {
+  const { clusterStart, clusterUnits } = clusterMembers(layout.clusters);
+  const items = layout.items;
+  const reps = [];
+  const cl = [];
+  const at = [];
+  const base = [];
+  const box = [];
+  const unitElem = new Int32Array(units.count).fill(-1);
+  const roles = units.roles || [];
+  for (let j = 0; j < items.length; j++) {
+    const it = items[j];
+    if (it.kind === "gap") continue;
+    const e = reps.length;
+    if (it.kind === "cluster") {
+      const c = layout.clusters[it.index];
+      const punct = c.units.every((u) => roles[u] === "punctuation");
+      const role = c.units.every((u) => roles[u] === roles[c.units[0]]) ? roles[c.units[0]] : "";
+      base.push((punct ? "afn-tok afn-punct" : "afn-tok") + roleClass(role));
+      box.push(punct ? 1 : 0);
+      for (const u of c.units) unitElem[u] = e;
+      reps.push(c.units[0]);
+      cl.push(it.index);
+    } else {
+      const u = it.unit;
+      base.push(
+        (units.special[u] ? "afn-tok afn-pill afn-special" : "afn-tok afn-pill") + roleClass(roles[u])
+      );
+      box.push(1);
+      unitElem[u] = e;
+      reps.push(u);
+      cl.push(-1);
+    }
+    at.push(j);
+  }
+  const count = reps.length;
+  const cluster = Int32Array.from(cl);
+  const multi = new Uint8Array(count);
+  for (let e = 0; e < count; e++) {
+    const k = cluster[e];
+    if (k >= 0 && clusterStart[k + 1] - clusterStart[k] > 1) multi[e] = 1;
+  }
+  return {
+    count,
+    firstUnit: Int32Array.from(reps),
+    cluster,
+    item: Int32Array.from(at),
+    multi,
+    boxed: Uint8Array.from(box),
+    base,
+    unitElem,
+    clusterStart,
+    clusterUnits
+  };
+}
+var ROLES = ["content", "function", "punctuation", "special"];
+var roleClass = (role) => ROLES.includes(role) ? ` afn-r-${role}` : "";
+function clusterMembers(clusters) {
+  const nc = clusters.length;
+  const clusterStart = new Int32Array(nc + 1);
+  for (let k = 0; k < nc; k++) clusterStart[k + 1] = clusterStart[k] + clusters[k].units.length;
+  const clusterUnits = new Int32Array(clusterStart[nc]);
+  for (let k = 0; k < nc; k++) clusterUnits.set(clusters[k].units, clusterStart[k]);
+  return { clusterStart, clusterUnits };
+}
+function membersOf(els, e) {
+  const k = els.cluster[e];
+  return k >= 0 ? els.clusterUnits.subarray(els.clusterStart[k], els.clusterStart[k + 1]) : null;
+}
+
+// js/panels/roles.js
+var ROLE_TITLE = {
+  content: "content words: nouns, verbs, adjectives, adverbs, numbers, proper nouns",
+  function: "function words: determiners, pronouns, prepositions, auxiliaries, conjunctions, particles",
+  punctuation: "punctuation and symbols",
+  special: "the tokenizer's special tokens ([CLS], <s>, BOS, ...)"
+};
+var RoleFilter = class {
+  /** root: the view's root element, which carries an afn-dim-ROLE class per role switched off. */
+  constructor(doc, scope, root) {
+    this.root = root;
+    this.el = h(doc, "div", "afn-roles");
+    this.el.setAttribute("role", "group");
+    this.el.setAttribute("aria-label", "roles shown");
+    this.buttons = {};
+    this.counts = {};
+    for (const r of ROLES) {
+      const b = h(doc, "button", `afn-role-btn afn-role-${r}`);
+      b.type = "button";
+      b.dataset.role = r;
+      b.setAttribute("aria-pressed", "true");
+      b.title = `${ROLE_TITLE[r]}; click to dim or show them`;
+      b.append(h(doc, "span", "afn-role-name", r));
+      this.counts[r] = h(doc, "span", "afn-role-count", "");
+      b.append(this.counts[r]);
+      this.buttons[r] = b;
+      this.el.appendChild(b);
+    }
+    scope.listen(this.el, "click", (ev) => {
+      const b = ev.target.closest && ev.target.closest(".afn-role-btn");
+      if (b) this.toggle(b.dataset.role);
+    });
+  }
+  /** Switch a role's units on or off (dimmed). */
+  toggle(role) {
+    const b = this.buttons[role];
+    if (!b) return;
+    const on = b.getAttribute("aria-pressed") !== "true";
+    b.setAttribute("aria-pressed", String(on));
+    this.root.classList.toggle(`afn-dim-${role}`, !on);
+  }
+  /** The roles switched on. */
+  shown() {
+    return ROLES.filter((r) => this.buttons[r].getAttribute("aria-pressed") === "true");
+  }
+  /** The count of each role among the units (unitsOf); specials only while shown. */
+  paint(units, showSpecial) {
+    const n = Object.fromEntries(ROLES.map((r) => [r, 0]));
+    if (units) {
+      for (let u = 0; u < units.count; u++) if (n[units.roles[u]] !== void 0) n[units.roles[u]]++;
+    }
+    for (const r of ROLES) this.counts[r].textContent = units ? String(n[r]) : "";
+    this.buttons.special.hidden = !showSpecial;
+  }
+};
+
 // js/panels/status.js
 var StatusPanel = class {
   constructor(doc) {
@@ -1450,74 +2055,16 @@ var StatusPanel = class {
   }
 };
 
-// js/elements.js
-function textElements(layout, units) {
-  const { clusterStart, clusterUnits } = clusterMembers(layout.clusters);
-  const items = layout.items;
-  const reps = [];
-  const cl = [];
-  const at = [];
-  const base = [];
-  const box = [];
-  const unitElem = new Int32Array(units.count).fill(-1);
-  const roles = units.roles || [];
-  for (let j = 0; j < items.length; j++) {
-    const it = items[j];
-    if (it.kind === "gap") continue;
-    const e = reps.length;
-    if (it.kind === "cluster") {
-      const c = layout.clusters[it.index];
-      const punct = c.units.every((u) => roles[u] === "punctuation");
-      base.push(punct ? "afn-tok afn-punct" : "afn-tok");
-      box.push(punct ? 1 : 0);
-      for (const u of c.units) unitElem[u] = e;
-      reps.push(c.units[0]);
-      cl.push(it.index);
-    } else {
-      const u = it.unit;
-      base.push(units.special[u] ? "afn-tok afn-pill afn-special" : "afn-tok afn-pill");
-      box.push(1);
-      unitElem[u] = e;
-      reps.push(u);
-      cl.push(-1);
-    }
-    at.push(j);
-  }
-  const count = reps.length;
-  const cluster = Int32Array.from(cl);
-  const multi = new Uint8Array(count);
-  for (let e = 0; e < count; e++) {
-    const k = cluster[e];
-    if (k >= 0 && clusterStart[k + 1] - clusterStart[k] > 1) multi[e] = 1;
-  }
-  return {
-    count,
-    firstUnit: Int32Array.from(reps),
-    cluster,
-    item: Int32Array.from(at),
-    multi,
-    boxed: Uint8Array.from(box),
-    base,
-    unitElem,
-    clusterStart,
-    clusterUnits
-  };
-}
-function clusterMembers(clusters) {
-  const nc = clusters.length;
-  const clusterStart = new Int32Array(nc + 1);
-  for (let k = 0; k < nc; k++) clusterStart[k + 1] = clusterStart[k] + clusters[k].units.length;
-  const clusterUnits = new Int32Array(clusterStart[nc]);
-  for (let k = 0; k < nc; k++) clusterUnits.set(clusters[k].units, clusterStart[k]);
-  return { clusterStart, clusterUnits };
-}
-function membersOf(els, e) {
-  const k = els.cluster[e];
-  return k >= 0 ? els.clusterUnits.subarray(els.clusterStart[k], els.clusterStart[k + 1]) : null;
-}
-
 // js/panels/tooltip.js
-var BUCKET_NAME = ["LOW", "HIGH", "SPECIAL"];
+var BUCKET_NAME = ["LOW", "HIGH", "SPECIAL", "MASSIVE"];
+function massiveOf(data, toks, L) {
+  if (!data.massiveAt) return null;
+  for (const t of toks) {
+    const m = data.massiveInfo.get(L * data.nTokens + t);
+    if (m) return { dim: m[0], value: m[1], token: toks.length > 1 ? data.tokens[t] : "" };
+  }
+  return null;
+}
 var Tooltip = class {
   constructor(doc, uid, view) {
     this.win = doc.defaultView;
@@ -1552,6 +2099,7 @@ var Tooltip = class {
     this.el.classList.toggle("afn-tt-pinned", pinned);
     this.el.hidden = false;
     this.position();
+    if (this.view.onHover) this.view.onHover(this.view.blocks.unitsAt(span));
   }
   /** Shown again for new numbers (or newly arrived dims), pinned or not as it was. */
   refresh() {
@@ -1637,10 +2185,12 @@ var Tooltip = class {
       this.target.classList.remove("afn-pinned");
       this.target.removeAttribute("aria-describedby");
     }
+    const had = this.target;
     this.target = null;
     this.pinned = false;
     this.dimTok = -1;
     this.el.hidden = true;
+    if (had && this.view.onHover) this.view.onHover(null);
   }
 };
 function ancestors(e, test) {
@@ -1677,6 +2227,7 @@ function describe(view, span, pinned) {
     percentile: percentileOf(rank, numbers.nEligible),
     bucket: BUCKET_NAME[numbers.buckets[u]],
     role: units.roles[u],
+    massive: massiveOf(data, toks, L),
     series,
     thresholds: numbers.eligible[u] ? numbers.thresholds() : null,
     dims: dims.dims || [],
@@ -1761,12 +2312,14 @@ var COLOR_CLASS = Array.from({ length: 256 }, (_, i) => ` afn-c${i}`);
 var BLOCK = 256;
 var SYNC_ELEMENTS = 1500;
 var UNSET = -32768;
+var MASSIVE_CODE = -32767;
 var TextBlocks = class {
   constructor(doc, scope, settings, pinnedEl) {
     this.doc = doc;
     this.scope = scope;
     this.settings = settings;
     this.pinnedEl = pinnedEl;
+    this.marked = /* @__PURE__ */ new Map();
     this.el = h(doc, "div", "afn-text");
     this.setScoreName("TAS");
     this.range = doc.createRange();
@@ -1817,6 +2370,7 @@ var TextBlocks = class {
     this.numbers = numbers;
     const els = textElements(layout, units);
     this.els = els;
+    this.marked = /* @__PURE__ */ new Map();
     this.count = els.count;
     this.elCode = new Int16Array(els.count).fill(UNSET);
     this.navEls = new Array(els.count).fill(null);
@@ -1949,13 +2503,39 @@ var TextBlocks = class {
   indexOf(span) {
     return this.elIndex.get(span);
   }
+  /** The units a text element shows (a cluster's, or its one unit). */
+  unitsAt(span) {
+    const e = this.elIndex.get(span);
+    if (e === void 0) return [];
+    const members = membersOf(this.els, e);
+    return members ? Array.from(members) : [this.els.firstUnit[e]];
+  }
+  /**
+   * Mark the elements of `units` (unit indices; null or empty: none) with the class `cls`,
+   * replacing the units it marked before (the other pane's hovered unit, a pair's differences).
+   */
+  markUnits(units, cls) {
+    if (!this.els) return;
+    const next = /* @__PURE__ */ new Set();
+    for (const u of units || []) {
+      const e = u >= 0 && u < this.els.unitElem.length ? this.els.unitElem[u] : -1;
+      if (e >= 0) next.add(e);
+    }
+    const prev = this.marked.get(cls);
+    if (prev) {
+      for (const e of prev) if (!next.has(e) && this.navEls[e]) this.navEls[e].classList.remove(cls);
+    }
+    for (const e of next) if (this.navEls[e]) this.navEls[e].classList.add(cls);
+    if (next.size) this.marked.set(cls, next);
+    else this.marked.delete(cls);
+  }
   /** The token span an event target is in, or null. */
   tokenOf(target) {
     const t = target && target.closest ? target.closest(".afn-tok") : null;
     return t && this.elIndex.has(t) ? t : null;
   }
   isShown(e) {
-    return !(this.settings.show_special === false && this.els.base[e].endsWith("afn-special"));
+    return !(this.settings.show_special === false && this.els.base[e].includes(" afn-special"));
   }
   isVisible(span) {
     const e = this.elIndex.get(span);
@@ -2016,15 +2596,17 @@ var TextBlocks = class {
         u = this.repUnit(e);
         b = clusterBucket(buckets, this.els, e);
       }
-      const ci = b === INELIGIBLE ? NO_COLOR : colorIndex(scale01(values[u], lo, hi));
-      const code = ci * 2 + (b === HIGH ? 1 : 0);
+      const ci = b === INELIGIBLE || b === MASSIVE ? NO_COLOR : colorIndex(scale01(values[u], lo, hi));
+      const code = b === MASSIVE ? MASSIVE_CODE : ci * 2 + (b === HIGH ? 1 : 0);
       if (code === elCode[e]) continue;
       elCode[e] = code;
       let cls = base[e];
       if (ci >= 0) cls += COLOR_CLASS[ci];
       if (b === HIGH) cls += " afn-high";
+      else if (b === MASSIVE) cls += " afn-massive";
       if (span === pinned) cls += " afn-pinned";
       if (span === flashEl) cls += " afn-flash";
+      for (const [mark, set] of this.marked) if (set.has(e)) cls += ` ${mark}`;
       span.className = cls;
     }
   }
@@ -2124,6 +2706,7 @@ function clusterBucket(buckets, els, e) {
     const m = buckets[clusterUnits[p]];
     if (m === HIGH) b = HIGH;
     else if (m === LOW && b !== HIGH) b = LOW;
+    else if (m === MASSIVE && b === INELIGIBLE) b = MASSIVE;
   }
   return b;
 }
@@ -2213,8 +2796,8 @@ function onScrollbar(ev) {
 
 // js/view.js
 function createView(el, { onControl = () => {
-}, requestDims = null } = {}) {
-  const view = new View(el, onControl, requestDims);
+}, requestDims = null, onHover = null } = {}) {
+  const view = new View(el, onControl, requestDims, onHover);
   return {
     setData: (result) => view.setData(result),
     setMeta: (meta) => view.setMeta(meta),
@@ -2222,11 +2805,32 @@ function createView(el, { onControl = () => {
     setControl: (name, value) => view.setControl(name, value),
     setDims: (msg) => view.setDims(msg),
     destroy: () => view.destroy(),
+    // for panes side by side (panes.js): the HIGH units at the current layer, a unit marked
+    // from the other pane, a note in the header, and a callback for every redraw
+    highUnits: () => view.highUnits(),
+    markUnits: (units, cls) => view.blocks.markUnits(units, cls),
+    setPaneNote: (text) => view.header.setPaneNote(text),
+    onRefresh: (fn) => {
+      view.refreshed = fn;
+    },
+    get units() {
+      return view.units;
+    },
+    get data() {
+      return view.data;
+    },
+    get settings() {
+      return view.settings;
+    },
+    get score() {
+      return view.score;
+    },
+    noun: (n) => view.noun(n),
     root: view.root
   };
 }
 var View = class {
-  constructor(el, onControl, requestDims) {
+  constructor(el, onControl, requestDims, onHover) {
     const doc = el.ownerDocument;
     this.onControl = onControl;
     this.requestDims = requestDims;
@@ -2239,6 +2843,9 @@ var View = class {
     this.dimStore = dimsStore();
     this.noun = (n) => unitNoun(this.units, n);
     this.score = "TAS";
+    this.tasName = "TAS";
+    this.refreshed = null;
+    this.onHover = onHover;
     const scope = new Scope(doc.defaultView);
     this.scope = scope;
     const uid = Math.random().toString(36).slice(2, 8);
@@ -2250,9 +2857,18 @@ var View = class {
     this.heatmap = new Heatmap(doc, scope, this);
     this.ranking = new Ranking(doc, scope, (u) => this.reveal(u, true));
     this.root = h(doc, "div", "afn-root afn-hide-special afn-nodata");
+    this.roles = new RoleFilter(doc, scope, this.root);
     const lower = h(doc, "div", "afn-lower");
     lower.append(this.heatmap.el, this.ranking.el);
-    this.root.append(this.header.el, this.bar.el, this.status.el, this.blocks.el, lower, this.tip.el);
+    this.root.append(
+      this.header.el,
+      this.bar.el,
+      this.status.el,
+      this.roles.el,
+      this.blocks.el,
+      lower,
+      this.tip.el
+    );
     el.appendChild(this.root);
     listenText(scope, this.root, this.blocks, this.tip);
     keepKeys(scope, this.root, () => {
@@ -2318,12 +2934,41 @@ var View = class {
     this.requestFlow();
     this.refreshLayer();
   }
+  // score: the same units, another score's values (no new data)
+  scoreChanged() {
+    this.nameScore();
+    this.numbers.setScore();
+    this.requestFlow();
+    this.refreshLayer();
+    this.tip.refresh();
+  }
+  /** The shown score's name and description, said by the badge, legend, text, ranking and
+   * heatmap. */
+  nameScore() {
+    const key = this.data && this.data.scores.has(this.settings.score) ? this.settings.score : "tas";
+    const name = key === "tas" ? this.tasName : SCORE_INFO[key].label;
+    const title = key === "tas" && this.tasName !== "TAS" ? "" : SCORE_INFO[key].title;
+    this.header.setScore(name, title, this.settings.normalize);
+    if (name !== this.score) {
+      this.score = name;
+      this.blocks.setScoreName(name);
+    }
+  }
+  /** The HIGH units at the current layer (a Set; empty without data). */
+  highUnits() {
+    const out = /* @__PURE__ */ new Set();
+    if (!this.data || !this.numbers.ready) return out;
+    const b = this.numbers.buckets;
+    for (let u = 0; u < b.length; u++) if (b[u] === HIGH) out.add(u);
+    return out;
+  }
   // ---------- drawing ----------
   buildUnits() {
     const data = this.data;
     this.units = unitsOf(data, this.settings.granularity);
     const layout = layoutSpans(data.text, this.units.ranges, this.units.special);
     this.numbers = new UnitNumbers(data, this.units, this.settings);
+    this.roles.paint(this.units, this.settings.show_special);
     this.tip.hide(true);
     this.blocks.setText(data, this.units, layout, this.numbers);
   }
@@ -2358,6 +3003,9 @@ var View = class {
   paintControls() {
     this.bar.paint();
     this.root.classList.toggle("afn-hide-special", !this.settings.show_special);
+    this.root.classList.toggle("afn-words", this.settings.granularity === "word");
+    this.roles.paint(this.units, this.settings.show_special);
+    if (this.header) this.nameScore();
   }
   paintStatus() {
     const computing = this.status.paint(this.dataError, !!this.data);
@@ -2376,6 +3024,7 @@ var View = class {
     this.ranking.paint(layer, this.units, this.numbers, this.noun, this.score);
     this.heatmap.paintMarker(layer, this.data.nLayers);
     this.tip.refresh();
+    if (this.refreshed) this.refreshed();
   }
   refreshAll() {
     if (!this.data) {
@@ -2389,6 +3038,7 @@ var View = class {
       return;
     }
     this.settings.layer = this.clampLayer(this.requestedLayer);
+    this.bar.showScores(this.data.scores, this.data.unavailable);
     this.buildUnits();
     this.paintControls();
     this.requestFlow();
@@ -2402,12 +3052,11 @@ var View = class {
   /** The header's labels; a new name for the scores relabels every part that says it. */
   setMeta(meta) {
     this.header.setMeta(meta);
-    const score = scoreName(meta.score_name);
-    if (score === this.score) return;
-    this.score = score;
-    this.blocks.setScoreName(score);
-    if (!this.data) return;
-    this.ranking.paint(this.settings.layer, this.units, this.numbers, this.noun, score);
+    this.tasName = scoreName(meta.score_name);
+    const before = this.score;
+    this.nameScore();
+    if (this.score === before || !this.data) return;
+    this.ranking.paint(this.settings.layer, this.units, this.numbers, this.noun, this.score);
     this.paintHeatmap();
     this.tip.refresh();
   }
@@ -2440,19 +3089,23 @@ var View = class {
 };
 
 // js/widget.js
-var HEADER_TRAITS = ["model_name", "model_label", "note", "normalize", "score_name"];
-var WORD_AGG = "word_agg";
-function connect(model, el, { kernel = false } = {}) {
+var HEADER_TRAITS = ["model_name", "model_label", "note", "score_name"];
+function connectPane(model, el, { kernel = false, beside = false, onHover = null } = {}) {
   const get = (n) => model.get(n);
   const requestDims = (token, version) => model.send({ kind: "top_dims", token, version });
+  const traitOf = (name) => beside && name === "score" ? "compare_score" : name;
   const view = createView(el, {
     onControl(name, value) {
-      if (model.get(name) === value) return;
-      model.set(name, value);
+      if (beside && name === "compare_score") return;
+      const trait = traitOf(name);
+      if (model.get(trait) === value) return;
+      model.set(trait, value);
       model.save_changes();
     },
-    requestDims: kernel ? requestDims : null
+    requestDims: kernel ? requestDims : null,
+    onHover
   });
+  if (beside) view.root.classList.add("afn-pane-beside");
   const handlers = [];
   const on = (names, fn) => {
     for (const n of names) {
@@ -2465,11 +3118,13 @@ function connect(model, el, { kernel = false } = {}) {
   const meta = () => view.setMeta(pick(HEADER_TRAITS));
   const status = () => view.setStatus(pick(STATUS_TRAITS));
   const setting = (n) => () => view.setControl(n, get(n));
+  const shared = CONTROL_TRAITS.filter((n) => !beside || n !== "score" && n !== "compare_score");
   const settings = () => {
-    for (const n of [...CONTROL_TRAITS, WORD_AGG]) {
+    for (const n of shared) {
       const v = get(n);
       if (v !== void 0 && v !== null) view.setControl(n, v);
     }
+    if (beside) view.setControl("score", get("compare_score"));
   };
   const load = () => {
     let result;
@@ -2498,28 +3153,76 @@ function connect(model, el, { kernel = false } = {}) {
     model.on("msg:custom", onMessage);
     handlers.push(["msg:custom", onMessage]);
   }
-  const inPlace = new Map(HEADER_TRAITS.map((n) => [n, meta]));
-  inPlace.set(WORD_AGG, setting(WORD_AGG));
-  for (const n of DATA_TRAITS) on([n], inPlace.get(n) || scheduleLoad);
+  const inPlace = new Set(HEADER_TRAITS);
+  for (const n of DATA_TRAITS) on([n], inPlace.has(n) ? meta : scheduleLoad);
   on(STATUS_TRAITS, status);
-  for (const n of CONTROL_TRAITS) on([n], setting(n));
+  for (const n of shared) on([n], setting(n));
+  if (beside) on(["compare_score"], () => view.setControl("score", get("compare_score")));
   meta();
   settings();
   load();
   status();
-  return () => {
+  const cleanup = () => {
     pending = false;
     for (const [ev, fn] of handlers) model.off(ev, fn);
     view.destroy();
   };
+  return { view, cleanup };
+}
+function connect(model, el, { kernel = false } = {}) {
+  const doc = el.ownerDocument;
+  const host = doc.createElement("div");
+  host.className = "afn-panes";
+  el.appendChild(host);
+  const boxA = doc.createElement("div");
+  boxA.className = "afn-pane";
+  host.appendChild(boxA);
+  let b = null;
+  let boxB = null;
+  const linked = (other) => (units) => {
+    if (other()) other().view.markUnits(units, "afn-linked");
+  };
+  const a = connectPane(model, boxA, { kernel, onHover: linked(() => b) });
+  const overlap = () => {
+    const note = b ? panesNote(a.view, b.view) : "";
+    a.view.setPaneNote(note);
+    if (b) b.view.setPaneNote(note);
+  };
+  a.view.onRefresh(overlap);
+  const panes = () => {
+    const want = !!model.get("compare_score");
+    if (want && !b) {
+      boxB = doc.createElement("div");
+      boxB.className = "afn-pane";
+      host.appendChild(boxB);
+      b = connectPane(model, boxB, { kernel, beside: true, onHover: linked(() => a) });
+      b.view.onRefresh(overlap);
+    } else if (!want && b) {
+      b.cleanup();
+      boxB.remove();
+      b = null;
+      boxB = null;
+    }
+    host.classList.toggle("afn-two", !!b);
+    overlap();
+  };
+  model.on("change:compare_score", panes);
+  panes();
+  return () => {
+    model.off("change:compare_score", panes);
+    if (b) b.cleanup();
+    a.cleanup();
+    host.remove();
+  };
 }
 function render({ model, el }) {
+  if (model.get("pane_a") !== void 0) return connectCompare(model, el);
   return connect(model, el, { kernel: true });
 }
 var widget_default = { render };
 export {
   HEADER_TRAITS,
-  WORD_AGG,
   connect,
+  connectPane,
   widget_default as default
 };

@@ -1,7 +1,25 @@
-// The controls above the text: layer slider, quantile, tokens/words, specials shown and ranked.
+// The controls above the text: layer slider, quantile, tokens/words, specials shown and ranked,
+// the score (and a second one beside it), how words aggregate, the normalization.
 // A user's change goes to onUser(trait, value); what the controls show comes from the settings.
-import { CONTROLS, quantileMessage } from "../controls.js";
+import { CONTROLS, NORMALIZATIONS, SCORE_INFO, quantileMessage } from "../controls.js";
+import { SCORE_NAMES } from "../data.js";
 import { h } from "../dom.js";
+
+const WORD_AGGS = [
+  ["mean", "mean"],
+  ["max", "max"],
+];
+
+function select(doc, cls, label, choices) {
+  const s = h(doc, "select", cls);
+  s.setAttribute("aria-label", label);
+  for (const [v, t] of choices) {
+    const o = h(doc, "option", null, t);
+    o.value = v;
+    s.appendChild(o);
+  }
+  return s;
+}
 
 const GRANULARITIES = [
   ["token", "Tokens"],
@@ -63,9 +81,90 @@ export class ControlBar {
     const inclLabel = labelled("rank specials", inclSp);
     inclLabel.classList.add("afn-check");
     inclLabel.title = "let special tokens take part in the threshold and ranks";
-    this.el.append(layerLabel, qLabel, seg, showLabel, inclLabel, this.qMsg);
-    Object.assign(this, { layer, q, showSp, inclSp });
+    const scoreChoices = SCORE_NAMES.map((n) => [n, SCORE_INFO[n].label]);
+    const score = select(doc, "afn-score", "score", scoreChoices);
+    const scoreLabel = labelled("Score", score);
+    scoreLabel.classList.add("afn-ctl-score");
+    const beside = select(doc, "afn-beside", "score beside", [["", "none"], ...scoreChoices]);
+    const besideLabel = labelled("beside", beside);
+    besideLabel.classList.add("afn-ctl-beside");
+    besideLabel.title = "a second pane of the same text coloured by another score, one layer slider";
+    const agg = select(doc, "afn-word-agg", "word value", WORD_AGGS);
+    const aggLabel = labelled("word =", agg);
+    aggLabel.classList.add("afn-ctl-agg");
+    aggLabel.title = "a word's value: the mean or the max of its tokens' values";
+    const norm = select(doc, "afn-normalize", "normalize", NORMALIZATIONS.map((n) => [n, n]));
+    const normLabel = labelled("normalize", norm);
+    normLabel.classList.add("afn-ctl-norm");
+    normLabel.title = "how the hidden states are normalized before their norms (the text is analysed again)";
+    this.scoreMsg = h(doc, "div", "afn-score-msg");
+    this.scoreMsg.setAttribute("role", "status");
+    this.scoreMsg.hidden = true;
+    this.el.append(
+      layerLabel, qLabel, seg, showLabel, inclLabel, scoreLabel, besideLabel, aggLabel, normLabel,
+      this.qMsg, this.scoreMsg,
+    );
+    Object.assign(this, { layer, q, showSp, inclSp, score, beside, agg, norm });
+    this.available = new Map([["tas", ""]]); // score -> "" (shown) or why it cannot be
+    this.showScores(null, {});
     this.listen(scope, seg, onUser);
+  }
+
+  /**
+   * Which scores the data hold (scores: Map, null for none yet) and why the others cannot be
+   * shown (unavailable: {name: why} for the model; the rest were not asked for): the selectors
+   * offer the first and say why of the others.
+   */
+  showScores(scores, unavailable) {
+    this.available = new Map();
+    for (const n of SCORE_NAMES) {
+      let why = "";
+      if (unavailable[n]) why = `not available for this model: ${unavailable[n]}`;
+      else if (!(scores ? scores.has(n) : n === "tas"))
+        why = `not computed: make the view with scores=("tas", "${n}")`;
+      this.available.set(n, why);
+    }
+    for (const sel of [this.score, this.beside])
+      for (const o of sel.options) {
+        if (!o.value) continue;
+        const why = this.available.get(o.value);
+        const info = SCORE_INFO[o.value];
+        o.disabled = !!why;
+        o.textContent = why ? `${info.label} (${why.startsWith("not computed") ? "not computed" : "unavailable"})` : info.label;
+        o.title = why ? `${info.title}. ${why}` : info.title;
+      }
+    this.paintScores();
+  }
+
+  // One of NORMALIZATIONS, or the name of scores given as they are (then nothing to choose).
+  showNormalize(v) {
+    const known = NORMALIZATIONS.includes(v);
+    let other = this.norm.querySelector("option[data-given]");
+    if (!known && !other) {
+      other = h(this.doc, "option", null, "");
+      other.dataset.given = "1";
+      this.norm.appendChild(other);
+    }
+    if (other) {
+      other.value = known ? "" : v;
+      other.textContent = known ? "" : v;
+      other.hidden = known;
+    }
+    this.norm.value = v;
+    this.norm.disabled = !known;
+  }
+
+  paintScores() {
+    const s = this.settings;
+    this.score.value = s.score;
+    this.beside.value = s.compare_score || "";
+    this.score.title = (SCORE_INFO[s.score] || SCORE_INFO.tas).title;
+    const why = [...this.available].filter(([, w]) => w);
+    // said in words, not only in the options' tooltips: what else could be shown, and why not
+    this.scoreMsg.textContent = why.length
+      ? `${why.map(([n, w]) => `${SCORE_INFO[n].label}: ${w}`).join("; ")}.`
+      : "";
+    this.scoreMsg.hidden = !why.some(([, w]) => w.startsWith("not available"));
   }
 
   // User side: the view applies a change at once, then tells the model.
@@ -88,6 +187,10 @@ export class ControlBar {
     });
     scope.listen(showSp, "change", () => onUser("show_special", showSp.checked));
     scope.listen(inclSp, "change", () => onUser("include_special", inclSp.checked));
+    scope.listen(this.score, "change", () => onUser("score", this.score.value));
+    scope.listen(this.beside, "change", () => onUser("compare_score", this.beside.value));
+    scope.listen(this.agg, "change", () => onUser("word_agg", this.agg.value));
+    scope.listen(this.norm, "change", () => onUser("normalize", this.norm.value));
   }
 
   /** Every control as the settings say. */
@@ -99,6 +202,9 @@ export class ControlBar {
     for (const v in this.segBtns) this.segBtns[v].setAttribute("aria-pressed", String(s.granularity === v));
     this.showSp.checked = !!s.show_special;
     this.inclSp.checked = !!s.include_special;
+    this.agg.value = s.word_agg;
+    this.showNormalize(s.normalize);
+    this.paintScores();
   }
 
   /** The slider at `layer` of 0..nLayers. */

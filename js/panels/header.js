@@ -1,5 +1,6 @@
 // The header: what is shown (model, normalization, note), the numbers at the current layer
 // (layer, threshold, HIGH count) and the colour legend.
+import { SCORE_INFO } from "../controls.js";
 import { h } from "../dom.js";
 import { fmt3 } from "../stats.js";
 import { Legend } from "./legend.js";
@@ -26,27 +27,49 @@ export class Header {
     this.sumLayer = h(doc, "span", "afn-sum");
     this.sumThr = h(doc, "span", "afn-sum");
     this.sumHigh = h(doc, "span", "afn-sum");
-    summary.append(this.sumLayer, this.sumThr, this.sumHigh);
+    this.sumShare = h(doc, "span", "afn-sum afn-sum-share");
+    this.sumShare.title =
+      "the paper's statistic at these settings: the share of content units among HIGH, " +
+      "against their share among all ranked units";
+    this.sumMassive = h(doc, "span", "afn-sum afn-sum-massive");
+    this.sumMassive.title =
+      "units with a massive activation at this layer (some hidden value > 100 and > 1000 x the " +
+      "layer's median |value|): set apart, unranked";
+    this.sumUndefined = h(doc, "span", "afn-sum afn-sum-undefined");
+    summary.append(this.sumLayer, this.sumThr, this.sumHigh, this.sumShare, this.sumMassive, this.sumUndefined);
     this.legend = new Legend(doc);
-    this.el.append(title, summary, this.legend.el);
+    this.paneNote = h(doc, "div", "afn-pane-note");
+    this.paneNote.dataset.field = "pane-note";
+    this.paneNote.hidden = true;
+    this.el.append(title, summary, this.legend.el, this.paneNote);
+  }
+
+  /** A line about the pane beside this one (their HIGH sets' overlap); "" for none. */
+  setPaneNote(text) {
+    this.paneNote.textContent = text;
+    this.paneNote.hidden = !text;
   }
 
   /**
    * The labels from the model_name (full), model_label (shown), note, normalize and
    * score_name traits.
    */
-  setMeta({ model_name, model_label, note, normalize, score_name }) {
-    const score = scoreName(score_name);
-    this.brand.textContent = score;
-    this.brand.title = score === "TAS" ? TAS_TITLE : `${score}: the scores this view was given`;
+  setMeta({ model_name, model_label, note }) {
     const full = model_name ? String(model_name) : "";
     this.modelName.textContent = model_label ? String(model_label) : full;
     this.modelName.title = full;
-    this.legend.setName(score);
-    this.normTag.textContent = normalize ? `norm: ${normalize}` : "";
-    this.normTag.hidden = !normalize;
     this.note.textContent = note ? String(note) : "";
     this.note.hidden = !note;
+  }
+
+  /** The score shown (its name, and what it is) and the normalization of the norms. */
+  setScore(name, title, normalize) {
+    this.brand.textContent = name;
+    this.brand.title = title || `${name}: the scores this view was given`;
+    this.legend.setName(name);
+    const norm = normalize && normalize !== "raw" ? normalize : "";
+    this.normTag.textContent = norm ? `norm: ${norm}` : "";
+    this.normTag.hidden = !norm;
   }
 
   /**
@@ -71,6 +94,29 @@ export class Header {
       nh,
       h(doc, "span", "afn-k", ` / ${nEligible} ${noun(nEligible)}`),
     );
+    const [share, base] = numbers.contentShare();
+    const pct = (x) => (Number.isNaN(x) ? "—" : `${Math.round(x * 100)} %`);
+    const sb = h(doc, "b", null, pct(share));
+    sb.dataset.field = "content-high";
+    const bb = h(doc, "b", null, pct(base));
+    bb.dataset.field = "content-all";
+    this.sumShare.replaceChildren(
+      h(doc, "span", "afn-k", "content in HIGH "),
+      sb,
+      h(doc, "span", "afn-k", " vs "),
+      bb,
+      h(doc, "span", "afn-k", ` of ${noun(2)}`),
+    );
+    const m = numbers.nMassive;
+    const mb = h(doc, "b", null, String(m));
+    mb.dataset.field = "n-massive";
+    this.sumMassive.replaceChildren(h(doc, "span", "afn-k", "MASSIVE "), mb);
+    this.sumMassive.hidden = !m;
+    const undefinedHere = Number.isNaN(numbers.lo) && numbers.nEligible === 0 && numbers.baseCount > 0;
+    this.sumUndefined.textContent = undefinedHere
+      ? `${SCORE_INFO[numbers.scoreName].label} is not defined at layer ${layer}${layer === 0 ? " (the embeddings: no attention, no layer before)" : ""}`
+      : "";
+    this.sumUndefined.hidden = !undefinedHere;
     this.legend.paint(threshold, numbers.lo, numbers.hi);
   }
 }

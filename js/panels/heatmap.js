@@ -117,7 +117,7 @@ export class Heatmap {
     const shown = [];
     for (let u = 0; u < units.count; u++) if (showSpecial || !units.special[u]) shown.push(u);
     this.shown = Int32Array.from(shown);
-    Object.assign(this, { eligible: numbers.eligible, noun, score });
+    Object.assign(this, { eligible: numbers.flowEligible, noun, score });
     this.wrapHeight = Math.max(48, Math.min(this.rows.length * 6, 160));
     this.track.style.height = `${this.wrapHeight}px`;
     this.axis.style.height = `${this.wrapHeight}px`;

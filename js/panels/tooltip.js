@@ -6,7 +6,17 @@ import { membersOf } from "../elements.js";
 import { percentileOf } from "../stats.js";
 import { anchorIn, fillTooltip, hintText, intersect, placeTooltip } from "../tooltip.js";
 
-const BUCKET_NAME = ["LOW", "HIGH", "SPECIAL"];
+const BUCKET_NAME = ["LOW", "HIGH", "SPECIAL", "MASSIVE"];
+
+// The first of `toks` with a massive activation at layer L ({dim, value, token}), or null.
+function massiveOf(data, toks, L) {
+  if (!data.massiveAt) return null;
+  for (const t of toks) {
+    const m = data.massiveInfo.get(L * data.nTokens + t);
+    if (m) return { dim: m[0], value: m[1], token: toks.length > 1 ? data.tokens[t] : "" };
+  }
+  return null;
+}
 
 /** view: the coordinator (its data, units, numbers, blocks and settings describe the element). */
 export class Tooltip {
@@ -45,6 +55,7 @@ export class Tooltip {
     this.el.classList.toggle("afn-tt-pinned", pinned);
     this.el.hidden = false;
     this.position();
+    if (this.view.onHover) this.view.onHover(this.view.blocks.unitsAt(span));
   }
 
   /** Shown again for new numbers (or newly arrived dims), pinned or not as it was. */
@@ -138,10 +149,12 @@ export class Tooltip {
       this.target.classList.remove("afn-pinned");
       this.target.removeAttribute("aria-describedby");
     }
+    const had = this.target;
     this.target = null;
     this.pinned = false;
     this.dimTok = -1;
     this.el.hidden = true;
+    if (had && this.view.onHover) this.view.onHover(null);
   }
 }
 
@@ -186,6 +199,7 @@ function describe(view, span, pinned) {
     percentile: percentileOf(rank, numbers.nEligible),
     bucket: BUCKET_NAME[numbers.buckets[u]],
     role: units.roles[u],
+    massive: massiveOf(data, toks, L),
     series,
     thresholds: numbers.eligible[u] ? numbers.thresholds() : null,
     dims: dims.dims || [],

@@ -43,23 +43,24 @@ test("elements: no units, no elements", () => {
   assert.equal(els.unitElem.length, 0);
 });
 
-test("elements: punctuation is a box of its own (a chip), as pills are; words are not", () => {
+test("elements: punctuation is a box of its own (a chip), as pills are; words are not; each says its role", () => {
   // "W. ***" : W, ".", and three "*" (one of them with a second unit over it)
   const text = "W. ***";
   const U = units([null, [0, 1], [1, 2], [3, 4], [4, 5], [5, 6], [5, 6], null]);
   U.roles = ["special", "content", "punctuation", "punctuation", "punctuation", "punctuation", "punctuation", "special"];
   const els = textElements(layoutSpans(text, U.ranges, U.special), U);
   assert.deepEqual(els.base, [
-    "afn-tok afn-pill afn-special",
-    "afn-tok",
-    "afn-tok afn-punct",
-    "afn-tok afn-punct",
-    "afn-tok afn-punct",
-    "afn-tok afn-punct",
-    "afn-tok afn-pill afn-special",
+    "afn-tok afn-pill afn-special afn-r-special",
+    "afn-tok afn-r-content",
+    "afn-tok afn-punct afn-r-punctuation",
+    "afn-tok afn-punct afn-r-punctuation",
+    "afn-tok afn-punct afn-r-punctuation",
+    "afn-tok afn-punct afn-r-punctuation",
+    "afn-tok afn-pill afn-special afn-r-special",
   ]);
   assert.deepEqual(Array.from(els.boxed), [1, 0, 1, 1, 1, 1, 1]);
   // a cluster of punctuation and a word's piece is not punctuation
   U.roles[6] = "content";
+  // ... and, of two roles, says neither
   assert.equal(textElements(layoutSpans(text, U.ranges, U.special), U).base[5], "afn-tok");
 });

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { readData, unitsOf } from "../data.js";
 import { UnitNumbers } from "../numbers.js";
-import { HIGH, INELIGIBLE, LOW, quantileLinear } from "../stats.js";
+import { HIGH, INELIGIBLE, LOW, MASSIVE, quantileLinear } from "../stats.js";
 
 // [CLS] ab ##c d [SEP]: words [CLS], "abc" (two tokens), "d", [SEP]; two layers + embeddings.
 const NORMS = [
@@ -20,7 +20,7 @@ const PIECES = [
   ["[SEP]", null, null, 3],
 ];
 
-function data() {
+function data(extra = {}) {
   const text = "abc d";
   const role = (start) => (start === null ? "special" : "content");
   const words = [];
@@ -39,6 +39,7 @@ function data() {
     n_layers: NORMS.length - 1,
     n_tokens: PIECES.length,
     norms: Float32Array.from(NORMS.flat()),
+    ...extra,
   };
   return readData((k) => s[k]).data;
 }
@@ -121,4 +122,81 @@ test("strongestOf: eligible first, then the larger value, the first of equals", 
   assert.equal(N.strongestOf(Int32Array.from([4, 0]), 0, 2), 4); // none eligible: the larger
   N.values[3] = 9;
   assert.equal(N.strongestOf(list, 1, 4), 1);
+});
+
+// attention: undefined at layer 0 (nan), then values of its own
+const ATT = [
+  [NaN, NaN, NaN, NaN, NaN],
+  [9, 1, 3, 2, 8],
+  [7, 6, 1, 2, 9],
+];
+
+test("scores: another score's values, undefined at layer 0, switched without new data", () => {
+  const d = data({ score_names: ["tas", "attention"], score_values: Float32Array.from(ATT.flat()) });
+  const s = settings({ score: "attention" });
+  const N = new UnitNumbers(d, unitsOf(d, "token"), s);
+  assert.equal(N.scoreName, "attention");
+  N.atLayer(0);
+  assert.equal(N.nEligible, 0, "nothing ranked where the score is undefined");
+  assert.ok(Number.isNaN(N.threshold));
+  assert.ok(Array.from(N.buckets).every((b) => b === INELIGIBLE));
+  N.atLayer(1);
+  assert.deepEqual(Array.from(N.values), ATT[1]);
+  assert.equal(N.threshold, quantileLinear([1, 3, 2], 0.5));
+  assert.deepEqual(Array.from(N.buckets), [INELIGIBLE, LOW, HIGH, HIGH, INELIGIBLE]);
+  // words: the mean of their tokens' attention, as Python aggregates any score
+  const W = new UnitNumbers(d, unitsOf(d, "word"), s);
+  W.atLayer(2);
+  assert.deepEqual(Array.from(W.values), [7, Math.fround((6 + 1) / 2), 2, 9]);
+  s.score = "tas";
+  N.setScore();
+  N.atLayer(1);
+  assert.deepEqual(Array.from(N.values), NORMS[1]);
+  // a score the data lack is shown as TAS
+  s.score = "attn_norm";
+  N.setScore();
+  assert.equal(N.scoreName, "tas");
+});
+
+test("scores: names and sizes are checked", () => {
+  const bad = data({ score_names: ["tas", "attention"], score_values: new Float32Array(3) });
+  assert.equal(bad, undefined);
+  const s = { text: "a", tokens: ["a"], offsets: [[0, 1]], roles: ["content"], word_of: [0] };
+  Object.assign(s, { words: [{ text: "a", start: 0, end: 1, role: "content" }], n_layers: 0 });
+  Object.assign(s, { n_tokens: 1, norms: new Float32Array(1), score_names: ["attention"] });
+  assert.match(readData((k) => s[k]).error, /score_names/);
+});
+
+test("massive: set apart at their layer for hidden-state scores, not for attention", () => {
+  const massive = [[1, 2, 7, 4200.5], [2, 1, 7, -99]];
+  const d = data({ massive, score_names: ["tas", "attention"], score_values: Float32Array.from(ATT.flat()) });
+  assert.deepEqual(d.massiveInfo.get(1 * 5 + 2), [7, 4200.5]);
+  const N = new UnitNumbers(d, unitsOf(d, "token"), settings());
+  N.atLayer(1);
+  assert.deepEqual(Array.from(N.buckets), [INELIGIBLE, LOW, MASSIVE, HIGH, INELIGIBLE]);
+  assert.equal(N.threshold, quantileLinear([4, 5], 0.5));
+  assert.equal(N.nMassive, 1);
+  assert.equal(N.rank(2), 0);
+  assert.deepEqual(Array.from(N.flowEligible), [0, 0, 0, 1, 0], "the heatmap leaves them out");
+  // a word with a massive token is set apart
+  const W = new UnitNumbers(d, unitsOf(d, "word"), settings());
+  W.atLayer(2);
+  assert.deepEqual(Array.from(W.buckets), [INELIGIBLE, MASSIVE, HIGH, INELIGIBLE]);
+  // attention keeps them
+  const A = new UnitNumbers(d, unitsOf(d, "token"), settings({ score: "attention" }));
+  A.atLayer(1);
+  assert.equal(A.nMassive, 0);
+  // include_massive keeps them too
+  const I = new UnitNumbers(data({ massive, include_massive: true }), unitsOf(d, "token"), settings());
+  I.atLayer(1);
+  assert.equal(I.nMassive, 0);
+});
+
+test("content share: of HIGH and of the ranked units, as AFNResult.content_share", () => {
+  const d = data();
+  const U = unitsOf(d, "token");
+  U.roles = ["special", "content", "function", "content", "special"];
+  const N = new UnitNumbers(d, U, settings());
+  N.atLayer(1); // HIGH: ##c (function) and d (content)
+  assert.deepEqual(N.contentShare(), [1 / 2, 2 / 3]);
 });

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { CONTROLS, DEFAULT_SETTINGS } from "../controls.js";
 import { CONTROL_TRAITS, DATA_TRAITS, STATUS_TRAITS } from "../traits.js";
-import { HEADER_TRAITS, WORD_AGG } from "../widget.js";
+import { HEADER_TRAITS } from "../widget.js";
 
 const GROUPS = { DATA_TRAITS, CONTROL_TRAITS, STATUS_TRAITS };
 
@@ -17,8 +17,8 @@ test("trait groups: strings, each trait in one group only", () => {
   assert.ok(DATA_TRAITS.includes("text"), "text is read here, never written");
 });
 
-test("the view has a setting for every control trait, and word_agg besides", () => {
-  assert.deepEqual(Object.keys(CONTROLS).sort(), [...CONTROL_TRAITS, WORD_AGG].sort());
+test("the view has a setting for every control trait", () => {
+  assert.deepEqual(Object.keys(CONTROLS).sort(), [...CONTROL_TRAITS].sort());
   assert.deepEqual(Object.keys(DEFAULT_SETTINGS).sort(), Object.keys(CONTROLS).sort());
   for (const [name, c] of Object.entries(CONTROLS)) {
     assert.equal(typeof c.parse, "function", name);
@@ -28,5 +28,5 @@ test("the view has a setting for every control trait, and word_agg besides", () 
 });
 
 test("the data traits the view takes without a rebuild are data traits", () => {
-  for (const t of [...HEADER_TRAITS, WORD_AGG]) assert.ok(DATA_TRAITS.includes(t), t);
+  for (const t of HEADER_TRAITS) assert.ok(DATA_TRAITS.includes(t), t);
 });

@@ -111,10 +111,13 @@ def _serve(route) -> None:
 
 
 def to_js(state: dict[str, Any]) -> dict[str, Any]:
-    """bytes -> {"$b64": ...} for the host page (which turns them into DataViews)."""
+    """bytes -> {"$b64": ...} for the host page (which turns them into DataViews); a dict of
+    traits (AFNCompare's panes) -> {"$dict": ...}, its bytes likewise."""
     return {
         k: {"$b64": base64.b64encode(bytes(v)).decode("ascii")}
         if isinstance(v, (bytes, bytearray))
+        else {"$dict": to_js(v)}
+        if isinstance(v, dict) and k.startswith("pane_")
         else v
         for k, v in state.items()
     }
@@ -293,8 +296,13 @@ def synth():
 class Reference:
     @staticmethod
     def norms(state: dict[str, Any]) -> np.ndarray:
-        n = state["n_tokens"]
-        return np.frombuffer(state["norms"], dtype="<f4").reshape(state["n_layers"] + 1, n)
+        """The values of the state's score (``score``; the norms for TAS), [L + 1, n]."""
+        n, rows = state["n_tokens"], state["n_layers"] + 1
+        score, names = state.get("score", "tas"), state.get("score_names") or ["tas"]
+        if score != "tas" and score in names:
+            stacked = np.frombuffer(state["score_values"], dtype="<f4").reshape(-1, rows, n)
+            return stacked[names.index(score) - 1]
+        return np.frombuffer(state["norms"], dtype="<f4").reshape(rows, n)
 
     def values(
         self, state: dict[str, Any], layer: int, granularity: str | None = None
@@ -330,7 +338,7 @@ class Reference:
         """(values, eligible, threshold, high, ranks) as the page must show them."""
         L = state["layer"] if layer is None else layer
         v = self.values(state, L, granularity)
-        el = self.eligible(state, granularity)
+        el = self.eligible(state, granularity) & ~np.isnan(v)  # undefined there: unranked
         if el.any():
             thr = float(np.quantile(v[el], state["quantile"]))
             high = el & (v >= thr)
