@@ -9,6 +9,7 @@ live widget. A Content-Security-Policy forbids every network fetch.
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import html
 import json
@@ -30,13 +31,14 @@ _MOUNT = (
 )
 
 # Characters that could end the <script> element or break JavaScript parsing of the JSON text.
-_JSON_ESCAPES = {
-    ord("<"): "\\u003c",
-    ord(">"): "\\u003e",
-    ord("&"): "\\u0026",
-    0x2028: "\\u2028",
-    0x2029: "\\u2029",
-}
+_JSON_ESCAPES = (
+    ("<", "\\u003c"),
+    (">", "\\u003e"),
+    ("&", "\\u0026"),
+    ("\u2028", "\\u2028"),
+    ("\u2029", "\\u2029"),
+)
+_JSON_OPTIONS: dict[str, Any] = dict(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 
 
 def _csp_hash(script: str) -> str:
@@ -56,10 +58,14 @@ def _page_script() -> tuple[str, str]:
     return js, f"{_csp_hash(js)} {_csp_hash(_MOUNT)}"
 
 
+def _b64(value: bytes | bytearray | memoryview) -> dict[str, str]:
+    return {"$b64": binascii.b2a_base64(value, newline=False).decode("ascii")}
+
+
 def _default(value: Any) -> Any:
     """What ``json.dumps`` cannot write itself: bytes, numpy scalars and arrays."""
     if isinstance(value, (bytes, bytearray, memoryview)):
-        return {"$b64": base64.b64encode(bytes(value)).decode("ascii")}
+        return _b64(value)
     if hasattr(value, "tolist"):
         return value.tolist()
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
@@ -68,7 +74,7 @@ def _default(value: Any) -> Any:
 def _jsonable(value: Any) -> Any:
     """bytes -> {"$b64": ...}; numpy scalars/arrays -> Python; non-finite floats -> None."""
     if isinstance(value, (bytes, bytearray, memoryview)):
-        return {"$b64": base64.b64encode(bytes(value)).decode("ascii")}
+        return _b64(value)
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -86,12 +92,43 @@ def state_json(state: dict[str, Any]) -> str:
     ``<``, ``>``, ``&``, U+2028 and U+2029 are written as ``\\uXXXX`` escapes, so no text in the
     state (``</script>`` included) can end the script element.
     """
-    options = dict(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     try:
-        text = json.dumps(state, default=_default, **options)
+        text = json.dumps(state, default=_default, **_JSON_OPTIONS)
     except ValueError:  # a NaN or infinity somewhere: walk the state, writing them as null
-        text = json.dumps(_jsonable(state), **options)
-    return text.translate(_JSON_ESCAPES)
+        text = json.dumps(_jsonable(state), **_JSON_OPTIONS)
+    for char, escape in _JSON_ESCAPES:  # a scan each; most states hold none of them
+        if char in text:
+            text = text.replace(char, escape)
+    return text
+
+
+@cache
+def _page_frame() -> tuple[str, str, str]:
+    """The page around its title and its state, the same for every page: the head up to the
+    title, from the title to the state (styles inlined), and after the state (the script)."""
+    css = _static("widget.css")
+    js, hashes = _page_script()
+    csp = _CSP.format(hashes=hashes)
+    head = (
+        "<!DOCTYPE html>\n"
+        '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{csp}">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        '<meta name="color-scheme" content="light dark">\n'
+        "<title>"
+    )
+    middle = (
+        "</title>\n"
+        "<style>\n"
+        "html{color-scheme:light dark}"
+        "body{margin:0;padding:16px;background:Canvas;color:CanvasText}"
+        "@media (prefers-color-scheme:dark){body{background:#0d1117}}\n"
+        f"{css}\n</style>\n</head>\n<body>\n"
+        '<div id="afn-root"></div>\n'
+        '<script type="application/json" id="afn-state">'
+    )
+    tail = f"</script>\n<script>{js}</script>\n<script>{_MOUNT}</script>\n</body>\n</html>\n"
+    return head, middle, tail
 
 
 def standalone_html(state: dict[str, Any], *, title: str = "AFN view") -> str:
@@ -99,25 +136,8 @@ def standalone_html(state: dict[str, Any], *, title: str = "AFN view") -> str:
 
     Script (``static/standalone.js``), styles (``static/widget.css``) and data are inlined; the
     page loads nothing from the network (no CDN, fonts or require.js) and its CSP forbids it.
+    The page around the state is put together once per process (the bundle read, hashed for
+    the CSP and escaped once); each page writes its title and its state's JSON into it.
     """
-    css = _static("widget.css")
-    js, hashes = _page_script()
-    csp = _CSP.format(hashes=hashes)
-    return (
-        "<!DOCTYPE html>\n"
-        '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        f'<meta http-equiv="Content-Security-Policy" content="{csp}">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        '<meta name="color-scheme" content="light dark">\n'
-        f"<title>{html.escape(title)}</title>\n"
-        "<style>\n"
-        "html{color-scheme:light dark}"
-        "body{margin:0;padding:16px;background:Canvas;color:CanvasText}"
-        "@media (prefers-color-scheme:dark){body{background:#0d1117}}\n"
-        f"{css}\n</style>\n</head>\n<body>\n"
-        '<div id="afn-root"></div>\n'
-        f'<script type="application/json" id="afn-state">{state_json(state)}</script>\n'
-        f"<script>{js}</script>\n"
-        f"<script>{_MOUNT}</script>\n"
-        "</body>\n</html>\n"
-    )
+    head, middle, tail = _page_frame()
+    return "".join((head, html.escape(title), middle, state_json(state), tail))
