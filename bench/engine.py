@@ -12,6 +12,15 @@ Lengths count the special tokens ([CLS] ... [SEP]). 4,096 tokens run in windows;
 forward then runs over the very same windows in the same batches as ``analyze`` (its
 ``plan_windows``, ``batch_windows=4``).
 
+``memory`` (in the engine section): a 4,096-token text's peak resident memory in ``analyze``
+against the bare forward pass, with hidden states, of one batch of its windows (the widest of
+the batches ``analyze`` runs: ``batch_windows=4`` windows of the model's maximum length), each
+measured as the rise of the process's resident set to its high-water mark (Linux ``VmHWM``,
+reset through ``/proc/self/clear_refs`` and with ``malloc_trim`` returning freed heap first).
+Memory is bounded by one window batch when the first is at most ``MEMORY_BOUND`` times the
+second, whatever the text's length; beside them, what every window's hidden states held at
+once would take.
+
 ``cache``: ``analyze(text, "path")`` by name, first call after ``clear_cache()`` (reads the
 weights) vs. second call (cache hit), against the bare forward of the model it loaded; the
 weights read per round are counted by wrapping ``AutoModel.from_pretrained``.
@@ -19,6 +28,10 @@ weights read per round are counted by wrapping ``AutoModel.from_pretrained``.
 
 from __future__ import annotations
 
+import ctypes
+import gc
+import json
+import re
 import tempfile
 import time
 from collections import defaultdict
@@ -26,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from .common import (
+    RESULTS,
     Bench,
     bert_base_random,
     interleave,
@@ -46,6 +60,12 @@ ROUNDS = {
     "bert": {16: 30, 128: 30, 512: 12, 4096: 2},
     "qwen": {128: 12, 512: 6},  # a decoder: the last layer read before its final norm
 }
+MEMORY_TOKENS = 4096
+MEMORY_ROUNDS = 2  # each side, alternating; quick mode: 1
+# analyze's peak over one bare window batch's at most this: room for the batch it still holds
+# while the next one runs and for the text's own arrays, far from every window's hidden states
+MEMORY_BOUND = 1.5
+GPU_NOTE = "no GPU was lent to this run; the bf16 GPU figure is not measured"
 
 
 def _windows(b: Bench, text: str) -> list[dict[str, Any]]:
@@ -165,10 +185,102 @@ def overhead_breakdown(b: Bench, text: str, rounds: int = 10) -> dict[str, float
     return out
 
 
+def _status_kib(field: str) -> int:
+    """A ``/proc/self/status`` figure in KiB (``VmRSS``: resident now, ``VmHWM``: its peak)."""
+    text = Path("/proc/self/status").read_text()
+    return int(re.search(rf"^{field}:\s+(\d+)", text, re.M).group(1))
+
+
+def peak_rss(fn: Any) -> int:
+    """Bytes by which the resident set rose to its peak while ``fn()`` ran: freed memory given
+    back first (a full collection, ``malloc_trim``), the high-water mark reset to now."""
+    gc.collect()
+    ctypes.CDLL("libc.so.6").malloc_trim(0)
+    Path("/proc/self/clear_refs").write_text("5")  # VmHWM := VmRSS
+    base = _status_kib("VmRSS")
+    fn()
+    return (_status_kib("VmHWM") - base) * 1024
+
+
+def run_memory(b: Bench, n: int = MEMORY_TOKENS, rounds: int = MEMORY_ROUNDS) -> dict:
+    """Peak memory of ``analyze`` on an ``n``-token text against the bare forward pass (hidden
+    states on) of the widest batch of windows it runs, ``rounds`` times each, alternating."""
+    import torch
+
+    import afn_widget.engine as E
+    from afn_widget import analyze
+    from afn_widget.models import load_model
+
+    text = text_of_tokens(b.tokenizer, n)
+    pair = (b.model, b.tokenizer)
+    lm = load_model(pair)
+    opts = E.check_options()
+    plan = E.make_plan(lm, text, opts)
+    widest = max(plan.batches, key=len)
+    ids = torch.tensor([plan.input_ids(w) for w in widest], dtype=torch.long)
+
+    def batch() -> None:
+        with torch.inference_mode():
+            b.model(input_ids=ids, attention_mask=torch.ones_like(ids), output_hidden_states=True)
+
+    batch()  # untimed: a first forward pass of this shape allocates more than the next ones
+    peaks: dict[str, list[int]] = {"batch": [], "analyze": []}
+    for r in range(rounds):
+        for name in ("batch", "analyze") if r % 2 == 0 else ("analyze", "batch"):
+            fn = batch if name == "batch" else lambda: analyze(text, pair)
+            peaks[name].append(peak_rss(fn))
+    cfg = b.model.config
+    per_window = (b.n_layers + 1) * ids.shape[1] * cfg.hidden_size * 4  # float32 hidden states
+    out = {
+        "model": b.label,
+        "tokens": n,
+        "windows": plan.n_windows,
+        "batches": [len(x) for x in plan.batches],
+        "window_tokens": int(ids.shape[1]),
+        "rounds": rounds,
+        "peak_mib": {k: [v / 2**20 for v in vs] for k, vs in peaks.items()},
+        "batch_hidden_mib": len(widest) * per_window / 2**20,
+        "all_windows_hidden_mib": plan.n_windows * per_window / 2**20,
+        "bound": MEMORY_BOUND,
+    }
+    out["analyze_over_batch"] = max(peaks["analyze"]) / max(1, min(peaks["batch"]))
+    print(
+        f"  memory {b.label:28s} {n:5d} tok: analyze peak {max(peaks['analyze']) / 2**20:.0f} MiB"
+        f", one window batch {min(peaks['batch']) / 2**20:.0f} MiB, ratio "
+        f"{out['analyze_over_batch']:.2f}",
+        flush=True,
+    )
+    return out
+
+
+def _carried(key: str, measured: set[str]) -> tuple[list[dict], list[dict]]:
+    """The rows (timing, memory) of ``latest.json``'s section ``key`` for the models not
+    measured in this run, each marked with the run it came from, so that a run of some models
+    keeps the others' figures."""
+    path = RESULTS / "latest.json"
+    if not path.exists():
+        return [], []
+    old = json.loads(path.read_text(encoding="utf-8"))["sections"].get(key) or {}
+    out: tuple[list[dict], list[dict]] = ([], [])
+    for k, part in enumerate(("rows", "memory")):
+        for row in old.get(part) or []:
+            if row["model"] in measured:
+                continue
+            origin = row.get("from") or {
+                "when": old.get("when"),
+                "loadavg_at_start": (old.get("machine") or {}).get("loadavg_at_start"),
+                "loadavg_after": old.get("loadavg_after"),
+            }
+            out[k].append({**row, "from": origin})
+    return out
+
+
 def run_engine(quick: bool = False, models: tuple[str, ...] = ("minilm", "bert")) -> dict:
+    import torch
+
     from afn_widget import analyze
 
-    rows = []
+    rows, memory = [], []
     for key in models:
         b = {"minilm": minilm, "bert": bert_base_random, "qwen": qwen_shape_random}[key]()
         for n in LENGTHS:
@@ -208,7 +320,30 @@ def run_engine(quick: bool = False, models: tuple[str, ...] = ("minilm", "bert")
                 f"  (bare {row['ms']['bare']['median']:.1f} ms)",
                 flush=True,
             )
-    return {"rows": rows, "target": "analyze/bare <= 1.05 at 128 and 512 tokens"}
+        if not (quick and key == "bert"):
+            memory.append(run_memory(b, rounds=1 if quick else MEMORY_ROUNDS))
+    out = {
+        "rows": rows,
+        "memory": memory,
+        "target": "analyze/bare <= 1.05 at 128 and 512 tokens; a 4,096-token text's peak "
+        f"memory <= {MEMORY_BOUND} x one bare window batch's (hidden states on)",
+        "gpu": {"available": torch.cuda.is_available()},
+    }
+    if not torch.cuda.is_available():
+        out["gpu"]["note"] = GPU_NOTE
+    if not quick:  # the record keeps the figures of the models this run left out
+        n = torch.get_num_threads()
+        old_rows, old_memory = _carried("engine" if n == 1 else f"engine@t{n}",
+                                        {r["model"] for r in rows})  # fmt: skip
+        out["rows"] = sorted(old_rows + rows, key=lambda r: (_model_order(r), r["tokens"]))
+        out["memory"] = sorted(old_memory + memory, key=_model_order)
+    return out
+
+
+def _model_order(row: dict) -> int:
+    """MiniLM, BERT, Qwen, as the models are listed (by their labels' first word)."""
+    first = ("MiniLM", "BERT", "Qwen")
+    return next((i for i, p in enumerate(first) if row["model"].startswith(p)), len(first))
 
 
 def _weight_reads():

@@ -72,6 +72,64 @@ def _section_head(d: dict) -> str:
     )
 
 
+def _carried_mark(r: dict) -> str:
+    """``†`` after a row this run did not measure (kept from an earlier run)."""
+    return " †" if r.get("from") else ""
+
+
+def _carried_note(d: dict) -> list[str]:
+    """Where the rows marked † come from."""
+    runs = {}
+    for r in d["rows"] + (d.get("memory") or []):
+        if r.get("from"):
+            runs.setdefault(r["from"].get("when"), r["from"])
+    if not runs:
+        return []
+    parts = []
+    for when, f in runs.items():
+        la = f.get("loadavg_at_start")
+        la = "?" if la is None else [round(x, 2) for x in la]
+        after = [round(x, 2) for x in f.get("loadavg_after") or []]
+        parts.append(f"run {when} (load average at start {la}, after {after})")
+    return ["", f"† kept from an earlier {'; '.join(parts)}: this run measured the other models."]
+
+
+def _memory(d: dict) -> list[str]:
+    rows = d.get("memory") or []
+    if not rows:
+        return []
+    out = [
+        "",
+        "**A long text's memory.** Peak resident memory while the call runs, above where the "
+        "process stood when it began (Linux `VmHWM` reset through `/proc/self/clear_refs`, after "
+        "a full collection and `malloc_trim`; MiB): `analyze` of the text against the bare "
+        "forward pass, hidden states on, of the widest batch of windows it runs (the same "
+        "windows, `batch_windows=4`) — the largest of each over the rounds against the "
+        "smallest batch. Bounded by one window batch: `analyze` ≤ "
+        f"{rows[0].get('bound', 1.5):g} × the batch. Beside them, the float32 hidden states of "
+        "one batch and of every window at once (what a text held whole would take).",
+        "",
+        "| model | tokens | windows (batches) | rounds | one window batch, MiB | analyze, MiB | "
+        "analyze / batch | bounded | one batch's hidden states, MiB | every window's, MiB |",
+        "|---|---:|---|---:|---:|---:|---:|---|---:|---:|",
+    ]
+    for r in rows:
+        p = r["peak_mib"]
+        ratio = r["analyze_over_batch"]
+        out.append(
+            f"| {r['model']}{_carried_mark(r)} | {r['tokens']} | {r['windows']} "
+            f"({'+'.join(map(str, r['batches']))}) | {r['rounds']} | {min(p['batch']):.0f} | "
+            f"{max(p['analyze']):.0f} | {ratio:.2f} | {_ok(ratio <= r['bound'])} | "
+            f"{r['batch_hidden_mib']:.0f} | {r['all_windows_hidden_mib']:.0f} |"
+        )
+    return out
+
+
+def _gpu(d: dict) -> list[str]:
+    note = (d.get("gpu") or {}).get("note")
+    return ["", f"*GPU:* {note}."] if note else []
+
+
 def _engine(d: dict, title: str) -> list[str]:
     out = [f"### {title}\n", _section_head(d)]
     out.append(
@@ -85,7 +143,7 @@ def _engine(d: dict, title: str) -> list[str]:
         if r["tokens"] in (128, 512):
             tgt = _ok(r["analyze_over_bare"]["median"] <= TARGET_OVERHEAD)
         out.append(
-            f"| {r['model']} | {r['tokens']} | {r['windows']} | {r['rounds']} | "
+            f"| {r['model']}{_carried_mark(r)} | {r['tokens']} | {r['windows']} | {r['rounds']} | "
             f"{_m(r['ms']['bare'])} | {_r(r['analyze_over_bare'], 3)} | "
             f"{_min_ratio(r, 'analyze', 'bare')} | {_within(r.get('breakdown_ms'))} | "
             f"{_r(r.get('analyze_over_bare_hs'), 3)} | "
@@ -126,11 +184,11 @@ def _engine(d: dict, title: str) -> list[str]:
         for r in rows:
             b = r["breakdown_ms"]
             out.append(
-                f"| {r['model']} | {r['tokens']} | "
+                f"| {r['model']}{_carried_mark(r)} | {r['tokens']} | "
                 + " | ".join(f"{b.get(k, 0):.2f}" for k in keys)
                 + " |"
             )
-    return out
+    return out + _memory(d) + _gpu(d) + _carried_note(d)
 
 
 def _fixes(d: dict) -> list[str]:
@@ -437,9 +495,20 @@ def _targets(S: dict) -> list[str]:
                 met = m["median"] <= TARGET_OVERHEAD
                 w = "" if within is None else f"; within the call {100 * within:.1f} %"
                 out.append(
-                    f"| analyze / bare ≤ 1.05, {r['model']}, {r['tokens']} tokens | "
-                    f"{m['median']:.3f} [{m['q1']:.3f}–{m['q3']:.3f}]{w}: {_ok(met)} |"
+                    f"| analyze / bare ≤ 1.05, {r['model']}{_carried_mark(r)}, {r['tokens']} "
+                    f"tokens | {m['median']:.3f} [{m['q1']:.3f}–{m['q3']:.3f}]{w}: {_ok(met)} |"
                 )
+        for r in e.get("memory") or []:
+            ratio, p = r["analyze_over_batch"], r["peak_mib"]
+            out.append(
+                f"| a {r['tokens']:,}-token text's peak memory ≤ {r['bound']:g} × one window "
+                f"batch's, {r['model']}{_carried_mark(r)} | {ratio:.2f} ({max(p['analyze']):.0f} "
+                f"MiB against {min(p['batch']):.0f}): {_ok(ratio <= r['bound'])} |"
+            )
+        note = (e.get("gpu") or {}).get("note")
+        qwen = [r["model"] for r in e["rows"] if r["model"].startswith("Qwen")]
+        if note and qwen:
+            out.append(f"| the same in bf16 on a GPU, {qwen[0]} | not measured: {note} |")
     c = S.get("cache")
     if c:
         for r in c["rows"]:
@@ -543,8 +612,11 @@ def write_report(latest: Path, out: Path) -> None:
         "states is not timed there: per window it is the 512-token case). Models: the bundled "
         "all-MiniLM-L6-v2 (6 layers, hidden 384, real weights) and a BERT-base-shaped model "
         "with random weights (12 layers, hidden 768, 12 heads, intermediate 3072; LayerNorm "
-        "γ ~ U(0.5, 1.5), β ~ N(0, 0.1²)), both with the MiniLM tokenizer. Text: UD EWT dev "
-        "sentences.\n"
+        "γ ~ U(0.5, 1.5), β ~ N(0, 0.1²)), both with the MiniLM tokenizer; and a decoder of "
+        "Qwen2.5-0.5B's shape with random weights (24 layers, hidden 896, 14 heads, 2 key-value "
+        "heads, intermediate 4864; RMSNorm gains ~ U(0.5, 1.5); the MiniLM tokenizer, so "
+        "windows of 512; its last row read before the final norm), at 128 and 512 tokens and "
+        "for the memory of a 4,096-token text. Text: UD EWT dev sentences.\n"
     )
     for key in sorted(k for k in S if k.startswith("engine")):
         title = "One thread" if key == "engine" else f"{key.split('@t')[1]} threads"
