@@ -114,6 +114,14 @@ def _pair(text_a: Any, text_b: Any, model: Any, models: Any) -> tuple[str, str, 
     return check_text(text_a), check_text(text_b), model, model
 
 
+STATE = (
+    "pane_a", "pane_b", "layer_map", "word_match", "token_match", "differ_a", "differ_b",
+    "compare_note", "layer", "quantile", "granularity", "show_special", "include_special",
+    "score", "word_agg",
+)  # fmt: skip
+"""What the browser reads of an :class:`AFNCompare` (its synced traits but anywidget's own)."""
+
+
 class AFNCompare(anywidget.AnyWidget):
     """Two analyses side by side: ``AFNCompare(text_a, text_b, model=...)`` (two texts, one
     model) or ``AFNCompare(text, models=(m1, m2))`` (one text, two models).
@@ -222,6 +230,18 @@ class AFNCompare(anywidget.AnyWidget):
     @t.validate("granularity")
     def _valid_granularity(self, proposal: Any) -> str:
         return check_granularity(proposal["value"])
+
+    def to_html(self, title: str = "AFN comparison") -> str:
+        """A standalone page of the two panes (script, styles and data inlined; no network)."""
+        from .export import standalone_html
+
+        return standalone_html({name: getattr(self, name) for name in STATE}, title=title)
+
+    def save_html(self, path: str | Path, title: str = "AFN comparison") -> Path:
+        """Write :meth:`to_html` to ``path``."""
+        path = Path(path)
+        path.write_text(self.to_html(title=title), encoding="utf-8")
+        return path
 
     @property
     def results(self) -> tuple[AFNResult, AFNResult]:

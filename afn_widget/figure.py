@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from . import buckets as B
-from .result import SCORES, AFNResult, aggregate_words
+from .result import HIDDEN_SCORES, SCORES, AFNResult, aggregate_words
 
 THEMES = {
     "light": {"bg": "#ffffff", "fg": "#1f1f1f", "muted": "#666666", "high": "#111111"},
@@ -93,8 +93,17 @@ def units_of(result: AFNResult, granularity: str, score: str) -> Units:
         if s is not None and r != "special"
     ]
     values = np.asarray(values, dtype=np.float64)[:, keep]
+    apart = None  # massive activations, set apart as the widget does (for hidden-state scores)
+    if score in HIDDEN_SCORES and not result.include_massive and result.massive[result.layer].any():
+        flagged = result.massive[result.layer]
+        per_unit = (
+            np.array([flagged[p].any() for p in result.words.pieces])
+            if granularity == "word"
+            else flagged
+        )
+        apart = per_unit[keep]
     split = B.split(
-        values[result.layer], np.ones(len(keep), bool), result.quantile, result.high_rule
+        values[result.layer], np.ones(len(keep), bool), result.quantile, result.high_rule, apart
     )
     return Units(
         [text[i] for i in keep], [spans[i] for i in keep], values, split.buckets,
@@ -239,7 +248,8 @@ def _draw(
         ax.set_xlim(0, total_w)
         ax.set_ylim(total_h, 0)
         ax.axis("off")
-        values = units.values[result.layer]
+        values = units.values[result.layer].copy()
+        values[units.buckets == B.MASSIVE] = np.nan  # drawn apart, outside the colour scale
         _legend(ax, result, units, values, colors, score, width)
         _prose(ax, units, boxes, values, colors, MARGIN + HEADER)
         y = MARGIN + HEADER + text_h
@@ -307,6 +317,13 @@ def _prose(ax: Any, units: Units, boxes: list[_Box], values, colors, top: float)
         face, ink = pair if pair else (colors["bg"], colors["fg"])
         high = units.buckets[box.unit] == B.HIGH
         ax.add_patch(_rect(x, y + 1, box.w, LINE - 3, face))
+        if units.buckets[box.unit] == B.MASSIVE:  # a dashed outline, as in the widget
+            from matplotlib.patches import Rectangle
+
+            ax.add_patch(
+                Rectangle((x + 0.75, y + 1.75), box.w - 1.5, LINE - 4.5, facecolor="none",
+                          edgecolor=colors["muted"], linewidth=1.0, linestyle="--")
+            )  # fmt: skip
         if high:
             from matplotlib.patches import Rectangle
 

@@ -1,11 +1,13 @@
 """What a view sends to the browser: its data traits for a result, the tooltip's replies.
 
-Numbers travel as little-endian binary (``bytes`` the browser reads as typed arrays), strings
-and offsets as JSON; offsets in UTF-16 code units, the indices JavaScript strings use.
+Numbers, spans and roles travel as little-endian binary columns (``bytes`` the browser reads as
+typed arrays), the token strings as one JSON list; spans in UTF-16 code units, the indices
+JavaScript strings use.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -13,6 +15,7 @@ import numpy as np
 from .errors import AFNError
 from .models import model_label
 from .result import AFNResult
+from .words import CONTENT, FUNCTION, PUNCTUATION, SPECIAL
 
 
 def utf16_index(text: str) -> np.ndarray:
@@ -73,29 +76,49 @@ def massive_entries(result: AFNResult) -> list[list[float]]:
     ]
 
 
+ROLE_CODES = (CONTENT, FUNCTION, PUNCTUATION, SPECIAL)
+"""The roles by their code in the ``roles`` and ``word_roles`` bytes (``js/data.js`` the same)."""
+
+
+def spans_bytes(spans: Sequence[tuple[int, int] | None], pos: np.ndarray) -> bytes:
+    """Character spans as int32 ``[n, 2]`` bytes in UTF-16 positions, ``-1, -1`` for none."""
+    out = np.full((len(spans), 2), -1, dtype="<i4")
+    for i, s in enumerate(spans):
+        if s is not None:
+            out[i] = pos[s[0]], pos[s[1]]
+    return out.tobytes()
+
+
+def role_bytes(roles: Sequence[str]) -> bytes:
+    """Roles as uint8 codes (their index in :data:`ROLE_CODES`)."""
+    code = {r: k for k, r in enumerate(ROLE_CODES)}
+    return np.fromiter((code[r] for r in roles), dtype="<u1", count=len(roles)).tobytes()
+
+
+def text_check(text: str) -> list[int]:
+    """``[UTF-16 length, sum of the UTF-16 code units mod 2**31]`` of a text: the browser tells
+    by it whether the data it holds are of the text it shows (a new text arrives before its
+    analysis)."""
+    units = np.frombuffer(text.encode("utf-16-le"), dtype="<u2")
+    return [int(units.size), int(units.sum(dtype=np.int64) % (1 << 31))]
+
+
 def payload(result: AFNResult) -> dict[str, Any]:
     """The data traits for a result: what the browser needs to draw every layer (the top
-    dimensions are asked for token by token, see :func:`dims_reply`)."""
+    dimensions are asked for token by token, see :func:`dims_reply`). Columnar: numbers and
+    spans as binary columns, the token strings as one list; a word's text is its span of the
+    text (a special's, its token)."""
     pos = utf16_index(result.text)
-
-    def span(s: tuple[int, int] | None) -> list[int] | None:
-        return None if s is None else [int(pos[s[0]]), int(pos[s[1]])]
-
     w = result.words
     return {
         "tokens": list(result.tokens),
-        "offsets": [span(s) for s in result.offsets],
-        "roles": list(result.roles),
-        "word_of": [int(j) for j in result.word_index],
-        "words": [
-            {
-                "text": w.text[j],
-                "start": None if w.spans[j] is None else int(pos[w.spans[j][0]]),
-                "end": None if w.spans[j] is None else int(pos[w.spans[j][1]]),
-                "role": w.roles[j],
-            }
-            for j in range(len(w))
-        ],
+        "offsets": spans_bytes(result.offsets, pos),
+        "roles": role_bytes(result.roles),
+        "word_of": np.asarray(result.word_index, dtype="<i4").tobytes(),
+        "word_spans": spans_bytes(w.spans, pos),
+        "word_roles": role_bytes(w.roles),
+        "n_words": len(w),
+        "text_check": text_check(result.text),
         "n_layers": int(result.n_layers),
         "n_tokens": len(result.tokens),
         "norms": np.ascontiguousarray(result.layer_norms, dtype="<f4").tobytes(),

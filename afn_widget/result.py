@@ -22,6 +22,9 @@ from .words import CONTENT, SPECIAL, describe_words, group_words
 
 SCORES = ("tas", "attention", "attn_norm", "delta_norm", "displacement", "cos_change")
 """The per-token scores a result can give (:meth:`AFNResult.score`)."""
+HIDDEN_SCORES = ("tas", "delta_norm", "displacement", "cos_change")
+"""The scores of the hidden state itself: a token with a massive activation is set apart from
+their ranking (attention received is not a property of the token's vector: its sinks stay)."""
 
 
 def default_layer(n_layers: int) -> int:

@@ -1,10 +1,10 @@
 """AFNView: the notebook widget. Python computes, the browser draws.
 
-The view's state is a set of synced traitlets. Numbers travel as little-endian binary
-(``bytes`` traits the browser reads as ``Float32Array``/``Uint16Array``/``Uint8Array``); strings and
-offsets as JSON. All layers' norms are sent once, so the browser re-colours for another layer,
-quantile or granularity without asking Python. Offsets are sent in UTF-16 code units, the
-indices JavaScript strings use.
+The view's state is a set of synced traitlets. Numbers, spans and roles travel as
+little-endian binary columns (``bytes`` traits the browser reads as typed arrays), the token
+strings as one JSON list (:mod:`afn_widget.payload`). All layers' values of every score are
+sent once, so the browser re-colours for another layer, score, quantile or granularity without
+asking Python. Spans are sent in UTF-16 code units, the indices JavaScript strings use.
 
 The tooltip's top hidden dimensions are not sent with the data: the browser asks for those of
 one token (every layer) when it shows its tooltip, a custom message
@@ -170,10 +170,13 @@ class AFNView(anywidget.AnyWidget):
     normalize = t.Unicode("raw").tag(sync=True, group="control")  # a change analyses again
 
     tokens = t.List(t.Unicode()).tag(sync=True, group="data")
-    offsets = t.List().tag(sync=True, group="data")
-    roles = t.List(t.Unicode()).tag(sync=True, group="data")
-    word_of = t.List(t.Int()).tag(sync=True, group="data")
-    words = t.List(t.Dict()).tag(sync=True, group="data")
+    offsets = t.Bytes(b"").tag(sync=True, group="data")  # int32 [n, 2], UTF-16; -1: none
+    roles = t.Bytes(b"").tag(sync=True, group="data")  # uint8 codes (payload.ROLE_CODES)
+    word_of = t.Bytes(b"").tag(sync=True, group="data")  # int32: each token's word
+    word_spans = t.Bytes(b"").tag(sync=True, group="data")  # int32 [n_words, 2], as offsets
+    word_roles = t.Bytes(b"").tag(sync=True, group="data")
+    n_words = t.Int(0).tag(sync=True, group="data")
+    text_check = t.List(t.Int()).tag(sync=True, group="data")  # payload.text_check of the data
     n_layers = t.Int(0).tag(sync=True, group="data")
     n_tokens = t.Int(0).tag(sync=True, group="data")
     norms = t.Bytes(b"").tag(sync=True, group="data")

@@ -81,8 +81,12 @@ def synthetic_state(n_tokens: int, n_layers: int = 12, seed: int = 0, **controls
     share = np.sort(rng.random((n_layers + 1, n, k)).astype(np.float32) * 0.3, axis=-1)[..., ::-1]
     result = replace(result, dims_source=TopDims(dims, np.ascontiguousarray(share)))
     view = AFNView.from_result(result, **controls)
+    # a second score, as analyze(..., scores=("tas", "attention")) sends it (nan at layer 0)
+    att = rng.gamma(1.5, 1.0, size=(n_layers + 1, n)).astype("<f4")
+    att[0] = np.nan
+    scores = {"score_names": ["tas", "attention"], "score_values": att.tobytes()}
     # with the top dims inline, as in the standalone page (the live widget asks the kernel)
-    return {**view.state_dict(), **dims_bytes(result)}
+    return {**view.state_dict(), **dims_bytes(result), **scores}
 
 
 def to_js(state: dict[str, Any]) -> dict[str, Any]:
@@ -204,6 +208,24 @@ LAYER_JS = """async ([id, layers, how]) => {
   return { sync: out, settled: all };
 }""".replace("SETTLED", SETTLED_JS)
 
+SCORE_JS = """async ([id, scores, how]) => {
+  SETTLED
+  const el = window.__afn.el(id);
+  const select = el.querySelector('.afn-score');
+  const out = [], all = [];
+  for (const name of scores) {
+    await settled(el);
+    await new Promise((res) => requestAnimationFrame(() => setTimeout(res, 0)));
+    const t0 = performance.now();
+    if (how === 'python') window.__afn.pythonSet(id, { score: name });
+    else { select.value = name; select.dispatchEvent(new Event('change', { bubbles: true })); }
+    void el.offsetHeight;
+    out.push(performance.now() - t0);
+    all.push((await settled(el)) - t0);
+  }
+  return { sync: out, settled: all };
+}""".replace("SETTLED", SETTLED_JS)
+
 TOOLTIP_JS = """async ([id, picks]) => {
   const el = window.__afn.el(id);
   const toks = [...el.querySelectorAll('.afn-text .afn-tok')]
@@ -258,6 +280,9 @@ def _bench_size(
         py = page.evaluate(LAYER_JS, [vid, layers, "python"])
         sl = page.evaluate(LAYER_JS, [vid, layers[::-1], "slider"])
         tips = page.evaluate(TOOLTIP_JS, [vid, rng.random(changes).tolist()])
+        flips = ["attention", "tas"] * (changes // 2)
+        sc_py = page.evaluate(SCORE_JS, [vid, flips, "python"])
+        sc_sel = page.evaluate(SCORE_JS, [vid, flips, "select"])
         n_spans = page.evaluate(
             "(id) => window.__afn.el(id).querySelectorAll('.afn-text .afn-tok').length", vid
         )
@@ -265,7 +290,7 @@ def _bench_size(
         ctx.close()
     return {
         "n_tokens": state["n_tokens"],
-        "n_words": len(state["words"]),
+        "n_words": state["n_words"],
         "n_spans": n_spans,
         "granularity": state["granularity"],
         "patches": list(patches),
@@ -280,6 +305,10 @@ def _bench_size(
         "layer_python_settled_ms": summary(py["settled"]),
         "layer_slider_settled_ms": summary(sl["settled"]),
         "tooltip_ms": summary(tips),
+        "score_python_ms": summary(sc_py["sync"]),
+        "score_select_ms": summary(sc_sel["sync"]),
+        "score_python_settled_ms": summary(sc_py["settled"]),
+        "score_select_settled_ms": summary(sc_sel["settled"]),
     }
 
 
@@ -308,7 +337,8 @@ def _line(row: dict) -> str:
         f"render cold {m['render_cold_ms']:.1f} ms, warm {m['render_warm_ms']:.1f} ms, "
         f"settled {m['settled_cold_ms']:.0f}/{m['settled_warm_ms']:.0f} ms; layer "
         f"{m['layer_python_ms']:.1f}/{m['layer_slider_ms']:.1f} ms, settled "
-        f"{m['layer_python_settled_ms']:.0f}/{m['layer_slider_settled_ms']:.0f} ms; tooltip "
+        f"{m['layer_python_settled_ms']:.0f}/{m['layer_slider_settled_ms']:.0f} ms; score "
+        f"{m['score_python_ms']:.1f}/{m['score_select_ms']:.1f} ms; tooltip "
         f"{m['tooltip_ms']:.2f} ms"
     )
 
@@ -318,7 +348,7 @@ def run_browser(quick: bool = False) -> dict:
 
     from afn_widget.export import standalone_html
 
-    sizes = (1000, 10000)
+    sizes = (1000, 10000, 100000)
     cold, warm, changes = (3, 3, 10) if quick else (4, 4, 20)
     rows, standalone, whatif = [], {}, []
     with sync_playwright() as pw:
@@ -331,7 +361,7 @@ def run_browser(quick: bool = False) -> dict:
                     row = _bench_size(browser, state, cold, warm, changes)
                     rows.append(row)
                     print(f"  browser {n:6d} tok {gran:5s}: {_line(row)}", flush=True)
-                if n == max(sizes):
+                if n == 10000:
                     # what-if: the same measurements on patched bundles (see PATCHES)
                     state = synthetic_state(n, granularity="word")
                     for patches in (("all_at_once",),):

@@ -28,7 +28,7 @@ export const SCORE_INFO = {
   },
   attn_norm: {
     label: "attn_norm",
-    title: "norm-based attention ‖Σᵢ αᵢⱼ f(xⱼ)‖ (Kobayashi et al. 2020): the attention weights times the norm of the transformed value vectors (layer 0: none)",
+    title: "norm-based attention Σₕ Σᵢ αʰᵢⱼ ‖fʰ(xⱼ)‖ (Kobayashi et al. 2020): the attention weights times the norms of the value vectors through the output projection, summed over heads and queries (layer 0: none)",
   },
   delta_norm: { label: "delta_norm", title: "‖hₗ‖ − ‖hₗ₋₁‖: the change of the norm from the layer before (layer 0: none)" },
   displacement: { label: "displacement", title: "‖hₗ − hₗ₋₁‖: how far the hidden state moves from the layer before (layer 0: none)" },

@@ -59,15 +59,12 @@ export function readData(get) {
   if (!isInt(nTokens) || tokens.length !== nTokens)
     return { error: `n_tokens (${nTokens}) does not match ${tokens.length} tokens` };
   if (!isInt(nLayers) || nLayers < 0) return { error: `n_layers is not a non-negative integer` };
-  const offsets = get("offsets") || [];
-  const roles = get("roles") || [];
-  const wordOf = get("word_of") || [];
-  const words = get("words") || [];
+  const cols = byteView(get("word_spans")) ? readColumns(get, text, tokens) : readLists(get, text);
+  if (cols.error || cols.stale) return cols;
+  const { offsets, roles, wordOf, words } = cols;
   if (offsets.length !== nTokens) return { error: `offsets: expected ${nTokens} entries` };
   if (roles.length !== nTokens) return { error: `roles: expected ${nTokens} entries` };
   if (wordOf.length !== nTokens) return { error: `word_of: expected ${nTokens} entries` };
-  if (!Array.isArray(words)) return { error: "words is not a list" };
-  if (isStale(text, words)) return { stale: true };
   const norms = toFloat32(get("norms"));
   const want = (nLayers + 1) * nTokens;
   if (!norms || norms.length !== want)
@@ -124,6 +121,74 @@ export function readData(get) {
       includeMassive: !!get("include_massive"),
     },
   };
+}
+
+/** The roles by their code in the roles / word_roles bytes (Python's payload.ROLE_CODES). */
+export const ROLE_CODES = ["content", "function", "punctuation", "special"];
+
+// Hand-built states (and older data): offsets, roles, word_of and words as JSON lists.
+function readLists(get, text) {
+  const words = get("words") || [];
+  if (!Array.isArray(words)) return { error: "words is not a list" };
+  if (isStale(text, words)) return { stale: true };
+  return { offsets: get("offsets") || [], roles: get("roles") || [], wordOf: get("word_of") || [], words };
+}
+
+/** The UTF-16 length and the sum of the code units mod 2**31 (Python's payload.text_check). */
+export function textCheck(text) {
+  let sum = 0;
+  for (let i = 0; i < text.length; i++) sum = (sum + text.charCodeAt(i)) % 2147483648;
+  return [text.length, sum];
+}
+
+// int32 [n, 2] spans (-1: none) -> [[start, end] | null]; null when the size is wrong.
+function spansOf(x, n) {
+  const v = toDataView(x);
+  if (!v || v.byteLength !== n * 8) return null;
+  const out = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const s = v.getInt32(i * 8, true);
+    out[i] = s < 0 ? null : [s, v.getInt32(i * 8 + 4, true)];
+  }
+  return out;
+}
+
+function rolesOf(x, n) {
+  const v = byteView(x);
+  if (!v || v.byteLength !== n) return null;
+  const out = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = ROLE_CODES[v[i]] || "";
+  return out;
+}
+
+// What Python sends: binary columns, a word's text its span of the text (a special's: "", the
+// label then being its token). {offsets, roles, wordOf, words} or {error} or {stale}.
+function readColumns(get, text, tokens) {
+  const check = get("text_check");
+  const mine = textCheck(text);
+  if (!Array.isArray(check) || check[0] !== mine[0] || check[1] !== mine[1]) return { stale: true };
+  const n = tokens.length;
+  const nWords = get("n_words");
+  if (!isInt(nWords) || nWords < 0) return { error: "n_words is not a non-negative integer" };
+  const offsets = spansOf(get("offsets"), n);
+  const roles = rolesOf(get("roles"), n);
+  const wv = toDataView(get("word_of"));
+  const spans = spansOf(get("word_spans"), nWords);
+  const wroles = rolesOf(get("word_roles"), nWords);
+  if (!offsets) return { error: `offsets: expected ${n} int32 pairs` };
+  if (!roles) return { error: `roles: expected ${n} role codes` };
+  if (!wv || wv.byteLength !== n * 4) return { error: `word_of: expected ${n} int32 values` };
+  if (!spans || !wroles) return { error: `word_spans / word_roles: expected ${nWords} words` };
+  const wordOf = new Array(n);
+  for (let i = 0; i < n; i++) wordOf[i] = wv.getInt32(i * 4, true);
+  const words = new Array(nWords);
+  for (let w = 0; w < nWords; w++) {
+    const sp = spans[w];
+    words[w] = sp
+      ? { text: text.slice(sp[0], sp[1]), start: sp[0], end: sp[1], role: wroles[w] }
+      : { text: "", start: null, end: null, role: wroles[w] };
+  }
+  return { offsets, roles, wordOf, words };
 }
 
 /** The scores a view can show, as they are named in Python (afn_widget.result.SCORES). */

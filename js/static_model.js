@@ -15,6 +15,8 @@ function decodeValue(v) {
       return base64ToDataView(v.$b64);
     }
     if (Array.isArray(v)) return v.map(decodeValue);
+    // a dict of traits (AFNCompare's panes), its bytes likewise
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, decodeValue(x)]));
   }
   return v;
 }

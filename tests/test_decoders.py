@@ -267,6 +267,19 @@ def test_a_planted_massive_activation_is_flagged_at_every_layer_and_set_apart(to
     assert r.words.buckets[r.word_index[at]] == "MASSIVE"
     with_it = analyze(TEXT, lm, include_massive=True)
     assert with_it.buckets[at] in ("HIGH", "LOW") and with_it.ranks[at] > 0
+    # the widget gets each flag with its dimension and value; the figure draws it apart
+    from afn_widget.figure import units_of
+    from afn_widget.payload import payload
+
+    sent = payload(r)["massive"]
+    assert [e[:2] for e in sent] == np.argwhere(r.massive).tolist()
+    assert all(e[2] == 5 and abs(e[3] - values[e[0], e[1]]) < 1e-3 for e in sent)
+    assert payload(with_it)["include_massive"] is True
+    for gran in ("token", "word"):
+        units = units_of(r, gran, "tas")
+        assert (units.buckets == "MASSIVE").sum() == 1
+        assert (units_of(with_it, gran, "tas").buckets == "MASSIVE").sum() == 0
+    assert "<svg" in r.to_svg()
 
 
 # -- 6: causal windows ---------------------------------------------------------------------------

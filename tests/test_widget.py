@@ -87,14 +87,46 @@ def test_offsets_are_sent_in_utf16_units(mini):
     r = analyze(text, mini)
     p = payload(r)
     js = text.encode("utf-16-le")
-    for (s, e), span in zip(
-        [o for o in r.offsets if o], [o for o in p["offsets"] if o], strict=True
-    ):
-        assert js[2 * span[0] : 2 * span[1]].decode("utf-16-le") == text[s:e]
-    for w, sent in zip(r.words.spans, p["words"], strict=True):
+    sent = np.frombuffer(p["offsets"], "<i4").reshape(-1, 2)
+    assert len(sent) == len(r.tokens)
+    for o, span in zip(r.offsets, sent.tolist(), strict=True):
+        if o is None:
+            assert span == [-1, -1]
+        else:
+            assert js[2 * span[0] : 2 * span[1]].decode("utf-16-le") == text[o[0] : o[1]]
+    words = np.frombuffer(p["word_spans"], "<i4").reshape(-1, 2).tolist()
+    assert len(words) == p["n_words"] == len(r.words)
+    for w, span in zip(r.words.spans, words, strict=True):
         if w is not None:
-            assert js[2 * sent["start"] : 2 * sent["end"]].decode("utf-16-le") == text[w[0] : w[1]]
+            assert js[2 * span[0] : 2 * span[1]].decode("utf-16-le") == text[w[0] : w[1]]
     assert utf16_index("x😀y").tolist() == [0, 1, 3, 4]
+
+
+def test_payload_columns_and_size(mini):
+    """Roles and words as binary columns; everything but the scores' values within 40 bytes
+    per token (JSON for the lists, raw bytes for the columns)."""
+    import json
+
+    from afn_widget.payload import ROLE_CODES, text_check
+
+    text = "The committee, which nobody liked, postponed the vote. " * 30
+    r = analyze(text, mini, scores=("tas", "attention"))
+    p = payload(r)
+    roles = [ROLE_CODES[c] for c in np.frombuffer(p["roles"], "u1")]
+    assert roles == list(r.roles)
+    assert [ROLE_CODES[c] for c in np.frombuffer(p["word_roles"], "u1")] == list(r.words.roles)
+    assert np.frombuffer(p["word_of"], "<i4").tolist() == list(r.word_index)
+    units = np.frombuffer(text.encode("utf-16-le"), "<u2")
+    assert p["text_check"] == [units.size, int(units.sum()) % 2**31]
+    assert text_check("x😀") == [3, (ord("x") + 0xD83D + 0xDE00) % 2**31]
+    n, rows = len(r.tokens), r.n_layers + 1
+    assert len(p["norms"]) == len(p["score_values"]) == 4 * rows * n
+    rest = sum(
+        len(v) if isinstance(v, bytes) else len(json.dumps(v, ensure_ascii=False).encode())
+        for k, v in p.items()
+        if k not in ("norms", "score_values")
+    )
+    assert rest / n <= 40, rest / n
 
 
 def test_view_computes_and_matches_engine(mini):
@@ -173,7 +205,8 @@ def test_from_scores_without_a_model():
     view = AFNView.from_scores(["The", "cat", "sat", "."], [0.1, 3.0, 2.0, 0.5])
     assert view.text == "The cat sat ."
     assert view.n_layers == 0 and view.layer == 0
-    assert view.offsets == [[0, 3], [4, 7], [8, 11], [12, 13]]
+    offsets = np.frombuffer(view.offsets, "<i4").reshape(-1, 2).tolist()
+    assert offsets == [[0, 3], [4, 7], [8, 11], [12, 13]]
     r = view.result
     assert r.threshold == pytest.approx(np.quantile([0.1, 3.0, 2.0, 0.5], 0.75))
     assert list(r.buckets) == ["LOW", "HIGH", "LOW", "LOW"]

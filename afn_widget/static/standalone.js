@@ -23,62 +23,6 @@ var AFN = (() => {
     mount: () => mount
   });
 
-  // js/static_model.js
-  function decodeState(state) {
-    const out = {};
-    for (const k of Object.keys(state || {})) out[k] = decodeValue(state[k]);
-    return out;
-  }
-  function decodeValue(v) {
-    if (v && typeof v === "object") {
-      if (!Array.isArray(v) && typeof v.$b64 === "string" && Object.keys(v).length === 1) {
-        return base64ToDataView(v.$b64);
-      }
-      if (Array.isArray(v)) return v.map(decodeValue);
-    }
-    return v;
-  }
-  function base64ToDataView(b64) {
-    const bin = atob(b64);
-    const bytes = new Uint8Array(bin.length);
-    for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-    return new DataView(bytes.buffer);
-  }
-  function createStaticModel(state) {
-    const data = decodeState(state);
-    const listeners = /* @__PURE__ */ new Map();
-    const model = {
-      get(name) {
-        return data[name];
-      },
-      set(name, value) {
-        if (data[name] === value) return;
-        data[name] = value;
-        const set = listeners.get(`change:${name}`);
-        if (set) for (const cb of [...set]) cb(model, value);
-      },
-      on(name, cb) {
-        if (!listeners.has(name)) listeners.set(name, /* @__PURE__ */ new Set());
-        listeners.get(name).add(cb);
-      },
-      off(name, cb) {
-        if (!name) {
-          listeners.clear();
-          return;
-        }
-        const set = listeners.get(name);
-        if (!set) return;
-        if (cb) set.delete(cb);
-        else set.clear();
-      },
-      save_changes() {
-      },
-      send() {
-      }
-    };
-    return model;
-  }
-
   // js/panes.js
   function panesNote(a, b, match = null) {
     if (!a.data || !b.data) return "";
@@ -288,15 +232,12 @@ var AFN = (() => {
     if (!isInt(nTokens) || tokens.length !== nTokens)
       return { error: `n_tokens (${nTokens}) does not match ${tokens.length} tokens` };
     if (!isInt(nLayers) || nLayers < 0) return { error: `n_layers is not a non-negative integer` };
-    const offsets = get("offsets") || [];
-    const roles = get("roles") || [];
-    const wordOf = get("word_of") || [];
-    const words = get("words") || [];
+    const cols = byteView(get("word_spans")) ? readColumns(get, text, tokens) : readLists(get, text);
+    if (cols.error || cols.stale) return cols;
+    const { offsets, roles, wordOf, words } = cols;
     if (offsets.length !== nTokens) return { error: `offsets: expected ${nTokens} entries` };
     if (roles.length !== nTokens) return { error: `roles: expected ${nTokens} entries` };
     if (wordOf.length !== nTokens) return { error: `word_of: expected ${nTokens} entries` };
-    if (!Array.isArray(words)) return { error: "words is not a list" };
-    if (isStale(text, words)) return { stale: true };
     const norms = toFloat32(get("norms"));
     const want = (nLayers + 1) * nTokens;
     if (!norms || norms.length !== want)
@@ -347,6 +288,60 @@ var AFN = (() => {
         includeMassive: !!get("include_massive")
       }
     };
+  }
+  var ROLE_CODES = ["content", "function", "punctuation", "special"];
+  function readLists(get, text) {
+    const words = get("words") || [];
+    if (!Array.isArray(words)) return { error: "words is not a list" };
+    if (isStale(text, words)) return { stale: true };
+    return { offsets: get("offsets") || [], roles: get("roles") || [], wordOf: get("word_of") || [], words };
+  }
+  function textCheck(text) {
+    let sum = 0;
+    for (let i = 0; i < text.length; i++) sum = (sum + text.charCodeAt(i)) % 2147483648;
+    return [text.length, sum];
+  }
+  function spansOf(x, n) {
+    const v = toDataView(x);
+    if (!v || v.byteLength !== n * 8) return null;
+    const out = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const s = v.getInt32(i * 8, true);
+      out[i] = s < 0 ? null : [s, v.getInt32(i * 8 + 4, true)];
+    }
+    return out;
+  }
+  function rolesOf(x, n) {
+    const v = byteView(x);
+    if (!v || v.byteLength !== n) return null;
+    const out = new Array(n);
+    for (let i = 0; i < n; i++) out[i] = ROLE_CODES[v[i]] || "";
+    return out;
+  }
+  function readColumns(get, text, tokens) {
+    const check = get("text_check");
+    const mine = textCheck(text);
+    if (!Array.isArray(check) || check[0] !== mine[0] || check[1] !== mine[1]) return { stale: true };
+    const n = tokens.length;
+    const nWords = get("n_words");
+    if (!isInt(nWords) || nWords < 0) return { error: "n_words is not a non-negative integer" };
+    const offsets = spansOf(get("offsets"), n);
+    const roles = rolesOf(get("roles"), n);
+    const wv = toDataView(get("word_of"));
+    const spans = spansOf(get("word_spans"), nWords);
+    const wroles = rolesOf(get("word_roles"), nWords);
+    if (!offsets) return { error: `offsets: expected ${n} int32 pairs` };
+    if (!roles) return { error: `roles: expected ${n} role codes` };
+    if (!wv || wv.byteLength !== n * 4) return { error: `word_of: expected ${n} int32 values` };
+    if (!spans || !wroles) return { error: `word_spans / word_roles: expected ${nWords} words` };
+    const wordOf = new Array(n);
+    for (let i = 0; i < n; i++) wordOf[i] = wv.getInt32(i * 4, true);
+    const words = new Array(nWords);
+    for (let w = 0; w < nWords; w++) {
+      const sp = spans[w];
+      words[w] = sp ? { text: text.slice(sp[0], sp[1]), start: sp[0], end: sp[1], role: wroles[w] } : { text: "", start: null, end: null, role: wroles[w] };
+    }
+    return { offsets, roles, wordOf, words };
   }
   var SCORE_NAMES = ["tas", "attention", "attn_norm", "delta_norm", "displacement", "cos_change"];
   function readScores(get, norms, want) {
@@ -435,7 +430,10 @@ var AFN = (() => {
     "offsets",
     "roles",
     "word_of",
-    "words",
+    "word_spans",
+    "word_roles",
+    "n_words",
+    "text_check",
     "n_layers",
     "n_tokens",
     "norms",
@@ -537,7 +535,7 @@ var AFN = (() => {
     },
     attn_norm: {
       label: "attn_norm",
-      title: "norm-based attention \u2016\u03A3\u1D62 \u03B1\u1D62\u2C7C f(x\u2C7C)\u2016 (Kobayashi et al. 2020): the attention weights times the norm of the transformed value vectors (layer 0: none)"
+      title: "norm-based attention \u03A3\u2095 \u03A3\u1D62 \u03B1\u02B0\u1D62\u2C7C \u2016f\u02B0(x\u2C7C)\u2016 (Kobayashi et al. 2020): the attention weights times the norms of the value vectors through the output projection, summed over heads and queries (layer 0: none)"
     },
     delta_norm: { label: "delta_norm", title: "\u2016h\u2097\u2016 \u2212 \u2016h\u2097\u208B\u2081\u2016: the change of the norm from the layer before (layer 0: none)" },
     displacement: { label: "displacement", title: "\u2016h\u2097 \u2212 h\u2097\u208B\u2081\u2016: how far the hidden state moves from the layer before (layer 0: none)" },
@@ -3177,9 +3175,187 @@ var AFN = (() => {
     };
   }
 
+  // js/compare.js
+  var SHARED = ["quantile", "granularity", "show_special", "include_special", "score", "word_agg"];
+  function paneModel(model, key) {
+    const dataTrait = `pane_${key}`;
+    const layerOf = () => {
+      const L = model.get("layer");
+      if (key === "a") return L;
+      const map = model.get("layer_map") || [];
+      return Number.isInteger(map[L]) ? map[L] : L;
+    };
+    const nameOf = (n) => key === "b" && n === "compare_score" ? "score" : n;
+    const get = (name) => {
+      const n = nameOf(name);
+      if (n === "layer") return layerOf();
+      if (n === "compare_score") return "";
+      if (SHARED.includes(n)) return model.get(n);
+      const data = model.get(dataTrait) || {};
+      if (n === "status") return "ready";
+      if (n === "progress") return 1;
+      if (n === "error") return "";
+      return data[n];
+    };
+    const listening = [];
+    return {
+      get,
+      set(name, v) {
+        const n = nameOf(name);
+        if (n === "layer" && key === "b") return;
+        if (!SHARED.includes(n) && n !== "layer") return;
+        model.set(n, v);
+      },
+      save_changes: () => model.save_changes(),
+      send: () => {
+      },
+      // the top dimensions travel with the data, or not at all
+      on(ev, fn) {
+        if (!ev.startsWith("change:")) return;
+        const n = nameOf(ev.slice("change:".length));
+        const source = n === "layer" || SHARED.includes(n) ? n : dataTrait;
+        const cb = () => fn(this, get(n));
+        listening.push([ev, fn, `change:${source}`, cb]);
+        model.on(`change:${source}`, cb);
+      },
+      off(ev, fn) {
+        for (let k = listening.length - 1; k >= 0; k--) {
+          const [e, f, real, cb] = listening[k];
+          if (e === ev && f === fn) {
+            model.off(real, cb);
+            listening.splice(k, 1);
+          }
+        }
+      }
+    };
+  }
+  function differing(model, key, pane) {
+    const words = model.get(`differ_${key}`) || [];
+    if (!pane.units || pane.units.kind === "word") return words;
+    const set = new Set(words);
+    const wordOf = pane.data.wordOf;
+    const out = [];
+    for (let t = 0; t < wordOf.length; t++) if (set.has(wordOf[t])) out.push(t);
+    return out;
+  }
+  function matchOf(model, pane) {
+    const m = (pane.units && pane.units.kind === "token" ? model.get("token_match") : model.get("word_match")) || [];
+    return m;
+  }
+  function inverse(match, n) {
+    const out = new Array(n).fill(-1);
+    match.forEach((v, u) => {
+      if (v >= 0 && v < n && out[v] < 0) out[v] = u;
+    });
+    return out;
+  }
+  function connectCompare(model, el) {
+    const doc = el.ownerDocument;
+    const host = doc.createElement("div");
+    host.className = "afn-panes afn-two afn-compare";
+    el.append(host);
+    const boxes = ["a", "b"].map(() => {
+      const box = doc.createElement("div");
+      box.className = "afn-pane";
+      host.appendChild(box);
+      return box;
+    });
+    const panes = {};
+    const hover = (from) => (units) => {
+      const to = from === "a" ? panes.b : panes.a;
+      if (!to) return;
+      const pane = panes[from].view;
+      let match = matchOf(model, pane);
+      if (from === "b") match = inverse(match, to.view.units && to.view.units.count || 0);
+      to.view.markUnits(units ? units.map((u) => match[u]).filter((v) => v >= 0) : null, "afn-linked");
+    };
+    const refresh = () => {
+      if (!panes.a || !panes.b) return;
+      const a = panes.a.view;
+      const b = panes.b.view;
+      const how = model.get("compare_note") || "";
+      const overlap = panesNote(a, b, matchOf(model, a));
+      const text = how && overlap ? `${how}. ${overlap}` : how || overlap;
+      a.setPaneNote(text);
+      b.setPaneNote(text);
+      for (const [key, pane] of [["a", a], ["b", b]]) {
+        if (pane.data) pane.markUnits(differing(model, key, pane), "afn-diff");
+      }
+    };
+    for (const [k, box] of [["a", boxes[0]], ["b", boxes[1]]]) {
+      panes[k] = connectPane(paneModel(model, k), box, { beside: k === "b", onHover: hover(k) });
+      panes[k].view.root.classList.add(`afn-pane-${k}`);
+      panes[k].view.onRefresh(refresh);
+    }
+    refresh();
+    return () => {
+      panes.a.cleanup();
+      panes.b.cleanup();
+      host.remove();
+    };
+  }
+
+  // js/static_model.js
+  function decodeState(state) {
+    const out = {};
+    for (const k of Object.keys(state || {})) out[k] = decodeValue(state[k]);
+    return out;
+  }
+  function decodeValue(v) {
+    if (v && typeof v === "object") {
+      if (!Array.isArray(v) && typeof v.$b64 === "string" && Object.keys(v).length === 1) {
+        return base64ToDataView(v.$b64);
+      }
+      if (Array.isArray(v)) return v.map(decodeValue);
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, decodeValue(x)]));
+    }
+    return v;
+  }
+  function base64ToDataView(b64) {
+    const bin = atob(b64);
+    const bytes = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+    return new DataView(bytes.buffer);
+  }
+  function createStaticModel(state) {
+    const data = decodeState(state);
+    const listeners = /* @__PURE__ */ new Map();
+    const model = {
+      get(name) {
+        return data[name];
+      },
+      set(name, value) {
+        if (data[name] === value) return;
+        data[name] = value;
+        const set = listeners.get(`change:${name}`);
+        if (set) for (const cb of [...set]) cb(model, value);
+      },
+      on(name, cb) {
+        if (!listeners.has(name)) listeners.set(name, /* @__PURE__ */ new Set());
+        listeners.get(name).add(cb);
+      },
+      off(name, cb) {
+        if (!name) {
+          listeners.clear();
+          return;
+        }
+        const set = listeners.get(name);
+        if (!set) return;
+        if (cb) set.delete(cb);
+        else set.clear();
+      },
+      save_changes() {
+      },
+      send() {
+      }
+    };
+    return model;
+  }
+
   // js/standalone.js
   function mount(el, state) {
-    return connect(createStaticModel(state), el);
+    const model = createStaticModel(state);
+    return state && state.pane_a !== void 0 ? connectCompare(model, el) : connect(model, el);
   }
   return __toCommonJS(standalone_exports);
 })();

@@ -327,15 +327,12 @@ function readData(get) {
   if (!isInt(nTokens) || tokens.length !== nTokens)
     return { error: `n_tokens (${nTokens}) does not match ${tokens.length} tokens` };
   if (!isInt(nLayers) || nLayers < 0) return { error: `n_layers is not a non-negative integer` };
-  const offsets = get("offsets") || [];
-  const roles = get("roles") || [];
-  const wordOf = get("word_of") || [];
-  const words = get("words") || [];
+  const cols = byteView(get("word_spans")) ? readColumns(get, text, tokens) : readLists(get, text);
+  if (cols.error || cols.stale) return cols;
+  const { offsets, roles, wordOf, words } = cols;
   if (offsets.length !== nTokens) return { error: `offsets: expected ${nTokens} entries` };
   if (roles.length !== nTokens) return { error: `roles: expected ${nTokens} entries` };
   if (wordOf.length !== nTokens) return { error: `word_of: expected ${nTokens} entries` };
-  if (!Array.isArray(words)) return { error: "words is not a list" };
-  if (isStale(text, words)) return { stale: true };
   const norms = toFloat32(get("norms"));
   const want = (nLayers + 1) * nTokens;
   if (!norms || norms.length !== want)
@@ -386,6 +383,60 @@ function readData(get) {
       includeMassive: !!get("include_massive")
     }
   };
+}
+var ROLE_CODES = ["content", "function", "punctuation", "special"];
+function readLists(get, text) {
+  const words = get("words") || [];
+  if (!Array.isArray(words)) return { error: "words is not a list" };
+  if (isStale(text, words)) return { stale: true };
+  return { offsets: get("offsets") || [], roles: get("roles") || [], wordOf: get("word_of") || [], words };
+}
+function textCheck(text) {
+  let sum = 0;
+  for (let i = 0; i < text.length; i++) sum = (sum + text.charCodeAt(i)) % 2147483648;
+  return [text.length, sum];
+}
+function spansOf(x, n) {
+  const v = toDataView(x);
+  if (!v || v.byteLength !== n * 8) return null;
+  const out = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const s = v.getInt32(i * 8, true);
+    out[i] = s < 0 ? null : [s, v.getInt32(i * 8 + 4, true)];
+  }
+  return out;
+}
+function rolesOf(x, n) {
+  const v = byteView(x);
+  if (!v || v.byteLength !== n) return null;
+  const out = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = ROLE_CODES[v[i]] || "";
+  return out;
+}
+function readColumns(get, text, tokens) {
+  const check = get("text_check");
+  const mine = textCheck(text);
+  if (!Array.isArray(check) || check[0] !== mine[0] || check[1] !== mine[1]) return { stale: true };
+  const n = tokens.length;
+  const nWords = get("n_words");
+  if (!isInt(nWords) || nWords < 0) return { error: "n_words is not a non-negative integer" };
+  const offsets = spansOf(get("offsets"), n);
+  const roles = rolesOf(get("roles"), n);
+  const wv = toDataView(get("word_of"));
+  const spans = spansOf(get("word_spans"), nWords);
+  const wroles = rolesOf(get("word_roles"), nWords);
+  if (!offsets) return { error: `offsets: expected ${n} int32 pairs` };
+  if (!roles) return { error: `roles: expected ${n} role codes` };
+  if (!wv || wv.byteLength !== n * 4) return { error: `word_of: expected ${n} int32 values` };
+  if (!spans || !wroles) return { error: `word_spans / word_roles: expected ${nWords} words` };
+  const wordOf = new Array(n);
+  for (let i = 0; i < n; i++) wordOf[i] = wv.getInt32(i * 4, true);
+  const words = new Array(nWords);
+  for (let w = 0; w < nWords; w++) {
+    const sp = spans[w];
+    words[w] = sp ? { text: text.slice(sp[0], sp[1]), start: sp[0], end: sp[1], role: wroles[w] } : { text: "", start: null, end: null, role: wroles[w] };
+  }
+  return { offsets, roles, wordOf, words };
 }
 var SCORE_NAMES = ["tas", "attention", "attn_norm", "delta_norm", "displacement", "cos_change"];
 function readScores(get, norms, want) {
@@ -474,7 +525,10 @@ var DATA_TRAITS = [
   "offsets",
   "roles",
   "word_of",
-  "words",
+  "word_spans",
+  "word_roles",
+  "n_words",
+  "text_check",
   "n_layers",
   "n_tokens",
   "norms",
@@ -576,7 +630,7 @@ var SCORE_INFO = {
   },
   attn_norm: {
     label: "attn_norm",
-    title: "norm-based attention \u2016\u03A3\u1D62 \u03B1\u1D62\u2C7C f(x\u2C7C)\u2016 (Kobayashi et al. 2020): the attention weights times the norm of the transformed value vectors (layer 0: none)"
+    title: "norm-based attention \u03A3\u2095 \u03A3\u1D62 \u03B1\u02B0\u1D62\u2C7C \u2016f\u02B0(x\u2C7C)\u2016 (Kobayashi et al. 2020): the attention weights times the norms of the value vectors through the output projection, summed over heads and queries (layer 0: none)"
   },
   delta_norm: { label: "delta_norm", title: "\u2016h\u2097\u2016 \u2212 \u2016h\u2097\u208B\u2081\u2016: the change of the norm from the layer before (layer 0: none)" },
   displacement: { label: "displacement", title: "\u2016h\u2097 \u2212 h\u2097\u208B\u2081\u2016: how far the hidden state moves from the layer before (layer 0: none)" },

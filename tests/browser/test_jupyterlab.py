@@ -459,3 +459,48 @@ def test_tooltip_and_looks_in_jupyterlab(lab, afn_browser):
     finally:
         context.close()
     assert not page.afn_errors, page.afn_errors
+
+
+def test_score_modes_and_compare_in_jupyterlab(lab, afn_browser):
+    """Switching the score in a real notebook re-colours the text and reaches the kernel; the
+    pane beside and AFNCompare (its two analyses sent as dicts of traits, bytes as buffers)
+    render there too."""
+    cells = [
+        "from afn_widget import AFNView, AFNCompare\n"
+        "view = AFNView('The scientists celebrated their remarkable discovery in the lab.', "
+        "scores=('tas', 'attention'), layer=3)\nview",
+        "print('SCORE', view.score)",
+        "view.compare_score = 'attention'",
+        "pair = AFNCompare('The keys to the cabinet are on the table.', "
+        "'The key to the cabinet is on the table.')\npair",
+    ]
+    context, page = _open_notebook(afn_browser, lab, "scores.ipynb", cells)
+    try:
+        out = page.locator(".jp-Notebook .jp-Cell").nth(0).locator(".jp-OutputArea")
+        spans = out.locator(".afn-text .afn-tok:not(.afn-special)")
+        before = [s.evaluate("e => getComputedStyle(e).backgroundColor") for s in spans.all()]
+        out.locator("select.afn-score").select_option("attention")
+        page.wait_for_function(
+            """([sel, before]) => {
+                const spans = [...document.querySelectorAll(sel)];
+                return spans.some((e, i) => getComputedStyle(e).backgroundColor !== before[i]);
+            }""",
+            arg=[".jp-Cell:first-child .afn-text .afn-tok:not(.afn-special)", before],
+            timeout=30_000,
+        )
+        assert out.locator(".afn-brand").first.text_content() == "attention"
+        assert _kernel_says(page, 1, "SCORE") == "attention"
+        _run_cell(page, 2)
+        out.locator(".afn-pane-beside").wait_for(timeout=30_000)
+        assert out.locator(".afn-root").count() == 2
+        _run_cell(page, 3)
+        pair = page.locator(".jp-Notebook .jp-Cell").nth(3).locator(".jp-OutputArea")
+        pair.locator(".afn-tok.afn-diff").first.wait_for(timeout=120_000)
+        assert pair.locator(".afn-root").count() == 2
+        marked = sorted(m.text_content() for m in pair.locator(".afn-tok.afn-diff").all())
+        assert marked == ["are", "is", "key", "keys"]
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "jupyterlab-scores.png"), full_page=True)
+    finally:
+        context.close()
+    assert not page.afn_errors, page.afn_errors

@@ -204,15 +204,10 @@ def test_word_agg_and_normalize_controls(host, synth, ref):
     assert box.is_disabled() and box.input_value() == "given scores"
 
 
-COMPARE_TRAITS = (
-    "pane_a", "pane_b", "layer_map", "word_match", "token_match", "differ_a", "differ_b",
-    "compare_note", "layer", "quantile", "granularity", "show_special", "include_special",
-    "score", "word_agg",
-)  # fmt: skip
-
-
 def compare_state(view):
-    return {name: getattr(view, name) for name in COMPARE_TRAITS}
+    from afn_widget.compare import STATE
+
+    return {name: getattr(view, name) for name in STATE}
 
 
 def test_compare_a_minimal_pair_in_the_browser(host, tiny_bert):
@@ -276,3 +271,77 @@ def test_compare_two_models_of_different_depth_in_the_browser(host, minilm, tiny
             assert thr == f"{result.threshold:.3f}"
     assert host.page.locator(f"{PANE_B} .afn-tok.afn-diff").count() == 0
     assert host.log.errors == []
+
+
+def as_lists(state):
+    """A columnar state (what Python sends) as the hand-built states' lists, for the numpy
+    reference: offsets, roles, word_of and words."""
+    from afn_widget.payload import ROLE_CODES
+
+    s = dict(state)
+    spans = np.frombuffer(s["offsets"], "<i4").reshape(-1, 2).tolist()
+    s["offsets"] = [None if a < 0 else [a, b] for a, b in spans]
+    s["roles"] = [ROLE_CODES[c] for c in s["roles"]]
+    s["word_of"] = np.frombuffer(s["word_of"], "<i4").tolist()
+    words = np.frombuffer(s["word_spans"], "<i4").reshape(-1, 2).tolist()
+    roles = [ROLE_CODES[c] for c in s["word_roles"]]
+    s["words"] = [
+        {"text": s["text"][a:b] if a >= 0 else "", "start": a if a >= 0 else None,
+         "end": b if a >= 0 else None, "role": r}
+        for (a, b), r in zip(words, roles, strict=True)
+    ]  # fmt: skip
+    return s
+
+
+class PageHost:
+    """A standalone page seen as the host fixture (one view, one pane)."""
+
+    def __init__(self, page) -> None:
+        self.page = page
+
+    @staticmethod
+    def root(vid: int = 0) -> str:
+        return ".afn-root"
+
+
+@pytest.mark.parametrize("gran", ["token", "word"])
+def test_every_score_of_a_real_model_on_the_standalone_page(open_html, tiny_bert, ref, gran):
+    """The page of a real analysis with every score: colours and outlines at every layer equal
+    numpy's computation from ``result.score(name)``."""
+    from afn_widget import analyze
+    from afn_widget.export import standalone_html
+    from afn_widget.payload import page_state
+    from afn_widget.result import SCORES
+
+    text = "The committee postponed the vote, because nobody had read the long report."
+    result = analyze(text, tiny_bert, scores=SCORES)
+    for score in SCORES:
+        state = page_state(result, gran, score=score)
+        page = open_html(standalone_html(state))
+        page.wait_for_selector(".afn-text .afn-tok", state="attached")
+        listed = as_lists(state)
+        np.testing.assert_array_equal(ref.norms(listed), result.score(score))
+        for layer in range(result.n_layers + 1):
+            page.locator(".afn-layer").fill(str(layer))
+            listed["layer"] = layer
+            if np.isnan(result.score(score)[layer]).all():
+                continue
+            assert_matches_numpy(PageHost(page), listed, ref)
+        assert page.afn_log.errors == []
+
+
+def test_compare_standalone_page(open_html, tiny_bert):
+    from afn_widget.compare import AFNCompare
+
+    view = AFNCompare(
+        "The keys to the cabinet are on the table.",
+        "The key to the cabinet is on the table.",
+        model=tiny_bert,
+    )
+    page = open_html(view.to_html())
+    page.wait_for_selector(".afn-tok.afn-diff", state="attached")
+    assert page.locator(".afn-root").count() == 2
+    marked = sorted(m.text_content() for m in page.locator(".afn-tok.afn-diff").all())
+    assert marked == ["are", "is", "key", "keys"]
+    assert page.afn_log.errors == []
+    assert page.afn_log.foreign_requests({"http://afn.test/view.html"}) == []
