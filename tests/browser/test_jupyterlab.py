@@ -493,14 +493,15 @@ def test_score_modes_and_compare_in_jupyterlab(lab, afn_browser):
         _run_cell(page, 2)
         out.locator(".afn-pane-beside").wait_for(timeout=30_000)
         assert out.locator(".afn-root").count() == 2
+        ARTIFACTS.mkdir(exist_ok=True)
+        out.screenshot(path=str(ARTIFACTS / "jupyterlab-pane-beside.png"))
         _run_cell(page, 3)
         pair = page.locator(".jp-Notebook .jp-Cell").nth(3).locator(".jp-OutputArea")
         pair.locator(".afn-tok.afn-diff").first.wait_for(timeout=120_000)
         assert pair.locator(".afn-root").count() == 2
         marked = sorted(m.text_content() for m in pair.locator(".afn-tok.afn-diff").all())
         assert marked == ["are", "is", "key", "keys"]
-        ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / "jupyterlab-scores.png"), full_page=True)
+        pair.screenshot(path=str(ARTIFACTS / "jupyterlab-compare.png"))
     finally:
         context.close()
     assert not page.afn_errors, page.afn_errors
