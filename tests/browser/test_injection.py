@@ -67,3 +67,32 @@ def test_payload_in_standalone_html(open_html, states, index):
     assert dialogs == []
     assert page.afn_log.errors == []
     assert page.afn_log.foreign_requests({"http://afn.test/view.html"}) == []
+
+
+@pytest.mark.slow
+def test_payloads_in_the_pane_beside_and_in_a_comparison(host):
+    """Every payload in one text, in both panes of a view with a score beside it and in both
+    panes of an AFNCompare of that text and a variant of it."""
+    from afn_widget.compare import STATE, AFNCompare
+
+    mini = load_model(str(bundled_model_path()))
+    text = "\n".join(f"Before {p} after." for p in PAYLOADS)
+    other = text.replace("Before", "Ahead", 3)
+    view = AFNView.from_result(analyze(text, mini, scores=("tas", "attention")))
+    state = {**view.state_dict(), "compare_score": "attention"}
+    pair = AFNCompare(text, other, model=mini)
+    host.mount(state)
+    host.mount({name: getattr(pair, name) for name in STATE})
+    dialogs = []
+    host.page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    for vid, texts in ((0, (text, text)), (1, (text, other))):
+        for k, want in enumerate(texts):
+            root = f".host-view:nth-child({vid + 1}) .afn-pane:nth-child({k + 1}) .afn-root"
+            assert host.page.evaluate(REBUILD_JS, root) == want
+            assert host.page.evaluate(FOREIGN_JS, root) == []
+            _hover_everything(host.page, root)
+    assert host.page.locator(".afn-tok.afn-diff").count() >= 2
+    assert host.page.evaluate("window.__pwned") is None
+    assert dialogs == []
+    assert host.log.errors == []
+    assert host.log.foreign_requests(host.ALLOWED) == []
