@@ -190,35 +190,19 @@ MOUNT_JS = """async ([s]) => {
   return { id: r.id, render: r.ms, to_frame, settled: r.ms + (await done) - t1 };
 }""".replace("SETTLED", SETTLED_JS)
 
-LAYER_JS = """async ([id, layers, how]) => {
+CHANGE_JS = """async ([id, trait, values, how]) => {
   SETTLED
   const el = window.__afn.el(id);
-  const slider = el.querySelector('.afn-layer');
+  // the control the user moves: the layer slider (input events) or the score selector (change)
+  const [control, event] = trait === 'layer' ? ['.afn-layer', 'input'] : ['.afn-score', 'change'];
+  const box = el.querySelector(control);
   const out = [], all = [];
-  for (const L of layers) {
+  for (const v of values) {
     await settled(el);
     await new Promise((res) => requestAnimationFrame(() => setTimeout(res, 0)));
     const t0 = performance.now();
-    if (how === 'python') window.__afn.pythonSet(id, { layer: L });
-    else { slider.value = String(L); slider.dispatchEvent(new Event('input', { bubbles: true })); }
-    void el.offsetHeight;
-    out.push(performance.now() - t0);
-    all.push((await settled(el)) - t0);
-  }
-  return { sync: out, settled: all };
-}""".replace("SETTLED", SETTLED_JS)
-
-SCORE_JS = """async ([id, scores, how]) => {
-  SETTLED
-  const el = window.__afn.el(id);
-  const select = el.querySelector('.afn-score');
-  const out = [], all = [];
-  for (const name of scores) {
-    await settled(el);
-    await new Promise((res) => requestAnimationFrame(() => setTimeout(res, 0)));
-    const t0 = performance.now();
-    if (how === 'python') window.__afn.pythonSet(id, { score: name });
-    else { select.value = name; select.dispatchEvent(new Event('change', { bubbles: true })); }
+    if (how === 'python') window.__afn.pythonSet(id, { [trait]: v });
+    else { box.value = String(v); box.dispatchEvent(new Event(event, { bubbles: true })); }
     void el.offsetHeight;
     out.push(performance.now() - t0);
     all.push((await settled(el)) - t0);
@@ -277,12 +261,12 @@ def _bench_size(
             L if i == 0 or L != layers[i - 1] else (L + 1) % (n_layers + 1)
             for i, L in enumerate(layers)
         ]
-        py = page.evaluate(LAYER_JS, [vid, layers, "python"])
-        sl = page.evaluate(LAYER_JS, [vid, layers[::-1], "slider"])
+        py = page.evaluate(CHANGE_JS, [vid, "layer", layers, "python"])
+        sl = page.evaluate(CHANGE_JS, [vid, "layer", layers[::-1], "slider"])
         tips = page.evaluate(TOOLTIP_JS, [vid, rng.random(changes).tolist()])
         flips = ["attention", "tas"] * (changes // 2)
-        sc_py = page.evaluate(SCORE_JS, [vid, flips, "python"])
-        sc_sel = page.evaluate(SCORE_JS, [vid, flips, "select"])
+        sc_py = page.evaluate(CHANGE_JS, [vid, "score", flips, "python"])
+        sc_sel = page.evaluate(CHANGE_JS, [vid, "score", flips, "select"])
         n_spans = page.evaluate(
             "(id) => window.__afn.el(id).querySelectorAll('.afn-text .afn-tok').length", vid
         )
@@ -479,9 +463,9 @@ def profile_js(n_tokens: int = 10000, granularity: str = "word", changes: int = 
             r = page.evaluate(MOUNT_JS, [state])
             mount = cdp.send("Profiler.stop")["profile"]
             layers = [(3 * i + 1) % 13 for i in range(changes)]
-            page.evaluate(LAYER_JS, [r["id"], [0], "python"])  # let the mount settle
+            page.evaluate(CHANGE_JS, [r["id"], "layer", [0], "python"])  # let the mount settle
             cdp.send("Profiler.start")
-            times = page.evaluate(LAYER_JS, [r["id"], layers, "python"])["sync"]
+            times = page.evaluate(CHANGE_JS, [r["id"], "layer", layers, "python"])["sync"]
             layer = cdp.send("Profiler.stop")["profile"]
             ctx.close()
         finally:

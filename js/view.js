@@ -288,7 +288,7 @@ class View {
       return;
     }
     this.settings.layer = this.clampLayer(this.requestedLayer);
-    this.bar.showScores(this.data.scores, this.data.unavailable);
+    this.bar.showScores(this.data.scores, this.data.unavailable, this.tasName);
     this.buildUnits();
     this.paintControls();
     this.requestFlow();
@@ -305,6 +305,7 @@ class View {
   setMeta(meta) {
     this.header.setMeta(meta);
     this.tasName = scoreName(meta.score_name);
+    if (this.data) this.bar.showScores(this.data.scores, this.data.unavailable, this.tasName);
     const before = this.score;
     this.nameScore();
     if (this.score === before || !this.data) return;

@@ -1052,13 +1052,17 @@ var AFN = (() => {
     /**
      * Which scores the data hold (scores: Map, null for none yet) and why the others cannot be
      * shown (unavailable: {name: why} for the model; the rest were not asked for): the selectors
-     * offer the first and say why of the others.
+     * offer the first and say why of the others. tasName: what the norms are called (scores
+     * given to from_scores name themselves, and come without any other).
      */
-    showScores(scores, unavailable) {
+    showScores(scores, unavailable, tasName = "TAS") {
+      const given = tasName !== "TAS";
+      this.tasLabel = tasName;
       this.available = /* @__PURE__ */ new Map();
       for (const n of SCORE_NAMES) {
         let why = "";
         if (unavailable[n]) why = `not available for this model: ${unavailable[n]}`;
+        else if (given && n !== "tas") why = "not computed: these scores were given as they are";
         else if (!(scores ? scores.has(n) : n === "tas"))
           why = `not computed: make the view with scores=("tas", "${n}")`;
         this.available.set(n, why);
@@ -1068,9 +1072,11 @@ var AFN = (() => {
           if (!o.value) continue;
           const why = this.available.get(o.value);
           const info = SCORE_INFO[o.value];
+          const label = o.value === "tas" ? tasName : info.label;
+          const title = o.value === "tas" && given ? `${tasName}: the scores this view was given` : info.title;
           o.disabled = !!why;
-          o.textContent = why ? `${info.label} (${why.startsWith("not computed") ? "not computed" : "unavailable"})` : info.label;
-          o.title = why ? `${info.title}. ${why}` : info.title;
+          o.textContent = why ? `${label} (${why.startsWith("not computed") ? "not computed" : "unavailable"})` : label;
+          o.title = why ? `${title}. ${why}` : title;
         }
       this.paintScores();
     }
@@ -2997,7 +3003,7 @@ var AFN = (() => {
         return;
       }
       this.settings.layer = this.clampLayer(this.requestedLayer);
-      this.bar.showScores(this.data.scores, this.data.unavailable);
+      this.bar.showScores(this.data.scores, this.data.unavailable, this.tasName);
       this.buildUnits();
       this.paintControls();
       this.requestFlow();
@@ -3012,6 +3018,7 @@ var AFN = (() => {
     setMeta(meta) {
       this.header.setMeta(meta);
       this.tasName = scoreName(meta.score_name);
+      if (this.data) this.bar.showScores(this.data.scores, this.data.unavailable, this.tasName);
       const before = this.score;
       this.nameScore();
       if (this.score === before || !this.data) return;

@@ -113,13 +113,17 @@ export class ControlBar {
   /**
    * Which scores the data hold (scores: Map, null for none yet) and why the others cannot be
    * shown (unavailable: {name: why} for the model; the rest were not asked for): the selectors
-   * offer the first and say why of the others.
+   * offer the first and say why of the others. tasName: what the norms are called (scores
+   * given to from_scores name themselves, and come without any other).
    */
-  showScores(scores, unavailable) {
+  showScores(scores, unavailable, tasName = "TAS") {
+    const given = tasName !== "TAS";
+    this.tasLabel = tasName;
     this.available = new Map();
     for (const n of SCORE_NAMES) {
       let why = "";
       if (unavailable[n]) why = `not available for this model: ${unavailable[n]}`;
+      else if (given && n !== "tas") why = "not computed: these scores were given as they are";
       else if (!(scores ? scores.has(n) : n === "tas"))
         why = `not computed: make the view with scores=("tas", "${n}")`;
       this.available.set(n, why);
@@ -129,9 +133,11 @@ export class ControlBar {
         if (!o.value) continue;
         const why = this.available.get(o.value);
         const info = SCORE_INFO[o.value];
+        const label = o.value === "tas" ? tasName : info.label;
+        const title = o.value === "tas" && given ? `${tasName}: the scores this view was given` : info.title;
         o.disabled = !!why;
-        o.textContent = why ? `${info.label} (${why.startsWith("not computed") ? "not computed" : "unavailable"})` : info.label;
-        o.title = why ? `${info.title}. ${why}` : info.title;
+        o.textContent = why ? `${label} (${why.startsWith("not computed") ? "not computed" : "unavailable"})` : label;
+        o.title = why ? `${title}. ${why}` : title;
       }
     this.paintScores();
   }

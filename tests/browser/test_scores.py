@@ -345,3 +345,16 @@ def test_compare_standalone_page(open_html, tiny_bert):
     assert marked == ["are", "is", "key", "keys"]
     assert page.afn_log.errors == []
     assert page.afn_log.foreign_requests({"http://afn.test/view.html"}) == []
+
+
+def test_given_scores_name_themselves_in_the_selector(host, synth):
+    host.mount(synth(score_name="saliency", normalize="given scores"))
+    options = host.page.evaluate(
+        """(r) => [...document.querySelectorAll(r + ' select.afn-score option')].map(o =>
+          [o.value, o.textContent, o.disabled, o.title])""",
+        host.root(),
+    )
+    assert options[0][:3] == ["tas", "saliency", False]
+    for value, text, disabled, title in options[1:]:
+        assert disabled and "given as they are" in title, (value, text)
+    assert host.page.locator(f"{host.root()} .afn-brand").text_content() == "saliency"
