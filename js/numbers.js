@@ -40,6 +40,7 @@ export class UnitNumbers {
     this.gen = 0; // one per atLayer(): what the text's blocks were last coloured for
     this.ready = false; // values and buckets are computed (atLayer has run)
     this.rows = null; // unit values per layer, computed when first read
+    this.rowsOf = new Map(); // score -> its rows (switching back to a score reuses them)
     this.layerThresholds = null; // threshold per layer, likewise
     this.layerEligible = null; // eligible units per layer, likewise
     this.setScore();
@@ -57,7 +58,7 @@ export class UnitNumbers {
     const name = this.settings.score;
     this.scoreName = scores && scores.has(name) ? name : "tas";
     this.matrix = scores && scores.has(name) ? scores.get(name) : this.data.norms;
-    this.rows = null;
+    this.rows = this.rowsOf.get(this.scoreName) || null;
     this.layerThresholds = null;
     this.layerEligible = null;
   }
@@ -128,7 +129,10 @@ export class UnitNumbers {
   /** Every unit's value at layer L: the score's token values, or word_agg of each word's. */
   row(L) {
     const { data, units } = this;
-    if (!this.rows) this.rows = new Array(data.nLayers + 1).fill(null);
+    if (!this.rows) {
+      this.rows = new Array(data.nLayers + 1).fill(null);
+      this.rowsOf.set(this.scoreName, this.rows);
+    }
     if (!this.rows[L]) {
       this.rows[L] =
         units.kind === "token"
@@ -152,6 +156,7 @@ export class UnitNumbers {
   /** word_agg changed: every word value is to be computed again. */
   forgetRows() {
     this.rows = null;
+    this.rowsOf.clear();
     this.layerThresholds = null;
     this.layerEligible = null;
   }

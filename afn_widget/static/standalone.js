@@ -744,6 +744,7 @@ var AFN = (() => {
       this.gen = 0;
       this.ready = false;
       this.rows = null;
+      this.rowsOf = /* @__PURE__ */ new Map();
       this.layerThresholds = null;
       this.layerEligible = null;
       this.setScore();
@@ -759,7 +760,7 @@ var AFN = (() => {
       const name = this.settings.score;
       this.scoreName = scores && scores.has(name) ? name : "tas";
       this.matrix = scores && scores.has(name) ? scores.get(name) : this.data.norms;
-      this.rows = null;
+      this.rows = this.rowsOf.get(this.scoreName) || null;
       this.layerThresholds = null;
       this.layerEligible = null;
     }
@@ -827,7 +828,10 @@ var AFN = (() => {
     /** Every unit's value at layer L: the score's token values, or word_agg of each word's. */
     row(L) {
       const { data, units } = this;
-      if (!this.rows) this.rows = new Array(data.nLayers + 1).fill(null);
+      if (!this.rows) {
+        this.rows = new Array(data.nLayers + 1).fill(null);
+        this.rowsOf.set(this.scoreName, this.rows);
+      }
       if (!this.rows[L]) {
         this.rows[L] = units.kind === "token" ? this.matrix.subarray(L * data.nTokens, (L + 1) * data.nTokens) : unitValues(this.matrix, data.nTokens, L, units.members, this.settings.word_agg);
       }
@@ -846,6 +850,7 @@ var AFN = (() => {
     /** word_agg changed: every word value is to be computed again. */
     forgetRows() {
       this.rows = null;
+      this.rowsOf.clear();
       this.layerThresholds = null;
       this.layerEligible = null;
     }
