@@ -16,10 +16,12 @@ forward then runs over the very same windows in the same batches as ``analyze`` 
 against the bare forward pass, with hidden states, of one batch of its windows (the widest of
 the batches ``analyze`` runs: ``batch_windows=4`` windows of the model's maximum length), each
 measured as the rise of the process's resident set to its high-water mark (Linux ``VmHWM``,
-reset through ``/proc/self/clear_refs`` and with ``malloc_trim`` returning freed heap first).
-Memory is bounded by one window batch when the first is at most ``MEMORY_BOUND`` times the
-second, whatever the text's length; beside them, what every window's hidden states held at
-once would take.
+reset through ``/proc/self/clear_refs`` and with ``malloc_trim`` returning freed heap first), in
+a process of its own where glibc maps every block above 64 KiB by itself, so that the mark is
+the peak of live memory. Memory is bounded by one window batch when the first is at most
+``MEMORY_BOUND`` (2) times the second: the batch in flight, the hidden states of the batch
+before (let go once the next batch has run) and the text's own arrays; beside them, what every
+window's hidden states held at once would take.
 
 ``cache``: ``analyze(text, "path")`` by name, first call after ``clear_cache()`` (reads the
 weights) vs. second call (cache hit), against the bare forward of the model it loaded; the
@@ -31,7 +33,10 @@ from __future__ import annotations
 import ctypes
 import gc
 import json
+import os
 import re
+import subprocess
+import sys
 import tempfile
 import time
 from collections import defaultdict
@@ -40,6 +45,7 @@ from typing import Any
 
 from .common import (
     RESULTS,
+    ROOT,
     Bench,
     bert_base_random,
     interleave,
@@ -60,11 +66,13 @@ ROUNDS = {
     "bert": {16: 30, 128: 30, 512: 12, 4096: 2},
     "qwen": {128: 12, 512: 6},  # a decoder: the last layer read before its final norm
 }
+MODELS = {"minilm": minilm, "bert": bert_base_random, "qwen": qwen_shape_random}
 MEMORY_TOKENS = 4096
 MEMORY_ROUNDS = 2  # each side, alternating; quick mode: 1
-# analyze's peak over one bare window batch's at most this: room for the batch it still holds
-# while the next one runs and for the text's own arrays, far from every window's hidden states
-MEMORY_BOUND = 1.5
+# analyze's peak at most this times one bare window batch's: the batch in flight and, at most,
+# the hidden states of the batch before (the engine lets go of a batch's hidden states once the
+# next batch has run) and the text's own arrays; whatever the text's length
+MEMORY_BOUND = 2.0
 GPU_NOTE = "no GPU was lent to this run; the bf16 GPU figure is not measured"
 
 
@@ -202,9 +210,10 @@ def peak_rss(fn: Any) -> int:
     return (_status_kib("VmHWM") - base) * 1024
 
 
-def run_memory(b: Bench, n: int = MEMORY_TOKENS, rounds: int = MEMORY_ROUNDS) -> dict:
+def measure_memory(b: Bench, n: int = MEMORY_TOKENS, rounds: int = MEMORY_ROUNDS) -> dict:
     """Peak memory of ``analyze`` on an ``n``-token text against the bare forward pass (hidden
-    states on) of the widest batch of windows it runs, ``rounds`` times each, alternating."""
+    states on) of the widest batch of windows it runs, ``rounds`` times each, alternating,
+    after one untimed pass of the batch (a first pass of a shape allocates more)."""
     import torch
 
     import afn_widget.engine as E
@@ -214,8 +223,7 @@ def run_memory(b: Bench, n: int = MEMORY_TOKENS, rounds: int = MEMORY_ROUNDS) ->
     text = text_of_tokens(b.tokenizer, n)
     pair = (b.model, b.tokenizer)
     lm = load_model(pair)
-    opts = E.check_options()
-    plan = E.make_plan(lm, text, opts)
+    plan = E.make_plan(lm, text, E.check_options())
     widest = max(plan.batches, key=len)
     ids = torch.tensor([plan.input_ids(w) for w in widest], dtype=torch.long)
 
@@ -223,15 +231,14 @@ def run_memory(b: Bench, n: int = MEMORY_TOKENS, rounds: int = MEMORY_ROUNDS) ->
         with torch.inference_mode():
             b.model(input_ids=ids, attention_mask=torch.ones_like(ids), output_hidden_states=True)
 
-    batch()  # untimed: a first forward pass of this shape allocates more than the next ones
+    batch()
     peaks: dict[str, list[int]] = {"batch": [], "analyze": []}
     for r in range(rounds):
         for name in ("batch", "analyze") if r % 2 == 0 else ("analyze", "batch"):
             fn = batch if name == "batch" else lambda: analyze(text, pair)
             peaks[name].append(peak_rss(fn))
-    cfg = b.model.config
-    per_window = (b.n_layers + 1) * ids.shape[1] * cfg.hidden_size * 4  # float32 hidden states
-    out = {
+    per_window = (b.n_layers + 1) * ids.shape[1] * b.model.config.hidden_size * 4  # float32
+    return {
         "model": b.label,
         "tokens": n,
         "windows": plan.n_windows,
@@ -242,15 +249,39 @@ def run_memory(b: Bench, n: int = MEMORY_TOKENS, rounds: int = MEMORY_ROUNDS) ->
         "batch_hidden_mib": len(widest) * per_window / 2**20,
         "all_windows_hidden_mib": plan.n_windows * per_window / 2**20,
         "bound": MEMORY_BOUND,
+        "analyze_over_batch": max(peaks["analyze"]) / max(1, min(peaks["batch"])),
+        "malloc_mmap_threshold": os.environ.get("MALLOC_MMAP_THRESHOLD_"),
     }
-    out["analyze_over_batch"] = max(peaks["analyze"]) / max(1, min(peaks["batch"]))
+
+
+def run_memory(key: str, n: int = MEMORY_TOKENS, rounds: int = MEMORY_ROUNDS) -> dict:
+    """:func:`measure_memory` of model ``key`` in a process of its own, with glibc mapping
+    every block above 64 KiB by itself (``MALLOC_MMAP_THRESHOLD_``), so that a freed tensor
+    leaves the resident set at once and its high-water mark is the peak of live memory, not
+    of what the allocator kept from earlier calls."""
+    import torch
+
+    code = f"from bench.engine import _memory_child; _memory_child({key!r}, {n}, {rounds})"
+    threads = str(torch.get_num_threads())
+    env = {**os.environ, "MALLOC_MMAP_THRESHOLD_": str(64 * 1024), "OMP_NUM_THREADS": threads}
+    proc = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True,
+                          text=True, check=True)  # fmt: skip
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    p = out["peak_mib"]
     print(
-        f"  memory {b.label:28s} {n:5d} tok: analyze peak {max(peaks['analyze']) / 2**20:.0f} MiB"
-        f", one window batch {min(peaks['batch']) / 2**20:.0f} MiB, ratio "
-        f"{out['analyze_over_batch']:.2f}",
+        f"  memory {out['model']:28s} {n:5d} tok: analyze peak {max(p['analyze']):.0f} MiB, "
+        f"one window batch {min(p['batch']):.0f} MiB, ratio {out['analyze_over_batch']:.2f}",
         flush=True,
     )
     return out
+
+
+def _memory_child(key: str, n: int, rounds: int) -> None:
+    """:func:`run_memory`'s process: the figures as one line of JSON on stdout."""
+    import torch
+
+    torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
+    print(json.dumps(measure_memory(MODELS[key](), n, rounds)), flush=True)
 
 
 def _carried(key: str, measured: set[str]) -> tuple[list[dict], list[dict]]:
@@ -282,7 +313,7 @@ def run_engine(quick: bool = False, models: tuple[str, ...] = ("minilm", "bert")
 
     rows, memory = [], []
     for key in models:
-        b = {"minilm": minilm, "bert": bert_base_random, "qwen": qwen_shape_random}[key]()
+        b = MODELS[key]()
         for n in LENGTHS:
             if (quick and key == "bert" and n == 4096) or n not in ROUNDS[key]:
                 continue
@@ -321,7 +352,7 @@ def run_engine(quick: bool = False, models: tuple[str, ...] = ("minilm", "bert")
                 flush=True,
             )
         if not (quick and key == "bert"):
-            memory.append(run_memory(b, rounds=1 if quick else MEMORY_ROUNDS))
+            memory.append(run_memory(key, rounds=1 if quick else MEMORY_ROUNDS))
     out = {
         "rows": rows,
         "memory": memory,

@@ -108,12 +108,16 @@ def _memory(d: dict) -> list[str]:
         "",
         "**A long text's memory.** Peak resident memory while the call runs, above where the "
         "process stood when it began (Linux `VmHWM` reset through `/proc/self/clear_refs`, after "
-        "a full collection and `malloc_trim`; MiB): `analyze` of the text against the bare "
-        "forward pass, hidden states on, of the widest batch of windows it runs (the same "
-        "windows, `batch_windows=4`) — the largest of each over the rounds against the "
-        "smallest batch. Bounded by one window batch: `analyze` ≤ "
-        f"{rows[0].get('bound', 1.5):g} × the batch. Beside them, the float32 hidden states of "
-        "one batch and of every window at once (what a text held whole would take).",
+        "a full collection and `malloc_trim`; MiB), in a process of its own where glibc maps "
+        "every block above 64 KiB by itself (`MALLOC_MMAP_THRESHOLD_`), so that a freed tensor "
+        "leaves at once and the mark is the peak of live memory: `analyze` of the text against "
+        "the bare forward pass, hidden states on, of the widest batch of windows it runs (the "
+        "same windows, `batch_windows=4`), alternating, after an untimed pass of the batch; the "
+        "largest `analyze` against the smallest batch. Bounded by one window batch: `analyze` ≤ "
+        f"{rows[0].get('bound', 2):g} × the batch, room for the batch in flight, the hidden "
+        "states of the batch before (the engine lets go of them once the next batch has run) "
+        "and the text's own arrays. Beside them, the float32 hidden states of one batch and of "
+        "every window at once (what holding the text whole would take).",
         "",
         "| model | tokens | windows (batches) | rounds | one window batch, MiB | analyze, MiB | "
         "analyze / batch | bounded | one batch's hidden states, MiB | every window's, MiB |",
