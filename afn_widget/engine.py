@@ -306,6 +306,7 @@ def gather_statistics(
     moments = Moments()
     run = None
     for batch in plan.batches:
+        run = hs = None  # the previous batch's hidden states go before the next batch's come
         run = forward(lm, plan, batch, attention)
         hs = run.hidden_states
         for b, w in enumerate(batch):
@@ -546,7 +547,9 @@ def analyze(
         shown = time.monotonic()
         for batch in plan.batches:
             run = first if first is not None else forward(lm, plan, batch, attention)
+            first = None
             stitcher.add(batch, run)
+            del run  # this batch's hidden states go before the next batch's come
             ticker.tick(len(batch))
             last = batch[-1] == plan.n_windows - 1
             if partial is not None and not last and time.monotonic() - shown >= partial_every:

@@ -162,8 +162,10 @@ def text_of_tokens(tokenizer: Any, n_tokens: int, first: int = 0) -> str:
     """Realistic English (UD EWT dev sentences from ``first`` on, joined by spaces) cut so that
     it is exactly ``n_tokens`` tokens long *with* the tokenizer's special tokens; the cut falls
     where a new word or punctuation mark starts, so the prefix tokenizes as it does in the full
-    text."""
+    text. A text longer than the dev split (about 40k tokens) goes round it again."""
     sents = ud_sentences()
+    rounds = 1 + int(1.5 * n_tokens * 3 // sum(len(s) for s in sents))
+    sents = sents * rounds
     n_special = len(tokenizer("a")["input_ids"]) - len(
         tokenizer("a", add_special_tokens=False)["input_ids"]
     )

@@ -19,8 +19,8 @@ measured as the rise of the process's resident set to its high-water mark (Linux
 reset through ``/proc/self/clear_refs`` and with ``malloc_trim`` returning freed heap first), in
 a process of its own where glibc maps every block above 64 KiB by itself, so that the mark is
 the peak of live memory. Memory is bounded by one window batch when the first is at most
-``MEMORY_BOUND`` (2) times the second: the batch in flight, the hidden states of the batch
-before (let go once the next batch has run) and the text's own arrays; beside them, what every
+``MEMORY_BOUND`` (1.1) times the second: the batch in flight and the text's own arrays (the
+engine lets go of a batch's hidden states before the next batch runs); beside them, what every
 window's hidden states held at once would take.
 
 ``cache``: ``analyze(text, "path")`` by name, first call after ``clear_cache()`` (reads the
@@ -69,10 +69,10 @@ ROUNDS = {
 MODELS = {"minilm": minilm, "bert": bert_base_random, "qwen": qwen_shape_random}
 MEMORY_TOKENS = 4096
 MEMORY_ROUNDS = 2  # each side, alternating; quick mode: 1
-# analyze's peak at most this times one bare window batch's: the batch in flight and, at most,
-# the hidden states of the batch before (the engine lets go of a batch's hidden states once the
-# next batch has run) and the text's own arrays; whatever the text's length
-MEMORY_BOUND = 2.0
+# analyze's peak at most this times one bare window batch's: the batch in flight and the text's
+# own arrays (the engine lets go of a batch's hidden states before the next batch runs),
+# whatever the text's length
+MEMORY_BOUND = 1.1
 GPU_NOTE = "no GPU was lent to this run; the bf16 GPU figure is not measured"
 
 

@@ -114,9 +114,9 @@ def _memory(d: dict) -> list[str]:
         "the bare forward pass, hidden states on, of the widest batch of windows it runs (the "
         "same windows, `batch_windows=4`), alternating, after an untimed pass of the batch; the "
         "largest `analyze` against the smallest batch. Bounded by one window batch: `analyze` ≤ "
-        f"{rows[0].get('bound', 2):g} × the batch, room for the batch in flight, the hidden "
-        "states of the batch before (the engine lets go of them once the next batch has run) "
-        "and the text's own arrays. Beside them, the float32 hidden states of one batch and of "
+        f"{rows[0].get('bound', 2):g} × the batch, room for the batch in flight and the text's "
+        "own arrays (the engine lets go of a batch's hidden states before the next batch runs). "
+        "Beside them, the float32 hidden states of one batch and of "
         "every window at once (what holding the text whole would take).",
         "",
         "| model | tokens | windows (batches) | rounds | one window batch, MiB | analyze, MiB | "
