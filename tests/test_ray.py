@@ -1,6 +1,7 @@
 """The Ray engine (afn_widget.corpus.ray_engine) on a local Ray of two CPUs, one per test
-session: the same table as the local engine, and the same after an actor is killed mid-run.
-Never another host. The typed error when Ray is missing is in test_treebanks.py (no Ray)."""
+session: the same table as the local engine, the same after an actor is killed mid-run, and
+the pool of actors kept from one call to the next (and closed when asked). Never another host.
+The typed error when Ray is missing is in test_treebanks.py (no Ray)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 
 from afn_widget.conllu import read_conllu
 from afn_widget.corpus import analyze_corpus
+from afn_widget.errors import AFNInputError
 
 pytestmark = pytest.mark.slow
 ACTOR = b"MapWorker(MapBatches(_Forward))"
@@ -24,6 +26,9 @@ def local_ray():
     pytest.importorskip("ray.data")
     ray.init(num_cpus=2, include_dashboard=False, logging_level="ERROR", log_to_driver=False)
     yield ray
+    from afn_widget.corpus.ray_engine import close_workers
+
+    close_workers()
     ray.shutdown()
 
 
@@ -92,3 +97,42 @@ def test_killed_actor_is_retried(local_ray, dev_subset, minilm_path):
                             ray={"workers": 2}, **kw)  # fmt: skip
     assert bar.killed is not None and bar.after > 0
     _same(local, on_ray)
+
+
+def test_the_pool_is_kept_for_the_next_call(local_ray, dev_subset, minilm_path):
+    """A second call with the same model (by path), runs and workers reuses the actors of the
+    first: no actor starts, the same table. Closed on request; with keep_workers=0 a call
+    closes its own pool at its end."""
+    from afn_widget.corpus import ray_engine as R
+
+    kw = {"controls": (), "scores": ("tas",), "n_boot": 100, "progress": False}
+    path = str(minilm_path)
+    R.close_workers()
+    first = analyze_corpus(dev_subset, path, engine="ray", ray={"workers": 1}, **kw)
+    t1 = R.last_timeline()
+    assert t1["pool"] == "new" and len(t1["actor_starts"]) == 1
+    pool = R._POOL["pool"]
+    assert pool is not None and pool.alive()
+    second = analyze_corpus(dev_subset[:20], path, engine="ray", ray={"workers": 1}, **kw)
+    again = analyze_corpus(dev_subset, path, engine="ray", ray={"workers": 1}, **kw)
+    t3 = R.last_timeline()
+    assert t3["pool"] == "reused" and t3["actor_starts"] == [] and R._POOL["pool"] is pool
+    assert len(second.words) < len(first.words)
+    _same(first, again)
+    assert {pid for pid, *_ in t3["rows_done"]} == {pid for pid, *_ in t1["actor_starts"]}
+
+    R.close_workers()
+    assert R._POOL["pool"] is None and not pool.alive()
+    once = analyze_corpus(dev_subset, path, engine="ray", ray={"workers": 1, "keep_workers": 0},
+                          **kw)  # fmt: skip
+    assert R.last_timeline()["pool"] == "new" and R._POOL["pool"] is None
+    _same(first, once)
+
+
+@pytest.mark.parametrize("bad", [-1, "60", True, float("nan")])
+def test_keep_workers_is_checked(bad):
+    from afn_widget.corpus.ray_engine import check_settings
+
+    assert check_settings(keep_workers=0).keep_workers == 0
+    with pytest.raises(AFNInputError, match="keep_workers"):
+        check_settings(keep_workers=bad)
