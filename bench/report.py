@@ -460,23 +460,40 @@ def _payload(d: dict) -> list[str]:
 def _peers(d: dict) -> list[str]:
     out = ["## 6. Peers: text → visualisation HTML\n", _section_head(d)]
     info = d.get("worker_info", {})
+    ours = next((r for r in d["rows"] if r["tool"] == "afn-widget" and "over_bare" in r), None)
+    together = bool(ours and ours.get("split_ms"))
+    if together:
+        out.append(
+            f"Same {d['tokens']}-token text, same bundled MiniLM weights, every tool "
+            f"(afn-widget too) in one process, a venv of the peers' own (torch "
+            f"{info.get('torch')}, transformers {info.get('transformers')}; afn-widget imported "
+            f"from the source tree): {d['rounds']} rounds, each the bare forward pass and every "
+            "tool once, the order rotating; a tool's ratio per round is its time over that "
+            "round's bare pass (the verdict reads its median); *fastest / fastest*: the tool's "
+            "fastest round over the fastest bare pass. *Offline*: the page opened in Chromium "
+            "with every request but the page itself blocked; *drawn* = share of screenshot "
+            "pixels off the background.\n"
+        )
+    else:
+        out.append(
+            f"Same {d['tokens']}-token text, same bundled MiniLM weights, {d['rounds']} "
+            "interleaved rounds each against the bare forward pass in the same process. Peers "
+            f"in a venv of their own (torch {info.get('torch')}, transformers "
+            f"{info.get('transformers')}). *Offline*: the page opened in Chromium with every "
+            "request but the page itself blocked; *drawn* = share of screenshot pixels off the "
+            "background.\n"
+        )
     out.append(
-        f"Same {d['tokens']}-token text, same bundled MiniLM weights, {d['rounds']} interleaved "
-        f"rounds each against the bare forward pass in the same process. Peers in a venv of "
-        f"their own (torch {info.get('torch')}, transformers "
-        f"{info.get('transformers')}). *Offline*: the page opened in Chromium with every request "
-        "but the page itself blocked; *drawn* = share of screenshot pixels off the background.\n"
+        "| tool | version | pipeline | time / bare forward | fastest / fastest | HTML | "
+        "offline: drawn | requests it tried |"
     )
-    out.append(
-        "| tool | version | pipeline | time / bare forward | HTML | offline: drawn | "
-        "requests it tried |"
-    )
-    out.append("|---|---|---|---|---:|---|---|")
+    out.append("|---|---|---|---|---:|---:|---|---|")
     for r in d["rows"]:
         if "error" in r:
             says = "; ".join(r.get("pip_says", [])[-3:])[:400].replace("|", "/")
             out.append(
-                f"| {r['tool']} | {r.get('version') or '—'} | — | {r['error']} | — | — | {says} |"
+                f"| {r['tool']} | {r.get('version') or '—'} | — | {r['error']} | — | — | — | "
+                f"{says} |"
             )
             continue
         for k, f in r["files"].items():
@@ -496,9 +513,127 @@ def _peers(d: dict) -> list[str]:
                 tried += f"; error: {errs[0][:80]}"
             out.append(
                 f"| {r['tool']}{'' if k == r['tool'].replace('-', '_') else f' (`{k}`)'} | "
-                f"{r.get('version')} | {r.get('pipeline')} | {_r(r['over_bare'])} | "
-                f"{f['bytes'] / 1e3:,.0f} kB | {shown} | {tried} |"
+                f"{r.get('version')} | {r.get('pipeline')} | {_r(r['over_bare'], 3)} | "
+                f"{_fastest(r)} | {f['bytes'] / 1e3:,.0f} kB | {shown} | {tried} |"
             )
+    if together:
+        sp, parts = ours["split_ms"], ours.get("parts_ms", {})
+        verdict = _peers_verdict(d)
+        out.append("")
+        out.append(
+            f"afn-widget's page: {verdict}. Its call, ms (medians of {sp['rounds']} further "
+            "calls, the model's outermost call timed by hooks): "
+            f"bare forward {sp['bare']:.1f}; afn-widget's own forward pass (every hidden state "
+            f"out) {sp['forward_in_analyze']:.1f}; the rest of `analyze` (tokenizing, norms, "
+            f"HIGH/LOW) {sp['analyze_rest']:.1f}; the page (`to_html`: words, every layer's top "
+            f"dimensions, the state's JSON, the page) {sp['page']:.1f}; in all "
+            f"{sp['total']:.1f}. In the timed rounds: `analyze` {_m(parts.get('analyze'))}, "
+            f"the page {_m(parts.get('page'), 2)} ms.\n"
+        )
+    return out
+
+
+def _fastest(r: dict) -> str:
+    """A tool's fastest round over the fastest bare pass (noise only ever adds time)."""
+    try:
+        return f"{r['peer_ms']['min'] / r['bare_ms']['min']:.3f}"
+    except (KeyError, ZeroDivisionError):
+        return "—"
+
+
+def _peers_verdict(d: dict) -> str:
+    """The target's verdict: afn-widget's text → page ≤ 1.05 × bare and below every peer."""
+    rows = [r for r in d["rows"] if "over_bare" in r]
+    ours = next(r for r in rows if r["tool"] == "afn-widget")
+    m = ours["over_bare"]["median"]
+    peers = {r["tool"]: r["over_bare"]["median"] for r in rows if r is not ours}
+    best = min(peers, key=peers.get) if peers else None
+    ahead = all(m < v for v in peers.values())
+    text = f"{m:.3f} × bare ≤ 1.05: {_ok(m <= TARGET_OVERHEAD)}"
+    if best is not None:
+        text += f"; ahead of every peer (the nearest, {best}, {peers[best]:.3f}): {_ok(ahead)}"
+    return text
+
+
+def _ray(d: dict) -> list[str]:
+    out = ["## 7. Ray: `analyze_corpus` on a local Ray vs. the local engine\n", _section_head(d)]
+    r = d["rows"][0]
+    if "phases" not in r:
+        return out + ["(an older record: rerun `python -m bench --only ray`)\n"]
+    out.append(
+        f"{r['model']}, UD EWT dev ({r['sentences']} sentences), TAS only, no controls, the model "
+        "by path. Ray started once beforehand (`ray.init(num_cpus=2)` took "
+        f"{r['ray_init_s']:.1f} s, outside the timing, as on a running cluster); then for one "
+        "actor and for two, one call that starts the pool of actors (recorded apart, like the "
+        f"cluster's start), and {r['rounds']} rounds of `local` and `ray` interleaved, the pool "
+        "kept between the calls as between the treebanks of a run. *collect*: the engine's own "
+        "step (reading, tokenizing, the forward passes); *rest*: counts, regression, "
+        "bootstrap, table (the same code on both). From the Ray calls' timelines "
+        "(`ray_engine.last_timeline()`): the rows' wait for an actor, the actors' busy time, "
+        "the last result's way back. Seconds, medians over the rounds; the ratio's cell reads "
+        "median [quartiles] (min–max).\n"
+    )
+    out.append(
+        "| actors | local, s | Ray, s | Ray / local (≤ 1.25 for one actor) | collect local / Ray "
+        "| of which on the actors (busy, sum) | forward wall | first row's wait | last result "
+        "back | rest local / Ray | load average before → after |"
+    )
+    out.append("|---:|---:|---:|---|---|---:|---:|---:|---:|---|---|")
+    for name, p in r["phases"].items():
+        w = p["warm_breakdown_s"]
+        local, ray = p["ms"]["local"]["median"] / 1e3, p["ms"][name]["median"] / 1e3
+        verdict = f": {_ok(p['over_local']['median'] <= 1.25)}" if p["workers"] == 1 else ""
+        la = [round(x, 2) for x in p["loadavg_before"]]
+        lb = [round(x, 2) for x in p["loadavg_after"]]
+        out.append(
+            f"| {p['workers']} | {local:.2f} | {ray:.2f} | {_r(p['over_local'])}{verdict} | "
+            f"{p['collect_s']['local']:.2f} / {p['collect_s'][name]:.2f} | "
+            f"{w['actors_busy']:.2f} | {w['forward_wall']:.2f} | {w['to_first_row']:.2f} | "
+            f"{w['last_result_back']:.2f} | {p['rest_s']['local']:.2f} / "
+            f"{p['rest_s'][name]:.2f} | {la} → {lb} |"
+        )
+    out.append("")
+    starts = []
+    for p in r["phases"].values():
+        c = p["cold_breakdown_s"]
+        starts.append(
+            f"{p['workers']} actor{'s' if p['workers'] > 1 else ''}: {p['pool_start_s']:.1f} s "
+            f"more than a call on the kept pool (first call {p['cold_call_s']:.1f} s: "
+            f"{c.get('to_actor_start', float('nan')):.1f} s until the actors' constructors "
+            f"began, {c.get('actor_constructor', float('nan')):.1f} s in them: imports, model "
+            "load)"
+        )
+    out.append(
+        "Starting the pool, paid once per run (a pool is kept `keep_workers` = 300 idle "
+        "seconds by default): " + "; ".join(starts) + ".\n"
+    )
+    rate = r["sentences_per_s_per_worker"]
+    out.append(
+        f"Sentences per second per worker: **{rate['ray_1']:.0f}** on one actor, the whole call "
+        f"(local: {rate['local']:.0f}); {rate['ray_2']:.0f} per actor with two (this machine's "
+        f"two cores are shared with other jobs, so two actors do not run twice as fast); "
+        f"{rate['actor_forward_only']:.0f} counting the actor's forward passes only. The "
+        f"driver's part (everything but the forward passes) is "
+        f"{1e3 * r['driver_s_per_sentence']:.2f} ms per sentence, an actor's "
+        f"{1e3 * r['actor_s_per_sentence']:.2f} ms.\n"
+    )
+    hours = r["ud_hours_estimate"]
+    out.append(
+        f"**Estimate, on paper**, for all of UD (~{r['ud_sentences_assumed']:,} sentences "
+        "assumed, as long as EWT's): wall time ≈ S × (driver + actor / N) + one pool start, "
+        "the actors scaling linearly, nothing else in the way.\n"
+    )
+    out.append("| CPU workers N | " + " | ".join(hours) + " |")
+    out.append("|---|" + "---:|" * len(hours))
+    out.append("| hours (estimate) | " + " | ".join(f"{h:.1f}" for h in hours.values()) + " |")
+    out.append("")
+    out.append(
+        "GPU workers are not measured here (no GPU on this machine). However fast their "
+        "forward passes, the driver's part stays: "
+        f"**{r['ud_hours_floor_driver']:.1f} h** (estimate) for all of UD on one driver, "
+        "a floor that more workers do not lower; running several treebanks' drivers at once "
+        "would.\n"
+    )
     return out
 
 
@@ -588,6 +723,20 @@ def _targets(S: dict) -> list[str]:
                     f"| layer or score re-colour ≤ {limits[1]:.0f} ms at {at} | "
                     f"{lc:.0f} ms: {_ok(lc <= limits[1])} |"
                 )
+    pe = S.get("peers")
+    if pe and any(r["tool"] == "afn-widget" and r.get("split_ms") for r in pe["rows"]):
+        out.append(
+            f"| text → standalone page ≤ 1.05 × bare, ahead of every peer (§6) | "
+            f"{_peers_verdict(pe)} |"
+        )
+    ry = S.get("ray")
+    if ry and "phases" in ry["rows"][0]:
+        one = ry["rows"][0]["phases"]["ray_1"]["over_local"]
+        out.append(
+            f"| Ray / local ≤ 1.25, one actor, Ray and its pool started beforehand (§7) | "
+            f"{one['median']:.2f} (range {one['min']:.2f}–{one['max']:.2f}, {one['n']} rounds): "
+            f"{_ok(one['median'] <= 1.25)} |"
+        )
     p = S.get("payload")
     if p:
         for r in p["rows"]:
@@ -626,7 +775,7 @@ def write_report(latest: Path, out: Path) -> None:
         "rounds. Cells read **median** [interquartile range] (min–max) of the per-round ratios. "
         "Reproduce every figure with `python -m bench` (the sections below took "
         f"{sum(v.get('seconds') or 0 for v in S.values()) / 60:.0f} minutes together; "
-        "`--quick` for a look in ~5, `--only engine,cache,fixes,corpus,browser,payload,peers`, "
+        "`--quick` for a look in ~5, `--only engine,cache,fixes,corpus,ray,browser,payload,peers`, "
         "`--threads N`, `--corpus-threads 1,2`, see `bench/run.py`); raw numbers with "
         "machine facts are in `bench/results/` (`latest.json` holds the sections shown here).",
         "",
@@ -666,6 +815,8 @@ def write_report(latest: Path, out: Path) -> None:
         lines += _payload(S["payload"]) + [""]
     if "peers" in S:
         lines += _peers(S["peers"]) + [""]
+    if "ray" in S:
+        lines += _ray(S["ray"]) + [""]
     if FINDINGS_FILE.exists():
         lines.append(FINDINGS_FILE.read_text(encoding="utf-8"))
     Path(out).write_text("\n".join(lines).rstrip() + "\n", encoding="utf-8")
