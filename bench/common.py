@@ -164,7 +164,7 @@ def text_of_tokens(tokenizer: Any, n_tokens: int, first: int = 0) -> str:
     where a new word or punctuation mark starts, so the prefix tokenizes as it does in the full
     text. A text longer than the dev split (about 40k tokens) goes round it again."""
     sents = ud_sentences()
-    rounds = 1 + int(1.5 * n_tokens * 3 // sum(len(s) for s in sents))
+    rounds = 1 + int(6 * n_tokens // sum(len(s) for s in sents))  # about 4 characters a token
     sents = sents * rounds
     n_special = len(tokenizer("a")["input_ids"]) - len(
         tokenizer("a", add_special_tokens=False)["input_ids"]
@@ -175,7 +175,7 @@ def text_of_tokens(tokenizer: Any, n_tokens: int, first: int = 0) -> str:
         j = start
         while count < 1.3 * k + 20 and j < len(sents):
             parts.append(sents[j])
-            count += len(sents[j]) // 3
+            count += len(sents[j]) // 4
             j += 1
         big = " ".join(parts)
         enc = tokenizer(big, add_special_tokens=False, return_offsets_mapping=True, verbose=False)
