@@ -2403,10 +2403,22 @@ var TextBlocks = class {
       scope.add(() => ro.disconnect());
     }
   }
-  /** The text box says what its colours show. */
+  /**
+   * The text box says what its colours show. A long text's label follows once the new colours
+   * are out: a new label on a box of thousands of spans costs the browser's accessibility tree
+   * a few milliseconds (about 8 at 10k tokens), which the re-colouring should not wait for.
+   */
   setScoreName(score) {
     const what = score === "TAS" ? "token activation strength (TAS)" : score;
-    this.el.setAttribute("aria-label", `text coloured by ${what}`);
+    const label = `text coloured by ${what}`;
+    this.label = label;
+    const apply = () => {
+      if (this.label === label && this.el.getAttribute("aria-label") !== label)
+        this.el.setAttribute("aria-label", label);
+    };
+    if (!this.deferred) return apply();
+    const win = this.doc.defaultView;
+    win.requestAnimationFrame(() => this.scope.later(apply, 0));
   }
   /** No text. */
   clear() {

@@ -358,3 +358,21 @@ def test_given_scores_name_themselves_in_the_selector(host, synth):
     for value, text, disabled, title in options[1:]:
         assert disabled and "given as they are" in title, (value, text)
     assert host.page.locator(f"{host.root()} .afn-brand").text_content() == "saliency"
+
+
+def test_a_long_texts_label_follows_the_score(host, synth):
+    state = with_scores(synth(text="The cat sat on the mat. " * 400), names=("attention",))
+    host.mount(state)
+    text = f"{host.root()} .afn-text"
+    assert host.page.locator(text).get_attribute("aria-label").endswith("(TAS)")
+    host.python_set(0, score="attention")
+    host.page.wait_for_function(
+        "(sel) => document.querySelector(sel).getAttribute('aria-label') === "
+        "'text coloured by attention'",
+        arg=text,
+    )
+    host.python_set(0, score="tas")
+    host.page.wait_for_function(
+        "(sel) => document.querySelector(sel).getAttribute('aria-label').endsWith('(TAS)')",
+        arg=text,
+    )
