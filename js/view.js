@@ -174,12 +174,17 @@ class View {
   }
 
   // score: the same units, another score's values (no new data)
+  // An open tooltip draws the new score at every layer (its sparkline and thresholds): for a
+  // long text, once the new colours are out.
   scoreChanged() {
     this.nameScore();
     this.numbers.setScore();
     this.requestFlow();
-    this.refreshLayer();
-    this.tip.refresh();
+    this.refreshLayer(!this.blocks.deferred);
+    if (this.blocks.deferred && this.tip.target) {
+      const win = this.root.ownerDocument.defaultView;
+      win.requestAnimationFrame(() => this.scope.later(() => this.tip.refresh(), 0));
+    }
   }
 
   /** The shown score's name and description, said by the badge, legend, text, ranking and
@@ -263,7 +268,7 @@ class View {
 
   // New numbers at the current layer: the text in view now (the rest in the background), the
   // header, ranking, heatmap marker and an open tooltip.
-  refreshLayer() {
+  refreshLayer(tipToo = true) {
     if (!this.data) return;
     const { layer } = this.settings;
     this.numbers.atLayer(layer);
@@ -272,7 +277,7 @@ class View {
     this.paintHeader();
     this.ranking.paint(layer, this.units, this.numbers, this.noun, this.score);
     this.heatmap.paintMarker(layer, this.data.nLayers);
-    this.tip.refresh();
+    if (tipToo) this.tip.refresh();
     if (this.refreshed) this.refreshed();
   }
 

@@ -50,16 +50,62 @@ var AFN = (() => {
     if (n === 0 || Number.isNaN(q)) return NaN;
     const v = Float64Array.from(values);
     for (let i = 0; i < n; i++) if (Number.isNaN(v[i])) return NaN;
-    v.sort();
     const h2 = (n - 1) * q;
-    if (h2 >= n - 1) return v[n - 1];
-    if (h2 < 0) return v[0];
+    if (h2 >= n - 1) return maxOf(v, 0);
+    if (h2 < 0) return minOf(v, 0);
     const below = Math.floor(h2);
-    const a = v[below];
-    const b = v[below + 1];
+    const a = selectInPlace(v, below);
+    const b = minOf(v, below + 1);
     const t = h2 - below;
     const d = b - a;
     return t >= 0.5 ? b - d * (1 - t) : a + d * t;
+  }
+  function minOf(v, from) {
+    let m = v[from];
+    for (let i = from + 1; i < v.length; i++) if (v[i] < m) m = v[i];
+    return m;
+  }
+  function maxOf(v, from) {
+    let m = v[from];
+    for (let i = from + 1; i < v.length; i++) if (v[i] > m) m = v[i];
+    return m;
+  }
+  function selectInPlace(v, k) {
+    let lo = 0;
+    let hi = v.length - 1;
+    while (hi - lo > 16) {
+      const mid = lo + hi >>> 1;
+      const x = v[lo];
+      const y = v[mid];
+      const z = v[hi];
+      const pivot = x < y ? y < z ? y : x < z ? z : x : x < z ? x : y < z ? z : y;
+      let i = lo;
+      let j = hi;
+      while (i <= j) {
+        while (v[i] < pivot) i++;
+        while (v[j] > pivot) j--;
+        if (i <= j) {
+          const tmp = v[i];
+          v[i] = v[j];
+          v[j] = tmp;
+          i++;
+          j--;
+        }
+      }
+      if (k <= j) hi = j;
+      else if (k >= i) lo = i;
+      else return v[k];
+    }
+    for (let i = lo + 1; i <= hi; i++) {
+      const x = v[i];
+      let j = i - 1;
+      while (j >= lo && v[j] > x) {
+        v[j + 1] = v[j];
+        j--;
+      }
+      v[j + 1] = x;
+    }
+    return v[k];
   }
   function eligibleValues(values, eligible) {
     let n = 0;
@@ -2917,12 +2963,17 @@ var AFN = (() => {
       this.refreshLayer();
     }
     // score: the same units, another score's values (no new data)
+    // An open tooltip draws the new score at every layer (its sparkline and thresholds): for a
+    // long text, once the new colours are out.
     scoreChanged() {
       this.nameScore();
       this.numbers.setScore();
       this.requestFlow();
-      this.refreshLayer();
-      this.tip.refresh();
+      this.refreshLayer(!this.blocks.deferred);
+      if (this.blocks.deferred && this.tip.target) {
+        const win = this.root.ownerDocument.defaultView;
+        win.requestAnimationFrame(() => this.scope.later(() => this.tip.refresh(), 0));
+      }
     }
     /** The shown score's name and description, said by the badge, legend, text, ranking and
      * heatmap. */
@@ -2996,7 +3047,7 @@ var AFN = (() => {
     }
     // New numbers at the current layer: the text in view now (the rest in the background), the
     // header, ranking, heatmap marker and an open tooltip.
-    refreshLayer() {
+    refreshLayer(tipToo = true) {
       if (!this.data) return;
       const { layer } = this.settings;
       this.numbers.atLayer(layer);
@@ -3005,7 +3056,7 @@ var AFN = (() => {
       this.paintHeader();
       this.ranking.paint(layer, this.units, this.numbers, this.noun, this.score);
       this.heatmap.paintMarker(layer, this.data.nLayers);
-      this.tip.refresh();
+      if (tipToo) this.tip.refresh();
       if (this.refreshed) this.refreshed();
     }
     refreshAll() {

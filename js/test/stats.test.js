@@ -10,6 +10,7 @@ import {
   fmt3,
   percentileOf,
   quantileLinear,
+  selectInPlace,
   rankOf,
   thresholdOf,
   topK,
@@ -142,4 +143,33 @@ test("fmt3 matches Python's f'{x:.3f}' (values from CPython)", () => {
   ];
   for (const [x, s] of cases) assert.equal(fmt3(x), s, String(x));
   assert.equal(fmt3(NaN), "nan");
+});
+
+test("quantileLinear by selection equals the sorted array's order statistics", () => {
+  // the reference: sort, then numpy's lerp between the two order statistics
+  const bySort = (values, q) => {
+    const v = Float64Array.from(values).sort();
+    const h = (values.length - 1) * q;
+    if (h >= values.length - 1) return v[values.length - 1];
+    const below = Math.floor(h);
+    const [a, b, t] = [v[below], v[below + 1], h - below];
+    return t >= 0.5 ? b - (b - a) * (1 - t) : a + (b - a) * t;
+  };
+  let seed = 7;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  for (let trial = 0; trial < 300; trial++) {
+    const n = 1 + Math.floor(rand() * (trial < 200 ? 60 : 5000));
+    const ties = trial % 3 === 0; // few distinct values: runs of equal ones around the pivot
+    const values = Array.from({ length: n }, () => (ties ? Math.floor(rand() * 4) : rand() * 100 - 50));
+    for (const q of [0.01, 0.25, 0.5, 0.75, 0.9, 0.99, rand()]) {
+      assert.equal(quantileLinear(values, q), bySort(values, q), `n=${n} q=${q}`);
+    }
+  }
+  const v = Float64Array.from([5, 1, 4, 1, 3, 9, 2, 6, 5, 3, 5]);
+  for (let k = 0; k < v.length; k++) {
+    const w = Float64Array.from(v);
+    const x = selectInPlace(w, k);
+    assert.equal(x, Float64Array.from(v).sort()[k]);
+    for (let i = k + 1; i < w.length; i++) assert.ok(w[i] >= x);
+  }
 });
