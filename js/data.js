@@ -136,20 +136,25 @@ function readLists(get, text) {
 
 /** The UTF-16 length and the sum of the code units mod 2**31 (Python's payload.text_check). */
 export function textCheck(text) {
-  let sum = 0;
-  for (let i = 0; i < text.length; i++) sum = (sum + text.charCodeAt(i)) % 2147483648;
-  return [text.length, sum];
+  let sum = 0; // exact: below 2**53 for any text shorter than 10**11 code units
+  for (let i = 0; i < text.length; i++) sum += text.charCodeAt(i);
+  return [text.length, sum % 2147483648];
+}
+
+// int32 little-endian bytes -> Int32Array of n values (copied when not 4-aligned), or null.
+function toInt32(x, n) {
+  const b = byteView(x);
+  if (!b || b.byteLength !== n * 4) return null;
+  if (b.byteOffset % 4 === 0) return new Int32Array(b.buffer, b.byteOffset, n);
+  return new Int32Array(b.slice().buffer);
 }
 
 // int32 [n, 2] spans (-1: none) -> [[start, end] | null]; null when the size is wrong.
 function spansOf(x, n) {
-  const v = toDataView(x);
-  if (!v || v.byteLength !== n * 8) return null;
+  const v = toInt32(x, 2 * n);
+  if (!v) return null;
   const out = new Array(n);
-  for (let i = 0; i < n; i++) {
-    const s = v.getInt32(i * 8, true);
-    out[i] = s < 0 ? null : [s, v.getInt32(i * 8 + 4, true)];
-  }
+  for (let i = 0; i < n; i++) out[i] = v[2 * i] < 0 ? null : [v[2 * i], v[2 * i + 1]];
   return out;
 }
 
@@ -172,15 +177,14 @@ function readColumns(get, text, tokens) {
   if (!isInt(nWords) || nWords < 0) return { error: "n_words is not a non-negative integer" };
   const offsets = spansOf(get("offsets"), n);
   const roles = rolesOf(get("roles"), n);
-  const wv = toDataView(get("word_of"));
+  const wv = toInt32(get("word_of"), n);
   const spans = spansOf(get("word_spans"), nWords);
   const wroles = rolesOf(get("word_roles"), nWords);
   if (!offsets) return { error: `offsets: expected ${n} int32 pairs` };
   if (!roles) return { error: `roles: expected ${n} role codes` };
-  if (!wv || wv.byteLength !== n * 4) return { error: `word_of: expected ${n} int32 values` };
+  if (!wv) return { error: `word_of: expected ${n} int32 values` };
   if (!spans || !wroles) return { error: `word_spans / word_roles: expected ${nWords} words` };
-  const wordOf = new Array(n);
-  for (let i = 0; i < n; i++) wordOf[i] = wv.getInt32(i * 4, true);
+  const wordOf = Array.from(wv);
   const words = new Array(nWords);
   for (let w = 0; w < nWords; w++) {
     const sp = spans[w];
