@@ -185,7 +185,11 @@ def test_widget_renders_in_jupyterlab_and_follows_python(lab, afn_browser):
         page.screenshot(path=str(ARTIFACTS / "jupyterlab-widget-layer2.png"), full_page=True)
 
         # The tooltip asks the kernel for the hovered token's top dims (a custom message).
-        page.locator(".jp-OutputArea .afn-tok", has_text="discovery").first.hover()
+        # in view first: the scroll that brings it there hides an unpinned tooltip
+        word = page.locator(".jp-OutputArea .afn-tok", has_text="discovery").first
+        word.scroll_into_view_if_needed()
+        page.wait_for_timeout(300)
+        word.hover()
         tip = page.locator(".jp-OutputArea .afn-tooltip")
         tip.locator(".afn-tt-dim").nth(2).wait_for(timeout=30_000)
         shown = [
