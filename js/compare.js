@@ -21,10 +21,7 @@ export function paneModel(model, key) {
     const map = model.get("layer_map") || [];
     return Number.isInteger(map[L]) ? map[L] : L;
   };
-  // the second pane's own score is compare_score to connectPane: here, the shared score
-  const nameOf = (n) => (key === "b" && n === "compare_score" ? "score" : n);
-  const get = (name) => {
-    const n = nameOf(name);
+  const get = (n) => {
     if (n === "layer") return layerOf();
     if (n === "compare_score") return "";
     if (SHARED.includes(n)) return model.get(n);
@@ -37,8 +34,7 @@ export function paneModel(model, key) {
   const listening = []; // [event, fn, the event on model, the listener on model]
   return {
     get,
-    set(name, v) {
-      const n = nameOf(name);
+    set(n, v) {
       if (n === "layer" && key === "b") return; // the first pane's slider drives both
       if (!SHARED.includes(n) && n !== "layer") return; // normalize: fixed when it was made
       model.set(n, v);
@@ -47,7 +43,7 @@ export function paneModel(model, key) {
     send: () => {}, // the top dimensions travel with the data, or not at all
     on(ev, fn) {
       if (!ev.startsWith("change:")) return;
-      const n = nameOf(ev.slice("change:".length));
+      const n = ev.slice("change:".length);
       const source = n === "layer" || SHARED.includes(n) ? n : dataTrait;
       const cb = () => fn(this, get(n));
       listening.push([ev, fn, `change:${source}`, cb]);
@@ -76,10 +72,10 @@ function differing(model, key, pane) {
   return out;
 }
 
-// a's unit -> b's (an array, -1 for none) at the granularity shown; and its inverse.
+// a's unit -> b's (an array, -1 for none) at the granularity shown.
 function matchOf(model, pane) {
-  const m = (pane.units && pane.units.kind === "token" ? model.get("token_match") : model.get("word_match")) || [];
-  return m;
+  const tokens = pane.units && pane.units.kind === "token";
+  return model.get(tokens ? "token_match" : "word_match") || [];
 }
 
 function inverse(match, n) {
@@ -126,7 +122,7 @@ export function connectCompare(model, el) {
     }
   };
   for (const [k, box] of [["a", boxes[0]], ["b", boxes[1]]]) {
-    panes[k] = connectPane(paneModel(model, k), box, { beside: k === "b", onHover: hover(k) });
+    panes[k] = connectPane(paneModel(model, k), box, { follows: k === "b", onHover: hover(k) });
     panes[k].view.root.classList.add(`afn-pane-${k}`);
     panes[k].view.onRefresh(refresh);
   }

@@ -13,17 +13,22 @@ export const HEADER_TRAITS = ["model_name", "model_label", "note", "score_name"]
 /**
  * Connect `model` (anywidget interface) to a view in `el`; returns {view, cleanup}.
  * kernel: a kernel answers custom messages (top hidden dims asked for when the data lack them).
- * beside: this pane shows the compare_score trait's score (its Score selector sets that trait)
- * and leaves the other settings to the main pane's controls.
+ * scoreTrait: the trait of the score this pane shows (its Score selector sets it): "score", or
+ * "compare_score" for the pane beside the main one.
+ * follows: the pane shows only its Score selector and leaves every other setting to the main
+ * pane's controls (it has no pane beside it of its own).
  */
-export function connectPane(model, el, { kernel = false, beside = false, onHover = null } = {}) {
+export function connectPane(
+  model,
+  el,
+  { kernel = false, scoreTrait = "score", follows = false, onHover = null } = {},
+) {
   const get = (n) => model.get(n);
   const requestDims = (token, version) => model.send({ kind: "top_dims", token, version });
-  // the trait behind each of the view's settings: a pane beside shows compare_score as score
-  const traitOf = (name) => (beside && name === "score" ? "compare_score" : name);
+  const traitOf = (name) => (name === "score" ? scoreTrait : name);
   const view = createView(el, {
     onControl(name, value) {
-      if (beside && name === "compare_score") return;
+      if (follows && name === "compare_score") return;
       const trait = traitOf(name);
       if (model.get(trait) === value) return;
       model.set(trait, value);
@@ -32,7 +37,7 @@ export function connectPane(model, el, { kernel = false, beside = false, onHover
     requestDims: kernel ? requestDims : null,
     onHover,
   });
-  if (beside) view.root.classList.add("afn-pane-beside");
+  if (follows) view.root.classList.add("afn-pane-beside");
   const handlers = [];
   const on = (names, fn) => {
     for (const n of names) {
@@ -46,15 +51,16 @@ export function connectPane(model, el, { kernel = false, beside = false, onHover
   const meta = () => view.setMeta(pick(HEADER_TRAITS));
   const status = () => view.setStatus(pick(STATUS_TRAITS));
   const setting = (n) => () => view.setControl(n, get(n));
-  // a pane beside takes every setting of the main pane's but the score: compare_score is its
-  const shared = CONTROL_TRAITS.filter((n) => !beside || (n !== "score" && n !== "compare_score"));
+  // every setting but the score, taken from scoreTrait (a pane that follows has no pane beside)
+  const others = CONTROL_TRAITS.filter((n) => n !== "score" && !(follows && n === "compare_score"));
+  const score = () => view.setControl("score", get(scoreTrait));
   // The view's settings as the model has them (one not sent yet keeps the view's default).
   const settings = () => {
-    for (const n of shared) {
+    for (const n of others) {
       const v = get(n);
       if (v !== undefined && v !== null) view.setControl(n, v);
     }
-    if (beside) view.setControl("score", get("compare_score"));
+    if (get(scoreTrait) != null) score();
   };
   const load = () => {
     let result;
@@ -91,8 +97,8 @@ export function connectPane(model, el, { kernel = false, beside = false, onHover
   const inPlace = new Set(HEADER_TRAITS);
   for (const n of DATA_TRAITS) on([n], inPlace.has(n) ? meta : scheduleLoad);
   on(STATUS_TRAITS, status);
-  for (const n of shared) on([n], setting(n));
-  if (beside) on(["compare_score"], () => view.setControl("score", get("compare_score")));
+  for (const n of others) on([n], setting(n));
+  on([scoreTrait], score);
 
   meta();
   settings();
@@ -139,7 +145,12 @@ export function connect(model, el, { kernel = false } = {}) {
       boxB = doc.createElement("div");
       boxB.className = "afn-pane";
       host.appendChild(boxB);
-      b = connectPane(model, boxB, { kernel, beside: true, onHover: linked(() => a) });
+      b = connectPane(model, boxB, {
+        kernel,
+        scoreTrait: "compare_score",
+        follows: true,
+        onHover: linked(() => a),
+      });
       b.view.onRefresh(overlap);
     } else if (!want && b) {
       b.cleanup();

@@ -25,9 +25,7 @@ function paneModel(model, key) {
     const map = model.get("layer_map") || [];
     return Number.isInteger(map[L]) ? map[L] : L;
   };
-  const nameOf = (n) => key === "b" && n === "compare_score" ? "score" : n;
-  const get = (name) => {
-    const n = nameOf(name);
+  const get = (n) => {
     if (n === "layer") return layerOf();
     if (n === "compare_score") return "";
     if (SHARED.includes(n)) return model.get(n);
@@ -40,8 +38,7 @@ function paneModel(model, key) {
   const listening = [];
   return {
     get,
-    set(name, v) {
-      const n = nameOf(name);
+    set(n, v) {
       if (n === "layer" && key === "b") return;
       if (!SHARED.includes(n) && n !== "layer") return;
       model.set(n, v);
@@ -52,7 +49,7 @@ function paneModel(model, key) {
     // the top dimensions travel with the data, or not at all
     on(ev, fn) {
       if (!ev.startsWith("change:")) return;
-      const n = nameOf(ev.slice("change:".length));
+      const n = ev.slice("change:".length);
       const source = n === "layer" || SHARED.includes(n) ? n : dataTrait;
       const cb = () => fn(this, get(n));
       listening.push([ev, fn, `change:${source}`, cb]);
@@ -79,8 +76,8 @@ function differing(model, key, pane) {
   return out;
 }
 function matchOf(model, pane) {
-  const m = (pane.units && pane.units.kind === "token" ? model.get("token_match") : model.get("word_match")) || [];
-  return m;
+  const tokens = pane.units && pane.units.kind === "token";
+  return model.get(tokens ? "token_match" : "word_match") || [];
 }
 function inverse(match, n) {
   const out = new Array(n).fill(-1);
@@ -123,7 +120,7 @@ function connectCompare(model, el) {
     }
   };
   for (const [k, box] of [["a", boxes[0]], ["b", boxes[1]]]) {
-    panes[k] = connectPane(paneModel(model, k), box, { beside: k === "b", onHover: hover(k) });
+    panes[k] = connectPane(paneModel(model, k), box, { follows: k === "b", onHover: hover(k) });
     panes[k].view.root.classList.add(`afn-pane-${k}`);
     panes[k].view.onRefresh(refresh);
   }
@@ -3221,13 +3218,13 @@ var View = class {
 
 // js/widget.js
 var HEADER_TRAITS = ["model_name", "model_label", "note", "score_name"];
-function connectPane(model, el, { kernel = false, beside = false, onHover = null } = {}) {
+function connectPane(model, el, { kernel = false, scoreTrait = "score", follows = false, onHover = null } = {}) {
   const get = (n) => model.get(n);
   const requestDims = (token, version) => model.send({ kind: "top_dims", token, version });
-  const traitOf = (name) => beside && name === "score" ? "compare_score" : name;
+  const traitOf = (name) => name === "score" ? scoreTrait : name;
   const view = createView(el, {
     onControl(name, value) {
-      if (beside && name === "compare_score") return;
+      if (follows && name === "compare_score") return;
       const trait = traitOf(name);
       if (model.get(trait) === value) return;
       model.set(trait, value);
@@ -3236,7 +3233,7 @@ function connectPane(model, el, { kernel = false, beside = false, onHover = null
     requestDims: kernel ? requestDims : null,
     onHover
   });
-  if (beside) view.root.classList.add("afn-pane-beside");
+  if (follows) view.root.classList.add("afn-pane-beside");
   const handlers = [];
   const on = (names, fn) => {
     for (const n of names) {
@@ -3249,13 +3246,14 @@ function connectPane(model, el, { kernel = false, beside = false, onHover = null
   const meta = () => view.setMeta(pick(HEADER_TRAITS));
   const status = () => view.setStatus(pick(STATUS_TRAITS));
   const setting = (n) => () => view.setControl(n, get(n));
-  const shared = CONTROL_TRAITS.filter((n) => !beside || n !== "score" && n !== "compare_score");
+  const others = CONTROL_TRAITS.filter((n) => n !== "score" && !(follows && n === "compare_score"));
+  const score = () => view.setControl("score", get(scoreTrait));
   const settings = () => {
-    for (const n of shared) {
+    for (const n of others) {
       const v = get(n);
       if (v !== void 0 && v !== null) view.setControl(n, v);
     }
-    if (beside) view.setControl("score", get("compare_score"));
+    if (get(scoreTrait) != null) score();
   };
   const load = () => {
     let result;
@@ -3287,8 +3285,8 @@ function connectPane(model, el, { kernel = false, beside = false, onHover = null
   const inPlace = new Set(HEADER_TRAITS);
   for (const n of DATA_TRAITS) on([n], inPlace.has(n) ? meta : scheduleLoad);
   on(STATUS_TRAITS, status);
-  for (const n of shared) on([n], setting(n));
-  if (beside) on(["compare_score"], () => view.setControl("score", get("compare_score")));
+  for (const n of others) on([n], setting(n));
+  on([scoreTrait], score);
   meta();
   settings();
   load();
@@ -3326,7 +3324,12 @@ function connect(model, el, { kernel = false } = {}) {
       boxB = doc.createElement("div");
       boxB.className = "afn-pane";
       host.appendChild(boxB);
-      b = connectPane(model, boxB, { kernel, beside: true, onHover: linked(() => a) });
+      b = connectPane(model, boxB, {
+        kernel,
+        scoreTrait: "compare_score",
+        follows: true,
+        onHover: linked(() => a)
+      });
       b.view.onRefresh(overlap);
     } else if (!want && b) {
       b.cleanup();
