@@ -2,6 +2,8 @@
 // and one pill per unit without text of its own. Flat typed arrays, built once per set of
 // units; their DOM nodes are made later, block by block (text_blocks.js). Pure, unit-tested.
 
+import { ROLE_CODES } from "./data.js";
+
 /**
  * Elements of a layout (layoutSpans) for `units` (unitsOf), as arrays by element index:
  *   firstUnit  its first unit (a cluster's lowest)
@@ -71,8 +73,8 @@ export function textElements(layout, units) {
   };
 }
 
-/** The roles a filter can dim (Python's afn_widget.words roles). */
-export const ROLES = ["content", "function", "punctuation", "special"];
+/** The roles a filter can dim (Python's afn_widget.words roles), in their codes' order. */
+export const ROLES = ROLE_CODES;
 
 const roleClass = (role) => (ROLES.includes(role) ? ` afn-r-${role}` : "");
 

@@ -1960,7 +1960,7 @@ var AFN = (() => {
       clusterUnits
     };
   }
-  var ROLES = ["content", "function", "punctuation", "special"];
+  var ROLES = ROLE_CODES;
   var roleClass = (role) => ROLES.includes(role) ? ` afn-r-${role}` : "";
   function clusterMembers(clusters) {
     const nc = clusters.length;

@@ -2052,7 +2052,7 @@ function textElements(layout, units) {
     clusterUnits
   };
 }
-var ROLES = ["content", "function", "punctuation", "special"];
+var ROLES = ROLE_CODES;
 var roleClass = (role) => ROLES.includes(role) ? ` afn-r-${role}` : "";
 function clusterMembers(clusters) {
   const nc = clusters.length;
