@@ -1,4 +1,5 @@
 // Read and check the data traits into typed arrays. Pure (takes a getter), unit-tested.
+import { flatRanges } from "./spans.js";
 import { wordMembers } from "./stats.js";
 
 function byteView(x) {
@@ -61,8 +62,9 @@ export function readData(get) {
   if (!isInt(nLayers) || nLayers < 0) return { error: `n_layers is not a non-negative integer` };
   const cols = byteView(get("word_spans")) ? readColumns(get, text, tokens) : readLists(get, text);
   if (cols.error || cols.stale) return cols;
-  const { offsets, roles, wordOf, words } = cols;
-  if (offsets.length !== nTokens) return { error: `offsets: expected ${nTokens} entries` };
+  const { offsets, roles, wordOf, wordSpans, wordRoles, wordLabels } = cols;
+  const nWords = wordRoles.length;
+  if (offsets.length !== 2 * nTokens) return { error: `offsets: expected ${nTokens} entries` };
   if (roles.length !== nTokens) return { error: `roles: expected ${nTokens} entries` };
   if (wordOf.length !== nTokens) return { error: `word_of: expected ${nTokens} entries` };
   const norms = toFloat32(get("norms"));
@@ -91,10 +93,9 @@ export function readData(get) {
 
   const tokenSpecial = new Uint8Array(nTokens);
   for (let i = 0; i < nTokens; i++) tokenSpecial[i] = roles[i] === "special" ? 1 : 0;
-  const wordSpecial = new Uint8Array(words.length);
-  for (let w = 0; w < words.length; w++)
-    wordSpecial[w] = words[w] && words[w].role === "special" ? 1 : 0;
-  const members = wordMembers(wordOf, words.length);
+  const wordSpecial = new Uint8Array(nWords);
+  for (let w = 0; w < nWords; w++) wordSpecial[w] = wordRoles[w] === "special" ? 1 : 0;
+  const members = wordMembers(wordOf, nWords);
 
   return {
     data: {
@@ -103,7 +104,10 @@ export function readData(get) {
       offsets,
       roles,
       wordOf,
-      words,
+      nWords,
+      wordSpans,
+      wordRoles,
+      wordLabels,
       nLayers,
       nTokens,
       norms,
@@ -131,7 +135,15 @@ function readLists(get, text) {
   const words = get("words") || [];
   if (!Array.isArray(words)) return { error: "words is not a list" };
   if (isStale(text, words)) return { stale: true };
-  return { offsets: get("offsets") || [], roles: get("roles") || [], wordOf: get("word_of") || [], words };
+  const spanOf = (w) => (w && w.start != null && w.end != null ? [w.start, w.end] : null);
+  return {
+    offsets: flatRanges(get("offsets") || []),
+    roles: get("roles") || [],
+    wordOf: get("word_of") || [],
+    wordSpans: flatRanges(words.map(spanOf)),
+    wordRoles: words.map((w) => (w && w.role) || ""),
+    wordLabels: words.map((w) => (w && typeof w.text === "string" ? w.text : "")),
+  };
 }
 
 /** The UTF-16 length and the sum of the code units mod 2**31 (Python's payload.text_check). */
@@ -149,15 +161,6 @@ function toInt32(x, n) {
   return new Int32Array(b.slice().buffer);
 }
 
-// int32 [n, 2] spans (-1: none) -> [[start, end] | null]; null when the size is wrong.
-function spansOf(x, n) {
-  const v = toInt32(x, 2 * n);
-  if (!v) return null;
-  const out = new Array(n);
-  for (let i = 0; i < n; i++) out[i] = v[2 * i] < 0 ? null : [v[2 * i], v[2 * i + 1]];
-  return out;
-}
-
 function rolesOf(x, n) {
   const v = byteView(x);
   if (!v || v.byteLength !== n) return null;
@@ -167,7 +170,8 @@ function rolesOf(x, n) {
 }
 
 // What Python sends: binary columns, a word's text its span of the text (a special's: "", the
-// label then being its token). {offsets, roles, wordOf, words} or {error} or {stale}.
+// label then being its token). Spans stay int32 pairs (-1: none), as flatRanges gives them.
+// {offsets, roles, wordOf, wordSpans, wordRoles, wordLabels: null} or {error} or {stale}.
 function readColumns(get, text, tokens) {
   const check = get("text_check");
   const mine = textCheck(text);
@@ -175,24 +179,16 @@ function readColumns(get, text, tokens) {
   const n = tokens.length;
   const nWords = get("n_words");
   if (!isInt(nWords) || nWords < 0) return { error: "n_words is not a non-negative integer" };
-  const offsets = spansOf(get("offsets"), n);
+  const offsets = toInt32(get("offsets"), 2 * n);
   const roles = rolesOf(get("roles"), n);
-  const wv = toInt32(get("word_of"), n);
-  const spans = spansOf(get("word_spans"), nWords);
-  const wroles = rolesOf(get("word_roles"), nWords);
+  const wordOf = toInt32(get("word_of"), n);
+  const wordSpans = toInt32(get("word_spans"), 2 * nWords);
+  const wordRoles = rolesOf(get("word_roles"), nWords);
   if (!offsets) return { error: `offsets: expected ${n} int32 pairs` };
   if (!roles) return { error: `roles: expected ${n} role codes` };
-  if (!wv) return { error: `word_of: expected ${n} int32 values` };
-  if (!spans || !wroles) return { error: `word_spans / word_roles: expected ${nWords} words` };
-  const wordOf = Array.from(wv);
-  const words = new Array(nWords);
-  for (let w = 0; w < nWords; w++) {
-    const sp = spans[w];
-    words[w] = sp
-      ? { text: text.slice(sp[0], sp[1]), start: sp[0], end: sp[1], role: wroles[w] }
-      : { text: "", start: null, end: null, role: wroles[w] };
-  }
-  return { offsets, roles, wordOf, words };
+  if (!wordOf) return { error: `word_of: expected ${n} int32 values` };
+  if (!wordSpans || !wordRoles) return { error: `word_spans / word_roles: expected ${nWords} words` };
+  return { offsets, roles, wordOf, wordSpans, wordRoles, wordLabels: null };
 }
 
 /** The scores a view can show, as they are named in Python (afn_widget.result.SCORES). */
@@ -248,22 +244,22 @@ export function readMassive(list, nLayers, nTokens) {
  * surfaces (the unit's own text where it has one, else its label) and the tokens of each unit.
  */
 export function unitsOf(data, granularity) {
+  const { text, tokens } = data;
+  const spanText = (spans, u) => (spans[2 * u] >= 0 ? text.slice(spans[2 * u], spans[2 * u + 1]) : "");
   if (granularity === "word") {
-    const { words, members } = data;
+    const { members, wordSpans, wordLabels } = data;
     const label = (u) => {
-      const w = words[u];
-      if (w && typeof w.text === "string" && w.text !== "") return w.text;
+      const t = wordLabels ? wordLabels[u] : spanText(wordSpans, u);
+      if (t) return t;
       const s = members.start[u];
-      return s < members.start[u + 1] ? data.tokens[members.tokens[s]] : "";
+      return s < members.start[u + 1] ? tokens[members.tokens[s]] : "";
     };
     return {
       kind: "word",
-      count: words.length,
-      ranges: words.map((w) =>
-        w && w.start != null && w.end != null ? [w.start, w.end] : null,
-      ),
+      count: data.nWords,
+      ranges: wordSpans,
       special: data.wordSpecial,
-      roles: words.map((w) => (w && w.role) || ""),
+      roles: data.wordRoles,
       label,
       surface: label,
       tokensOf: (u) => Array.from(members.tokens.subarray(members.start[u], members.start[u + 1])),
@@ -276,12 +272,8 @@ export function unitsOf(data, granularity) {
     ranges: data.offsets,
     special: data.tokenSpecial,
     roles: data.roles,
-    label: (u) => data.tokens[u],
-    surface: (u) => {
-      const r = data.offsets[u];
-      const t = r && !data.tokenSpecial[u] ? data.text.slice(r[0], r[1]) : "";
-      return t || data.tokens[u];
-    },
+    label: (u) => tokens[u],
+    surface: (u) => (!data.tokenSpecial[u] && spanText(data.offsets, u)) || tokens[u],
     tokensOf: (u) => [u],
     members: null,
   };

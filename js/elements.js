@@ -3,6 +3,7 @@
 // units; their DOM nodes are made later, block by block (text_blocks.js). Pure, unit-tested.
 
 import { ROLE_CODES } from "./data.js";
+import { CLUSTER, GAP } from "./spans.js";
 
 /**
  * Elements of a layout (layoutSpans) for `units` (unitsOf), as arrays by element index:
@@ -17,76 +18,77 @@ import { ROLE_CODES } from "./data.js";
  * units as CSR), count.
  */
 export function textElements(layout, units) {
-  const { clusterStart, clusterUnits } = clusterMembers(layout.clusters);
-  const items = layout.items;
-  const reps = [];
-  const cl = [];
-  const at = [];
-  const base = [];
-  const box = [];
+  const { cUnitStart: clusterStart, cUnits: clusterUnits, itemKind, itemA } = layout;
+  const nItems = layout.nItems;
+  let count = 0;
+  for (let j = 0; j < nItems; j++) if (itemKind[j] !== GAP) count++;
+  const firstUnit = new Int32Array(count);
+  const cluster = new Int32Array(count);
+  const item = new Int32Array(count);
+  const multi = new Uint8Array(count);
+  const boxed = new Uint8Array(count);
+  const base = new Array(count);
   const unitElem = new Int32Array(units.count).fill(-1);
   const roles = units.roles || [];
-  for (let j = 0; j < items.length; j++) {
-    const it = items[j];
-    if (it.kind === "gap") continue;
-    const e = reps.length;
-    if (it.kind === "cluster") {
-      const c = layout.clusters[it.index];
-      const punct = c.units.every((u) => roles[u] === "punctuation");
-      const role = c.units.every((u) => roles[u] === roles[c.units[0]]) ? roles[c.units[0]] : "";
+  let e = 0;
+  for (let j = 0; j < nItems; j++) {
+    const kind = itemKind[j];
+    if (kind === GAP) continue;
+    if (kind === CLUSTER) {
+      const k = itemA[j];
+      const p0 = clusterStart[k];
+      const p1 = clusterStart[k + 1];
+      const first = clusterUnits[p0];
+      let punct = roles[first] === "punctuation";
+      let role = roles[first];
+      for (let p = p0 + 1; p < p1; p++) {
+        const r = roles[clusterUnits[p]];
+        if (r !== "punctuation") punct = false;
+        if (r !== role) role = "";
+      }
+      for (let p = p0; p < p1; p++) unitElem[clusterUnits[p]] = e;
       // colour classes are added when painted; the role's class dims it when filtered out
-      base.push((punct ? "afn-tok afn-punct" : "afn-tok") + roleClass(role));
-      box.push(punct ? 1 : 0);
-      for (const u of c.units) unitElem[u] = e;
-      reps.push(c.units[0]);
-      cl.push(it.index);
+      base[e] = baseClass(punct ? PUNCT : TOKEN, role);
+      boxed[e] = punct ? 1 : 0;
+      multi[e] = p1 - p0 > 1 ? 1 : 0;
+      firstUnit[e] = first;
+      cluster[e] = k;
     } else {
-      const u = it.unit;
-      base.push(
-        (units.special[u] ? "afn-tok afn-pill afn-special" : "afn-tok afn-pill") + roleClass(roles[u]),
-      );
-      box.push(1);
+      const u = itemA[j];
+      base[e] = baseClass(units.special[u] ? SPECIAL_PILL : PILL_CLASS, roles[u]);
+      boxed[e] = 1;
       unitElem[u] = e;
-      reps.push(u);
-      cl.push(-1);
+      firstUnit[e] = u;
+      cluster[e] = -1;
     }
-    at.push(j);
+    item[e++] = j;
   }
-  const count = reps.length;
-  const cluster = Int32Array.from(cl);
-  const multi = new Uint8Array(count);
-  for (let e = 0; e < count; e++) {
-    const k = cluster[e];
-    if (k >= 0 && clusterStart[k + 1] - clusterStart[k] > 1) multi[e] = 1;
+  return { count, firstUnit, cluster, item, multi, boxed, base, unitElem, clusterStart, clusterUnits };
+}
+
+const TOKEN = 0;
+const PUNCT = 1;
+const PILL_CLASS = 2;
+const SPECIAL_PILL = 3;
+const KIND_CLASS = ["afn-tok", "afn-tok afn-punct", "afn-tok afn-pill", "afn-tok afn-pill afn-special"];
+
+// The className of an element before colours: one string per kind and role, made once (a
+// string built per element was 100k strings for a long text).
+const BASE_CLASS = KIND_CLASS.map(() => new Map());
+function baseClass(kind, role) {
+  const known = BASE_CLASS[kind];
+  let cls = known.get(role);
+  if (cls === undefined) {
+    cls = KIND_CLASS[kind] + roleClass(role);
+    known.set(role, cls);
   }
-  return {
-    count,
-    firstUnit: Int32Array.from(reps),
-    cluster,
-    item: Int32Array.from(at),
-    multi,
-    boxed: Uint8Array.from(box),
-    base,
-    unitElem,
-    clusterStart,
-    clusterUnits,
-  };
+  return cls;
 }
 
 /** The roles a filter can dim (Python's afn_widget.words roles), in their codes' order. */
 export const ROLES = ROLE_CODES;
 
 const roleClass = (role) => (ROLES.includes(role) ? ` afn-r-${role}` : "");
-
-/** Each cluster's units as CSR: those of cluster k are clusterUnits[clusterStart[k] .. clusterStart[k + 1]). */
-export function clusterMembers(clusters) {
-  const nc = clusters.length;
-  const clusterStart = new Int32Array(nc + 1);
-  for (let k = 0; k < nc; k++) clusterStart[k + 1] = clusterStart[k] + clusters[k].units.length;
-  const clusterUnits = new Int32Array(clusterStart[nc]);
-  for (let k = 0; k < nc; k++) clusterUnits.set(clusters[k].units, clusterStart[k]);
-  return { clusterStart, clusterUnits };
-}
 
 /** The units of element e's cluster (a subarray), or null for a pill. */
 export function membersOf(els, e) {

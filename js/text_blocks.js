@@ -4,9 +4,12 @@
 // (~300 ms): far more than a frame. Long texts are cut into blocks of BLOCK elements; the
 // blocks in view are built and coloured at once, the others wait as plain text (or their old
 // colours) until background tasks (background.js) bring them up to date, nearest the view first.
+// Blocks more than TAIL below the view are not even plain text at first: laying out the whole
+// of a 100k-token text cost its first render ~100 ms; the first background task adds them.
 import { NO_COLOR, colorIndex, scale01 } from "./colors.js";
 import { h } from "./dom.js";
 import { membersOf, textElements } from "./elements.js";
+import { CLUSTER, GAP } from "./spans.js";
 import { HIGH, INELIGIBLE, LOW, MASSIVE } from "./stats.js";
 
 const COLOR_CLASS = Array.from({ length: 256 }, (_, i) => ` afn-c${i}`);
@@ -14,6 +17,9 @@ const COLOR_CLASS = Array.from({ length: 256 }, (_, i) => ` afn-c${i}`);
 const BLOCK = 256;
 // Texts of at most this many elements are built and re-coloured in one go.
 const SYNC_ELEMENTS = 1500;
+// A long text's first render places this many blocks below those in view (the text box must
+// be able to scroll as far as it was before a new text), the rest later (placeRest).
+const TAIL = 2;
 // elCode of an element not painted yet.
 const UNSET = -32768;
 const MASSIVE_CODE = -32767; // painted as set apart (a massive activation)
@@ -71,6 +77,7 @@ export class TextBlocks {
   clear() {
     this.el.replaceChildren();
     this.nBlocks = 0;
+    this.placed = 0;
     this.navEls = [];
     this.count = 0;
   }
@@ -111,8 +118,9 @@ export class TextBlocks {
     this.blockGen = new Int32Array(nBlocks).fill(-1); // numbers.gen it was last painted for
     this.visRange = this.deferred ? this.guessVisible() : [0, nBlocks];
     this.visStale = false;
+    this.placed = this.deferred ? Math.min(nBlocks, this.visRange[1] + TAIL) : nBlocks;
     const frag = this.doc.createDocumentFragment();
-    for (let k = 0; k < nBlocks; k++) {
+    for (let k = 0; k < this.placed; k++) {
       if (k >= this.visRange[0] && k < this.visRange[1]) this.appendBlock(frag, k);
       else this.appendPlaceholder(frag, k, k < this.visRange[0]);
     }
@@ -131,7 +139,7 @@ export class TextBlocks {
   blockItems(k) {
     const item = this.els.item;
     const j0 = k === 0 ? 0 : item[k * BLOCK];
-    const j1 = k === this.nBlocks - 1 ? this.layout.items.length : item[(k + 1) * BLOCK];
+    const j1 = k === this.nBlocks - 1 ? this.layout.nItems : item[(k + 1) * BLOCK];
     return [j0, j1];
   }
 
@@ -140,9 +148,9 @@ export class TextBlocks {
     const span = this.doc.createElement("span");
     const k = els.cluster[e];
     if (k >= 0) {
-      const c = this.layout.clusters[k];
+      const { cStart, cEnd } = this.layout;
       if (els.boxed[e]) span.className = els.base[e]; // its chip's width, in a plain-text block too
-      span.textContent = this.data.text.slice(c.start, c.end);
+      span.textContent = this.data.text.slice(cStart[k], cEnd[k]);
       if (els.multi[e]) span.dataset.units = membersOf(els, e).join(",");
     } else {
       // a pill may wait in a plain-text block: it needs its classes (hidden special) from now
@@ -157,13 +165,13 @@ export class TextBlocks {
 
   // Block k as its spans and gaps (pills made earlier for its placeholder are reused).
   appendBlock(frag, k) {
-    const items = this.layout.items;
+    const { itemKind, itemA, itemB } = this.layout;
+    const text = this.data.text;
     const [j0, j1] = this.blockItems(k);
     let e = k * BLOCK;
     const first = frag.lastChild;
     for (let j = j0; j < j1; j++) {
-      const it = items[j];
-      if (it.kind === "gap") frag.appendChild(this.doc.createTextNode(it.text));
+      if (itemKind[j] === GAP) frag.appendChild(this.doc.createTextNode(text.slice(itemA[j], itemB[j])));
       else {
         frag.appendChild(this.navEls[e] || this.makeEl(e));
         e++;
@@ -180,25 +188,26 @@ export class TextBlocks {
   // chips doubled the time to its first frame).
   appendPlaceholder(frag, k, exact) {
     const { doc, layout } = this;
-    const items = layout.items;
+    const { itemKind, itemA, itemB, cStart, cEnd } = layout;
     const text = this.data.text;
     const [j0, j1] = this.blockItems(k);
     const nodes = [];
-    let run = "";
+    // gaps and clusters are contiguous text: a run between two boxes is one slice of it
+    let from = -1;
+    let to = -1;
     const flush = () => {
-      if (!run) return;
-      nodes.push(frag.appendChild(doc.createTextNode(run)));
-      run = "";
+      if (from >= 0 && to > from) nodes.push(frag.appendChild(doc.createTextNode(text.slice(from, to))));
+      from = -1;
     };
     const boxed = this.els.boxed;
     let e = k * BLOCK;
     for (let j = j0; j < j1; j++) {
-      const it = items[j];
-      if (it.kind === "gap") run += it.text;
-      else if (it.kind === "cluster" && !(exact && boxed[e])) {
-        const c = layout.clusters[it.index];
-        run += text.slice(c.start, c.end);
-        e++;
+      const kind = itemKind[j];
+      if (kind === GAP || (kind === CLUSTER && !(exact && boxed[e]))) {
+        const a = kind === GAP ? itemA[j] : cStart[itemA[j]];
+        if (from < 0) from = a;
+        to = kind === GAP ? itemB[j] : cEnd[itemA[j]];
+        if (kind === CLUSTER) e++;
       } else {
         flush();
         nodes.push(frag.appendChild(this.makeEl(e++)));
@@ -224,8 +233,18 @@ export class TextBlocks {
     this.el.insertBefore(frag, next);
   }
 
+  /** The blocks not placed yet, as plain text at the end of the text box (one layout). */
+  placeRest() {
+    if (this.placed >= this.nBlocks) return;
+    const frag = this.doc.createDocumentFragment();
+    for (let k = this.placed; k < this.nBlocks; k++) this.appendPlaceholder(frag, k, false);
+    this.placed = this.nBlocks;
+    this.el.appendChild(frag);
+  }
+
   /** Block k built and coloured for the current numbers. */
   bring(k) {
+    if (k >= this.placed) this.placeRest();
     this.build(k);
     this.paintBlock(k);
   }
@@ -368,7 +387,7 @@ export class TextBlocks {
 
   blockDone(k) {
     const numbers = this.numbers;
-    return !this.blockNodes[k] && (!numbers.ready || this.blockGen[k] === numbers.gen);
+    return k < this.placed && !this.blockNodes[k] && (!numbers.ready || this.blockGen[k] === numbers.gen);
   }
 
   /** Some block is not built or not coloured for the current numbers. */
@@ -377,8 +396,15 @@ export class TextBlocks {
     return false;
   }
 
-  /** Bring blocks up to date while hasTime(): in view, then below it, then above it. */
+  /**
+   * Bring blocks up to date while hasTime(): the blocks not placed yet first (the text box's
+   * full height, and find-in-page, want the whole text), then those in view, below it, above it.
+   */
   workWhile(hasTime) {
+    if (this.placed < this.nBlocks) {
+      this.placeRest();
+      if (!hasTime()) return;
+    }
     const n = this.nBlocks;
     const v0 = this.visRange[0];
     const order = (k) => (k < v0 ? n + k : k - v0);
@@ -420,7 +446,7 @@ export class TextBlocks {
       const t = this.blockTop(k);
       return Number.isNaN(t) ? (k === 0 ? -Infinity : top(k - 1)) : t;
     };
-    const n = this.nBlocks;
+    const n = this.placed;
     let a = 0;
     let b = n - 1;
     while (a < b) {

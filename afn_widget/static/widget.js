@@ -132,6 +132,177 @@ function connectCompare(model, el) {
   };
 }
 
+// js/spans.js
+var GAP = 0;
+var CLUSTER = 1;
+var PILL = 2;
+function flatRanges(ranges) {
+  if (ranges instanceof Int32Array) return ranges;
+  const n = ranges.length;
+  const out = new Int32Array(2 * n).fill(-1);
+  for (let u = 0; u < n; u++) {
+    const r = ranges[u];
+    if (!r || r.length < 2) continue;
+    const s = Number(r[0]);
+    const e = Number(r[1]);
+    if (!Number.isFinite(s) || !Number.isFinite(e)) continue;
+    out[2 * u] = Math.max(0, Math.min(Math.trunc(s), 2 ** 31 - 1));
+    out[2 * u + 1] = Math.max(0, Math.min(Math.trunc(e), 2 ** 31 - 1));
+  }
+  return out;
+}
+function layoutSpans(text, ranges, isSpecial) {
+  const flat = flatRanges(ranges);
+  const n = flat.length >> 1;
+  const len = text.length;
+  const starts = new Int32Array(n);
+  const ends = new Int32Array(n);
+  let placed = new Int32Array(n);
+  let np = 0;
+  let sorted = true;
+  for (let u = 0; u < n; u++) {
+    let s = flat[2 * u];
+    let e = flat[2 * u + 1];
+    if (isSpecial[u] || s < 0) continue;
+    s = s > len ? len : s;
+    e = e < 0 ? 0 : e > len ? len : e;
+    if (e < s) e = s;
+    starts[u] = s;
+    ends[u] = e;
+    if (np && (s < starts[placed[np - 1]] || s === starts[placed[np - 1]] && e < ends[placed[np - 1]]))
+      sorted = false;
+    placed[np++] = u;
+  }
+  placed = placed.subarray(0, np);
+  if (!sorted) {
+    placed = Int32Array.from(Array.from(placed).sort((a, b) => starts[a] - starts[b] || ends[a] - ends[b] || a - b));
+  }
+  const cStart = new Int32Array(np);
+  const cEnd = new Int32Array(np);
+  const runStart = new Int32Array(np + 1);
+  let nc = 0;
+  for (let p = 0; p < np; p++) {
+    const u = placed[p];
+    const s = starts[u];
+    const e = ends[u];
+    const merge = nc > 0 && (s < cEnd[nc - 1] || s === cEnd[nc - 1] && (s === e || cStart[nc - 1] === cEnd[nc - 1]));
+    if (merge) {
+      if (e > cEnd[nc - 1]) cEnd[nc - 1] = e;
+    } else {
+      cStart[nc] = s;
+      cEnd[nc] = e;
+      runStart[nc] = p;
+      nc++;
+    }
+  }
+  runStart[nc] = np;
+  const unitCluster = new Int32Array(n).fill(-1);
+  const cUnitStart = new Int32Array(nc + 1);
+  const cUnits = new Int32Array(np);
+  let k = 0;
+  let q = 0;
+  for (let c = 0; c < nc; c++) {
+    if (cEnd[c] <= cStart[c]) continue;
+    cStart[k] = cStart[c];
+    cEnd[k] = cEnd[c];
+    cUnitStart[k] = q;
+    const p0 = runStart[c];
+    const p1 = runStart[c + 1];
+    for (let p = p0; p < p1; p++) cUnits[q++] = placed[p];
+    if (p1 - p0 > 1) cUnits.subarray(cUnitStart[k], q).sort();
+    for (let i = cUnitStart[k]; i < q; i++) unitCluster[cUnits[i]] = k;
+    k++;
+  }
+  nc = k;
+  cUnitStart[nc] = q;
+  const pillCount = new Int32Array(nc + 2);
+  let prev = -1;
+  let nPills = 0;
+  for (let u = 0; u < n; u++) {
+    if (unitCluster[u] >= 0) prev = unitCluster[u];
+    else {
+      pillCount[prev + 2]++;
+      nPills++;
+    }
+  }
+  for (let c = 1; c < nc + 2; c++) pillCount[c] += pillCount[c - 1];
+  const pillUnits = new Int32Array(nPills);
+  const fill = pillCount.slice(0, nc + 1);
+  prev = -1;
+  for (let u = 0; u < n; u++) {
+    if (unitCluster[u] >= 0) prev = unitCluster[u];
+    else pillUnits[fill[prev + 1]++] = u;
+  }
+  const cap = 2 * nc + 1 + nPills;
+  const itemKind = new Uint8Array(cap);
+  const itemA = new Int32Array(cap);
+  const itemB = new Int32Array(cap);
+  let m = 0;
+  const pushPills = (c) => {
+    for (let i = pillCount[c + 1]; i < pillCount[c + 2]; i++) {
+      itemKind[m] = PILL;
+      itemA[m++] = pillUnits[i];
+    }
+  };
+  pushPills(-1);
+  let pos = 0;
+  for (let c = 0; c < nc; c++) {
+    if (cStart[c] > pos) {
+      itemKind[m] = GAP;
+      itemA[m] = pos;
+      itemB[m++] = cStart[c];
+    }
+    itemKind[m] = CLUSTER;
+    itemA[m++] = c;
+    if (pillCount[c + 2] > pillCount[c + 1]) pushPills(c);
+    pos = cEnd[c];
+  }
+  if (pos < len) {
+    itemKind[m] = GAP;
+    itemA[m] = pos;
+    itemB[m++] = len;
+  }
+  return new Layout(text, {
+    nClusters: nc,
+    cStart: cStart.subarray(0, nc),
+    cEnd: cEnd.subarray(0, nc),
+    cUnitStart,
+    cUnits: cUnits.subarray(0, q),
+    nItems: m,
+    itemKind: itemKind.subarray(0, m),
+    itemA: itemA.subarray(0, m),
+    itemB: itemB.subarray(0, m),
+    unitCluster
+  });
+}
+var Layout = class {
+  constructor(text, cols) {
+    Object.assign(this, cols);
+    this.text = text;
+  }
+  /** Cluster k's units (a subarray). */
+  unitsOf(k) {
+    return this.cUnits.subarray(this.cUnitStart[k], this.cUnitStart[k + 1]);
+  }
+  /** The clusters as objects {start, end, units} (for reading and tests; not drawn from). */
+  get clusters() {
+    return Array.from({ length: this.nClusters }, (_, k) => ({
+      start: this.cStart[k],
+      end: this.cEnd[k],
+      units: Array.from(this.unitsOf(k))
+    }));
+  }
+  /** The items as objects {kind: "gap", text} | {kind: "cluster", index} | {kind: "pill", unit}. */
+  get items() {
+    return Array.from({ length: this.nItems }, (_, j) => {
+      const a = this.itemA[j];
+      const kind = this.itemKind[j];
+      if (kind === GAP) return { kind: "gap", text: this.text.slice(a, this.itemB[j]) };
+      return kind === CLUSTER ? { kind: "cluster", index: a } : { kind: "pill", unit: a };
+    });
+  }
+};
+
 // js/stats.js
 var LOW = 0;
 var HIGH = 1;
@@ -372,8 +543,9 @@ function readData(get) {
   if (!isInt(nLayers) || nLayers < 0) return { error: `n_layers is not a non-negative integer` };
   const cols = byteView(get("word_spans")) ? readColumns(get, text, tokens) : readLists(get, text);
   if (cols.error || cols.stale) return cols;
-  const { offsets, roles, wordOf, words } = cols;
-  if (offsets.length !== nTokens) return { error: `offsets: expected ${nTokens} entries` };
+  const { offsets, roles, wordOf, wordSpans, wordRoles, wordLabels } = cols;
+  const nWords = wordRoles.length;
+  if (offsets.length !== 2 * nTokens) return { error: `offsets: expected ${nTokens} entries` };
   if (roles.length !== nTokens) return { error: `roles: expected ${nTokens} entries` };
   if (wordOf.length !== nTokens) return { error: `word_of: expected ${nTokens} entries` };
   const norms = toFloat32(get("norms"));
@@ -397,10 +569,9 @@ function readData(get) {
   const dimsVersion = isInt(version) ? version : 0;
   const tokenSpecial = new Uint8Array(nTokens);
   for (let i = 0; i < nTokens; i++) tokenSpecial[i] = roles[i] === "special" ? 1 : 0;
-  const wordSpecial = new Uint8Array(words.length);
-  for (let w = 0; w < words.length; w++)
-    wordSpecial[w] = words[w] && words[w].role === "special" ? 1 : 0;
-  const members = wordMembers(wordOf, words.length);
+  const wordSpecial = new Uint8Array(nWords);
+  for (let w = 0; w < nWords; w++) wordSpecial[w] = wordRoles[w] === "special" ? 1 : 0;
+  const members = wordMembers(wordOf, nWords);
   return {
     data: {
       text,
@@ -408,7 +579,10 @@ function readData(get) {
       offsets,
       roles,
       wordOf,
-      words,
+      nWords,
+      wordSpans,
+      wordRoles,
+      wordLabels,
       nLayers,
       nTokens,
       norms,
@@ -432,7 +606,15 @@ function readLists(get, text) {
   const words = get("words") || [];
   if (!Array.isArray(words)) return { error: "words is not a list" };
   if (isStale(text, words)) return { stale: true };
-  return { offsets: get("offsets") || [], roles: get("roles") || [], wordOf: get("word_of") || [], words };
+  const spanOf = (w) => w && w.start != null && w.end != null ? [w.start, w.end] : null;
+  return {
+    offsets: flatRanges(get("offsets") || []),
+    roles: get("roles") || [],
+    wordOf: get("word_of") || [],
+    wordSpans: flatRanges(words.map(spanOf)),
+    wordRoles: words.map((w) => w && w.role || ""),
+    wordLabels: words.map((w) => w && typeof w.text === "string" ? w.text : "")
+  };
 }
 function textCheck(text) {
   let sum = 0;
@@ -444,13 +626,6 @@ function toInt32(x, n) {
   if (!b || b.byteLength !== n * 4) return null;
   if (b.byteOffset % 4 === 0) return new Int32Array(b.buffer, b.byteOffset, n);
   return new Int32Array(b.slice().buffer);
-}
-function spansOf(x, n) {
-  const v = toInt32(x, 2 * n);
-  if (!v) return null;
-  const out = new Array(n);
-  for (let i = 0; i < n; i++) out[i] = v[2 * i] < 0 ? null : [v[2 * i], v[2 * i + 1]];
-  return out;
 }
 function rolesOf(x, n) {
   const v = byteView(x);
@@ -466,22 +641,16 @@ function readColumns(get, text, tokens) {
   const n = tokens.length;
   const nWords = get("n_words");
   if (!isInt(nWords) || nWords < 0) return { error: "n_words is not a non-negative integer" };
-  const offsets = spansOf(get("offsets"), n);
+  const offsets = toInt32(get("offsets"), 2 * n);
   const roles = rolesOf(get("roles"), n);
-  const wv = toInt32(get("word_of"), n);
-  const spans = spansOf(get("word_spans"), nWords);
-  const wroles = rolesOf(get("word_roles"), nWords);
+  const wordOf = toInt32(get("word_of"), n);
+  const wordSpans = toInt32(get("word_spans"), 2 * nWords);
+  const wordRoles = rolesOf(get("word_roles"), nWords);
   if (!offsets) return { error: `offsets: expected ${n} int32 pairs` };
   if (!roles) return { error: `roles: expected ${n} role codes` };
-  if (!wv) return { error: `word_of: expected ${n} int32 values` };
-  if (!spans || !wroles) return { error: `word_spans / word_roles: expected ${nWords} words` };
-  const wordOf = Array.from(wv);
-  const words = new Array(nWords);
-  for (let w = 0; w < nWords; w++) {
-    const sp = spans[w];
-    words[w] = sp ? { text: text.slice(sp[0], sp[1]), start: sp[0], end: sp[1], role: wroles[w] } : { text: "", start: null, end: null, role: wroles[w] };
-  }
-  return { offsets, roles, wordOf, words };
+  if (!wordOf) return { error: `word_of: expected ${n} int32 values` };
+  if (!wordSpans || !wordRoles) return { error: `word_spans / word_roles: expected ${nWords} words` };
+  return { offsets, roles, wordOf, wordSpans, wordRoles, wordLabels: null };
 }
 var SCORE_NAMES = ["tas", "attention", "attn_norm", "delta_norm", "displacement", "cos_change"];
 function readScores(get, norms, want) {
@@ -520,22 +689,22 @@ function readMassive(list, nLayers, nTokens) {
   return { flags: info.size ? flags : null, info };
 }
 function unitsOf(data, granularity) {
+  const { text, tokens } = data;
+  const spanText = (spans, u) => spans[2 * u] >= 0 ? text.slice(spans[2 * u], spans[2 * u + 1]) : "";
   if (granularity === "word") {
-    const { words, members } = data;
+    const { members, wordSpans, wordLabels } = data;
     const label = (u) => {
-      const w = words[u];
-      if (w && typeof w.text === "string" && w.text !== "") return w.text;
+      const t = wordLabels ? wordLabels[u] : spanText(wordSpans, u);
+      if (t) return t;
       const s = members.start[u];
-      return s < members.start[u + 1] ? data.tokens[members.tokens[s]] : "";
+      return s < members.start[u + 1] ? tokens[members.tokens[s]] : "";
     };
     return {
       kind: "word",
-      count: words.length,
-      ranges: words.map(
-        (w) => w && w.start != null && w.end != null ? [w.start, w.end] : null
-      ),
+      count: data.nWords,
+      ranges: wordSpans,
       special: data.wordSpecial,
-      roles: words.map((w) => w && w.role || ""),
+      roles: data.wordRoles,
       label,
       surface: label,
       tokensOf: (u) => Array.from(members.tokens.subarray(members.start[u], members.start[u + 1])),
@@ -548,12 +717,8 @@ function unitsOf(data, granularity) {
     ranges: data.offsets,
     special: data.tokenSpecial,
     roles: data.roles,
-    label: (u) => data.tokens[u],
-    surface: (u) => {
-      const r = data.offsets[u];
-      const t = r && !data.tokenSpecial[u] ? data.text.slice(r[0], r[1]) : "";
-      return t || data.tokens[u];
-    },
+    label: (u) => tokens[u],
+    surface: (u) => !data.tokenSpecial[u] && spanText(data.offsets, u) || tokens[u],
     tokensOf: (u) => [u],
     members: null
   };
@@ -1998,70 +2163,69 @@ var Ranking = class {
 
 // js/elements.js
 function textElements(layout, units) {
-  const { clusterStart, clusterUnits } = clusterMembers(layout.clusters);
-  const items = layout.items;
-  const reps = [];
-  const cl = [];
-  const at = [];
-  const base = [];
-  const box = [];
+  const { cUnitStart: clusterStart, cUnits: clusterUnits, itemKind, itemA } = layout;
+  const nItems = layout.nItems;
+  let count = 0;
+  for (let j = 0; j < nItems; j++) if (itemKind[j] !== GAP) count++;
+  const firstUnit = new Int32Array(count);
+  const cluster = new Int32Array(count);
+  const item = new Int32Array(count);
+  const multi = new Uint8Array(count);
+  const boxed = new Uint8Array(count);
+  const base = new Array(count);
   const unitElem = new Int32Array(units.count).fill(-1);
   const roles = units.roles || [];
-  for (let j = 0; j < items.length; j++) {
-    const it = items[j];
-    if (it.kind === "gap") continue;
-    const e = reps.length;
-    if (it.kind === "cluster") {
-      const c = layout.clusters[it.index];
-      const punct = c.units.every((u) => roles[u] === "punctuation");
-      const role = c.units.every((u) => roles[u] === roles[c.units[0]]) ? roles[c.units[0]] : "";
-      base.push((punct ? "afn-tok afn-punct" : "afn-tok") + roleClass(role));
-      box.push(punct ? 1 : 0);
-      for (const u of c.units) unitElem[u] = e;
-      reps.push(c.units[0]);
-      cl.push(it.index);
+  let e = 0;
+  for (let j = 0; j < nItems; j++) {
+    const kind = itemKind[j];
+    if (kind === GAP) continue;
+    if (kind === CLUSTER) {
+      const k = itemA[j];
+      const p0 = clusterStart[k];
+      const p1 = clusterStart[k + 1];
+      const first = clusterUnits[p0];
+      let punct = roles[first] === "punctuation";
+      let role = roles[first];
+      for (let p = p0 + 1; p < p1; p++) {
+        const r = roles[clusterUnits[p]];
+        if (r !== "punctuation") punct = false;
+        if (r !== role) role = "";
+      }
+      for (let p = p0; p < p1; p++) unitElem[clusterUnits[p]] = e;
+      base[e] = baseClass(punct ? PUNCT : TOKEN, role);
+      boxed[e] = punct ? 1 : 0;
+      multi[e] = p1 - p0 > 1 ? 1 : 0;
+      firstUnit[e] = first;
+      cluster[e] = k;
     } else {
-      const u = it.unit;
-      base.push(
-        (units.special[u] ? "afn-tok afn-pill afn-special" : "afn-tok afn-pill") + roleClass(roles[u])
-      );
-      box.push(1);
+      const u = itemA[j];
+      base[e] = baseClass(units.special[u] ? SPECIAL_PILL : PILL_CLASS, roles[u]);
+      boxed[e] = 1;
       unitElem[u] = e;
-      reps.push(u);
-      cl.push(-1);
+      firstUnit[e] = u;
+      cluster[e] = -1;
     }
-    at.push(j);
+    item[e++] = j;
   }
-  const count = reps.length;
-  const cluster = Int32Array.from(cl);
-  const multi = new Uint8Array(count);
-  for (let e = 0; e < count; e++) {
-    const k = cluster[e];
-    if (k >= 0 && clusterStart[k + 1] - clusterStart[k] > 1) multi[e] = 1;
+  return { count, firstUnit, cluster, item, multi, boxed, base, unitElem, clusterStart, clusterUnits };
+}
+var TOKEN = 0;
+var PUNCT = 1;
+var PILL_CLASS = 2;
+var SPECIAL_PILL = 3;
+var KIND_CLASS = ["afn-tok", "afn-tok afn-punct", "afn-tok afn-pill", "afn-tok afn-pill afn-special"];
+var BASE_CLASS = KIND_CLASS.map(() => /* @__PURE__ */ new Map());
+function baseClass(kind, role) {
+  const known = BASE_CLASS[kind];
+  let cls = known.get(role);
+  if (cls === void 0) {
+    cls = KIND_CLASS[kind] + roleClass(role);
+    known.set(role, cls);
   }
-  return {
-    count,
-    firstUnit: Int32Array.from(reps),
-    cluster,
-    item: Int32Array.from(at),
-    multi,
-    boxed: Uint8Array.from(box),
-    base,
-    unitElem,
-    clusterStart,
-    clusterUnits
-  };
+  return cls;
 }
 var ROLES = ROLE_CODES;
 var roleClass = (role) => ROLES.includes(role) ? ` afn-r-${role}` : "";
-function clusterMembers(clusters) {
-  const nc = clusters.length;
-  const clusterStart = new Int32Array(nc + 1);
-  for (let k = 0; k < nc; k++) clusterStart[k + 1] = clusterStart[k] + clusters[k].units.length;
-  const clusterUnits = new Int32Array(clusterStart[nc]);
-  for (let k = 0; k < nc; k++) clusterUnits.set(clusters[k].units, clusterStart[k]);
-  return { clusterStart, clusterUnits };
-}
 function membersOf(els, e) {
   const k = els.cluster[e];
   return k >= 0 ? els.clusterUnits.subarray(els.clusterStart[k], els.clusterStart[k + 1]) : null;
@@ -2349,78 +2513,11 @@ function describe(view, span, pinned) {
   };
 }
 
-// js/spans.js
-function layoutSpans(text, ranges, isSpecial) {
-  const n = ranges.length;
-  const len = text.length;
-  const starts = new Float64Array(n);
-  const ends = new Float64Array(n);
-  const placed = [];
-  for (let u = 0; u < n; u++) {
-    const r = ranges[u];
-    if (isSpecial[u] || !r || r.length < 2) continue;
-    let s = Number(r[0]);
-    let e = Number(r[1]);
-    if (!Number.isFinite(s) || !Number.isFinite(e)) continue;
-    s = Math.min(Math.max(Math.trunc(s), 0), len);
-    e = Math.min(Math.max(Math.trunc(e), 0), len);
-    if (e < s) e = s;
-    starts[u] = s;
-    ends[u] = e;
-    placed.push(u);
-  }
-  placed.sort((a, b) => starts[a] - starts[b] || ends[a] - ends[b] || a - b);
-  const unitCluster = new Int32Array(n).fill(-1);
-  let clusters = [];
-  let cur = null;
-  for (const u of placed) {
-    const s = starts[u];
-    const e = ends[u];
-    const merge = cur !== null && (s < cur.end || s === cur.end && (s === e || cur.start === cur.end));
-    if (merge) {
-      if (e > cur.end) cur.end = e;
-      cur.units.push(u);
-    } else {
-      cur = { start: s, end: e, units: [u] };
-      clusters.push(cur);
-    }
-  }
-  clusters = clusters.filter((c) => c.end > c.start);
-  clusters.forEach((c, k) => {
-    c.units.sort((a, b) => a - b);
-    for (const u of c.units) unitCluster[u] = k;
-  });
-  const pillsAfter = /* @__PURE__ */ new Map();
-  let prevCluster = -1;
-  for (let u = 0; u < n; u++) {
-    if (unitCluster[u] >= 0) {
-      prevCluster = unitCluster[u];
-      continue;
-    }
-    if (!pillsAfter.has(prevCluster)) pillsAfter.set(prevCluster, []);
-    pillsAfter.get(prevCluster).push(u);
-  }
-  const items = [];
-  const pushPills = (k) => {
-    const list = pillsAfter.get(k);
-    if (list) for (const u of list) items.push({ kind: "pill", unit: u });
-  };
-  pushPills(-1);
-  let pos = 0;
-  clusters.forEach((c, k) => {
-    if (c.start > pos) items.push({ kind: "gap", text: text.slice(pos, c.start) });
-    items.push({ kind: "cluster", index: k });
-    pushPills(k);
-    pos = c.end;
-  });
-  if (pos < len) items.push({ kind: "gap", text: text.slice(pos) });
-  return { clusters, items, unitCluster };
-}
-
 // js/text_blocks.js
 var COLOR_CLASS = Array.from({ length: 256 }, (_, i) => ` afn-c${i}`);
 var BLOCK = 256;
 var SYNC_ELEMENTS = 1500;
+var TAIL = 2;
 var UNSET = -32768;
 var MASSIVE_CODE = -32767;
 var TextBlocks = class {
@@ -2469,6 +2566,7 @@ var TextBlocks = class {
   clear() {
     this.el.replaceChildren();
     this.nBlocks = 0;
+    this.placed = 0;
     this.navEls = [];
     this.count = 0;
   }
@@ -2506,8 +2604,9 @@ var TextBlocks = class {
     this.blockGen = new Int32Array(nBlocks).fill(-1);
     this.visRange = this.deferred ? this.guessVisible() : [0, nBlocks];
     this.visStale = false;
+    this.placed = this.deferred ? Math.min(nBlocks, this.visRange[1] + TAIL) : nBlocks;
     const frag = this.doc.createDocumentFragment();
-    for (let k = 0; k < nBlocks; k++) {
+    for (let k = 0; k < this.placed; k++) {
       if (k >= this.visRange[0] && k < this.visRange[1]) this.appendBlock(frag, k);
       else this.appendPlaceholder(frag, k, k < this.visRange[0]);
     }
@@ -2524,7 +2623,7 @@ var TextBlocks = class {
   blockItems(k) {
     const item = this.els.item;
     const j0 = k === 0 ? 0 : item[k * BLOCK];
-    const j1 = k === this.nBlocks - 1 ? this.layout.items.length : item[(k + 1) * BLOCK];
+    const j1 = k === this.nBlocks - 1 ? this.layout.nItems : item[(k + 1) * BLOCK];
     return [j0, j1];
   }
   makeEl(e) {
@@ -2532,9 +2631,9 @@ var TextBlocks = class {
     const span = this.doc.createElement("span");
     const k = els.cluster[e];
     if (k >= 0) {
-      const c = this.layout.clusters[k];
+      const { cStart, cEnd } = this.layout;
       if (els.boxed[e]) span.className = els.base[e];
-      span.textContent = this.data.text.slice(c.start, c.end);
+      span.textContent = this.data.text.slice(cStart[k], cEnd[k]);
       if (els.multi[e]) span.dataset.units = membersOf(els, e).join(",");
     } else {
       span.className = els.base[e];
@@ -2547,13 +2646,13 @@ var TextBlocks = class {
   }
   // Block k as its spans and gaps (pills made earlier for its placeholder are reused).
   appendBlock(frag, k) {
-    const items = this.layout.items;
+    const { itemKind, itemA, itemB } = this.layout;
+    const text = this.data.text;
     const [j0, j1] = this.blockItems(k);
     let e = k * BLOCK;
     const first = frag.lastChild;
     for (let j = j0; j < j1; j++) {
-      const it = items[j];
-      if (it.kind === "gap") frag.appendChild(this.doc.createTextNode(it.text));
+      if (itemKind[j] === GAP) frag.appendChild(this.doc.createTextNode(text.slice(itemA[j], itemB[j])));
       else {
         frag.appendChild(this.navEls[e] || this.makeEl(e));
         e++;
@@ -2569,25 +2668,25 @@ var TextBlocks = class {
   // chips doubled the time to its first frame).
   appendPlaceholder(frag, k, exact) {
     const { doc, layout } = this;
-    const items = layout.items;
+    const { itemKind, itemA, itemB, cStart, cEnd } = layout;
     const text = this.data.text;
     const [j0, j1] = this.blockItems(k);
     const nodes = [];
-    let run = "";
+    let from = -1;
+    let to = -1;
     const flush = () => {
-      if (!run) return;
-      nodes.push(frag.appendChild(doc.createTextNode(run)));
-      run = "";
+      if (from >= 0 && to > from) nodes.push(frag.appendChild(doc.createTextNode(text.slice(from, to))));
+      from = -1;
     };
     const boxed = this.els.boxed;
     let e = k * BLOCK;
     for (let j = j0; j < j1; j++) {
-      const it = items[j];
-      if (it.kind === "gap") run += it.text;
-      else if (it.kind === "cluster" && !(exact && boxed[e])) {
-        const c = layout.clusters[it.index];
-        run += text.slice(c.start, c.end);
-        e++;
+      const kind = itemKind[j];
+      if (kind === GAP || kind === CLUSTER && !(exact && boxed[e])) {
+        const a = kind === GAP ? itemA[j] : cStart[itemA[j]];
+        if (from < 0) from = a;
+        to = kind === GAP ? itemB[j] : cEnd[itemA[j]];
+        if (kind === CLUSTER) e++;
       } else {
         flush();
         nodes.push(frag.appendChild(this.makeEl(e++)));
@@ -2611,8 +2710,17 @@ var TextBlocks = class {
     for (const n of nodes) if (n.nodeType === 3) n.remove();
     this.el.insertBefore(frag, next);
   }
+  /** The blocks not placed yet, as plain text at the end of the text box (one layout). */
+  placeRest() {
+    if (this.placed >= this.nBlocks) return;
+    const frag = this.doc.createDocumentFragment();
+    for (let k = this.placed; k < this.nBlocks; k++) this.appendPlaceholder(frag, k, false);
+    this.placed = this.nBlocks;
+    this.el.appendChild(frag);
+  }
   /** Block k built and coloured for the current numbers. */
   bring(k) {
+    if (k >= this.placed) this.placeRest();
     this.build(k);
     this.paintBlock(k);
   }
@@ -2740,15 +2848,22 @@ var TextBlocks = class {
   }
   blockDone(k) {
     const numbers = this.numbers;
-    return !this.blockNodes[k] && (!numbers.ready || this.blockGen[k] === numbers.gen);
+    return k < this.placed && !this.blockNodes[k] && (!numbers.ready || this.blockGen[k] === numbers.gen);
   }
   /** Some block is not built or not coloured for the current numbers. */
   pending() {
     for (let k = 0; k < this.nBlocks; k++) if (!this.blockDone(k)) return true;
     return false;
   }
-  /** Bring blocks up to date while hasTime(): in view, then below it, then above it. */
+  /**
+   * Bring blocks up to date while hasTime(): the blocks not placed yet first (the text box's
+   * full height, and find-in-page, want the whole text), then those in view, below it, above it.
+   */
   workWhile(hasTime) {
+    if (this.placed < this.nBlocks) {
+      this.placeRest();
+      if (!hasTime()) return;
+    }
     const n = this.nBlocks;
     const v0 = this.visRange[0];
     const order = (k) => k < v0 ? n + k : k - v0;
@@ -2788,7 +2903,7 @@ var TextBlocks = class {
       const t = this.blockTop(k);
       return Number.isNaN(t) ? k === 0 ? -Infinity : top(k - 1) : t;
     };
-    const n = this.nBlocks;
+    const n = this.placed;
     let a = 0;
     let b = n - 1;
     while (a < b) {

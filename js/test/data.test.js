@@ -51,7 +51,8 @@ test("readData: a consistent state", () => {
   assert.deepEqual(Array.from(data.norms), [1, 2, 3, 4, 5, 6, 7, 8]);
   const w = unitsOf(data, "word");
   assert.equal(w.count, 4);
-  assert.deepEqual(w.ranges[1], [0, 2]);
+  assert.deepEqual(Array.from(w.ranges.subarray(2, 4)), [0, 2]); // int32 pairs, -1: none
+  assert.deepEqual(Array.from(w.ranges.subarray(0, 2)), [-1, -1]);
   assert.equal(w.label(0), "[CLS]");
   assert.deepEqual(w.tokensOf(2), [2]);
 });

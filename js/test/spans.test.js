@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { layoutSpans, rebuildText } from "../spans.js";
+import { flatRanges, layoutSpans, rebuildText } from "../spans.js";
 
 const noSpecial = (n) => new Uint8Array(n);
 
@@ -94,4 +94,119 @@ test("empty text and no units", () => {
   assert.deepEqual(lay.items, []);
   const lay2 = check("just text", []);
   assert.deepEqual(lay2.items, [{ kind: "gap", text: "just text" }]);
+});
+
+// The layout as it was first written (an object per cluster and item): the columnar one must
+// give the same clusters, items and unit clusters on any input.
+function referenceLayout(text, ranges, isSpecial) {
+  const n = ranges.length;
+  const len = text.length;
+  const starts = new Float64Array(n);
+  const ends = new Float64Array(n);
+  const placed = [];
+  for (let u = 0; u < n; u++) {
+    const r = ranges[u];
+    if (isSpecial[u] || !r || r.length < 2) continue;
+    let s = Number(r[0]);
+    let e = Number(r[1]);
+    if (!Number.isFinite(s) || !Number.isFinite(e)) continue;
+    s = Math.min(Math.max(Math.trunc(s), 0), len);
+    e = Math.min(Math.max(Math.trunc(e), 0), len);
+    if (e < s) e = s;
+    starts[u] = s;
+    ends[u] = e;
+    placed.push(u);
+  }
+  placed.sort((a, b) => starts[a] - starts[b] || ends[a] - ends[b] || a - b);
+
+  const unitCluster = new Int32Array(n).fill(-1);
+  let clusters = [];
+  let cur = null;
+  for (const u of placed) {
+    const s = starts[u];
+    const e = ends[u];
+    const merge =
+      cur !== null &&
+      (s < cur.end || (s === cur.end && (s === e || cur.start === cur.end)));
+    if (merge) {
+      if (e > cur.end) cur.end = e;
+      cur.units.push(u);
+    } else {
+      cur = { start: s, end: e, units: [u] };
+      clusters.push(cur);
+    }
+  }
+  // Isolated zero-width clusters have no text to show: their units become pills.
+  clusters = clusters.filter((c) => c.end > c.start);
+  clusters.forEach((c, k) => {
+    c.units.sort((a, b) => a - b);
+    for (const u of c.units) unitCluster[u] = k;
+  });
+
+  // Pills sit after the cluster of the nearest previous unit that has one (or at the start).
+  const pillsAfter = new Map(); // cluster index (-1 = start) -> units
+  let prevCluster = -1;
+  for (let u = 0; u < n; u++) {
+    if (unitCluster[u] >= 0) {
+      prevCluster = unitCluster[u];
+      continue;
+    }
+    if (!pillsAfter.has(prevCluster)) pillsAfter.set(prevCluster, []);
+    pillsAfter.get(prevCluster).push(u);
+  }
+
+  const items = [];
+  const pushPills = (k) => {
+    const list = pillsAfter.get(k);
+    if (list) for (const u of list) items.push({ kind: "pill", unit: u });
+  };
+  pushPills(-1);
+  let pos = 0;
+  clusters.forEach((c, k) => {
+    if (c.start > pos) items.push({ kind: "gap", text: text.slice(pos, c.start) });
+    items.push({ kind: "cluster", index: k });
+    pushPills(k);
+    pos = c.end;
+  });
+  if (pos < len) items.push({ kind: "gap", text: text.slice(pos) });
+  return { clusters, items, unitCluster };
+}
+
+test("the columnar layout equals the object one on random texts, ranges and specials", () => {
+  let seed = 7;
+  const rand = () => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
+  for (let round = 0; round < 400; round++) {
+    const len = Math.floor(rand() * 30);
+    const text = Array.from({ length: len }, () => "ab .\n"[Math.floor(rand() * 5)]).join("");
+    const n = Math.floor(rand() * 12);
+    let pos = 0;
+    const ranges = [];
+    for (let u = 0; u < n; u++) {
+      const r = rand();
+      if (r < 0.15) ranges.push(null);
+      else if (r < 0.3) {
+        const s = Math.floor(rand() * (len + 3)) - 1; // anywhere, out of range too
+        ranges.push([s, s + Math.floor(rand() * 6) - 1]);
+      } else {
+        const s = pos + Math.floor(rand() * 2);
+        const e = s + Math.floor(rand() * 4);
+        ranges.push([s, e]);
+        pos = rand() < 0.2 ? s : e; // sometimes overlapping the next
+      }
+    }
+    const special = Uint8Array.from(ranges, () => (rand() < 0.1 ? 1 : 0));
+    const want = referenceLayout(text, ranges, special);
+    const got = layoutSpans(text, ranges, special);
+    const label = JSON.stringify({ text, ranges, special: Array.from(special) });
+    assert.deepEqual(got.clusters, want.clusters, label);
+    assert.deepEqual(got.items, want.items, label);
+    assert.deepEqual(Array.from(got.unitCluster), Array.from(want.unitCluster), label);
+    assert.equal(rebuildText(text, got), text, label);
+    // the same from flat int32 pairs (what the data columns give)
+    const flat = layoutSpans(text, flatRanges(ranges), special);
+    assert.deepEqual(flat.items, want.items, label);
+  }
 });
