@@ -10,7 +10,7 @@ The engine (one text, in windows) and the corpus runner (padded batches of sente
 * ``top_dims`` / ``top_share``: the ``top_k`` dimensions with the largest ``|x_l|`` and their
   shares ``(x_d / ‖x_l‖)²`` of the squared norm.
 
-Massive activations (Sun et al. 2024; :func:`massive_rows`): a token whose largest ``|x_d|`` at
+Massive activations (Sun et al. 2024; :func:`massive_flags`): a token whose largest ``|x_d|`` at
 a layer (before any normalization) is more than ``MASSIVE_ABS`` and more than ``MASSIVE_RATIO``
 times the median ``|x|`` of that layer over the tokens of the same forward pass (the batch of
 windows; for a text of one window, the whole text).
@@ -173,7 +173,7 @@ def hidden_stats(
     with ``top_k`` the ``top_dims`` (int32) and ``top_share`` ``[L+1, B, T, k]`` (see the
     module docstring). ``hs``: the model's hidden states, ``L+1`` tensors ``[B, T, d]``. With
     ``massive = (abs, ratio)`` also ``massive`` (bool), ``massive_dim`` (int32) and
-    ``massive_value`` (the signed value there) ``[L+1, B, T]`` (:func:`massive_rows`).
+    ``massive_value`` (the signed value there) ``[L+1, B, T]`` (:func:`massive_flags`).
 
     Only what needs the full vectors runs per layer, straight into preallocated outputs (no
     stacked copy of the hidden states): the norm, the ``top_k`` largest ``|x|`` and
@@ -191,12 +191,12 @@ def hidden_stats(
     disp = torch.empty(n_rows, b, t, device=dev) if need_disp else None
     top = torch.empty(n_rows, b, t, k, device=dev)
     dims = torch.empty(n_rows, b, t, k, dtype=torch.int64, device=dev)
-    peak = torch.empty(n_rows, b, t, device=dev) if massive else None
-    peak_dim = torch.empty(n_rows, b, t, dtype=torch.int64, device=dev) if massive else None
+    peaks = []  # per layer, each token's largest |x_d|, its d and x_d (with massive)
     prev = None
     for layer, x in enumerate(hs):
         if massive:
-            torch.max(x.float().abs(), dim=-1, out=(peak[layer], peak_dim[layer]))
+            peak, dim = abs_peak(x)
+            peaks.append((peak, dim, x.float().gather(-1, dim.unsqueeze(-1)).squeeze(-1)))
         x = norm.apply(x, layer)
         torch.linalg.vector_norm(x, dim=-1, out=norms[layer])
         if k:
@@ -219,30 +219,37 @@ def hidden_stats(
         out["top_dims"] = dims.to(torch.int32)
         out["top_share"] = top_share(top, norms)
     if massive:
-        out.update(massive_rows(hs, peak.float(), peak_dim, *massive))
+        peak, dim, value = (torch.stack(v) for v in zip(*peaks, strict=True))
+        out["massive"] = massive_flags(hs, peak, *massive)
+        out["massive_dim"] = dim.to(torch.int32)
+        out["massive_value"] = value
     return {key: v.cpu().numpy() for key, v in out.items()}
 
 
-def massive_rows(
-    hs: Sequence[Any], peak: Any, peak_dim: Any, abs_min: float, ratio: float
-) -> dict[str, Any]:
-    """Which tokens carry a massive activation at each layer (module docstring), from the
-    largest ``|x_d|`` of each token (``peak``, ``[L+1, B, T]``) at ``peak_dim``. The layer's
-    median ``|x|`` is only computed where some token passes the absolute threshold."""
+def abs_peak(x: Any) -> tuple[Any, Any]:
+    """The largest ``|x|`` along the last axis (float32) and its index (int64; the first of
+    those that tie), as ``torch.max`` gives them; on the CPU by numpy's ``argmax``, several
+    times faster there."""
+    import torch
+
+    a = x.float().abs()
+    if a.device.type != "cpu":
+        return torch.max(a, dim=-1)
+    dim = torch.from_numpy(a.detach().numpy().argmax(-1))
+    return a.gather(-1, dim.unsqueeze(-1)).squeeze(-1), dim
+
+
+def massive_flags(hs: Sequence[Any], peak: Any, abs_min: float, ratio: float) -> Any:
+    """bool ``[L+1, B, T]``: which tokens carry a massive activation at each layer (module
+    docstring), from the largest ``|x_d|`` of each token (``peak``, ``[L+1, B, T]``). The
+    layer's median ``|x|`` is only computed where some token passes the absolute threshold."""
     import torch
 
     flagged = peak > abs_min
     for layer in torch.nonzero(flagged.flatten(1).any(1)).flatten().tolist():
         med = hs[layer].float().abs().median()
         flagged[layer] &= peak[layer] > ratio * med
-    value = torch.stack(
-        [x.float().gather(-1, peak_dim[i].unsqueeze(-1)).squeeze(-1) for i, x in enumerate(hs)]
-    )
-    return {
-        "massive": flagged,
-        "massive_dim": peak_dim.to(torch.int32),
-        "massive_value": value,
-    }
+    return flagged
 
 
 def _cos_change(norms: Any, disp: Any) -> Any:

@@ -20,10 +20,10 @@ from .words import CONTENT, FUNCTION, PUNCTUATION, SPECIAL
 
 def utf16_index(text: str) -> np.ndarray:
     """``out[i]`` = the UTF-16 position of code point ``i`` (``out[len(text)]`` = UTF-16 length)."""
-    units = np.fromiter(
-        (2 if ord(c) > 0xFFFF else 1 for c in text), dtype=np.int64, count=len(text)
-    )
-    return np.concatenate([[0], np.cumsum(units)])
+    if text.isascii():
+        return np.arange(len(text) + 1, dtype=np.int64)
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+    return np.concatenate([[0], np.cumsum(1 + (codes > 0xFFFF), dtype=np.int64)])
 
 
 def percent(share: np.ndarray) -> np.ndarray:
@@ -83,9 +83,9 @@ ROLE_CODES = (CONTENT, FUNCTION, PUNCTUATION, SPECIAL)
 def spans_bytes(spans: Sequence[tuple[int, int] | None], pos: np.ndarray) -> bytes:
     """Character spans as int32 ``[n, 2]`` bytes in UTF-16 positions, ``-1, -1`` for none."""
     out = np.full((len(spans), 2), -1, dtype="<i4")
-    for i, s in enumerate(spans):
-        if s is not None:
-            out[i] = pos[s[0]], pos[s[1]]
+    some = [i for i, s in enumerate(spans) if s is not None]
+    if some:
+        out[some] = pos[np.array([spans[i] for i in some], dtype=np.int64)]
     return out.tobytes()
 
 
@@ -109,7 +109,7 @@ def payload(result: AFNResult) -> dict[str, Any]:
     spans as binary columns, the token strings as one list; a word's text is its span of the
     text (a special's, its token)."""
     pos = utf16_index(result.text)
-    w = result.words
+    w = result.word_source.described  # the words themselves: their split is the browser's
     return {
         "tokens": list(result.tokens),
         "offsets": spans_bytes(result.offsets, pos),
@@ -117,7 +117,7 @@ def payload(result: AFNResult) -> dict[str, Any]:
         "word_of": np.asarray(result.word_index, dtype="<i4").tobytes(),
         "word_spans": spans_bytes(w.spans, pos),
         "word_roles": role_bytes(w.roles),
-        "n_words": len(w),
+        "n_words": len(w.text),
         "text_check": text_check(result.text),
         "n_layers": int(result.n_layers),
         "n_tokens": len(result.tokens),

@@ -18,7 +18,7 @@ import numpy as np
 from . import buckets as B
 from .hidden import SHIFT_METRICS
 from .validate import check_choice, check_granularity, check_layer, check_quantile
-from .words import CONTENT, SPECIAL, describe_words, group_words
+from .words import CONTENT, SPECIAL, Punctuation, describe_words, group_words
 
 SCORES = ("tas", "attention", "attn_norm", "delta_norm", "displacement", "cos_change")
 """The per-token scores a result can give (:meth:`AFNResult.score`)."""
@@ -83,9 +83,10 @@ class WordSource:
 
     @cached_property
     def described(self) -> WordDescription:
-        groups = group_words(self.offsets, self.word_ids, self.text)
+        punct = Punctuation(self.text)
+        groups = group_words(self.offsets, self.word_ids, self.text, punct)
         return WordDescription(
-            *describe_words(self.text, self.tokens, self.offsets, groups), groups
+            *describe_words(self.text, self.tokens, self.offsets, groups, punct), groups
         )
 
     @cached_property

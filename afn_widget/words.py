@@ -19,6 +19,8 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 
+import numpy as np
+
 SPECIAL, PUNCTUATION, FUNCTION, CONTENT = "special", "punctuation", "function", "content"
 ROLES = (SPECIAL, PUNCTUATION, FUNCTION, CONTENT)
 
@@ -81,14 +83,49 @@ def is_punctuation(text: str) -> bool:
     return bool(chars) and all(unicodedata.category(c).startswith("P") for c in chars)
 
 
+_SPACE, _PUNCT, _OTHER = 0, 1, 2
+
+
+def _kind(char: str) -> int:
+    return _SPACE if char.isspace() else _PUNCT if is_punctuation(char) else _OTHER
+
+
+_ASCII_KINDS = np.array([_kind(chr(c)) for c in range(128)], dtype=np.uint8)
+
+
+class Punctuation:
+    """:func:`is_punctuation` of any span ``text[start:end]`` of one text, in constant time:
+    from running counts of its characters that are not space, and of those that are neither
+    space nor punctuation (each distinct character classified once)."""
+
+    def __init__(self, text: str) -> None:
+        if text.isascii():
+            kind = _ASCII_KINDS[np.frombuffer(text.encode("ascii"), dtype=np.uint8)]
+        else:
+            codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+            kinds, where = np.unique(codes, return_inverse=True)
+            kind = np.array([_kind(chr(c)) for c in kinds.tolist()], dtype=np.uint8)[where]
+        self.n = len(text)
+        self.shown = np.concatenate([[0], np.cumsum(kind != _SPACE)]).tolist()
+        self.other = np.concatenate([[0], np.cumsum(kind == _OTHER)]).tolist()
+
+    def __call__(self, start: int, end: int) -> bool:
+        """Whether ``text[start:end]`` is punctuation (:func:`is_punctuation`)."""
+        start, end, _ = slice(start, end).indices(self.n)
+        if end <= start:
+            return False
+        return self.shown[end] > self.shown[start] and self.other[end] == self.other[start]
+
+
 APOSTROPHES = "'\u2019"
 # First parts of contractions that are no function word on their own ("won't", "shan't").
 _CONTRACTION_STEMS = frozenset({"won", "shan"})
 
 
-def word_role(text: str) -> str:
-    """The role of a (non-special) word, from its surface text."""
-    if is_punctuation(text):
+def word_role(text: str, punctuation: bool | None = None) -> str:
+    """The role of a (non-special) word, from its surface text (``punctuation``: whether it is
+    punctuation, when that is known already)."""
+    if is_punctuation(text) if punctuation is None else punctuation:
         return PUNCTUATION
     bare = text.strip().lower().replace("\u2019", "'")
     if bare in FUNCTION_WORDS:
@@ -103,6 +140,7 @@ def group_words(
     offsets: Sequence[tuple[int, int] | None],
     word_ids: Sequence[int | None] | None,
     text: str | None = None,
+    punctuation: Punctuation | None = None,
 ) -> list[list[int]]:
     """Group token indices into words, in text order.
 
@@ -115,16 +153,20 @@ def group_words(
     joins touching tokens into a word (``"tea."`` is ``tea`` and ``.``), a run of touching
     punctuation is one word (``...``, ``?!``, ``***``), and a contraction is one word: words
     that touch across an apostrophe between two letters are joined (``can ' t`` → ``can't``,
-    ``it 's`` → ``it's``, ``O ' Brien`` → ``O'Brien``).
+    ``it 's`` → ``it's``, ``O ' Brien`` → ``O'Brien``). ``punctuation``: the text's
+    :class:`Punctuation`, when the caller has it.
     """
-    groups = _group(offsets, word_ids, text)
-    return groups if text is None else _join_for_readers(groups, offsets, text)
+    if text is None:
+        return _group(offsets, word_ids, None)
+    punctuation = punctuation or Punctuation(text)
+    groups = _group(offsets, word_ids, punctuation)
+    return _join_for_readers(groups, offsets, text, punctuation)
 
 
 def _group(
     offsets: Sequence[tuple[int, int] | None],
     word_ids: Sequence[int | None] | None,
-    text: str | None,
+    punctuation: Punctuation | None,
 ) -> list[list[int]]:
     groups: list[list[int]] = []
     prev_key: object = object()
@@ -136,7 +178,7 @@ def _group(
             prev_key, prev_end = object(), -1
             continue
         start, end = span
-        punct = text is not None and is_punctuation(text[start:end])
+        punct = punctuation is not None and punctuation(start, end)
         if word_ids is not None and word_ids[i] is not None:
             key: object = ("w", word_ids[i])
             same = key == prev_key
@@ -154,19 +196,22 @@ def _group(
 
 
 def _join_for_readers(
-    groups: list[list[int]], offsets: Sequence[tuple[int, int] | None], text: str
+    groups: list[list[int]],
+    offsets: Sequence[tuple[int, int] | None],
+    text: str,
+    punctuation: Punctuation,
 ) -> list[list[int]]:
     """Contractions and runs of punctuation joined into one word each."""
     out: list[list[int]] = []
     end, punct = -1, False  # where the last word of out ends (-1: a special), is it punctuation
     for g in groups:
-        spans = [offsets[i] for i in g if offsets[i] is not None]
-        if not spans:
+        span = _span(offsets, g)
+        if span is None:
             out.append(g)
             end = -1
             continue
-        start, stop = min(s for s, _ in spans), max(e for _, e in spans)
-        is_punct = is_punctuation(text[start:stop])
+        start, stop = span
+        is_punct = punctuation(start, stop)
         touching = bool(out) and end == start
         if touching and ((punct and is_punct) or _apostrophe_between_letters(text, start)):
             out[-1] = out[-1] + g
@@ -175,6 +220,14 @@ def _join_for_readers(
             punct = is_punct
         end = stop
     return out
+
+
+def _span(offsets: Sequence[tuple[int, int] | None], g: list[int]) -> tuple[int, int] | None:
+    """The characters the pieces ``g`` cover (``None`` when they are special tokens)."""
+    if len(g) == 1:
+        return None if offsets[g[0]] is None else tuple(offsets[g[0]])
+    spans = [offsets[i] for i in g if offsets[i] is not None]
+    return (min(s for s, _ in spans), max(e for _, e in spans)) if spans else None
 
 
 def _apostrophe_between_letters(text: str, p: int) -> bool:
@@ -192,9 +245,12 @@ def describe_words(
     tokens: Sequence[str],
     offsets: Sequence[tuple[int, int] | None],
     groups: list[list[int]],
+    punctuation: Punctuation | None = None,
 ) -> tuple[list[str], list[tuple[int, int] | None], list[str], list[int]]:
     """For each word of :func:`group_words`: its text (the original spelling, the slice of
-    ``text`` its pieces cover), span, role, and for each token the index of its word."""
+    ``text`` its pieces cover), span, role, and for each token the index of its word
+    (``punctuation``: the text's :class:`Punctuation`, when the caller has it)."""
+    punctuation = punctuation or Punctuation(text)
     w_text: list[str] = []
     w_spans: list[tuple[int, int] | None] = []
     w_roles: list[str] = []
@@ -202,14 +258,14 @@ def describe_words(
     for j, g in enumerate(groups):
         for i in g:
             word_index[i] = j
-        spans = [offsets[i] for i in g if offsets[i] is not None]
-        if not spans:
+        span = _span(offsets, g)
+        if span is None:
             w_text.append(tokens[g[0]])
             w_spans.append(None)
             w_roles.append(SPECIAL)
             continue
-        s0, e0 = min(s for s, _ in spans), max(e for _, e in spans)
+        s0, e0 = span
         w_text.append(text[s0:e0])
         w_spans.append((s0, e0))
-        w_roles.append(word_role(text[s0:e0]))
+        w_roles.append(word_role(text[s0:e0], punctuation(s0, e0)))
     return w_text, w_spans, w_roles, word_index

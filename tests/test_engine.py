@@ -257,6 +257,35 @@ def test_top_dims_are_the_largest_squared_components(minilm):
     np.testing.assert_allclose(r.top_share[..., 3], kth / total, rtol=1e-4, atol=1e-6)
 
 
+def test_massive_dims_are_the_first_largest_component_of_every_token(minilm):
+    """Each token's largest |h| at each layer: the first dimension that has it, and its
+    signed value, as numpy finds them in the hidden states of an independent pass."""
+    head, tail = special_frame(minilm.tokenizer)
+    h = hidden_states(minilm.model, head + encode(minilm.tokenizer, TEXT)[0] + tail)
+    dims, values = analyze(TEXT, minilm).massive_dims
+    want = np.abs(h).argmax(-1)
+    np.testing.assert_array_equal(dims, want)
+    np.testing.assert_array_equal(values, np.take_along_axis(h, want[..., None], -1)[..., 0])
+
+
+@pytest.mark.parametrize("dtype", ["float32", "bfloat16"])
+def test_abs_peak_is_torch_max_ties_included(dtype):
+    """hidden.abs_peak (numpy's argmax on the CPU) gives what torch.max gives: the largest
+    |x| and the first index that holds it, where several values tie."""
+    import torch
+
+    from afn_widget.hidden import abs_peak
+
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randint(-3, 4, (3, 17, 64), generator=gen).to(getattr(torch, dtype))
+    x[0, 0] = 0.0  # a row all ties
+    x[1, :, 7], x[1, :, 2] = 3.0, -3.0  # the extreme tied between signs
+    value, dim = abs_peak(x)
+    want = torch.max(x.float().abs(), dim=-1)
+    assert torch.equal(value, want.values) and torch.equal(dim, want.indices)
+    assert value.dtype == torch.float32 and dim.dtype == torch.int64
+
+
 @pytest.mark.parametrize("normalize", ["raw", "drop_outlier_dims", "standardize"])
 def test_top_dims_from_kept_hidden_states_equal_those_computed_window_by_window(
     minilm, monkeypatch, normalize

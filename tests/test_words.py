@@ -11,6 +11,7 @@ from afn_widget.words import (
     FUNCTION,
     FUNCTION_WORDS,
     PUNCTUATION,
+    Punctuation,
     group_words,
     is_punctuation,
     word_role,
@@ -149,3 +150,15 @@ def test_punctuation_never_joins_a_word_and_runs_of_it_are_one():
 )  # fmt: skip
 def test_roles_of_contractions(word, role):
     assert word_role(word) == role
+
+
+@given(
+    text=st.text(alphabet="ab .,;!?'\u2019\u00a0\t\n\u3002\u2014\u00bf$\U0001f600-", max_size=14),
+    bounds=st.lists(st.tuples(st.integers(-3, 17), st.integers(-3, 17)), max_size=20),
+)
+def test_punctuation_of_a_span_is_that_of_its_slice(text, bounds):
+    """Punctuation(text)(start, end), from running counts, is is_punctuation(text[start:end])
+    for every span, inside the text or not, ASCII or not."""
+    punct = Punctuation(text)
+    for start, end in bounds:
+        assert punct(start, end) == is_punctuation(text[start:end])

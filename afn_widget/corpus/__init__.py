@@ -62,7 +62,7 @@ specials, one quantile over all of them) and reports the share of specials among
 **Massive activations.** A token carries one at a layer when some hidden dimension's
 ``|value|`` is above ``massive_abs`` (100) and above ``massive_ratio`` (1000) times the median
 ``|value|`` of that layer over the sentence's tokens — the engine's rule and defaults
-(:func:`afn_widget.hidden.massive_rows`), on each sentence alone, so no flag depends on the
+(:func:`afn_widget.hidden.massive_flags`), on each sentence alone, so no flag depends on the
 batch. A word carries one when any of its pieces does. At each layer, the words and special
 tokens flagged there are left out of the units every statistic of that layer's rows is computed
 from (HIGH, pairs, units, the regression) unless ``include_massive=True``; the table's

@@ -6,7 +6,7 @@ engine's own reader (``attn_norm`` through forward hooks on each block's value p
 every architecture it knows). With ``scores=("tas",)`` the model keeps its own attention kernel
 and no hook is registered.
 
-Massive activations are flagged as the engine flags them (:func:`afn_widget.hidden.massive_rows`,
+Massive activations are flagged as the engine flags them (:func:`afn_widget.hidden.massive_flags`,
 its rule and thresholds), on each sentence alone: the median ``|x|`` of a layer is that of the
 sentence's real tokens (specials included, padding never), as ``analyze`` of the sentence by
 itself would take it, so no flag depends on the batch a sentence ran in.
@@ -25,7 +25,7 @@ from ..hidden import (
     SHIFT_METRICS,
     batch_outliers,
     hidden_stats,
-    massive_rows,
+    massive_flags,
 )
 from ..models import forward
 from .names import SCORES
@@ -108,14 +108,12 @@ class Runner:
 def massive_tokens(hs: tuple, lengths: list[int], abs_min: float, ratio: float) -> np.ndarray:
     """bool ``[L+1, B, T]``: the tokens of each sequence of a padded batch (its first
     ``lengths[b]`` positions real) that carry a massive activation at each layer, by
-    :func:`afn_widget.hidden.massive_rows` on the sequence alone; padding is never flagged.
+    :func:`afn_widget.hidden.massive_flags` on the sequence alone; padding is never flagged.
     The per-sequence medians are taken only for the sequences with a value above
     ``abs_min``."""
     import torch
 
-    peaks = [torch.max(x.float().abs(), dim=-1) for x in hs]  # [B, T] each: |x|max and its dim
-    peak = torch.stack([p.values for p in peaks])  # [L+1, B, T]
-    dim = torch.stack([p.indices for p in peaks])
+    peak = torch.stack([x.float().abs().amax(-1) for x in hs])  # [L+1, B, T]: largest |x_d|
     out = np.zeros(tuple(peak.shape), dtype=bool)
     real = torch.zeros(peak.shape[1:], dtype=torch.bool, device=peak.device)
     for b, n in enumerate(lengths):
@@ -124,8 +122,8 @@ def massive_tokens(hs: tuple, lengths: list[int], abs_min: float, ratio: float) 
     for b in torch.nonzero(above).flatten().tolist():
         n = lengths[b]
         one = [x[b : b + 1, :n] for x in hs]
-        flags = massive_rows(one, peak[:, b : b + 1, :n], dim[:, b : b + 1, :n], abs_min, ratio)
-        out[:, b, :n] = flags["massive"][:, 0].cpu().numpy()
+        flags = massive_flags(one, peak[:, b : b + 1, :n], abs_min, ratio)
+        out[:, b, :n] = flags[:, 0].cpu().numpy()
     return out
 
 
