@@ -208,7 +208,7 @@ def hidden_stats(
     if not torch.isfinite(real).all():
         raise NonFiniteActivationError(NONFINITE)
     out = {"norms": norms}
-    nan_row = torch.full_like(norms[:1], float("nan"))
+    nan_row = torch.full_like(norms[:1], float("nan")) if shifts else None
     if "delta_norm" in shifts:
         out["delta_norm"] = torch.diff(norms, dim=0, prepend=nan_row)
     if "displacement" in shifts:
@@ -243,12 +243,11 @@ def massive_flags(hs: Sequence[Any], peak: Any, abs_min: float, ratio: float) ->
     """bool ``[L+1, B, T]``: which tokens carry a massive activation at each layer (module
     docstring), from the largest ``|x_d|`` of each token (``peak``, ``[L+1, B, T]``). The
     layer's median ``|x|`` is only computed where some token passes the absolute threshold."""
-    import torch
-
     flagged = peak > abs_min
-    for layer in torch.nonzero(flagged.flatten(1).any(1)).flatten().tolist():
-        med = hs[layer].float().abs().median()
-        flagged[layer] &= peak[layer] > ratio * med
+    for layer, some in enumerate(flagged.flatten(1).any(1).tolist()):
+        if some:
+            med = hs[layer].float().abs().median()
+            flagged[layer] &= peak[layer] > ratio * med
     return flagged
 
 

@@ -28,14 +28,14 @@ def utf16_index(text: str) -> np.ndarray:
 
 def percent(share: np.ndarray) -> np.ndarray:
     """Shares of the squared norm in whole percent (0..100), as the tooltip shows them."""
-    return np.clip(np.rint(share * 100.0), 0, 100).astype("<u1")
+    return np.minimum(np.maximum(np.rint(share * 100.0), 0), 100).astype("<u1")
 
 
 def dims_bytes(result: AFNResult) -> dict[str, bytes]:
     """The top dimensions of every token at every layer as the ``top_dims`` (uint16) and
     ``top_share`` (uint8 percent) traits, for a page with no kernel to ask."""
     return {
-        "top_dims": np.clip(result.top_dims, 0, 65535).astype("<u2").tobytes(),
+        "top_dims": np.minimum(np.maximum(result.top_dims, 0), 65535).astype("<u2").tobytes(),
         "top_share": percent(result.top_share).tobytes(),
     }
 
