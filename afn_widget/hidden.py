@@ -191,12 +191,11 @@ def hidden_stats(
     disp = torch.empty(n_rows, b, t, device=dev) if need_disp else None
     top = torch.empty(n_rows, b, t, k, device=dev)
     dims = torch.empty(n_rows, b, t, k, dtype=torch.int64, device=dev)
-    peaks = []  # per layer, each token's largest |x_d|, its d and x_d (with massive)
+    peaks = []  # per layer, each token's largest |x_d|: its d and x_d (with massive)
     prev = None
     for layer, x in enumerate(hs):
         if massive:
-            peak, dim = abs_peak(x)
-            peaks.append((peak, dim, x.float().gather(-1, dim.unsqueeze(-1)).squeeze(-1)))
+            peaks.append(largest(x))
         x = norm.apply(x, layer)
         torch.linalg.vector_norm(x, dim=-1, out=norms[layer])
         if k:
@@ -219,24 +218,26 @@ def hidden_stats(
         out["top_dims"] = dims.to(torch.int32)
         out["top_share"] = top_share(top, norms)
     if massive:
-        peak, dim, value = (torch.stack(v) for v in zip(*peaks, strict=True))
-        out["massive"] = massive_flags(hs, peak, *massive)
+        dim, value = (torch.stack(v) for v in zip(*peaks, strict=True))
+        out["massive"] = massive_flags(hs, value.abs(), *massive)
         out["massive_dim"] = dim.to(torch.int32)
         out["massive_value"] = value
     return {key: v.cpu().numpy() for key, v in out.items()}
 
 
-def abs_peak(x: Any) -> tuple[Any, Any]:
-    """The largest ``|x|`` along the last axis (float32) and its index (int64; the first of
-    those that tie), as ``torch.max`` gives them; on the CPU by numpy's ``argmax``, several
-    times faster there."""
+def largest(x: Any) -> tuple[Any, Any]:
+    """Each vector's largest ``|x_d|`` (``x``: ``[..., d]``): its ``d`` (int64; the first of
+    those that tie, as ``torch.max`` gives it, on the CPU by numpy's ``argmax``, several times
+    faster there) and the signed ``x_d`` (float32)."""
     import torch
 
-    a = x.float().abs()
-    if a.device.type != "cpu":
-        return torch.max(a, dim=-1)
-    dim = torch.from_numpy(a.detach().numpy().argmax(-1))
-    return a.gather(-1, dim.unsqueeze(-1)).squeeze(-1), dim
+    x = x.float()
+    a = x.abs()
+    if a.device.type == "cpu":
+        dim = torch.from_numpy(a.detach().numpy().argmax(-1))
+    else:
+        dim = torch.max(a, dim=-1).indices
+    return dim, x.gather(-1, dim.unsqueeze(-1)).squeeze(-1)
 
 
 def massive_flags(hs: Sequence[Any], peak: Any, abs_min: float, ratio: float) -> Any:

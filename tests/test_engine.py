@@ -269,21 +269,22 @@ def test_massive_dims_are_the_first_largest_component_of_every_token(minilm):
 
 
 @pytest.mark.parametrize("dtype", ["float32", "bfloat16"])
-def test_abs_peak_is_torch_max_ties_included(dtype):
-    """hidden.abs_peak (numpy's argmax on the CPU) gives what torch.max gives: the largest
-    |x| and the first index that holds it, where several values tie."""
+def test_largest_is_torch_max_ties_included(dtype):
+    """hidden.largest (numpy's argmax on the CPU) finds the dimension torch.max finds, the first
+    of those whose |x| ties for the largest, and the signed value there."""
     import torch
 
-    from afn_widget.hidden import abs_peak
+    from afn_widget.hidden import largest
 
     gen = torch.Generator().manual_seed(0)
     x = torch.randint(-3, 4, (3, 17, 64), generator=gen).to(getattr(torch, dtype))
     x[0, 0] = 0.0  # a row all ties
     x[1, :, 7], x[1, :, 2] = 3.0, -3.0  # the extreme tied between signs
-    value, dim = abs_peak(x)
+    dim, value = largest(x)
     want = torch.max(x.float().abs(), dim=-1)
-    assert torch.equal(value, want.values) and torch.equal(dim, want.indices)
-    assert value.dtype == torch.float32 and dim.dtype == torch.int64
+    assert torch.equal(dim, want.indices) and torch.equal(value.abs(), want.values)
+    assert torch.equal(value, x.float().gather(-1, want.indices[..., None])[..., 0])
+    assert dim.dtype == torch.int64 and value.dtype == torch.float32
 
 
 @pytest.mark.parametrize("normalize", ["raw", "drop_outlier_dims", "standardize"])
