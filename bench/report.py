@@ -384,7 +384,7 @@ def _browser(d: dict) -> list[str]:
     if sa:
         out.append(
             "\nStandalone HTML (`AFNView.to_html()`, same synthetic states, word view), "
-            "opened with every request blocked:\n"
+            "opened from a file with every other request blocked:\n"
         )
         out.append("| tokens | size | DOMContentLoaded, ms (mount runs during parsing) |")
         out.append("|---:|---:|---:|")
