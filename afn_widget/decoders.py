@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 FINAL_LAYERS = ("auto", "residual", "normed")
@@ -56,3 +58,28 @@ def resolve_final_layer(model: Any, asked: str) -> str:
     if final_norm(model) is None:
         return "block output"
     return "normed" if asked == "normed" else "residual"
+
+
+@contextmanager
+def last_residual(model: Any, wanted: bool = True) -> Iterator[list[Any]]:
+    """Inside, each forward pass appends the input of ``model``'s final norm (the last layer's
+    residual stream) to the list yielded; nothing is hooked when not ``wanted`` or when the
+    model has no final norm (:func:`final_norm`)."""
+    seen: list[Any] = []
+    norm = final_norm(model) if wanted else None
+    hook = None
+    if norm is not None:
+        hook = norm.register_forward_pre_hook(lambda _mod, args: seen.append(args[0]))
+    try:
+        yield seen
+    finally:
+        if hook is not None:
+            hook.remove()
+
+
+def with_residual(hidden_states: Sequence[Any] | None, seen: list[Any]) -> Sequence[Any] | None:
+    """The hidden states with their last row replaced by the last residual :func:`last_residual`
+    saw (as they are when it saw none)."""
+    if hidden_states is None or not seen:
+        return hidden_states
+    return (*hidden_states[:-1], seen[-1])

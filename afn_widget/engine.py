@@ -32,7 +32,7 @@ from . import kept as K
 from . import validate as V
 from .attention import ATTENTION_SCORES, AttentionScores, attn_norm_unavailable
 from .buckets import HIGH_RULES
-from .decoders import FINAL_LAYERS, final_norm, is_causal, resolve_final_layer
+from .decoders import FINAL_LAYERS, is_causal, last_residual, resolve_final_layer, with_residual
 from .errors import AFNInputError, AFNTypeError, NoHiddenStatesError
 from .hidden import (
     LAYER_SCALES,
@@ -239,20 +239,10 @@ def forward(lm: LoadedModel, plan: Plan, batch: range, attention: AttentionScore
     input_ids = torch.tensor([plan.input_ids(w) for w in batch], dtype=torch.long)
     input_ids = input_ids.to(plan.device)
     mask = torch.ones_like(input_ids)
-    residual: list[Any] = []
-    hook = None
-    if plan.final_layer == "residual":
-        hook = final_norm(lm.model).register_forward_pre_hook(
-            lambda _mod, args: residual.append(args[0])
-        )
-    try:
+    # the last row before the final norm, like the others
+    with last_residual(lm.model, plan.final_layer == "residual") as residual:
         out = run_model(lm.model, input_ids, mask, attention.needed)
-    finally:
-        if hook is not None:
-            hook.remove()
-    hs = getattr(out, "hidden_states", None)
-    if hs is not None and residual:  # the last row before the final norm, like the others
-        hs = (*hs[:-1], residual[-1])
+    hs = with_residual(getattr(out, "hidden_states", None), residual)
     name = type(lm.model).__name__
     if hs is None:
         raise NoHiddenStatesError(

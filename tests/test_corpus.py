@@ -660,3 +660,24 @@ def test_cli(minilm_path, sample, tmp_path):
     assert main([*base, "--out", str(out), "--controls", "none", "--scores", "tas"]) == 0
     assert set(pd.read_csv(out)["score"]) == {"tas", "frequency", "controls"}
     assert main([*base, "--out", str(out), "--scores", "tas,nope"]) == 2
+
+
+def test_a_decoders_rows_are_those_of_analyze_the_last_one_too(tiny_models):
+    """GPT-2 returns its last hidden state after the final norm, every other one before it;
+    the corpus reads the last row before that norm, as ``analyze`` does by default."""
+    from afn_widget import analyze
+
+    lm = tiny_models["gpt2"]
+    texts = ["The cat sat on the mat.", "A dog slept by the door, and the farmer watched."]
+    rep = analyze_corpus(texts, model=lm, controls=(), n_boot=10, progress=False)
+    tas = rep.scores("trained", "tas")
+    start = 0
+    for text in texts:
+        res = analyze(text, model=lm)
+        assert res.final_layer == "residual"
+        keep = [j for j, r in enumerate(res.words.roles) if r != "special"]
+        got = tas[:, start : start + len(keep)]
+        np.testing.assert_allclose(got, res.words.layer_norms[:, keep], rtol=1e-4, atol=1e-4)
+        normed = analyze(text, model=lm, final_layer="normed").words.layer_norms[-1, keep]
+        assert np.abs(got[-1] - normed).max() > 1e-2  # the two readings differ here
+        start += len(keep)

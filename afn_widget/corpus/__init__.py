@@ -19,7 +19,8 @@ the tokenizer drops) get no score and are left out of every statistic.
 INTJ, ``punctuation`` = PUNCT SYM, ``function`` = the rest), else the engine's
 :func:`~afn_widget.words.word_role`; ``report.role_source`` says which.
 
-**Scores**, per layer ``l`` (``hidden_states[l]``, 0 = embeddings), per token, then per word:
+**Scores**, per layer ``l`` (``hidden_states[l]``, 0 = embeddings; a decoder's last layer read
+before its final norm, as ``analyze`` reads it by default), per token, then per word:
 
 * ``tas``: ``‖h_l‖₂`` (the engine's ``normalize="raw"``);
 * ``tas_drop_outliers``: the same with the outlier dimensions of the sentence left out (the

@@ -6,6 +6,9 @@ engine's own reader (``attn_norm`` through forward hooks on each block's value p
 every architecture it knows). With ``scores=("tas",)`` the model keeps its own attention kernel
 and no hook is registered.
 
+A decoder's last row is read before its final norm, as ``analyze`` reads it by default
+(:func:`afn_widget.decoders.last_residual`), so that every row is the same kind of vector.
+
 Massive activations are flagged as the engine flags them (:func:`afn_widget.hidden.massive_flags`,
 its rule and thresholds), on each sentence alone: the median ``|x|`` of a layer is that of the
 sentence's real tokens (specials included, padding never), as ``analyze`` of the sentence by
@@ -19,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from ..attention import AttentionScores
+from ..decoders import last_residual, with_residual
 from ..hidden import (
     MASSIVE_ABS,
     MASSIVE_RATIO,
@@ -70,12 +74,14 @@ class Runner:
         :data:`MASSIVE`)."""
 
         input_ids, mask = self._padded(ids, pad_id)
-        out = forward(self.model, input_ids, mask, self.attention)
+        with last_residual(self.model) as residual:
+            out = forward(self.model, input_ids, mask, self.attention)
+        hs = with_residual(out.hidden_states, residual)
         lengths = [len(x) for x in ids]
-        rows = _token_stats(out.hidden_states, mask, self.outlier_k, self.want)
+        rows = _token_stats(hs, mask, self.outlier_k, self.want)
         if self.attention:
             rows.update(self.scores.rows(out.attentions, mask))
-        flags = massive_tokens(out.hidden_states, lengths, *self.massive)
+        flags = massive_tokens(hs, lengths, *self.massive)
         return self._per_sequence(rows, flags, lengths)
 
     def _padded(self, ids: list[list[int]], pad_id: int) -> tuple[Any, Any]:
