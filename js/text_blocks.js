@@ -87,10 +87,13 @@ export class TextBlocks {
     return this.count > SYNC_ELEMENTS;
   }
 
-  scrolled() {
-    this.visStale = true;
+  // The scroll position as a fraction of the text's height: of the whole text only once every
+  // block is placed (before, the box is shorter than the text and the fraction would be high).
+  scrolled(stale = true) {
+    if (stale) this.visStale = true;
     const box = this.el;
-    if (box.scrollHeight > 0) this.scrollFrac = box.scrollTop / box.scrollHeight;
+    if (box.scrollHeight > 0 && this.placed >= this.nBlocks)
+      this.scrollFrac = box.scrollTop / box.scrollHeight;
   }
 
   /**
@@ -117,8 +120,11 @@ export class TextBlocks {
     this.blockHead = new Array(nBlocks).fill(null); // a block's first node (to measure its top)
     this.blockGen = new Int32Array(nBlocks).fill(-1); // numbers.gen it was last painted for
     this.visRange = this.deferred ? this.guessVisible() : [0, nBlocks];
-    this.visStale = false;
     this.placed = this.deferred ? Math.min(nBlocks, this.visRange[1] + TAIL) : nBlocks;
+    // Laid out again mid-text (another granularity, new data), the guess from the old scroll
+    // position can be a block off: measured before the first paint (one layout of the blocks
+    // placed, those down to the view), so nothing in view stays plain text for a frame.
+    this.visStale = this.deferred && this.scrollFrac > 0;
     const frag = this.doc.createDocumentFragment();
     for (let k = 0; k < this.placed; k++) {
       if (k >= this.visRange[0] && k < this.visRange[1]) this.appendBlock(frag, k);
@@ -441,7 +447,7 @@ export class TextBlocks {
     const textBox = this.el;
     const box = textBox.getBoundingClientRect();
     if (!(box.height > 0)) return;
-    this.scrollFrac = textBox.scrollHeight > 0 ? textBox.scrollTop / textBox.scrollHeight : 0;
+    this.scrolled(false);
     const top = (k) => {
       const t = this.blockTop(k);
       return Number.isNaN(t) ? (k === 0 ? -Infinity : top(k - 1)) : t;

@@ -2482,10 +2482,13 @@ var AFN = (() => {
     get deferred() {
       return this.count > SYNC_ELEMENTS;
     }
-    scrolled() {
-      this.visStale = true;
+    // The scroll position as a fraction of the text's height: of the whole text only once every
+    // block is placed (before, the box is shorter than the text and the fraction would be high).
+    scrolled(stale = true) {
+      if (stale) this.visStale = true;
       const box = this.el;
-      if (box.scrollHeight > 0) this.scrollFrac = box.scrollTop / box.scrollHeight;
+      if (box.scrollHeight > 0 && this.placed >= this.nBlocks)
+        this.scrollFrac = box.scrollTop / box.scrollHeight;
     }
     /**
      * Lay out a new text: its elements for `units`, coloured by `numbers` once they are computed.
@@ -2511,8 +2514,8 @@ var AFN = (() => {
       this.blockHead = new Array(nBlocks).fill(null);
       this.blockGen = new Int32Array(nBlocks).fill(-1);
       this.visRange = this.deferred ? this.guessVisible() : [0, nBlocks];
-      this.visStale = false;
       this.placed = this.deferred ? Math.min(nBlocks, this.visRange[1] + TAIL) : nBlocks;
+      this.visStale = this.deferred && this.scrollFrac > 0;
       const frag = this.doc.createDocumentFragment();
       for (let k = 0; k < this.placed; k++) {
         if (k >= this.visRange[0] && k < this.visRange[1]) this.appendBlock(frag, k);
@@ -2806,7 +2809,7 @@ var AFN = (() => {
       const textBox = this.el;
       const box = textBox.getBoundingClientRect();
       if (!(box.height > 0)) return;
-      this.scrollFrac = textBox.scrollHeight > 0 ? textBox.scrollTop / textBox.scrollHeight : 0;
+      this.scrolled(false);
       const top = (k) => {
         const t = this.blockTop(k);
         return Number.isNaN(t) ? k === 0 ? -Infinity : top(k - 1) : t;

@@ -187,3 +187,34 @@ def test_granularity_switch_and_unmount_while_busy(host, synth, ref):
     host.page.evaluate("(id) => window.__afn.unmount(id)", vid2)
     host.page.evaluate("() => new Promise((r) => setTimeout(r, 300))")
     assert host.log.errors == []
+
+
+def test_a_new_granularity_keeps_a_long_texts_scroll_position(host, synth, ref):
+    """Laid out again at the old scroll position, the new units in view are there and coloured
+    in the same task, though the blocks far below are not placed yet."""
+    state = synth(text=TEXT, granularity="word", layer=2)
+    vid = host.mount(state)
+    settle(host)
+    top = host.page.evaluate(
+        "(root) => { const b = document.querySelector(root + ' .afn-text');"
+        " b.scrollTop = Math.round(b.scrollHeight * 0.6); return b.scrollTop; }",
+        host.root(),
+    )
+    host.page.evaluate("() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)))")
+    now = host.page.evaluate(
+        """([id, root, inView, rebuild]) => {
+          window.__afn.pythonSet(id, { granularity: 'token' });
+          const box = document.querySelector(root + ' .afn-text');
+          return { top: box.scrollTop, text: eval(rebuild)(root), ...eval(inView)(root) };
+        }""",
+        [vid, host.root(), IN_VIEW_JS, REBUILD_JS],
+    )
+    assert abs(now["top"] - top) <= 40  # a line at most: token spans wrap a little otherwise
+    assert now["busy"] == "true" and len(now["text"]) < len(TEXT)
+    assert now["plain"] is False
+    state["granularity"] = "token"
+    check_in_view(state, ref, now["seen"], 2)
+    assert min(u["i"] for u in now["seen"]) > 1000  # the middle of the text, not its start
+    settle(host)
+    assert_matches_numpy(host, state, ref)
+    assert host.log.errors == []
