@@ -2574,10 +2574,13 @@ var TextBlocks = class {
   get deferred() {
     return this.count > SYNC_ELEMENTS;
   }
+  scrolled() {
+    this.visStale = true;
+    this.noteScroll();
+  }
   // The scroll position as a fraction of the text's height: of the whole text only once every
   // block is placed (before, the box is shorter than the text and the fraction would be high).
-  scrolled(stale = true) {
-    if (stale) this.visStale = true;
+  noteScroll() {
     const box = this.el;
     if (box.scrollHeight > 0 && this.placed >= this.nBlocks)
       this.scrollFrac = box.scrollTop / box.scrollHeight;
@@ -2901,7 +2904,7 @@ var TextBlocks = class {
     const textBox = this.el;
     const box = textBox.getBoundingClientRect();
     if (!(box.height > 0)) return;
-    this.scrolled(false);
+    this.noteScroll();
     const top = (k) => {
       const t = this.blockTop(k);
       return Number.isNaN(t) ? k === 0 ? -Infinity : top(k - 1) : t;
