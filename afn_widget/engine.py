@@ -15,8 +15,8 @@ This is the only module that runs the model. :func:`analyze` is a pipeline:
 
 Hidden states are dropped batch by batch, so memory is bounded by one batch of windows whatever
 the length of the text. The exception is a text of one window: it keeps its hidden states
-(:mod:`afn_widget.kept`) and computes the top dimensions and the shifts when they are first
-asked for, not inside ``analyze``.
+(:mod:`afn_widget.kept`) and computes the shifts when they are first asked for, not inside
+``analyze``.
 """
 
 from __future__ import annotations
@@ -320,13 +320,12 @@ class Stitcher:
         shape = (plan.n_rows, plan.n)
         self.norms = np.zeros(shape, np.float32)
         self.shifts: dict[str, np.ndarray] | LazyShifts = {}
-        self.top: TopDims | tuple[np.ndarray, np.ndarray] | None = None
         if not plan.keep_hidden:
             self.shifts = {m: np.zeros(shape, np.float32) for m in SHIFT_METRICS}
-            self.top = (
-                np.zeros((*shape, plan.top_k), np.int32),
-                np.zeros((*shape, plan.top_k), np.float32),
-            )
+        self.top = (
+            np.zeros((*shape, plan.top_k), np.int32),
+            np.zeros((*shape, plan.top_k), np.float32),
+        )
         self.attention = {a: np.full(shape, np.nan, np.float32) for a in plan.attention}
         self.massive = {
             "massive": np.zeros(shape, bool),
@@ -353,14 +352,10 @@ class Stitcher:
         if self.norm is None:
             self.norm = given_outliers(self.opts.outlier_dims, plan.n_rows, hs[0].shape[-1])
         massive = (self.opts.massive_abs, self.opts.massive_ratio)
+        shifts = () if plan.keep_hidden else SHIFT_METRICS
+        stats = hidden_stats(hs, self.norm, shifts=shifts, top_k=plan.top_k, massive=massive)
         if plan.keep_hidden:
-            stats = hidden_stats(hs, self.norm, massive=massive)
-            kept = K.KeptHidden(hs, self.norm, plan.top_k, stats["norms"][:, 0])
-            self.top, self.shifts = kept, LazyShifts(kept.shifts)
-        else:
-            stats = hidden_stats(
-                hs, self.norm, shifts=SHIFT_METRICS, top_k=plan.top_k, massive=massive
-            )
+            self.shifts = LazyShifts(K.KeptHidden(hs, self.norm).shifts)
         stats.update(run.attention)
         p, length = len(plan.frame.head), plan.windows.length
         for b, w in enumerate(batch):
@@ -370,8 +365,8 @@ class Stitcher:
             if not plan.keep_hidden:
                 for m in SHIFT_METRICS:
                     self.shifts[m][:, dst] = stats[m][:, b, src]
-                self.top[0][:, dst] = stats["top_dims"][:, b, src]
-                self.top[1][:, dst] = stats["top_share"][:, b, src]
+            self.top[0][:, dst] = stats["top_dims"][:, b, src]
+            self.top[1][:, dst] = stats["top_share"][:, b, src]
             for a in run.attention:
                 self.attention[a][:, dst] = stats[a][:, b, src]
             for key, rows in self.massive.items():
@@ -407,9 +402,7 @@ class Stitcher:
                 parts.append(self.suffix[key])
             return np.concatenate(parts, axis=1).astype(body.dtype, copy=False)
 
-        top = self.top
-        if not isinstance(top, TopDims):
-            top = TopDims(join("top_dims", top[0]), join("top_share", top[1]))
+        top = TopDims(join("top_dims", self.top[0]), join("top_share", self.top[1]))
         shifts = self.shifts
         if not isinstance(shifts, LazyShifts):
             shifts = {m: join(m, v) for m, v in shifts.items()}

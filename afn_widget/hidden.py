@@ -7,8 +7,8 @@ The engine (one text, in windows) and the corpus runner (padded batches of sente
 * shifts against layer ``l − 1`` (row 0 is nan): ``delta_norm = ‖x_l‖ − ‖x_{l−1}‖``,
   ``displacement = ‖x_l − x_{l−1}‖`` and ``cos_change = 1 − cos(x_l, x_{l−1})``, the cosine
   from the three norms by the law of cosines in float64, clipped to ``[0, 2]``;
-* ``top_dims`` / ``top_share``: the ``top_k`` dimensions with the largest ``|x_l|`` and their
-  shares ``(x_d / ‖x_l‖)²`` of the squared norm.
+* ``top_dims`` / ``top_share``: the ``top_k`` dimensions with the largest ``|x_l|`` (tied values
+  to the lower dimension) and their shares ``(x_d / ‖x_l‖)²`` of the squared norm.
 
 Massive activations (Sun et al. 2024; :func:`massive_flags`): a token whose largest ``|x_d|`` at
 a layer (before any normalization) is more than ``MASSIVE_ABS`` and more than ``MASSIVE_RATIO``
@@ -146,18 +146,54 @@ def batch_outliers(hs: Sequence[Any], mask: Any, outlier_k: float) -> Normalizat
     return Normalization("drop_outlier_dims", keep=keep[:, :, None, :])
 
 
-def top_share(top: Any, norms: Any) -> Any:
+def top_share(top: np.ndarray, norms: np.ndarray) -> np.ndarray:
     """``(top / ‖x‖)²``: the share of ``‖x‖²`` of each of the top dimensions."""
-    return (top / norms.clamp_min(1e-6).unsqueeze(-1)).square_()
+    return np.square(top / np.maximum(norms, np.float32(1e-6))[..., None])
 
 
-def top_dims(x: Any, k: int, norms: Any) -> tuple[Any, Any]:
-    """The ``k`` dimensions with the largest ``|x|`` along the last axis (int32) and their
-    shares of ``‖x‖²`` (``norms`` = ``‖x‖``)."""
+STACK_BYTES = 16 * 2**20
+"""The most bytes of ``|x|`` :func:`hidden_stats` holds at once: the layers go through it in
+groups of this size (all of them at once for a short text on a small model)."""
+
+
+def top_abs(a: Any, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` largest entries of each row of ``a`` (a tensor ``[..., d]``, values ``>= 0``)
+    and their dimensions, ``[..., k]`` float32 and int32 arrays, in decreasing order, tied
+    values to the lower dimension. ``a`` is overwritten (each pick set to ``-1``). On the CPU
+    by numpy's ``argmax`` (the first of those tied, as ``torch.max`` gives it on other
+    devices: the same numbers either way), several times faster there than ``torch.topk``,
+    which also leaves the order of tied values unspecified."""
+    shape = (*a.shape[:-1], k)
+    rows = a.reshape(-1, a.shape[-1])
+    top, where = (_top_numpy if a.device.type == "cpu" else _top_torch)(rows, k)
+    return top.reshape(shape), where.reshape(shape)
+
+
+def _top_numpy(rows: Any, k: int) -> tuple[np.ndarray, np.ndarray]:
+    rows = rows.numpy()
+    r = np.arange(len(rows))
+    top = np.empty((len(rows), k), np.float32)
+    where = np.empty((len(rows), k), np.int32)
+    for j in range(k):
+        i = rows.argmax(1)
+        where[:, j], top[:, j] = i, rows[r, i]
+        if j < k - 1:
+            rows[r, i] = -1.0
+    return top, where
+
+
+def _top_torch(rows: Any, k: int) -> tuple[np.ndarray, np.ndarray]:
+    values, dims = [], []
+    for j in range(k):
+        v, i = rows.max(dim=-1)
+        values.append(v)
+        dims.append(i)
+        if j < k - 1:
+            rows.scatter_(-1, i.unsqueeze(-1), -1.0)
     import torch
 
-    top, dims = torch.topk(x.abs(), k, dim=-1)
-    return dims.to(torch.int32), top_share(top, norms)
+    top = torch.stack(values, -1).cpu().numpy()
+    return top, torch.stack(dims, -1).to(torch.int32).cpu().numpy()
 
 
 def hidden_stats(
@@ -175,11 +211,13 @@ def hidden_stats(
     ``massive = (abs, ratio)`` also ``massive`` (bool), ``massive_dim`` (int32) and
     ``massive_value`` (the signed value there) ``[L+1, B, T]`` (:func:`massive_flags`).
 
-    Only what needs the full vectors runs per layer, straight into preallocated outputs (no
-    stacked copy of the hidden states): the norm, the ``top_k`` largest ``|x|`` and
-    ``‖x − prev‖``; the rest is arithmetic on the small ``[L+1, B, T]`` arrays. A NaN or
-    infinity anywhere in a vector makes its norm non-finite, so checking the norms (of the
-    real tokens, where ``mask`` ``[B, T]`` says which) checks every activation."""
+    Each layer's ``|x|`` (after the normalization) is written into one buffer for a group of
+    layers (:data:`STACK_BYTES`); the norms and the largest entries (the top dimensions, and
+    without a normalization each token's largest ``|x_d|``) are then one call over the group
+    rather than one per layer, and ``‖x − prev‖`` goes layer by layer. The rest is numpy on
+    the small ``[L+1, B, T]`` arrays. A NaN or infinity anywhere in a vector makes its norm
+    non-finite, so checking the norms (of the real tokens, where ``mask`` ``[B, T]`` says
+    which) checks every activation."""
     import torch
 
     n_rows = len(hs)
@@ -187,78 +225,107 @@ def hidden_stats(
     k = min(top_k, d)
     dev = hs[0].device
     need_disp = "displacement" in shifts or "cos_change" in shifts
+    peak_from_top = massive is not None and norm.kind == "raw"  # the largest |x| is the top one
+    n_top = max(k, 1) if peak_from_top else k
+    group = max(1, min(n_rows, STACK_BYTES // max(1, b * t * d * 4)))
+    buf = torch.empty(group, b, t, d, device=dev)
     norms = torch.empty(n_rows, b, t, device=dev)
-    disp = torch.empty(n_rows, b, t, device=dev) if need_disp else None
-    top = torch.empty(n_rows, b, t, k, device=dev)
-    dims = torch.empty(n_rows, b, t, k, dtype=torch.int64, device=dev)
-    peaks = []  # per layer, each token's largest |x_d|: its d and x_d (with massive)
+    disp = torch.zeros(n_rows, b, t, device=dev) if need_disp else None
+    tops = []  # per group of layers, (values, dims) of the n_top largest |x|
+    peaks = []  # per layer, each token's largest |x_d|: its d and signed x_d (with massive)
     prev = None
-    for layer, x in enumerate(hs):
-        if massive:
-            peaks.append(largest(x))
-        x = norm.apply(x, layer)
-        torch.linalg.vector_norm(x, dim=-1, out=norms[layer])
-        if k:
-            torch.topk(x.abs(), k, dim=-1, out=(top[layer], dims[layer]))
-        if need_disp and prev is not None:
-            torch.linalg.vector_norm(x - prev, dim=-1, out=disp[layer])
-        prev = x
-    real = norms if mask is None else norms[:, mask.to(dev).bool()]
-    if not torch.isfinite(real).all():
+    for start in range(0, n_rows, group):
+        stop = min(start + group, n_rows)
+        a = buf[: stop - start]
+        for layer in range(start, stop):
+            x = hs[layer]
+            if massive and not peak_from_top:
+                peaks.append(largest(x))
+            x = norm.apply(x, layer)
+            torch.abs(x, out=a[layer - start])
+            if need_disp and prev is not None:
+                torch.linalg.vector_norm(x - prev, dim=-1, out=disp[layer])
+            prev = x
+        torch.linalg.vector_norm(a, dim=-1, out=norms[start:stop])
+        if n_top:
+            tops.append(top_abs(a, n_top))
+    del buf, a, prev
+    norms = norms.cpu().numpy()
+    if not np.isfinite(norms if mask is None else norms[:, mask.cpu().numpy().astype(bool)]).all():
         raise NonFiniteActivationError(NONFINITE)
     out = {"norms": norms}
-    nan_row = torch.full_like(norms[:1], float("nan")) if shifts else None
+    if shifts:
+        nan_row = np.full_like(norms[:1], np.nan)
+        disp = None if disp is None else disp.cpu().numpy()
     if "delta_norm" in shifts:
-        out["delta_norm"] = torch.diff(norms, dim=0, prepend=nan_row)
+        out["delta_norm"] = np.diff(norms, axis=0, prepend=nan_row)
     if "displacement" in shifts:
-        out["displacement"] = torch.cat([nan_row, disp[1:]])
+        out["displacement"] = np.concatenate([nan_row, disp[1:]])
     if "cos_change" in shifts:
-        out["cos_change"] = torch.cat([nan_row, _cos_change(norms, disp)])
+        out["cos_change"] = np.concatenate([nan_row, _cos_change(norms, disp)])
+    if n_top:
+        top, dims = (np.concatenate(v) for v in zip(*tops, strict=True))
     if k:
-        out["top_dims"] = dims.to(torch.int32)
-        out["top_share"] = top_share(top, norms)
+        out["top_dims"] = dims[..., :k]
+        out["top_share"] = top_share(top[..., :k], norms)
     if massive:
-        dim, value = (torch.stack(v) for v in zip(*peaks, strict=True))
-        out["massive"] = massive_flags(hs, value.abs(), *massive)
-        out["massive_dim"] = dim.to(torch.int32)
+        if peak_from_top:
+            dim, size = dims[..., 0], top[..., 0]
+            value = np.stack([_at(x, i) for x, i in zip(hs, dim, strict=True)])
+        else:
+            dim, value = (np.stack(v) for v in zip(*peaks, strict=True))
+            size = np.abs(value)
+        out["massive"] = massive_flags(hs, size, *massive)
+        out["massive_dim"] = dim.astype(np.int32, copy=False)
         out["massive_value"] = value
-    return {key: v.cpu().numpy() for key, v in out.items()}
+    return out
 
 
-def largest(x: Any) -> tuple[Any, Any]:
-    """Each vector's largest ``|x_d|`` (``x``: ``[..., d]``): its ``d`` (int64; the first of
-    those that tie, as ``torch.max`` gives it, on the CPU by numpy's ``argmax``, several times
-    faster there) and the signed ``x_d`` (float32)."""
+def _at(x: Any, dim: np.ndarray) -> np.ndarray:
+    """``x[..., dim]`` per vector (``x``: a tensor ``[..., d]``, ``dim``: ``[...]``), float32."""
     import torch
 
-    x = x.float()
-    a = x.abs()
+    if x.device.type == "cpu" and x.dtype == torch.float32:
+        flat = x.detach().numpy().reshape(-1, x.shape[-1])
+        return flat[np.arange(len(flat)), dim.reshape(-1)].reshape(dim.shape)
+    idx = torch.from_numpy(dim.astype(np.int64)).to(x.device).unsqueeze(-1)
+    return x.float().gather(-1, idx).squeeze(-1).cpu().numpy()
+
+
+def largest(x: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Each vector's largest ``|x_d|`` (``x``: ``[..., d]``): its ``d`` (the first of those
+    that tie, as ``torch.max`` gives it, on the CPU by numpy's ``argmax``, several times faster
+    there) and the signed ``x_d`` (float32), as arrays."""
+    import torch
+
+    a = x.float().abs()
     if a.device.type == "cpu":
-        dim = torch.from_numpy(a.detach().numpy().argmax(-1))
+        dim = a.detach().numpy().argmax(-1)
     else:
-        dim = torch.max(a, dim=-1).indices
-    return dim, x.gather(-1, dim.unsqueeze(-1)).squeeze(-1)
+        dim = torch.max(a, dim=-1).indices.cpu().numpy()
+    return dim, _at(x, dim)
 
 
-def massive_flags(hs: Sequence[Any], peak: Any, abs_min: float, ratio: float) -> Any:
+def massive_flags(hs: Sequence[Any], peak: np.ndarray, abs_min: float, ratio: float) -> np.ndarray:
     """bool ``[L+1, B, T]``: which tokens carry a massive activation at each layer (module
     docstring), from the largest ``|x_d|`` of each token (``peak``, ``[L+1, B, T]``). The
     layer's median ``|x|`` is only computed where some token passes the absolute threshold."""
     flagged = peak > abs_min
-    for layer, some in enumerate(flagged.flatten(1).any(1).tolist()):
-        if some:
-            med = hs[layer].float().abs().median()
-            flagged[layer] &= peak[layer] > ratio * med
+    for layer in np.flatnonzero(flagged.reshape(len(flagged), -1).any(1)).tolist():
+        med = float(hs[layer].float().abs().median())
+        flagged[layer] &= peak[layer] > ratio * med
     return flagged
 
 
-def _cos_change(norms: Any, disp: Any) -> Any:
+def _cos_change(norms: np.ndarray, disp: np.ndarray) -> np.ndarray:
     """``1 − cos`` between each layer and the one before, from the sides of the triangle
     ``(x, prev, x − prev)`` in float64: its error is a few float32 roundings of the norms,
     wherever the angle, and no pass over the vectors computes ``x · prev``."""
-    a, c = norms.double(), disp[1:].double()
-    cos = (a[1:].square() + a[:-1].square() - c.square()) / (2 * a[1:] * a[:-1]).clamp_min(1e-16)
-    return (1.0 - cos).clamp_(0.0, 2.0).float()
+    a, c = norms.astype(np.float64), disp[1:].astype(np.float64)
+    cos = (np.square(a[1:]) + np.square(a[:-1]) - np.square(c)) / np.maximum(
+        2 * a[1:] * a[:-1], 1e-16
+    )
+    return np.clip(1.0 - cos, 0.0, 2.0).astype(np.float32)
 
 
 def layer_scale(norms: np.ndarray, special: np.ndarray, kind: str) -> np.ndarray:

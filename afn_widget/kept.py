@@ -1,9 +1,8 @@
-"""Hidden states kept by a one-window text, and what is computed from them when first asked.
+"""Hidden states kept by a one-window text for its shifts, computed when first asked.
 
-A text that runs in one window keeps its hidden states instead of computing its top dimensions
-and shifts inside ``analyze``: the widget's tooltip asks for one token's top dimensions at a
-time, and most results never read the shifts. The results alive keep at most
-``KEEP_HIDDEN_BYTES`` in all; beyond it, the oldest compute whatever they still owe and let
+A text that runs in one window keeps its hidden states instead of computing its shifts inside
+``analyze``: most results never read them (the widget and the page do not). The results alive
+keep at most ``KEEP_HIDDEN_BYTES`` in all; beyond it, the oldest compute their shifts and let
 their hidden states go.
 """
 
@@ -17,8 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .hidden import SHIFT_METRICS, Normalization, hidden_stats, top_share
-from .result import TopDims
+from .hidden import SHIFT_METRICS, Normalization, hidden_stats
 
 KEEP_HIDDEN_BYTES = 256 * 2**20
 """The most bytes of hidden states (float32) the results alive keep in all."""
@@ -61,53 +59,16 @@ def fits(n_rows: int, n_tokens: int, hidden_size: int) -> bool:
     return n_rows * n_tokens * hidden_size * 4 <= KEEP_HIDDEN_BYTES
 
 
-class KeptHidden(TopDims):
-    """Top dimensions and shifts of a one-window text from its kept hidden states: one token's
-    top dimensions when asked (the tooltip), all of them when :attr:`AFNResult.top_dims` is
-    read, the shifts when :attr:`AFNResult.shifts` is. Once both are computed the hidden
-    states are let go. ``hs``: ``L+1`` tensors ``[1, T, d]``; ``norms``: ``[L+1, T]``."""
+class KeptHidden:
+    """The shifts of a one-window text from its kept hidden states, computed when
+    :attr:`AFNResult.shifts` is first read; then the hidden states are let go.
+    ``hs``: ``L+1`` tensors ``[1, T, d]``."""
 
-    def __init__(self, hs: Sequence[Any], norm: Normalization, k: int, norms: np.ndarray) -> None:
-        super().__init__(None, None)
-        self.k = k
-        self._hs, self._norm, self._norms = hs, norm, norms
+    def __init__(self, hs: Sequence[Any], norm: Normalization) -> None:
+        self._hs, self._norm = hs, norm
         self._shifts: dict[str, np.ndarray] | None = None
         self._lock = threading.Lock()
         KEPT.add(self, sum(x[0].numel() * x.element_size() for x in hs))
-
-    def _rows(self, token: int | slice) -> tuple[np.ndarray, np.ndarray]:
-        """Top dimensions of ``token`` (an index or all of them) at every layer, each layer's
-        ``topk`` written straight into the outputs (no stacked copy of the hidden states)."""
-        import torch
-
-        hs = self._hs
-        shape = (len(hs), *hs[0][0, token].shape[:-1], self.k)
-        dev = hs[0].device
-        top = torch.empty(shape, device=dev)
-        dims = torch.empty(shape, dtype=torch.int64, device=dev)
-        with torch.inference_mode():
-            for layer, x in enumerate(hs):
-                row = self._norm.apply(x[0, token], layer)
-                torch.topk(row.abs(), self.k, dim=-1, out=(top[layer], dims[layer]))
-            share = top_share(top, torch.from_numpy(self._norms[:, token]).to(dev))
-        return dims.to(torch.int32).cpu().numpy(), share.cpu().numpy()
-
-    def __reduce__(self) -> tuple[type, tuple[np.ndarray, np.ndarray]]:
-        """Pickled and copied as the computed arrays (the hidden states stay here)."""
-        return TopDims, self.full()
-
-    def full(self) -> tuple[np.ndarray, np.ndarray]:
-        with self._lock:
-            if self._dims is None:
-                self._dims, self._share = self._rows(slice(None))
-                self._let_go()
-        return self._dims, self._share
-
-    def token(self, i: int) -> tuple[np.ndarray, np.ndarray]:
-        with self._lock:
-            if self._dims is None:
-                return self._rows(i)
-        return self._dims[:, i], self._share[:, i]
 
     def shifts(self) -> dict[str, np.ndarray]:
         """The three shifts of every token, ``[n_layers + 1, n_tokens]`` each."""
@@ -118,15 +79,10 @@ class KeptHidden(TopDims):
                 with torch.inference_mode():
                     stats = hidden_stats(self._hs, self._norm, shifts=SHIFT_METRICS)
                 self._shifts = {m: stats[m][:, 0] for m in SHIFT_METRICS}
-                self._let_go()
+                self._hs = self._norm = None
+                KEPT.drop(id(self))
         return self._shifts
 
     def settle(self) -> None:
-        """Compute everything still owed, and let the hidden states go."""
-        self.full()
+        """Compute the shifts, and let the hidden states go."""
         self.shifts()
-
-    def _let_go(self) -> None:
-        if self._dims is not None and self._shifts is not None:
-            self._hs = self._norm = None
-            KEPT.drop(id(self))

@@ -116,10 +116,9 @@ class WordSource:
 
 class TopDims:
     """The ``k`` hidden dimensions with the largest ``|h_l[i]|`` of each token at each layer, and
-    their shares of ``‖h_l[i]‖²``: int32 and float32 ``[n_layers + 1, n_tokens, k]``.
-
-    Given as arrays here; the engine computes them from kept hidden states on first use instead
-    (one token at a time for the widget's tooltip). Shared by every :meth:`AFNResult.at` view."""
+    their shares of ``‖h_l[i]‖²``: int32 and float32 ``[n_layers + 1, n_tokens, k]``, in
+    decreasing order, tied values to the lower dimension (:func:`afn_widget.hidden.top_abs`).
+    Shared by every :meth:`AFNResult.at` view."""
 
     def __init__(self, dims: np.ndarray | None, share: np.ndarray | None) -> None:
         self._dims, self._share = dims, share

@@ -11,9 +11,9 @@ shipped, and four variants of it:
   the shipped ``hidden_stats(hs, norm, shifts=, top_k=)`` signature. The shipped statistics go
   one layer at a time with no stacked copy, check finiteness on the norms, and compute
   ``1 − cos`` from the three norms (law of cosines);
-* ``eager_dims``  the shipped statistics, but every token's top dimensions and the shifts
-  computed inside the call (``kept.KEEP_HIDDEN_BYTES = 0``: no hidden states are kept to
-  compute them from when they are first read);
+* ``eager_dims``  the shipped statistics, but the shifts computed inside the call too
+  (``kept.KEEP_HIDDEN_BYTES = 0``: no hidden states are kept to compute them from when they
+  are first read; the top dimensions are computed in the call either way, with the norms);
 * ``dims``        ``analyze`` followed by ``result.top_dims`` and ``result.shifts``: what
   reading all of them costs when they are asked for (the widget asks for one token's top
   dimensions per tooltip, and never for the shifts);
@@ -39,7 +39,7 @@ _NONFINITE = (
 )
 
 
-def _stats_old(hs, norm, *, shifts=(), top_k: int = 0, mask=None):
+def _stats_old(hs, norm, *, shifts=(), top_k: int = 0, mask=None, massive=None):
     """The ``old_stats`` variant: the statistics vectorised over a stacked copy of the hidden
     states, the shifts and top dimensions always computed, behind
     :func:`afn_widget.hidden.hidden_stats`'s signature."""
@@ -74,6 +74,16 @@ def _stats_old(hs, norm, *, shifts=(), top_k: int = 0, mask=None):
         "top_dims": dims.to(torch.int32),
         "top_share": share,
     }
+    if massive:  # each token's largest |x| over the raw stack, flagged as the engine does
+        from afn_widget.hidden import massive_flags
+
+        raw = torch.stack([x.float() for x in hs])
+        peak = raw.abs().max(dim=-1)
+        out["massive_dim"] = peak.indices.to(torch.int32)
+        out["massive_value"] = raw.gather(-1, peak.indices[..., None])[..., 0]
+        out = {k: v.cpu().numpy() for k, v in out.items()}
+        out["massive"] = massive_flags(hs, np.abs(out["massive_value"]), *massive)
+        return out
     return {k: v.cpu().numpy() for k, v in out.items()}
 
 

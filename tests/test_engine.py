@@ -282,38 +282,61 @@ def test_largest_is_torch_max_ties_included(dtype):
     x[1, :, 7], x[1, :, 2] = 3.0, -3.0  # the extreme tied between signs
     dim, value = largest(x)
     want = torch.max(x.float().abs(), dim=-1)
-    assert torch.equal(dim, want.indices) and torch.equal(value.abs(), want.values)
-    assert torch.equal(value, x.float().gather(-1, want.indices[..., None])[..., 0])
-    assert dim.dtype == torch.int64 and value.dtype == torch.float32
+    np.testing.assert_array_equal(dim, want.indices.numpy())
+    np.testing.assert_array_equal(np.abs(value), want.values.numpy())
+    np.testing.assert_array_equal(value, x.float().gather(-1, want.indices[..., None])[..., 0])
+    assert value.dtype == np.float32
+
+
+@pytest.mark.parametrize("k", [1, 3, 5])
+def test_top_abs_orders_ties_by_dimension_on_either_path(k):
+    """hidden.top_abs: the k largest |x| of each row in decreasing order, tied values to the
+    lower dimension (a stable sort of -|x| says which), the same by numpy's argmax (the CPU)
+    and by torch.max (other devices), bfloat16-like values full of ties."""
+    import torch
+
+    from afn_widget.hidden import _top_numpy, _top_torch, top_abs
+
+    gen = torch.Generator().manual_seed(1)
+    x = torch.randint(-4, 5, (2, 9, 40), generator=gen).float()
+    x[0, 0] = 0.0  # all tied
+    a = x.abs().numpy()
+    order = np.argsort(-a, axis=-1, kind="stable")[..., :k]
+    want_top = np.take_along_axis(a, order, -1)
+    top, dims = top_abs(x.abs(), k)
+    np.testing.assert_array_equal(dims, order)
+    np.testing.assert_array_equal(top, want_top)
+    assert dims.dtype == np.int32 and top.dtype == np.float32
+    for path in (_top_numpy, _top_torch):
+        top, dims = path(x.abs().reshape(-1, 40), k)
+        np.testing.assert_array_equal(dims, order.reshape(-1, k))
+        np.testing.assert_array_equal(top, want_top.reshape(-1, k))
+
+
+def _kept(result):
+    """The kept hidden states behind a one-window result's shifts."""
+    return result.shifts._compute.__self__
 
 
 @pytest.mark.parametrize("normalize", ["raw", "drop_outlier_dims", "standardize"])
-def test_top_dims_from_kept_hidden_states_equal_those_computed_window_by_window(
+def test_top_dims_of_a_text_that_keeps_its_hidden_states_equal_those_window_by_window(
     minilm, monkeypatch, normalize
 ):
-    """A one-window text keeps its hidden states and computes top dims when asked: per token
-    (the tooltip) or all at once, the same numbers as the window-by-window computation."""
-    import torch
-
+    """A one-window text (its hidden states kept for its shifts) has the top dims of the
+    window-by-window computation, per token (the tooltip) and in full."""
     import afn_widget.kept as K
 
-    calls = []
-    topk = torch.topk
-    monkeypatch.setattr(torch, "topk", lambda *a, **k: calls.append(1) or topk(*a, **k))
     kept = analyze(TEXT, minilm, normalize=normalize)
-    assert calls == []  # analyze itself computed no top dims
+    assert _kept(kept)._hs is not None
     per_token = [kept.at(layer=1).top_dims_of(i) for i in range(len(kept))]
-    assert kept.dims_source._hs is not None
     monkeypatch.setattr(K, "KEEP_HIDDEN_BYTES", 0)
     eager = analyze(TEXT, minilm, normalize=normalize)
-    assert not isinstance(eager.dims_source, K.KeptHidden)
+    assert type(eager.shifts) is dict
     np.testing.assert_array_equal(np.stack([d for d, _ in per_token], 1), eager.top_dims)
     np.testing.assert_array_equal(np.stack([s for _, s in per_token], 1), eager.top_share)
     np.testing.assert_array_equal(kept.top_dims, eager.top_dims)
     np.testing.assert_array_equal(kept.top_share, eager.top_share)
-    for i in (0, len(kept) - 1):
-        for got, want in zip(kept.top_dims_of(i), eager.top_dims_of(i), strict=True):
-            np.testing.assert_array_equal(got, want)
+    assert _kept(kept)._hs is not None  # the top dims took nothing of the kept states
 
 
 @pytest.mark.parametrize("normalize", ["raw", "drop_outlier_dims", "standardize"])
@@ -321,31 +344,28 @@ def test_shifts_from_kept_hidden_states_equal_those_computed_window_by_window(
     minilm, monkeypatch, normalize
 ):
     """A one-window text computes its shifts when they are first read, the same numbers as the
-    window-by-window computation; once shifts and top dims are both computed the hidden states
-    are let go."""
+    window-by-window computation; then the hidden states are let go."""
     import afn_widget.kept as K
     from afn_widget.result import SHIFT_METRICS, LazyShifts
 
     kept = analyze(TEXT, minilm, normalize=normalize)
-    assert isinstance(kept.shifts, LazyShifts) and kept.dims_source._shifts is None
+    assert isinstance(kept.shifts, LazyShifts) and _kept(kept)._shifts is None
     view = kept.at(layer=2)
     assert view.shifts is kept.shifts  # shared by every view, computed once
     monkeypatch.setattr(K, "KEEP_HIDDEN_BYTES", 0)
     eager = analyze(TEXT, minilm, normalize=normalize)
     assert type(eager.shifts) is dict
     assert sorted(view.shifts) == sorted(SHIFT_METRICS) == sorted(eager.shifts)
+    assert _kept(kept)._hs is not None
     for m in SHIFT_METRICS:
         np.testing.assert_array_equal(view.shift(m), eager.shift(m))
-    assert kept.dims_source._hs is not None  # the top dims are still owed
-    np.testing.assert_array_equal(kept.top_dims, eager.top_dims)
-    assert kept.dims_source._hs is None  # all computed: the hidden states are let go
+    assert _kept(kept)._hs is None  # computed: the hidden states are let go
     assert kept.to_dict()["shifts"] == eager.to_dict()["shifts"]
 
 
 def test_kept_hidden_states_stay_within_their_budget(minilm, monkeypatch):
     """Results alive keep at most KEEP_HIDDEN_BYTES of hidden states: beyond it the oldest
-    compute their top dims and shifts (the same numbers) and let go; a collected result frees
-    its share."""
+    compute their shifts (the same numbers) and let go; a collected result frees its share."""
     import gc
 
     import afn_widget.kept as K
@@ -357,15 +377,13 @@ def test_kept_hidden_states_stay_within_their_budget(minilm, monkeypatch):
     assert size == (minilm.n_layers + 1) * len(first) * 384 * 4
     monkeypatch.setattr(K, "KEEP_HIDDEN_BYTES", int(2.5 * size))
     second = analyze(TEXT, minilm, normalize="standardize")
-    assert first.dims_source._hs is not None
+    assert _kept(first)._hs is not None
     third = analyze(SHORT, minilm)
-    assert first.dims_source._hs is None and second.dims_source._hs is not None
+    assert _kept(first)._hs is None and _kept(second)._hs is not None
     assert K.KEPT.nbytes <= 2.5 * size
-    assert first.dims_source._dims is not None and first.dims_source._shifts is not None
+    assert _kept(first)._shifts is not None
     monkeypatch.setattr(K, "KEEP_HIDDEN_BYTES", 0)
     eager = analyze(TEXT, minilm)
-    np.testing.assert_array_equal(first.top_dims, eager.top_dims)
-    np.testing.assert_array_equal(first.top_share, eager.top_share)
     for m in eager.shifts:
         np.testing.assert_array_equal(first.shifts[m], eager.shifts[m])
     kept = K.KEPT.nbytes

@@ -119,17 +119,14 @@ def massive_tokens(hs: tuple, lengths: list[int], abs_min: float, ratio: float) 
     ``abs_min``."""
     import torch
 
-    peak = torch.stack([x.float().abs().amax(-1) for x in hs])  # [L+1, B, T]: largest |x_d|
-    out = np.zeros(tuple(peak.shape), dtype=bool)
-    real = torch.zeros(peak.shape[1:], dtype=torch.bool, device=peak.device)
-    for b, n in enumerate(lengths):
-        real[b, :n] = True
+    peak = torch.stack([x.float().abs().amax(-1) for x in hs]).cpu().numpy()  # [L+1, B, T]
+    out = np.zeros(peak.shape, dtype=bool)
+    real = np.arange(peak.shape[2]) < np.asarray(lengths)[:, None]  # [B, T]
     above = ((peak > abs_min) & real).any(2).any(0)  # [B]
-    for b in torch.nonzero(above).flatten().tolist():
+    for b in np.flatnonzero(above).tolist():
         n = lengths[b]
         one = [x[b : b + 1, :n] for x in hs]
-        flags = massive_flags(one, peak[:, b : b + 1, :n], abs_min, ratio)
-        out[:, b, :n] = flags[:, 0].cpu().numpy()
+        out[:, b, :n] = massive_flags(one, peak[:, b : b + 1, :n], abs_min, ratio)[:, 0]
     return out
 
 
