@@ -48,10 +48,55 @@ def _offsets(mapping: Any) -> Offsets:
     return [(int(s), int(e)) for s, e in mapping]
 
 
+_BACKENDS: dict[type, bool] = {}
+
+
+def fast_backend(tokenizer: Any) -> Any:
+    """The ``tokenizers.Tokenizer`` behind a transformers fast tokenizer whose class encodes a
+    text as the base class does (no method of its own on that path), else ``None``.
+
+    :func:`tokenize` calls it directly, as transformers' wrapper would for these arguments (no
+    truncation, no padding, no special tokens added, special-token strings split): the same
+    encoding without the wrapper's Python around it, about 0.3 ms of a 1 ms call with the
+    caches as a forward pass leaves them."""
+    cls = type(tokenizer)
+    ok = _BACKENDS.get(cls)
+    if ok is None:
+        try:
+            from transformers.tokenization_utils_base import PreTrainedTokenizerBase as Base
+            from transformers.tokenization_utils_tokenizers import TokenizersBackend as Fast
+        except ImportError:
+            ok = False
+        else:
+            ok = (
+                issubclass(cls, Fast)
+                and cls.__call__ is Base.__call__
+                and cls._encode_plus is Fast._encode_plus
+                and cls.set_truncation_and_padding is Fast.set_truncation_and_padding
+                and not hasattr(cls, "_switch_to_input_mode")
+            )
+        _BACKENDS[cls] = ok
+    return getattr(tokenizer, "_tokenizer", None) if ok else None
+
+
 def tokenize(tokenizer: Any, text: str) -> Tokenized:
     """Ids, offsets, word ids and token strings of ``text`` (all empty for a blank text)."""
     if not text.strip():
         return EMPTY
+    backend = fast_backend(tokenizer)
+    if backend is not None:
+        if backend.truncation is not None:
+            backend.no_truncation()
+        if backend.padding is not None:
+            backend.no_padding()
+        backend.encode_special_tokens = True
+        enc = backend.encode(text, add_special_tokens=False)
+        return Tokenized(enc.ids, enc.offsets, enc.word_ids, enc.tokens)
+    return through_wrapper(tokenizer, text)
+
+
+def through_wrapper(tokenizer: Any, text: str) -> Tokenized:
+    """:func:`tokenize` through the tokenizer's own call (any tokenizer; a non-blank text)."""
     enc = encode(tokenizer, text)
     ids = list(enc["input_ids"])
     offsets = _offsets(enc["offset_mapping"])

@@ -181,3 +181,53 @@ def test_gpt2_words_are_whole_words(tiny_models):
     assert words == ["Extraordinary", "tokenization", ",", "naïvely", "."]
     assert r.words.roles == ["content", "content", "punctuation", "content", "punctuation"]
     assert len(r) > len(words)  # the tiny BPE splits these words into several pieces
+
+
+@SETTINGS
+@given(text=texts)
+def test_the_tokenizers_backend_called_directly_reads_as_its_wrapper(lms, text):
+    """tokenize() calls a fast tokenizer's Rust backend itself: ids, offsets, word ids and
+    token strings as transformers' own call gives them, for every tokenizer family here."""
+    from afn_widget.tokens import fast_backend, through_wrapper, tokenize
+
+    for lm in lms.values():
+        assert fast_backend(lm.tokenizer) is not None
+        if text.strip():
+            assert tokenize(lm.tokenizer, text) == through_wrapper(lm.tokenizer, text)
+
+
+def test_a_backend_left_truncating_or_padding_reads_the_whole_text(lms):
+    """A call with truncation or padding leaves the backend so; tokenize() undoes it as the
+    wrapper does, and splits special-token strings whatever the backend was left with."""
+    from afn_widget.tokens import through_wrapper, tokenize
+
+    text = "[CLS] one two three four five six seven <s> eight"
+    for lm in lms.values():
+        tok = lm.tokenizer
+        want = through_wrapper(tok, text)
+        tok(text, truncation=True, max_length=3)
+        tok([text, "a"], padding=True)
+        tok._tokenizer.encode_special_tokens = False
+        assert tok._tokenizer.truncation is not None or tok._tokenizer.padding is not None
+        assert tokenize(tok, text) == want and len(want.ids) > 8
+        assert tok._tokenizer.truncation is None and tok._tokenizer.padding is None
+
+
+def test_a_tokenizer_with_its_own_call_is_called_through_it(lms):
+    """A subclass with its own way of encoding a text is not bypassed."""
+    import copy
+
+    from afn_widget.tokens import fast_backend, tokenize
+
+    base = lms["wordpiece"].tokenizer
+    calls = []
+
+    class Shouting(type(base)):
+        def _encode_plus(self, text, *args, **kwargs):
+            calls.append(text)
+            return super()._encode_plus(text, *args, **kwargs)
+
+    tok = copy.copy(base)
+    tok.__class__ = Shouting
+    assert fast_backend(tok) is None
+    assert tokenize(tok, "two words") == tokenize(base, "two words") and calls
