@@ -271,7 +271,7 @@ def hidden_stats(
     if massive:
         if peak_from_top:
             dim, size = dims[..., 0], top[..., 0]
-            value = np.stack([_at(x, i) for x, i in zip(hs, dim, strict=True)])
+            value = _at_each(hs, dim)
         else:
             dim, value = (np.stack(v) for v in zip(*peaks, strict=True))
             size = np.abs(value)
@@ -283,13 +283,23 @@ def hidden_stats(
 
 def _at(x: Any, dim: np.ndarray) -> np.ndarray:
     """``x[..., dim]`` per vector (``x``: a tensor ``[..., d]``, ``dim``: ``[...]``), float32."""
+    return _at_each([x], dim[None])[0]
+
+
+def _at_each(hs: Sequence[Any], dim: np.ndarray) -> np.ndarray:
+    """``hs[l][..., dim[l]]`` per layer and vector, float32 ``dim.shape``."""
     import torch
 
+    x = hs[0]
     if x.device.type == "cpu" and x.dtype == torch.float32:
-        flat = x.detach().numpy().reshape(-1, x.shape[-1])
-        return flat[np.arange(len(flat)), dim.reshape(-1)].reshape(dim.shape)
+        d = x.shape[-1]
+        flat = dim.reshape(len(hs), -1) + np.arange(0, x.numel(), d)  # into each layer's data
+        return np.stack(
+            [h.detach().numpy().ravel().take(i) for h, i in zip(hs, flat, strict=True)]
+        ).reshape(dim.shape)
     idx = torch.from_numpy(dim.astype(np.int64)).to(x.device).unsqueeze(-1)
-    return x.float().gather(-1, idx).squeeze(-1).cpu().numpy()
+    values = [h.float().gather(-1, i).squeeze(-1) for h, i in zip(hs, idx, strict=True)]
+    return torch.stack(values).cpu().numpy()
 
 
 def largest(x: Any) -> tuple[np.ndarray, np.ndarray]:
