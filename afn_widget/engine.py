@@ -24,6 +24,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields, replace
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -94,11 +95,25 @@ class Options:
 
 
 OPTION_NAMES = tuple(f.name for f in fields(Options))
+_DEFAULT_GIVEN = {f.name: f.default for f in fields(Options)}
 
 
 def check_options(**given: Any) -> Options:
     """``given`` options (the others at their defaults) as :class:`Options`, or a typed error
     naming the fix. ``layer`` is checked against the model once it is loaded."""
+    if len(given) == len(_DEFAULT_GIVEN) and all(
+        given.get(k, given) is v for k, v in _DEFAULT_GIVEN.items()
+    ):  # every option the very default object (analyze's own defaults): checked once, kept
+        return _checked_defaults()
+    return _check(given)
+
+
+@cache
+def _checked_defaults() -> Options:
+    return _check(_DEFAULT_GIVEN)
+
+
+def _check(given: dict[str, Any]) -> Options:
     unknown = sorted(set(given) - set(OPTION_NAMES))
     if unknown:
         raise AFNTypeError(f"unknown option(s) {unknown}; the options are {OPTION_NAMES}.")

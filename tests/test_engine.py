@@ -722,3 +722,16 @@ def test_a_result_with_another_word_aggregation_equals_analysing_with_it(tiny_be
     assert as_max.word_agg == "max" and mean.word_agg == "mean"
     np.testing.assert_array_equal(as_max.layer_norms, mean.layer_norms)
     assert mean.with_word_agg("mean") is mean
+
+
+def test_options_at_their_defaults_are_checked_once_and_others_every_time():
+    """analyze's own defaults take the options checked once; a value equal to a default but
+    not it (3.0 for top_k) is still checked, and refused."""
+    from afn_widget.engine import OPTION_NAMES, Options, _check, check_options
+    from afn_widget.errors import AFNInputError
+
+    defaults = {k: getattr(Options, k) for k in OPTION_NAMES}
+    assert check_options(**defaults) is check_options(**defaults) == _check(dict(defaults))
+    with pytest.raises(AFNInputError, match="top_k must be a positive integer"):
+        check_options(**{**defaults, "top_k": 3.0})
+    assert check_options(**{**defaults, "quantile": 0.9}).quantile == 0.9
