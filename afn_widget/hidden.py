@@ -183,6 +183,8 @@ def _top_numpy(rows: Any, k: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _top_torch(rows: Any, k: int) -> tuple[np.ndarray, np.ndarray]:
+    import torch
+
     values, dims = [], []
     for j in range(k):
         v, i = rows.max(dim=-1)
@@ -190,8 +192,6 @@ def _top_torch(rows: Any, k: int) -> tuple[np.ndarray, np.ndarray]:
         dims.append(i)
         if j < k - 1:
             rows.scatter_(-1, i.unsqueeze(-1), -1.0)
-    import torch
-
     top = torch.stack(values, -1).cpu().numpy()
     return top, torch.stack(dims, -1).to(torch.int32).cpu().numpy()
 

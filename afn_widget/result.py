@@ -261,7 +261,7 @@ class AFNResult:
         d = self.word_source.described
         return [d.roles[j] for j in d.word_of]
 
-    # -- the top hidden dimensions, computed on first use where the engine kept hidden states --
+    # -- the top hidden dimensions ------------------------------------------------------------
     @property
     def top_dims(self) -> np.ndarray:
         """int32 ``[n_layers + 1, n_tokens, k]``: the ``k`` dimensions with the largest ``|h|``."""
@@ -273,8 +273,8 @@ class AFNResult:
         return self.dims_source.full()[1]
 
     def top_dims_of(self, token: int) -> tuple[np.ndarray, np.ndarray]:
-        """``(dims, share)`` of one token at every layer, ``[n_layers + 1, k]`` each, without
-        computing those of the other tokens."""
+        """``(dims, share)`` of one token at every layer, ``[n_layers + 1, k]`` each (what the
+        widget's tooltip asks for)."""
         from .errors import AFNInputError
 
         if isinstance(token, bool) or not isinstance(token, (int, np.integer)):
