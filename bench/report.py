@@ -525,9 +525,9 @@ def _peers(d: dict) -> list[str]:
             f"afn-widget's page: {verdict}. Its call, ms (medians of {sp['rounds']} further "
             "calls, the model's outermost call timed by hooks): "
             f"bare forward {sp['bare']:.1f}; afn-widget's own forward pass (every hidden state "
-            f"out) {sp['forward_in_analyze']:.1f}; the rest of `analyze` (tokenizing, norms, "
-            f"HIGH/LOW) {sp['analyze_rest']:.1f}; the page (`to_html`: words, every layer's top "
-            f"dimensions, the state's JSON, the page) {sp['page']:.1f}; in all "
+            f"out) {sp['forward_in_analyze']:.1f}; the rest of `analyze` (tokenizing, every "
+            f"layer's norms and top dimensions) {sp['analyze_rest']:.1f}; the page (`to_html`: "
+            f"words and roles, the state's JSON, the page) {sp['page']:.1f}; in all "
             f"{sp['total']:.1f}. In the timed rounds: `analyze` {_m(parts.get('analyze'))}, "
             f"the page {_m(parts.get('page'), 2)} ms.\n"
         )
