@@ -304,15 +304,9 @@ def _at_each(hs: Sequence[Any], dim: np.ndarray) -> np.ndarray:
 
 def largest(x: Any) -> tuple[np.ndarray, np.ndarray]:
     """Each vector's largest ``|x_d|`` (``x``: ``[..., d]``): its ``d`` (the first of those
-    that tie, as ``torch.max`` gives it, on the CPU by numpy's ``argmax``, several times faster
-    there) and the signed ``x_d`` (float32), as arrays."""
-    import torch
-
-    a = x.float().abs()
-    if a.device.type == "cpu":
-        dim = a.detach().numpy().argmax(-1)
-    else:
-        dim = torch.max(a, dim=-1).indices.cpu().numpy()
+    that tie, :func:`top_abs` with ``k = 1``) and the signed ``x_d`` (float32), as arrays."""
+    _, dim = top_abs(x.float().abs(), 1)
+    dim = dim[..., 0]
     return dim, _at(x, dim)
 
 
