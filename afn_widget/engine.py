@@ -16,7 +16,8 @@ This is the only module that runs the model. :func:`analyze` is a pipeline:
 Hidden states are dropped batch by batch, so memory is bounded by one batch of windows whatever
 the length of the text. The exception is a text of one window: it keeps its hidden states
 (:mod:`afn_widget.kept`) and computes the shifts when they are first asked for, not inside
-``analyze``.
+``analyze``; so too its top dimensions and each token's largest entry where no token can carry
+a massive activation (:meth:`Stitcher._keep`).
 """
 
 from __future__ import annotations
@@ -51,7 +52,15 @@ from .hidden import (
 )
 from .models import LoadedModel, hidden_size, load_model
 from .models import forward as run_model
-from .result import SCORES, AFNResult, LazyShifts, TopDims, WordSource, default_layer
+from .result import (
+    SCORES,
+    AFNResult,
+    LazyRows,
+    LazyShifts,
+    TopDims,
+    WordSource,
+    default_layer,
+)
 from .tokens import Frame, Tokenized, special_frame, tokenize
 from .windows import Windows, plan_windows
 
@@ -347,6 +356,7 @@ class Stitcher:
             "massive_dim": np.zeros(shape, np.int32),
             "massive_value": np.zeros(shape, np.float32),
         }
+        self.kept: K.KeptHidden | None = None  # one window's, owing its top dims (_keep)
         self.prefix: dict[str, np.ndarray] = {}  # the first window's leading specials
         self.suffix: dict[str, np.ndarray] = {}  # the last window's trailing ones
         tok = lm.tokenizer
@@ -367,10 +377,12 @@ class Stitcher:
         if self.norm is None:
             self.norm = given_outliers(self.opts.outlier_dims, plan.n_rows, hs[0].shape[-1])
         massive = (self.opts.massive_abs, self.opts.massive_ratio)
-        shifts = () if plan.keep_hidden else SHIFT_METRICS
-        stats = hidden_stats(hs, self.norm, shifts=shifts, top_k=plan.top_k, massive=massive)
         if plan.keep_hidden:
-            self.shifts = LazyShifts(K.KeptHidden(hs, self.norm).shifts)
+            stats = self._keep(hs, massive)
+        else:
+            stats = hidden_stats(
+                hs, self.norm, shifts=SHIFT_METRICS, top_k=plan.top_k, massive=massive
+            )
         stats.update(run.attention)
         p, length = len(plan.frame.head), plan.windows.length
         for b, w in enumerate(batch):
@@ -380,16 +392,33 @@ class Stitcher:
             if not plan.keep_hidden:
                 for m in SHIFT_METRICS:
                     self.shifts[m][:, dst] = stats[m][:, b, src]
-            self.top[0][:, dst] = stats["top_dims"][:, b, src]
-            self.top[1][:, dst] = stats["top_share"][:, b, src]
+            if self.kept is None:
+                self.top[0][:, dst] = stats["top_dims"][:, b, src]
+                self.top[1][:, dst] = stats["top_share"][:, b, src]
+                for key, rows in self.massive.items():
+                    rows[:, dst] = stats[key][:, b, src]
             for a in run.attention:
                 self.attention[a][:, dst] = stats[a][:, b, src]
-            for key, rows in self.massive.items():
-                rows[:, dst] = stats[key][:, b, src]
             if w == 0:
                 self.prefix = {key: v[:, b, :p] for key, v in stats.items()}
             if w == plan.n_windows - 1:
                 self.suffix = {key: v[:, b, p + length :] for key, v in stats.items()}
+
+    def _keep(self, hs: Sequence[Any], massive: tuple[float, float]) -> dict[str, np.ndarray]:
+        """The statistics of a text of one window, whose hidden states are kept
+        (:mod:`afn_widget.kept`): its shifts are computed when first read. So are its top
+        dimensions and largest entries where no token can carry a massive activation: raw
+        vectors whose norms are all at most ``massive_abs`` (``‖x‖₂ ≥ max |x_d|``), so that
+        every flag is known to be false without them. Otherwise they come with the norms."""
+        if self.norm.kind == "raw":
+            stats = hidden_stats(hs, self.norm)
+            if not (stats["norms"] > massive[0]).any():
+                self.kept = K.KeptHidden(hs, self.norm, self.plan.top_k)
+                self.shifts = LazyShifts(self.kept.shifts)
+                return stats
+        stats = hidden_stats(hs, self.norm, top_k=self.plan.top_k, massive=massive)
+        self.shifts = LazyShifts(K.KeptHidden(hs, self.norm).shifts)
+        return stats
 
     def done_upto(self, batch: range) -> int:
         """How many tokens are final once ``batch`` ran: those before its last owned token."""
@@ -417,7 +446,6 @@ class Stitcher:
                 parts.append(self.suffix[key])
             return np.concatenate(parts, axis=1).astype(body.dtype, copy=False)
 
-        top = TopDims(join("top_dims", self.top[0]), join("top_share", self.top[1]))
         shifts = self.shifts
         if not isinstance(shifts, LazyShifts):
             shifts = {m: join(m, v) for m, v in shifts.items()}
@@ -432,7 +460,13 @@ class Stitcher:
                 layer_norms, [o is None for o in offsets], self.opts.normalize
             )
         attention = {a: join(a, v) for a, v in self.attention.items() if a in self.prefix}
-        massive = {k: join(k, v) for k, v in self.massive.items()} if self.prefix else None
+        if self.kept is None:
+            top = TopDims(join("top_dims", self.top[0]), join("top_share", self.top[1]))
+            massive = {k: join(k, v) for k, v in self.massive.items()} if self.prefix else None
+        else:  # one window, whole: the kept rows are the result's, and none is flagged
+            top = self.kept
+            flags = {"massive": np.zeros(layer_norms.shape, bool)}
+            massive = LazyRows(self.kept.largest, tuple(self.massive), flags)
         words = WordSource(plan.text, tokens, offsets, word_ids, layer_norms, self.opts.word_agg)
         return AFNResult(
             text=plan.text,

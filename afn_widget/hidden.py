@@ -211,13 +211,14 @@ def hidden_stats(
     ``massive = (abs, ratio)`` also ``massive`` (bool), ``massive_dim`` (int32) and
     ``massive_value`` (the signed value there) ``[L+1, B, T]`` (:func:`massive_flags`).
 
-    Each layer's ``|x|`` (after the normalization) is written into one buffer for a group of
-    layers (:data:`STACK_BYTES`); the norms and the largest entries (the top dimensions, and
-    without a normalization each token's largest ``|x_d|``) are then one call over the group
-    rather than one per layer, and ``‖x − prev‖`` goes layer by layer. The rest is numpy on
-    the small ``[L+1, B, T]`` arrays. A NaN or infinity anywhere in a vector makes its norm
-    non-finite, so checking the norms (of the real tokens, where ``mask`` ``[B, T]`` says
-    which) checks every activation."""
+    When largest entries are asked for, each layer's ``|x|`` (after the normalization) is
+    written into one buffer for a group of layers (:data:`STACK_BYTES`); the norms and the
+    largest entries (the top dimensions, and without a normalization each token's largest
+    ``|x_d|``) are then one call over the group rather than one per layer. Otherwise each
+    layer's norms come straight from its vectors. ``‖x − prev‖`` goes layer by layer. The
+    rest is numpy on the small ``[L+1, B, T]`` arrays. A NaN or infinity anywhere in a vector
+    makes its norm non-finite, so checking the norms (of the real tokens, where ``mask``
+    ``[B, T]`` says which) checks every activation."""
     import torch
 
     n_rows = len(hs)
@@ -227,8 +228,8 @@ def hidden_stats(
     need_disp = "displacement" in shifts or "cos_change" in shifts
     peak_from_top = massive is not None and norm.kind == "raw"  # the largest |x| is the top one
     n_top = max(k, 1) if peak_from_top else k
-    group = max(1, min(n_rows, STACK_BYTES // max(1, b * t * d * 4)))
-    buf = torch.empty(group, b, t, d, device=dev)
+    group = max(1, min(n_rows, STACK_BYTES // max(1, b * t * d * 4))) if n_top else n_rows
+    buf = torch.empty(group, b, t, d, device=dev) if n_top else None
     norms = torch.empty(n_rows, b, t, device=dev)
     disp = torch.zeros(n_rows, b, t, device=dev) if need_disp else None
     tops = []  # per group of layers, (values, dims) of the n_top largest |x|
@@ -236,18 +237,21 @@ def hidden_stats(
     prev = None
     for start in range(0, n_rows, group):
         stop = min(start + group, n_rows)
-        a = buf[: stop - start]
+        a = None if buf is None else buf[: stop - start]
         for layer in range(start, stop):
             x = hs[layer]
             if massive and not peak_from_top:
                 peaks.append(largest(x))
             x = norm.apply(x, layer)
-            torch.abs(x, out=a[layer - start])
+            if a is None:  # the norms only: no |x| to keep
+                torch.linalg.vector_norm(x, dim=-1, out=norms[layer])
+            else:
+                torch.abs(x, out=a[layer - start])
             if need_disp and prev is not None:
                 torch.linalg.vector_norm(x - prev, dim=-1, out=disp[layer])
             prev = x
-        torch.linalg.vector_norm(a, dim=-1, out=norms[start:stop])
-        if n_top:
+        if a is not None:
+            torch.linalg.vector_norm(a, dim=-1, out=norms[start:stop])
             tops.append(top_abs(a, n_top))
     del buf, a, prev
     norms = norms.cpu().numpy()
@@ -271,7 +275,7 @@ def hidden_stats(
     if massive:
         if peak_from_top:
             dim, size = dims[..., 0], top[..., 0]
-            value = _at_each(hs, dim)
+            value = at_each(hs, dim)
         else:
             dim, value = (np.stack(v) for v in zip(*peaks, strict=True))
             size = np.abs(value)
@@ -283,10 +287,10 @@ def hidden_stats(
 
 def _at(x: Any, dim: np.ndarray) -> np.ndarray:
     """``x[..., dim]`` per vector (``x``: a tensor ``[..., d]``, ``dim``: ``[...]``), float32."""
-    return _at_each([x], dim[None])[0]
+    return at_each([x], dim[None])[0]
 
 
-def _at_each(hs: Sequence[Any], dim: np.ndarray) -> np.ndarray:
+def at_each(hs: Sequence[Any], dim: np.ndarray) -> np.ndarray:
     """``hs[l][..., dim[l]]`` per layer and vector, float32 ``dim.shape``."""
     import torch
 

@@ -132,30 +132,46 @@ class TopDims:
         return self._dims[:, i], self._share[:, i]
 
 
-class LazyShifts(Mapping):
-    """The three shifts (:data:`SHIFT_METRICS`) as a mapping computed on first read: the engine
-    keeps a one-window text's hidden states and works the shifts out from them only when they
-    are asked for. ``compute`` returns the arrays and remembers them (the engine's kept hidden
-    states do, under their own lock). Shared by every :meth:`AFNResult.at` view; pickled and
-    copied as the computed arrays."""
+class LazyRows(Mapping):
+    """Named arrays computed on first read: the engine keeps a one-window text's hidden states
+    and works some numbers out from them only when they are asked for. ``compute`` returns the
+    arrays of ``keys`` not in ``given`` (those known already) and remembers them (the engine's
+    kept hidden states do, under their own lock). Shared by every :meth:`AFNResult.at` view;
+    pickled and copied as the computed arrays."""
 
-    def __init__(self, compute: Callable[[], dict[str, np.ndarray]]) -> None:
-        self._compute = compute
+    def __init__(
+        self,
+        compute: Callable[[], Mapping[str, np.ndarray]],
+        keys: tuple[str, ...],
+        given: Mapping[str, np.ndarray] | None = None,
+    ) -> None:
+        self._compute, self._keys, self._given = compute, keys, dict(given or {})
 
-    def __getitem__(self, metric: str) -> np.ndarray:
-        return self._compute()[metric]
+    def __getitem__(self, key: str) -> np.ndarray:
+        if key in self._given:
+            return self._given[key]
+        if key not in self._keys:
+            raise KeyError(key)
+        return self._compute()[key]
 
-    def __contains__(self, metric: object) -> bool:
-        return metric in SHIFT_METRICS
+    def __contains__(self, key: object) -> bool:
+        return key in self._keys
 
     def __iter__(self) -> Iterator[str]:
-        return iter(SHIFT_METRICS)
+        return iter(self._keys)
 
     def __len__(self) -> int:
-        return len(SHIFT_METRICS)
+        return len(self._keys)
 
     def __reduce__(self) -> tuple[type, tuple[dict[str, np.ndarray]]]:
-        return dict, (dict(self._compute()),)
+        return dict, ({k: self[k] for k in self._keys},)
+
+
+class LazyShifts(LazyRows):
+    """The three shifts (:data:`SHIFT_METRICS`), computed on first read (:class:`LazyRows`)."""
+
+    def __init__(self, compute: Callable[[], Mapping[str, np.ndarray]]) -> None:
+        super().__init__(compute, SHIFT_METRICS)
 
 
 @dataclass(frozen=True)

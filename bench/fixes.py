@@ -11,9 +11,9 @@ shipped, and four variants of it:
   the shipped ``hidden_stats(hs, norm, shifts=, top_k=)`` signature. The shipped statistics go
   one layer at a time with no stacked copy, check finiteness on the norms, and compute
   ``1 − cos`` from the three norms (law of cosines);
-* ``eager_dims``  the shipped statistics, but the shifts computed inside the call too
-  (``kept.KEEP_HIDDEN_BYTES = 0``: no hidden states are kept to compute them from when they
-  are first read; the top dimensions are computed in the call either way, with the norms);
+* ``eager_dims``  the shipped statistics, but the top dimensions, each token's largest entry
+  and the shifts computed inside the call (``kept.KEEP_HIDDEN_BYTES = 0``: no hidden states
+  are kept to compute them from when they are first read);
 * ``dims``        ``analyze`` followed by ``result.top_dims`` and ``result.shifts``: what
   reading all of them costs when they are asked for (the widget asks for one token's top
   dimensions per tooltip, and never for the shifts);

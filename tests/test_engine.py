@@ -268,6 +268,35 @@ def test_massive_dims_are_the_first_largest_component_of_every_token(minilm):
     np.testing.assert_array_equal(values, np.take_along_axis(h, want[..., None], -1)[..., 0])
 
 
+def test_a_one_window_text_leaves_its_top_dims_to_first_use_only_where_none_can_be_massive(
+    minilm, monkeypatch
+):
+    """With raw vectors whose norms are all at most massive_abs (no |x_d| can pass it), a
+    one-window text computes its top dimensions and largest entries when first read, the same
+    numbers as the window-by-window computation; with a norm above it they come with the
+    norms, and the flags are those of the window-by-window computation too."""
+    import afn_widget.kept as K
+
+    lazy = analyze(TEXT, minilm)
+    assert lazy.layer_norms.max() <= 100.0 and lazy.dims_source is _kept(lazy)
+    assert _kept(lazy)._dims is None and _kept(lazy)._largest is None
+    assert not lazy.massive.any() and _kept(lazy)._largest is None  # the flags need no entry
+    low = dict(massive_abs=1.0, massive_ratio=1.0)  # every token passes the absolute bound
+    eager_in_call = analyze(TEXT, minilm, **low)
+    assert type(eager_in_call.dims_source) is not K.KeptHidden
+    assert _kept(eager_in_call)._owed == {"shifts"}
+    monkeypatch.setattr(K, "KEEP_HIDDEN_BYTES", 0)
+    for kept, kw in ((lazy, {}), (eager_in_call, low)):
+        eager = analyze(TEXT, minilm, **kw)
+        assert type(eager.shifts) is dict
+        np.testing.assert_array_equal(kept.massive, eager.massive)
+        for a, b in zip(kept.massive_dims, eager.massive_dims, strict=True):
+            np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(kept.top_dims, eager.top_dims)
+        np.testing.assert_array_equal(kept.top_share, eager.top_share)
+    assert eager_in_call.massive.any() and not eager_in_call.massive.all()
+
+
 @pytest.mark.parametrize("dtype", ["float32", "bfloat16"])
 def test_largest_is_torch_max_ties_included(dtype):
     """hidden.largest (numpy's argmax on the CPU) finds the dimension torch.max finds, the first
@@ -359,6 +388,9 @@ def test_shifts_from_kept_hidden_states_equal_those_computed_window_by_window(
     assert _kept(kept)._hs is not None
     for m in SHIFT_METRICS:
         np.testing.assert_array_equal(view.shift(m), eager.shift(m))
+    if normalize == "raw":  # the top dimensions and largest entries are owed too
+        assert _kept(kept)._hs is not None
+        assert kept.massive_dims[0].shape == kept.layer_norms.shape
     assert _kept(kept)._hs is None  # computed: the hidden states are let go
     assert kept.to_dict()["shifts"] == eager.to_dict()["shifts"]
 
