@@ -529,8 +529,9 @@ def _peers(d: dict) -> list[str]:
             "calls, the model's outermost call timed by hooks): "
             f"bare forward {sp['bare']:.1f}; afn-widget's own forward pass (every hidden state "
             f"out) {sp['forward_in_analyze']:.1f}; the rest of `analyze` (tokenizing, every "
-            f"layer's norms and top dimensions) {sp['analyze_rest']:.1f}; the page (`to_html`: "
-            f"words and roles, the state's JSON, the page) {sp['page']:.1f}; in all "
+            f"layer's norms; runs before 2 December 14:00 UTC, the top dimensions too) "
+            f"{sp['analyze_rest']:.1f}; the page (`to_html`: the top dimensions, words and "
+            f"roles, the state's JSON, the page) {sp['page']:.1f}; in all "
             f"{sp['total']:.1f}. In the timed rounds: `analyze` {_m(parts.get('analyze'))}, "
             f"the page {_m(parts.get('page'), 2)} ms.\n"
         )
