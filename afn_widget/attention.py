@@ -28,6 +28,8 @@ from typing import Any
 
 import numpy as np
 
+from .anatomy import Anatomy
+
 ATTENTION_SCORES = ("attention", "attn_norm")
 
 
@@ -49,27 +51,13 @@ def _config(model: Any, *names: str) -> int | None:
     return config_int(model, *names)
 
 
-def _blocks_list(model: Any) -> list[Any] | None:
-    """The model's list of transformer blocks (the ModuleList as long as the model is deep)."""
-    import torch
-
-    n = _config(model, "num_hidden_layers", "n_layer", "n_layers", "num_layers")
-    for _, mod in model.named_modules():
-        if isinstance(mod, torch.nn.ModuleList) and len(mod) == n and n:
-            first = mod[0]
-            if any(hasattr(first, a) for a in ("attention", "attn", "self_attn")):
-                return list(mod)
-    return None
-
-
 def _linear_weight(mod: Any) -> Any:
     """``[out, in]`` whatever the layer type (GPT-2's Conv1D stores ``[in, out]``)."""
     w = mod.weight.detach().float()
     return w.t() if type(mod).__name__ == "Conv1D" else w
 
 
-def _block(model: Any, layer: Any) -> Block | None:
-    att = next(getattr(layer, a) for a in ("attention", "attn", "self_attn") if hasattr(layer, a))
+def _block(model: Any, att: Any) -> Block | None:
     heads = _config(model, "num_attention_heads", "n_head", "n_heads")
     kv = _config(model, "num_key_value_heads") or heads
     d = _config(model, "hidden_size", "n_embd", "dim", "d_model")
@@ -111,21 +99,20 @@ def _block(model: Any, layer: Any) -> Block | None:
     return None
 
 
-def attention_blocks(model: Any) -> list[Block] | None:
+def attention_blocks(body: Anatomy) -> list[Block] | None:
     """Each layer's :class:`Block`, or None when some block's layout is not one we know."""
-    layers = _blocks_list(model)
-    if layers is None:
+    if not body.attention:
         return None
-    blocks = [_block(model, layer) for layer in layers]
+    blocks = [_block(body.base, att) for att in body.attention]
     return None if any(b is None for b in blocks) else blocks
 
 
-def attn_norm_unavailable(model: Any) -> str | None:
-    """Why ``attn_norm`` cannot be computed for ``model`` (None when it can)."""
-    if attention_blocks(model) is None:
+def attn_norm_unavailable(body: Anatomy) -> str | None:
+    """Why ``attn_norm`` cannot be computed for the model (None when it can)."""
+    if attention_blocks(body) is None:
         return (
             f"attn_norm needs each attention block's value and output projections, and "
-            f"{type(model).__name__}'s blocks are not laid out like any of BERT, DistilBERT, "
+            f"{body.name}'s blocks are not laid out like any of BERT, DistilBERT, "
             "GPT-2, GPT-NeoX, OPT or the Llama family"
         )
     return None
@@ -148,54 +135,55 @@ def eager(model: Any) -> Iterator[None]:
 
 
 class AttentionScores:
-    """``attention`` and ``attn_norm`` of each forward pass run inside it: a context manager
-    (eager attention, and forward hooks on the value projections for ``attn_norm``). Run the
-    model with ``output_attentions=True``, then :meth:`rows`."""
+    """``attention`` and ``attn_norm`` of the forward passes of one call. Made once per call
+    (each block's ``W_O^hᵀ W_O^h``); around each forward pass, under the model's lock
+    (:mod:`afn_widget.anatomy`), :meth:`hooked` sets eager attention and the hooks that keep
+    the value vectors, and yields where they are kept. Run the model with
+    ``output_attentions=True``, then :meth:`rows`. Nothing of a call stays on the model."""
 
-    def __init__(self, model: Any, want: tuple[str, ...]) -> None:
-        self.model = model
+    def __init__(self, body: Anatomy, want: tuple[str, ...]) -> None:
+        import torch
+
+        self.body = body
         self.want = tuple(w for w in ATTENTION_SCORES if w in want)
-        self.blocks = attention_blocks(model) if "attn_norm" in self.want else None
-        self._values: dict[int, Any] = {}
-        self._hooks: list[Any] = []
-        self._grams: list[Any] = []
-        self._eager: Any = contextlib.nullcontext()
+        self.blocks = attention_blocks(body) if "attn_norm" in self.want else None
+        self._grams = []
+        for blk in self.blocks or []:
+            w = blk.out_weight  # [d_out, H * dh]
+            wh = w.reshape(w.shape[0], blk.heads, blk.head_dim).permute(1, 0, 2)
+            self._grams.append(torch.einsum("hok,hol->hkl", wh, wh))  # W_h^T W_h, [H, dh, dh]
 
     @property
     def needed(self) -> bool:
         """Whether the pass must return attention weights."""
         return bool(self.want)
 
-    def __enter__(self) -> AttentionScores:
-        import torch
+    @contextlib.contextmanager
+    def hooked(self) -> Iterator[dict[int, Any]]:
+        """Eager attention and the value hooks for the forward passes inside; yields each
+        layer's value output as the hooks keep it."""
+        values: dict[int, Any] = {}
+        hooks = []
 
-        if self.want:
-            self._eager = eager(self.model)
-            self._eager.__enter__()
-        for i, blk in enumerate(self.blocks or []):
-            w = blk.out_weight  # [d_out, H * dh]
-            wh = w.reshape(w.shape[0], blk.heads, blk.head_dim).permute(1, 0, 2)
-            self._grams.append(torch.einsum("hok,hol->hkl", wh, wh))  # W_h^T W_h, [H, dh, dh]
-            self._hooks.append(blk.value.register_forward_hook(self._keep(i)))
-        return self
+        def keep(i: int) -> Any:
+            def hook(_mod: Any, _inp: Any, out: Any) -> None:
+                values[i] = out.detach()
 
-    def __exit__(self, *exc: object) -> None:
-        for h in self._hooks:
-            h.remove()
-        self._hooks.clear()
-        self._grams.clear()
-        self._eager.__exit__(*exc)
+            return hook
 
-    def _keep(self, i: int) -> Any:
-        def hook(_mod: Any, _inp: Any, out: Any) -> None:
-            self._values[i] = out.detach()
+        with eager(self.body.base) if self.want else contextlib.nullcontext():
+            try:
+                for i, blk in enumerate(self.blocks or []):
+                    hooks.append(blk.value.register_forward_hook(keep(i)))
+                yield values
+            finally:
+                for h in hooks:
+                    h.remove()
 
-        return hook
-
-    def _values_of(self, i: int) -> Any:
-        """Layer ``i``'s value vectors ``[B, T, kv_heads, head_dim]``."""
+    def _values_of(self, i: int, out: Any) -> Any:
+        """Layer ``i``'s value vectors ``[B, T, kv_heads, head_dim]`` from its hooked output."""
         blk = self.blocks[i]
-        out = self._values.pop(i).float()
+        out = out.float()
         b, t, width = out.shape
         kv, dh = blk.kv_heads, blk.head_dim
         if blk.take == "third":
@@ -206,9 +194,10 @@ class AttentionScores:
             out = out[..., width - kv * dh :]
         return out.reshape(b, t, kv, dh)
 
-    def rows(self, attentions: Any, qmask: Any) -> dict[str, np.ndarray]:
+    def rows(self, values: dict[int, Any], attentions: Any, qmask: Any) -> dict[str, np.ndarray]:
         """``[L, B, T]`` per score asked for, from the pass's attention weights (``[B, H, T, T]``
-        per layer) and the values the hooks kept; ``qmask`` ``[B, T]``: the real tokens."""
+        per layer) and the ``values`` :meth:`hooked` kept; ``qmask`` ``[B, T]``: the real
+        tokens."""
         import torch
 
         q = qmask.float()[:, None, :, None]
@@ -220,10 +209,9 @@ class AttentionScores:
             norms = []
             for i, col in enumerate(received):
                 blk = self.blocks[i]
-                v = self._values_of(i)
+                v = self._values_of(i, values[i])
                 v = v.repeat_interleave(blk.heads // blk.kv_heads, dim=2)  # [B, T, H, dh]
                 sq = torch.einsum("bthk,hkl,bthl->bht", v, self._grams[i], v)
                 norms.append((col * sq.clamp_min(0).sqrt()).sum(1))
             out["attn_norm"] = torch.stack(norms).cpu().numpy()
-        self._values.clear()
         return out

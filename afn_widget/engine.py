@@ -34,7 +34,7 @@ from . import kept as K
 from . import validate as V
 from .attention import ATTENTION_SCORES, AttentionScores, attn_norm_unavailable
 from .buckets import HIGH_RULES
-from .decoders import FINAL_LAYERS, is_causal, last_residual, resolve_final_layer, with_residual
+from .decoders import FINAL_LAYERS, last_residual, resolve_final_layer, with_residual
 from .errors import AFNInputError, AFNTypeError, NoHiddenStatesError
 from .hidden import (
     LAYER_SCALES,
@@ -203,8 +203,9 @@ class Plan:
 def make_plan(lm: LoadedModel, text: str, opts: Options) -> Plan:
     layer = default_layer(lm.n_layers) if opts.layer is None else opts.layer
     layer = V.check_layer(layer, lm.n_layers)
-    tokens = tokenize(lm.tokenizer, text)
-    frame = special_frame(lm.tokenizer)
+    with lm.anatomy.lock:  # the tokenizer is shared too
+        tokens = tokenize(lm.tokenizer, text)
+        frame = special_frame(lm.tokenizer)
     n_special = len(frame.head) + len(frame.tail)
     limit = lm.max_length if opts.max_length is None else opts.max_length
     if limit > lm.max_length:
@@ -219,13 +220,13 @@ def make_plan(lm: LoadedModel, text: str, opts: Options) -> Plan:
         )
     overlap = length // 4 if opts.stride is None else opts.stride
     n = len(tokens.ids)
-    windows = plan_windows(n, length, overlap, causal=is_causal(lm.model))
+    windows = plan_windows(n, length, overlap, causal=lm.anatomy.causal)
     total = len(windows.starts) if n else 0
     step = opts.batch_windows
     d = hidden_size(lm.model) or 1 << 30  # unknown: too wide to keep
     n_rows = lm.n_layers + 1
     unavailable = {}
-    if "attn_norm" in opts.scores and (why := attn_norm_unavailable(lm.model)):
+    if "attn_norm" in opts.scores and (why := attn_norm_unavailable(lm.anatomy)):
         unavailable["attn_norm"] = why
     return Plan(
         text=text,
@@ -237,8 +238,8 @@ def make_plan(lm: LoadedModel, text: str, opts: Options) -> Plan:
         n_rows=n_rows,
         top_k=min(opts.top_k, d),
         keep_hidden=n > 0 and total == 1 and K.fits(n_rows, n + n_special, d),
-        device=_device(lm.model),
-        final_layer=resolve_final_layer(lm.model, opts.final_layer),
+        device=_device(lm.anatomy.base),
+        final_layer=resolve_final_layer(lm.anatomy, opts.final_layer),
         attention=tuple(x for x in ATTENTION_SCORES if x in opts.scores and x not in unavailable),
         unavailable=unavailable,
     )
@@ -257,17 +258,24 @@ class Run:
 
 
 def forward(lm: LoadedModel, plan: Plan, batch: range, attention: AttentionScores) -> Run:
-    """Run a batch of windows (with the attention weights when ``attention`` needs them)."""
+    """Run a batch of windows through the base model (with the attention weights when
+    ``attention`` needs them). The pass and its hooks hold the model's lock: calls on one model
+    run one pass at a time, and no call sees another's hooks (:mod:`afn_widget.anatomy`)."""
     import torch
 
     input_ids = torch.tensor([plan.input_ids(w) for w in batch], dtype=torch.long)
     input_ids = input_ids.to(plan.device)
     mask = torch.ones_like(input_ids)
-    # the last row before the final norm, like the others
-    with last_residual(lm.model, plan.final_layer == "residual") as residual:
-        out = run_model(lm.model, input_ids, mask, attention.needed)
+    body = lm.anatomy
+    residual_wanted = plan.final_layer == "residual"  # the last row before the final norm
+    with (
+        body.lock,
+        attention.hooked() as values,
+        last_residual(body, residual_wanted) as residual,
+    ):
+        out = run_model(body.base, input_ids, mask, attention.needed)
     hs = with_residual(getattr(out, "hidden_states", None), residual)
-    name = type(lm.model).__name__
+    name = body.name
     if hs is None:
         raise NoHiddenStatesError(
             f"{name} returned no hidden_states; use a transformers model that "
@@ -285,7 +293,7 @@ def forward(lm: LoadedModel, plan: Plan, batch: range, attention: AttentionScore
             plan.unavailable[score] = f"{name} returned no attention weights"
     elif attention.needed:
         nan_row = np.full((1, *input_ids.shape), np.nan, np.float32)
-        for key, v in attention.rows(weights, mask).items():
+        for key, v in attention.rows(values, weights, mask).items():
             rows[key] = np.concatenate([nan_row, v.astype(np.float32)])
     return Run(hs, rows)
 
@@ -573,20 +581,20 @@ def analyze(
     plan = make_plan(lm, text, opts)
     two_passes = opts.needs_statistics and len(plan.batches) > 1
     ticker = _Ticker(progress, plan.n_windows * (2 if two_passes else 1))
-    with AttentionScores(lm.model, plan.attention) as attention:
-        norm, first = gather_statistics(lm, plan, opts, ticker, attention)
-        stitcher = Stitcher(plan, opts, norm, lm)
-        shown = time.monotonic()
-        for batch in plan.batches:
-            run = first if first is not None else forward(lm, plan, batch, attention)
-            first = None
-            stitcher.add(batch, run)
-            del run  # this batch's hidden states go before the next batch's come
-            ticker.tick(len(batch))
-            last = batch[-1] == plan.n_windows - 1
-            if partial is not None and not last and time.monotonic() - shown >= partial_every:
-                partial(stitcher.result(stitcher.done_upto(batch), complete=False))
-                shown = time.monotonic()
+    attention = AttentionScores(lm.anatomy, plan.attention)
+    norm, first = gather_statistics(lm, plan, opts, ticker, attention)
+    stitcher = Stitcher(plan, opts, norm, lm)
+    shown = time.monotonic()
+    for batch in plan.batches:
+        run = first if first is not None else forward(lm, plan, batch, attention)
+        first = None
+        stitcher.add(batch, run)
+        del run  # this batch's hidden states go before the next batch's come
+        ticker.tick(len(batch))
+        last = batch[-1] == plan.n_windows - 1
+        if partial is not None and not last and time.monotonic() - shown >= partial_every:
+            partial(stitcher.result(stitcher.done_upto(batch), complete=False))
+            shown = time.monotonic()
     return stitcher.result(plan.n, complete=True)
 
 

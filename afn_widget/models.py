@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .anatomy import Anatomy, anatomy
 from .errors import AFNInputError, AFNTypeError, ModelUnavailableError, TokenizerError
 
 DEFAULT_MODEL = "bert-base-uncased"
@@ -45,8 +46,10 @@ class LoadedModel:
     note: str = ""
     n_layers: int = field(init=False)
     max_length: int = field(init=False)
+    anatomy: Anatomy = field(init=False, repr=False)  # where its parts are; its lock
 
     def __post_init__(self) -> None:
+        self.anatomy = anatomy(self.model)
         self.n_layers = _n_layers(self.model)
         self.max_length = _max_length(self.model, self.tokenizer)
 

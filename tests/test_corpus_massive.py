@@ -215,8 +215,8 @@ def test_flags_are_the_engines_on_each_sentence_alone(tiny_bert, sentences):
     frame = special_frame(lm.tokenizer)
     ids = [frame.head + tokenize(lm.tokenizer, t).ids + frame.tail for t in texts]
     assert len({len(x) for x in ids}) > 1  # padded
-    with Runner(lm.model, lm.n_layers, 5.0, ("tas",), (2.0, 3.0)) as runner:
-        outs = runner.run(ids, lm.tokenizer.pad_token_id)
+    runner = Runner(lm.model, lm.n_layers, 5.0, ("tas",), (2.0, 3.0))
+    outs = runner.run(ids, lm.tokenizer.pad_token_id)
     flagged = 0
     for text, m in zip(texts, outs, strict=True):
         r = analyze(text, lm, massive_abs=2.0, massive_ratio=3.0)

@@ -3,7 +3,6 @@ chunk by chunk, keeping only each word's and each special token's scores."""
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -118,14 +117,11 @@ class Passes:
         """Every sentence through every run; ``bar`` counts sentence passes. The tokenizer's fit
         to the text is checked on the first chunk, before its forward passes."""
         out = Collected(self.runs, fit=TokenFit(self.tokenizer.unk_token_id))
-        with contextlib.ExitStack() as stack:
-            for r in {id(r): r for r in self.runners.values()}.values():
-                stack.enter_context(r)
-            for k, chunk in enumerate(chunks(corpus, self.tokenizer, self.chunk_size)):
-                items = self.read(k, chunk, out, bar)
-                scores = {r: self._run(r, items, bar) for r in self.runs}
-                for it in items:
-                    out.add(it, {r: scores[r][it.index] for r in self.runs})
+        for k, chunk in enumerate(chunks(corpus, self.tokenizer, self.chunk_size)):
+            items = self.read(k, chunk, out, bar)
+            scores = {r: self._run(r, items, bar) for r in self.runs}
+            for it in items:
+                out.add(it, {r: scores[r][it.index] for r in self.runs})
         return out
 
     def read(self, k: int, chunk: list, out: Collected, bar: Any) -> list[Item]:

@@ -135,9 +135,10 @@ def _attn_norm(scores: tuple[str, ...], hooked: bool, model: Any) -> str:
     if "attn_norm" not in scores:
         return NOT_COMPUTED
     if not hooked:
+        from ..anatomy import anatomy
         from ..attention import attn_norm_unavailable
 
-        return f"not computed: {attn_norm_unavailable(model)}"
+        return f"not computed: {attn_norm_unavailable(anatomy(model))}"
     return (
         "Kobayashi et al. 2020: sum over heads and queries of alpha * ||(x W_V + b_V)_h "
         "W_O^h|| (output bias excluded), forward hooks on the value projections"

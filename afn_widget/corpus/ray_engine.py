@@ -165,8 +165,6 @@ class _Forward:
             model = _rebuilt(*ray.get(model))  # from the object store
         lm = load_model(model, device)
         self.passes = Passes(lm, opts)
-        for r in {id(r): r for r in self.passes.runners.values()}.values():
-            r.__enter__()  # eager attention and hooks for the actor's lifetime
         self.started: tuple[float, float] | None = (t0, time.time())
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from ..anatomy import anatomy
 from ..attention import AttentionScores
 from ..decoders import last_residual, with_residual
 from ..hidden import (
@@ -40,8 +41,9 @@ activation at that layer, else 0 (a word's mean over its pieces is > 0 when any 
 
 
 class Runner:
-    """One model and the per-token scores of its batches; a context manager (eager attention
-    and the hooks are in place only inside it)."""
+    """One model and the per-token scores of its batches. Each batch runs under the model's
+    lock, with eager attention and the hooks in place only for its own forward pass
+    (:mod:`afn_widget.anatomy`), so a report and views of the same model can run at once."""
 
     def __init__(
         self,
@@ -51,22 +53,15 @@ class Runner:
         want: tuple[str, ...] = SCORES,
         massive: tuple[float, float] = (MASSIVE_ABS, MASSIVE_RATIO),
     ) -> None:
-        self.model = model
+        self.body = anatomy(model)
         self.n_layers = n_layers
         self.outlier_k = outlier_k
         self.want = want
         self.massive = massive
-        self.scores = AttentionScores(model, want)
+        self.scores = AttentionScores(self.body, want)
         self.attention = self.scores.needed
         self.hooked = "attn_norm" in want and self.scores.blocks is not None
         self.dev = next(model.parameters()).device
-
-    def __enter__(self) -> Runner:
-        self.scores.__enter__()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.scores.__exit__(*exc)
 
     def run(self, ids: list[list[int]], pad_id: int) -> list[np.ndarray]:
         """Per sequence: float32 ``[len(SCORES) + 1, n_layers + 1, n_tokens]`` (specials
@@ -74,13 +69,14 @@ class Runner:
         :data:`MASSIVE`)."""
 
         input_ids, mask = self._padded(ids, pad_id)
-        with last_residual(self.model) as residual:
-            out = forward(self.model, input_ids, mask, self.attention)
+        body = self.body
+        with body.lock, self.scores.hooked() as values, last_residual(body) as residual:
+            out = forward(body.base, input_ids, mask, self.attention)
         hs = with_residual(out.hidden_states, residual)
         lengths = [len(x) for x in ids]
         rows = _token_stats(hs, mask, self.outlier_k, self.want)
         if self.attention:
-            rows.update(self.scores.rows(out.attentions, mask))
+            rows.update(self.scores.rows(values, out.attentions, mask))
         flags = massive_tokens(hs, lengths, *self.massive)
         return self._per_sequence(rows, flags, lengths)
 

@@ -509,3 +509,66 @@ def test_score_modes_and_compare_in_jupyterlab(lab, afn_browser):
     finally:
         context.close()
     assert not page.afn_errors, page.afn_errors
+
+
+# ------------------------------------------------------------------------------------------
+# Run All: views computing at once in one kernel
+# ------------------------------------------------------------------------------------------
+RUN_ALL_SETUP = """\
+import numpy as np, torch, transformers as T
+from afn_widget import AFNView, analyze
+from afn_widget.models import bundled_model_path
+tok = T.AutoTokenizer.from_pretrained(str(bundled_model_path()))
+torch.manual_seed(0)
+cfg = T.LlamaConfig(vocab_size=tok.vocab_size, hidden_size=32, num_hidden_layers=2,
+    num_attention_heads=4, num_key_value_heads=2, intermediate_size=64,
+    max_position_embeddings=128)
+dec = T.LlamaForCausalLM(cfg).eval()  # a decoder given with its LM head
+with torch.no_grad():
+    for m in dec.modules():
+        if 'Norm' in type(m).__name__:
+            m.weight.copy_(1 + 0.5 * torch.randn(m.weight.shape))
+S = ('tas', 'attention', 'attn_norm')
+"""
+
+
+def test_run_all_draws_every_view_with_the_numbers_of_lone_calls(lab, afn_browser):
+    """Run All starts two score views of the default model and a decoder view at once (each
+    computes in a thread of its own): every view draws, and every result equals the same
+    call made alone."""
+    cells = [
+        RUN_ALL_SETUP,
+        "a = AFNView('The cat sat on the mat.', scores=S, score='attn_norm')\na",
+        "b = AFNView('The dog lay by the door while the cat slept soundly.', scores=S)\nb",
+        "c = AFNView('A small decoder reads this sentence.', model=(dec, tok), scores=S)\nc",
+        "same = []\n"
+        "for v, m in ((a, None), (b, None), (c, (dec, tok))):\n"
+        "    v.wait(120)\n"
+        "    lone = analyze(v.text, m, scores=S)\n"
+        "    same += [np.array_equal(v.result.score(s), lone.score(s), equal_nan=True)\n"
+        "             for s in S]\n"
+        "print('SAME', all(same), len(same))",
+    ]
+    root, url, token = lab
+    (root / "runall.ipynb").write_text(json.dumps(_notebook(cells)))
+    context = afn_browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        page.goto(f"{url}/lab/workspaces/runall/tree/runall.ipynb?token={token}&reset")
+        page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
+        page.wait_for_selector("text=| Idle", timeout=90_000)
+        page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        out = page.locator(".jp-OutputArea-output pre", has_text=re.compile("^SAME "))
+        out.first.wait_for(timeout=180_000)
+        assert out.first.text_content().split() == ["SAME", "True", "9"]
+        cells_el = page.locator(".jp-Notebook .jp-Cell")
+        for k in (1, 2, 3):
+            view = cells_el.nth(k).locator(".jp-OutputArea")
+            view.locator(".afn-tok.afn-high").first.wait_for(state="attached", timeout=60_000)
+            assert not view.locator(".afn-error").filter(has_text=re.compile(r"\S")).count(), k
+        page.screenshot(path=str(ARTIFACTS / "jupyterlab-run-all.png"), full_page=True)
+    finally:
+        context.close()
+    assert not errors, errors
