@@ -1,9 +1,9 @@
 """AFNCompare: two analyses side by side, of two texts with one model or one text with two
 models, in panes that share their settings.
 
-- **Two texts** (a minimal pair, say): the words are aligned (:class:`difflib.SequenceMatcher`
-  over the words' lower-cased text, specials left out) and the words that differ are marked in
-  both panes.
+- **Two texts** (a minimal pair, say): the words are paired by their lower-cased text
+  (:func:`pair_words`: in order where the texts agree, then by spelling where words moved;
+  specials left out) and the words with no counterpart are marked in both panes.
 - **Two models**: the words are aligned by their place in the text (the same characters), and
   the layers by relative depth: layer ``l`` of the first model is shown beside layer
   ``round(l · n_b / n_a)`` of the second; the header says so.
@@ -16,10 +16,12 @@ the other); the panes re-colour in the browser for every layer, quantile, granul
 from __future__ import annotations
 
 import difflib
+from collections import defaultdict, deque
 from collections.abc import Sequence
 from dataclasses import replace
+from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import anywidget
 import traitlets as t
@@ -42,11 +44,49 @@ def match_layers(n_a: int, n_b: int) -> list[int]:
     return [int(round(layer * n_b / n_a)) for layer in range(n_a + 1)]
 
 
-def align_words(a: AFNResult, b: AFNResult) -> tuple[list[int], list[int], list[int]]:
-    """``(match, differ_a, differ_b)``: for each word of ``a`` its counterpart in ``b`` (-1 for
-    none), and the words of each that have no counterpart (specials are neither). Words of the
-    same text are matched by their characters' place, words of two texts by their sequence
-    (:class:`difflib.SequenceMatcher`, case-insensitive)."""
+def pair_words(sa: Sequence[str], sb: Sequence[str]) -> list[int]:
+    """For each item of ``sa``, the index of its counterpart in ``sb`` (-1 for none); items pair
+    only with equal items, each at most once.
+
+    1. **In order**: the matching blocks of :class:`difflib.SequenceMatcher` (``autojunk`` off),
+       the runs the two sequences share in the same order.
+    2. **Moved**: each item still unpaired, taken in ``sa``'s order, pairs with the first
+       unpaired equal item of ``sb``: the k-th unpaired occurrence of a word in ``sa`` with its
+       k-th unpaired occurrence in ``sb``.
+
+    So a word without counterpart is one that occurs more often in its sequence than in the
+    other (the surplus occurrences, those left after both steps). Deterministic: the same
+    sequences always pair the same way.
+    """
+    out = [-1] * len(sa)
+    for block in difflib.SequenceMatcher(a=sa, b=sb, autojunk=False).get_matching_blocks():
+        for k in range(block.size):
+            out[block.a + k] = block.b + k
+    taken = set(out)
+    left: defaultdict[str, deque[int]] = defaultdict(deque)
+    for j, w in enumerate(sb):
+        if j not in taken:
+            left[w].append(j)
+    for i, w in enumerate(sa):
+        if out[i] < 0 and left[w]:
+            out[i] = left[w].popleft()
+    return out
+
+
+class WordAlignment(NamedTuple):
+    """The words of two results paired: ``match[j]`` is the counterpart in ``b`` of word ``j``
+    of ``a`` (-1 for none); ``differ_a``, ``differ_b`` the words of each with no counterpart
+    (specials are neither)."""
+
+    match: list[int]
+    differ_a: list[int]
+    differ_b: list[int]
+
+
+def align_words(a: AFNResult, b: AFNResult) -> WordAlignment:
+    """The words of ``a`` and ``b`` paired (specials left out). Words of the same text pair by
+    their characters' place; words of two texts by their lower-cased text (:func:`pair_words`:
+    in order where the texts agree, then by spelling where words moved)."""
     wa, wb = a.words, b.words
     keep_a = [j for j in range(len(wa)) if wa.roles[j] != SPECIAL]
     keep_b = [j for j in range(len(wb)) if wb.roles[j] != SPECIAL]
@@ -58,14 +98,21 @@ def align_words(a: AFNResult, b: AFNResult) -> tuple[list[int], list[int], list[
     else:
         sa = [wa.text[j].lower() for j in keep_a]
         sb = [wb.text[j].lower() for j in keep_b]
-        sm = difflib.SequenceMatcher(a=sa, b=sb, autojunk=False)
-        for block in sm.get_matching_blocks():
-            for k in range(block.size):
-                match[keep_a[block.a + k]] = keep_b[block.b + k]
+        for i, m in enumerate(pair_words(sa, sb)):
+            if m >= 0:
+                match[keep_a[i]] = keep_b[m]
     matched_b = {m for m in match if m >= 0}
     differ_a = [j for j in keep_a if match[j] < 0]
     differ_b = [j for j in keep_b if j not in matched_b]
-    return match, differ_a, differ_b
+    return WordAlignment(match, differ_a, differ_b)
+
+
+def in_order(match: Sequence[int]) -> bool:
+    """Whether the pairs keep their order: the counterparts of ``a``'s words, read in ``a``'s
+    order, rise. (The pairs :func:`pair_words` makes in its second step, of moved words, always
+    cross one of the first's, so this is False exactly when some words moved.)"""
+    paired = [m for m in match if m >= 0]
+    return all(x < y for x, y in pairwise(paired))
 
 
 def align_tokens(a: AFNResult, b: AFNResult, word_match: Sequence[int]) -> list[int]:
@@ -85,6 +132,20 @@ def align_tokens(a: AFNResult, b: AFNResult, word_match: Sequence[int]) -> list[
             for p, q in zip(pieces_a[j], pieces_b[m], strict=True):
                 out[int(p)] = int(q)
     return out
+
+
+def _pairs_note(words: WordAlignment) -> str:
+    """How the words of two texts were paired, and how many have no counterpart, in words."""
+    how = "Words are paired by their text, in order"
+    if not in_order(words.match):
+        how += " where the two texts agree and by spelling where words moved"
+    na, nb = len(words.differ_a), len(words.differ_b)
+    if not na + nb:
+        return f"{how}; every word has a counterpart"
+    return (
+        f"{how}; {na} word(s) of the first text and {nb} of the second have no counterpart "
+        "(underlined)"
+    )
 
 
 def _pair(text_a: Any, text_b: Any, model: Any, models: Any) -> tuple[str, str, Any, Any]:
@@ -184,16 +245,16 @@ class AFNCompare(anywidget.AnyWidget):
                     f"{score} is not available for {r.model_name}: {r.unavailable[score]}."
                 )
         self._results = (ra, rb)
-        word_match, differ_a, differ_b = align_words(ra, rb)
+        words = align_words(ra, rb)
         super().__init__(
             pane_a={**payload(ra), "text": ra.text},
             pane_b={**payload(rb), "text": rb.text},
             layer_map=match_layers(ra.n_layers, rb.n_layers),
-            word_match=word_match,
-            token_match=align_tokens(ra, rb, word_match),
-            differ_a=differ_a,
-            differ_b=differ_b,
-            compare_note=self._note(ra, rb, differ_a, differ_b),
+            word_match=words.match,
+            token_match=align_tokens(ra, rb, words.match),
+            differ_a=words.differ_a,
+            differ_b=words.differ_b,
+            compare_note=self._note(ra, rb, words),
             layer=ra.layer,
             quantile=quantile,
             granularity=granularity,
@@ -202,16 +263,10 @@ class AFNCompare(anywidget.AnyWidget):
         )
 
     @staticmethod
-    def _note(ra: AFNResult, rb: AFNResult, differ_a: list[int], differ_b: list[int]) -> str:
+    def _note(ra: AFNResult, rb: AFNResult, words: WordAlignment) -> str:
         parts = []
         if ra.text != rb.text:
-            n = len(differ_a) + len(differ_b)
-            parts.append(
-                f"{len(differ_a)} word(s) of the first text and {len(differ_b)} of the second "
-                "have no counterpart (marked)"
-                if n
-                else "the two texts have the same words"
-            )
+            parts.append(_pairs_note(words))
         if ra.n_layers != rb.n_layers:
             parts.append(
                 f"layers matched by relative depth: layer l of {ra.n_layers} beside layer "

@@ -4,14 +4,19 @@ runs."""
 
 from __future__ import annotations
 
+import difflib
+from collections import Counter
+
 import numpy as np
 import pytest
 
 from afn_widget import analyze
-from afn_widget.compare import AFNCompare, align_words, match_layers
+from afn_widget.compare import AFNCompare, align_words, in_order, match_layers, pair_words
 from afn_widget.errors import AFNError, AFNInputError, AFNTypeError
 
 PAIR = ("The keys to the cabinet are on the table.", "The key to the cabinet is on the table.")
+SWAP = ("The doctor thanked the nurse.", "The nurse thanked the doctor.")
+ONE_CHANGED = ("The cat sat on the mat.", "The dog sat on the mat.")
 
 
 def test_match_layers_by_relative_depth():
@@ -33,7 +38,10 @@ def test_minimal_pair_marks_the_words_that_differ(tiny_bert):
     for j, m in enumerate(view.word_match):  # matched words spell the same
         if m >= 0:
             assert words_a[j].lower() == words_b[m].lower()
-    assert "2 word(s) of the first text and 2 of the second" in view.compare_note
+    assert view.compare_note.startswith("Words are paired by their text, in order;")
+    assert "2 word(s) of the first text and 2 of the second have no counterpart" in (
+        view.compare_note
+    )
     assert view.layer_map == list(range(ra.n_layers + 1))
     # the panes carry each result's data, as a view's traits
     assert view.pane_a["tokens"] == ra.tokens and view.pane_b["tokens"] == rb.tokens
@@ -103,3 +111,110 @@ def test_align_words_of_one_text_by_place(tiny_bert):
     match, da, db = align_words(ra, ra)
     keep = [j for j, r in enumerate(ra.words.roles) if r != "special"]
     assert [match[j] for j in keep] == keep and da == db == []
+
+
+def kept(result):
+    """The indices and lower-cased text of ``result``'s words but the specials."""
+    idx = [j for j, r in enumerate(result.words.roles) if r != "special"]
+    return idx, [result.words.text[j].lower() for j in idx]
+
+
+def check_pairs(ra, rb, match, differ_a, differ_b):
+    """What any pairing of words by their text must satisfy, computed independently of it: each
+    pair spells the same (case aside), no word of b is paired twice, and the words without
+    counterpart are, for each spelling, the surplus occurrences in their text."""
+    ka, la = kept(ra)
+    kb, lb = kept(rb)
+    paired = [m for m in match if m >= 0]
+    assert len(paired) == len(set(paired))
+    for j, m in enumerate(match):
+        if m >= 0:
+            assert j in ka and m in kb
+            assert ra.words.text[j].lower() == rb.words.text[m].lower()
+    assert differ_a == [j for j in ka if match[j] < 0]
+    assert differ_b == sorted(set(kb) - set(paired))
+    spelled_a = Counter(ra.words.text[j].lower() for j in differ_a)
+    spelled_b = Counter(rb.words.text[j].lower() for j in differ_b)
+    assert spelled_a == Counter(la) - Counter(lb)
+    assert spelled_b == Counter(lb) - Counter(la)
+
+
+def test_a_word_swap_pairs_every_word_with_its_counterpart(tiny_bert):
+    view = AFNCompare(*SWAP, model=tiny_bert)
+    ra, rb = view.results
+    check_pairs(ra, rb, view.word_match, view.differ_a, view.differ_b)
+    ka, _ = kept(ra)
+    kb, _ = kept(rb)
+    assert all(view.word_match[j] >= 0 for j in ka)
+    assert sorted(view.word_match[j] for j in ka) == kb
+    assert view.differ_a == [] and view.differ_b == []
+    # "doctor" pairs with "doctor", wherever it stands
+    assert rb.words.text[view.word_match[ra.words.text.index("doctor")]] == "doctor"
+    assert "by spelling where words moved" in view.compare_note
+    assert "every word has a counterpart" in view.compare_note
+    # the tokens of paired words pair as well (one tokenizer: each word's pieces alike)
+    for j in ka:
+        m = view.word_match[j]
+        for p, q in zip(ra.words.pieces[j], rb.words.pieces[m], strict=True):
+            assert view.token_match[int(p)] == int(q)
+            assert ra.tokens[int(p)] == rb.tokens[int(q)]
+
+
+def test_one_word_changed_leaves_only_that_word_without_counterpart(tiny_bert):
+    view = AFNCompare(*ONE_CHANGED, model=tiny_bert)
+    ra, rb = view.results
+    check_pairs(ra, rb, view.word_match, view.differ_a, view.differ_b)
+    assert [ra.words.text[j] for j in view.differ_a] == ["cat"]
+    assert [rb.words.text[j] for j in view.differ_b] == ["dog"]
+    # every other word pairs with the word at the same place among the others, in order
+    ka, _ = kept(ra)
+    kb, _ = kept(rb)
+    rest_a = [j for j in ka if j not in view.differ_a]
+    rest_b = [j for j in kb if j not in view.differ_b]
+    assert [view.word_match[j] for j in rest_a] == rest_b
+    assert in_order(view.word_match)
+    assert view.compare_note.startswith("Words are paired by their text, in order;")
+    assert "1 word(s) of the first text and 1 of the second have no counterpart" in (
+        view.compare_note
+    )
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        (
+            "The dog chased the cat and the cat ran.",
+            "The cat chased the dog and the old cat ran to the door.",
+        ),
+        ("Dogs like cats, cats like dogs.", "Cats like dogs, and dogs like cats, too."),
+    ],
+)
+def test_repeated_words_and_an_extra_word(tiny_bert, texts):
+    ra, rb = analyze(texts[0], tiny_bert), analyze(texts[1], tiny_bert)
+    match, differ_a, differ_b = align_words(ra, rb)
+    check_pairs(ra, rb, match, differ_a, differ_b)
+    assert differ_b  # the second text has words the first has not
+    view = AFNCompare(*texts, model=tiny_bert)
+    assert (view.word_match, view.differ_a, view.differ_b) == (match, differ_a, differ_b)
+    assert f"{len(differ_a)} word(s) of the first text and {len(differ_b)} of the second" in (
+        view.compare_note
+    )
+
+
+def test_pair_words_in_order_first_then_by_spelling():
+    a = ["x", "the", "a", "the", "b", "the"]
+    b = ["the", "b", "the", "y", "a", "the", "the"]
+    got = pair_words(a, b)
+    assert got == pair_words(a, b)  # deterministic
+    assert all(m < 0 or a[i] == b[m] for i, m in enumerate(got))
+    # the in-order runs difflib finds are kept as they are
+    runs = difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_matching_blocks()
+    in_runs = {blk.a + k: blk.b + k for blk in runs for k in range(blk.size)}
+    assert all(got[i] == m for i, m in in_runs.items())
+    # of the rest, each spelling's k-th unpaired occurrence in a with its k-th in b
+    for word in set(a):
+        rest_a = [i for i, w in enumerate(a) if w == word and i not in in_runs]
+        rest_b = [j for j, w in enumerate(b) if w == word and j not in in_runs.values()]
+        n = min(len(rest_a), len(rest_b))
+        assert [got[i] for i in rest_a] == rest_b[:n] + [-1] * (len(rest_a) - n)
+    assert not in_order(got)  # "b" and an occurrence of "the" moved
