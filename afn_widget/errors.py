@@ -33,3 +33,11 @@ class NonFiniteActivationError(AFNError, FloatingPointError):
 
 class AnalysisCancelled(AFNError):
     """Raised from a progress callback to stop an analysis that is no longer wanted."""
+
+
+class OutputPathError(AFNError, OSError):
+    """A file cannot be written where it was asked for (checked before any work starts)."""
+
+
+class InputFileError(AFNError, ValueError):
+    """A file given as input cannot be read as what it should be (named, with the fix)."""

@@ -1,0 +1,72 @@
+"""Files the project writes: the place checked before any work starts, each file written whole
+or not at all.
+
+:func:`check_output` is called by every command and every ``save_*``/``out=`` before a model
+loads, so a bad path never costs a run. :func:`writing` and :func:`write` put the data in a
+temporary file beside the target and rename it over the target when it is complete
+(``os.replace``, atomic on one file system): an interrupt or an error never leaves a
+half-written file under the target's name.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from .errors import OutputPathError
+
+
+def check_output(path: str | os.PathLike, what: str = "output file") -> Path:
+    """``path`` as a :class:`~pathlib.Path` a file can be written to, or
+    :class:`~afn_widget.errors.OutputPathError` naming the fix: its folder exists, is a folder
+    and is writable, and the path is not itself a folder."""
+    p = Path(path).expanduser()
+    if p.is_dir():
+        raise OutputPathError(f"{what} {str(p)!r} is a folder; give a file name inside it.")
+    parent = p.parent if str(p.parent) else Path(".")
+    if not parent.exists():
+        raise OutputPathError(
+            f"the folder of the {what} {str(p)!r} does not exist; create it first "
+            f"(mkdir -p {str(parent)!r}) or write somewhere else."
+        )
+    if not parent.is_dir():
+        raise OutputPathError(f"{what} {str(p)!r}: {str(parent)!r} is not a folder.")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise OutputPathError(
+            f"cannot write the {what} {str(p)!r}: the folder {str(parent)!r} is not writable; "
+            "choose another place."
+        )
+    if p.exists() and not os.access(p, os.W_OK):
+        raise OutputPathError(f"{what} {str(p)!r} exists and is read-only; choose another name.")
+    return p
+
+
+@contextmanager
+def writing(path: str | os.PathLike) -> Iterator[Path]:
+    """A temporary path beside ``path`` to write to; renamed to ``path`` when the block ends
+    without an error, removed otherwise."""
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        # mkstemp's file is private (0600): give it the target's mode, or a new file's usual one
+        os.chmod(tmp, target.stat().st_mode & 0o7777 if target.exists() else 0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write(path: str | os.PathLike, data: str | bytes) -> Path:
+    """Write ``data`` (text as UTF-8) to ``path`` whole or not at all; returns the path."""
+    target = Path(path)
+    with writing(target) as tmp:
+        if isinstance(data, str):
+            tmp.write_text(data, encoding="utf-8")
+        else:
+            tmp.write_bytes(data)
+    return target
