@@ -194,8 +194,10 @@ class AFNCompare(anywidget.AnyWidget):
     results at the current settings.
     """
 
-    _esm = _STATIC / "widget.js"
-    _css = _STATIC / "widget.css"
+    # the bundle's text, not its path: anywidget ties a path to every instance through a
+    # file-watch signal, and a view so tied is never freed
+    _esm = (_STATIC / "widget.js").read_text(encoding="utf-8")
+    _css = (_STATIC / "widget.css").read_text(encoding="utf-8")
 
     pane_a = t.Dict().tag(sync=True)  # the first analysis, as a view's data traits
     pane_b = t.Dict().tag(sync=True)

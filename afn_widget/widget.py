@@ -155,8 +155,10 @@ class AFNView(anywidget.AnyWidget):
     ``view.result`` is the engine's result at the view's current settings.
     """
 
-    _esm = _STATIC / "widget.js"
-    _css = _STATIC / "widget.css"
+    # the bundle's text, not its path: anywidget ties a path to every instance through a
+    # file-watch signal, and a view so tied is never freed
+    _esm = (_STATIC / "widget.js").read_text(encoding="utf-8")
+    _css = (_STATIC / "widget.css").read_text(encoding="utf-8")
 
     text = _Text("").tag(sync=True, group="data")  # the browser only reads it
     layer = t.Int(0).tag(sync=True, group="control")
