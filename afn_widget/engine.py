@@ -65,6 +65,10 @@ from .tokens import Frame, Tokenized, special_frame, tokenize
 from .windows import Windows, plan_windows
 
 Progress = Callable[[int, int], Any]
+MAX_WINDOW = 4096
+"""The longest window ``analyze`` runs unless ``max_length`` says otherwise: a model that takes
+65k positions would take a 60k-token text as one pass, with no progress to show and no point
+at which to cancel; windows of at most this many tokens stream and can be stopped."""
 check_text = V.check_text  # the engine's first check, also used by the widget
 
 
@@ -207,7 +211,7 @@ def make_plan(lm: LoadedModel, text: str, opts: Options) -> Plan:
         tokens = tokenize(lm.tokenizer, text)
         frame = special_frame(lm.tokenizer)
     n_special = len(frame.head) + len(frame.tail)
-    limit = lm.max_length if opts.max_length is None else opts.max_length
+    limit = min(lm.max_length, MAX_WINDOW) if opts.max_length is None else opts.max_length
     if limit > lm.max_length:
         raise AFNInputError(
             f"max_length={limit} is more than this model takes ({lm.max_length} tokens with "
@@ -564,14 +568,15 @@ def analyze(
     final norm, ``"auto"``/``"residual"`` reads the last layer before that norm, as every other
     row is; ``"normed"`` keeps what Hugging Face returns (:mod:`afn_widget.decoders`).
 
-    Texts longer than the model's maximum length run in windows that overlap by ``stride``
-    tokens (default a quarter of a window); each token takes its values from the window where
-    it has the most context (for a decoder, the most preceding context); ``partial(result)``,
-    if given, gets the result for the tokens done so far at most every ``partial_every``
-    seconds (results stream in window by window), and ``progress(done, total)`` is called with
-    ``(0, total)`` first and after each batch of windows, ending at ``(total, total)``;
-    ``total`` counts window passes (twice the windows when ``normalize`` needs statistics of a
-    text longer than one batch).
+    Texts longer than the window (the model's maximum length, capped at :data:`MAX_WINDOW`
+    tokens unless ``max_length`` asks for more, up to that maximum) run in windows that overlap
+    by ``stride`` tokens (default a quarter of a window); each token takes its values from the
+    window where it has the most context (for a decoder, the most preceding context).
+    ``partial(result)``, if given, gets the result for the tokens done so far at most every
+    ``partial_every`` seconds (results stream in window by window), and
+    ``progress(done, total)`` is called with ``(0, total)`` first and after each batch of
+    windows, ending at ``(total, total)``; ``total`` counts window passes (twice the windows
+    when ``normalize`` needs statistics of a text longer than one batch).
     Raise :class:`~afn_widget.errors.AnalysisCancelled` from it to stop.
     """
     text = V.check_text(text)

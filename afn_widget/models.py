@@ -21,7 +21,13 @@ from pathlib import Path
 from typing import Any
 
 from .anatomy import Anatomy, anatomy
-from .errors import AFNInputError, AFNTypeError, ModelUnavailableError, TokenizerError
+from .errors import (
+    AFNError,
+    AFNInputError,
+    AFNTypeError,
+    ModelUnavailableError,
+    TokenizerError,
+)
 
 DEFAULT_MODEL = "bert-base-uncased"
 OFFLINE_MODEL = "all-MiniLM-L6-v2 (bundled, offline)"
@@ -78,7 +84,14 @@ def hidden_size(model: Any) -> int | None:
 
 
 def _n_layers(model: Any) -> int:
-    n = config_int(model, "num_hidden_layers", "n_layer", "n_layers", "num_layers")
+    names = ("num_hidden_layers", "n_layer", "n_layers", "num_layers")
+    n = config_int(model, *names)
+    given = [getattr(getattr(model, "config", None), k, None) for k in names]
+    if n is None and 0 in given:
+        raise AFNInputError(
+            "this model has 0 layers (its config says num_hidden_layers=0): it has no hidden "
+            "state but the embeddings to read; use a model with at least one layer."
+        )
     if n is None:
         raise AFNTypeError(
             "cannot tell how many layers this model has: its config has no num_hidden_layers; "
@@ -260,6 +273,8 @@ def _load(name: str, device: str, named: bool, load: dict[str, Any]) -> LoadedMo
     try:
         mdl, tok = _read(name, device, **load)
         loaded = LoadedModel(mdl, tok, name, device)
+    except AFNError:  # loaded, but not a model that can be analysed: said as it is
+        raise
     except Exception as exc:  # OSError, ValueError, SafetensorError, ImportError ...
         if named:
             first = str(exc).splitlines()[0].rstrip(". ") if str(exc) else ""

@@ -5,6 +5,7 @@ any model loads."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,6 +15,7 @@ from .errors import AFNInputError, AFNTypeError
 
 GRANULARITIES = ("token", "word")
 WORD_AGGREGATIONS = ("mean", "max")
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 def _is_int(value: object) -> bool:
@@ -33,7 +35,24 @@ def check_text(text: object) -> str:
             f"text must be a string, not {type(text).__name__}; convert it with str(...) "
             "if you really mean its printed form."
         )
-    return text
+    return check_unicode("text", text)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def check_unicode(name: str, value: str) -> str:
+    """``value`` unless it holds a lone surrogate (``"\\ud800"``: half of a UTF-16 pair, which
+    no encoder can write), refused with its position; checked before any model loads."""
+    bad = _SURROGATE.search(value)
+    if bad is not None:
+        i = bad.start()
+        raise AFNInputError(
+            f"{name} holds a lone surrogate {ascii(bad.group())} at position {i} (half of a "
+            "UTF-16 pair, not a character); remove it, or decode the source with "
+            "errors='replace'."
+        )
+    return value
 
 
 def check_quantile(quantile: object) -> float:
@@ -169,3 +188,11 @@ def check_outlier_dims(outlier_dims: Any) -> list[int] | None:
     if not all(_is_int(x) for x in dims):
         raise AFNTypeError(f"outlier_dims must be a list of integers, not {outlier_dims!r}.")
     return sorted({int(x) for x in dims})
+
+
+def printable(text: object, keep: str = "\n\t") -> str:
+    """``str(text)`` safe to print to a terminal: every C0 control character (U+0000..U+001F,
+    ESC and CR included), DEL (U+007F) and C1 control (U+0080..U+009F) but those in ``keep``
+    written as a visible ``\\xNN`` escape, so that a file or model name cannot move the
+    cursor, recolour the terminal, retitle it or set its clipboard (``ESC ] 52``)."""
+    return _CONTROLS.sub(lambda m: m[0] if m[0] in keep else f"\\x{ord(m[0]):02x}", str(text))

@@ -1,0 +1,47 @@
+"""Inputs refused before any model loads, with the cause named: a lone surrogate in a text, a
+model with no layers."""
+
+from __future__ import annotations
+
+import pytest
+
+import afn_widget.models as M
+from afn_widget import AFNCompare, AFNView, analyze
+from afn_widget.errors import AFNInputError
+
+
+@pytest.fixture
+def no_loading(monkeypatch):
+    def refuse(*_a, **_k):
+        raise AssertionError("a model was loaded")
+
+    monkeypatch.setattr(M, "_load", refuse)
+    monkeypatch.setattr("afn_widget.engine.load_model", refuse)
+
+
+@pytest.mark.parametrize("text", ["a \ud800", "\udfff", "ok " * 5 + "\udc80 end"])
+def test_a_lone_surrogate_is_refused_with_its_position(no_loading, text):
+    where = next(i for i, c in enumerate(text) if 0xD800 <= ord(c) <= 0xDFFF)
+    for call in (
+        lambda: analyze(text, "some/model"),
+        lambda: AFNView(text, model="some/model"),
+        lambda: AFNCompare(text, "The cat sat.", model="some/model"),
+    ):
+        with pytest.raises(AFNInputError, match=f"lone surrogate .* at position {where} "):
+            call()
+
+
+def test_a_model_with_no_layers_says_so(minilm_path, tmp_path):
+    from transformers import AutoTokenizer, BertConfig, BertModel
+
+    tok = AutoTokenizer.from_pretrained(str(minilm_path))
+    cfg = BertConfig(
+        vocab_size=tok.vocab_size, hidden_size=32, num_hidden_layers=0, num_attention_heads=2
+    )
+    model = BertModel(cfg)
+    model.save_pretrained(tmp_path)
+    tok.save_pretrained(tmp_path)
+    for spec in ((model, tok), str(tmp_path)):
+        with pytest.raises(AFNInputError, match="0 layers .* at least one layer") as err:
+            analyze("The cat sat.", spec)
+        assert "network" not in str(err.value)
