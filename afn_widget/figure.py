@@ -4,7 +4,10 @@ The text is drawn as prose: each unit (word or token) on its colour at the chose
 and quantile, HIGH units outlined, the original spacing and line breaks kept, wrapped at
 ``width`` pixels; a legend (model, layer, score, threshold, the colour scale) above it, and on
 request the layer × unit heatmap and the ranking below. Text stays text: ``<text>`` elements
-in the SVG and embedded TrueType text in the PDF, so it can be selected and searched.
+in the SVG and embedded TrueType text in the PDF, so it can be selected and searched. At a layer
+where the score is undefined (attention and the shifts at layer 0) the text is drawn uncoloured,
+nothing is outlined or ranked, and the legend and the ranking say why
+(:func:`afn_widget.buckets.undefined_note`).
 
 matplotlib draws all three formats from one layout (it is already the corpus report's figure
 library, writes SVG with real text and PDF with embedded fonts, and needs no system library).
@@ -64,7 +67,8 @@ def text_color(rgb: np.ndarray) -> str:
 
 @dataclass(frozen=True)
 class Units:
-    """What a figure draws: the units, their spans, values at every layer and buckets."""
+    """What a figure draws: the units, their spans, values at every layer and buckets; ``note``
+    says why the score is undefined at the figure's layer ("" where it is defined)."""
 
     text: list[str]
     spans: list[tuple[int, int]]
@@ -72,6 +76,7 @@ class Units:
     buckets: np.ndarray  # at the figure's layer
     threshold: float
     noun: str
+    note: str = ""
 
 
 def units_of(result: AFNResult, granularity: str, score: str) -> Units:
@@ -102,12 +107,16 @@ def units_of(result: AFNResult, granularity: str, score: str) -> Units:
             else flagged
         )
         apart = per_unit[keep]
-    split = B.split(
-        values[result.layer], np.ones(len(keep), bool), result.quantile, result.high_rule, apart
-    )
+    eligible = np.ones(len(keep), bool)
+    split = B.split(values[result.layer], eligible, result.quantile, result.high_rule, apart)
+    note = ""
+    if B.undefined_at(values[result.layer], eligible):
+        name = result.score_name if score == "tas" else score
+        defined = B.defined_layers(values, eligible)
+        note = B.undefined_note(score, result.layer, defined, result.n_layers, name)
     return Units(
         [text[i] for i in keep], [spans[i] for i in keep], values, split.buckets,
-        split.threshold, "word" if granularity == "word" else "token",
+        split.threshold, "word" if granularity == "word" else "token", note,
     )  # fmt: skip
 
 
@@ -240,7 +249,8 @@ def _draw(
 
     text_h = (boxes[-1].y + LINE) if boxes else LINE
     heat_h = 24.0 + 10.0 * (result.n_layers + 1) if heatmap and boxes else 0.0
-    rank_h = 18.0 * (min(10, len(units.text)) + 1) if ranking and units.text else 0.0
+    listed = 2 if units.note else min(10, len(units.text))  # undefined: the sentence, no list
+    rank_h = 18.0 * (listed + 1) if ranking and units.text else 0.0
     total_w, total_h = width + 2 * MARGIN, HEADER + text_h + heat_h + rank_h + 2 * MARGIN
     with matplotlib.rc_context({"svg.fonttype": "none", "pdf.fonttype": 42, "svg.hashsalt": "afn"}):
         fig = Figure(figsize=(total_w / 72, total_h / 72), dpi=72, facecolor=colors["bg"])
@@ -285,8 +295,13 @@ def _legend(ax: Any, result: AFNResult, units: Units, values: np.ndarray, colors
         f"(hidden_states[{result.layer}]) · {name}"
     )
     _label(ax, MARGIN, MARGIN + 12, title, colors["fg"], 11.0)
+    if units.note:  # no threshold, no HIGH, no colours: say why instead, in the scale's place
+        for k, line in enumerate(_wrap(f"{units.note}; the text is shown uncoloured", width)):
+            _label(ax, MARGIN, MARGIN + 28 + 14 * k, line, colors["fg"])
+        return
     rule = "top k" if result.high_rule == "top_k" else f"≥ quantile {result.quantile:g}"
-    high = f"HIGH (outlined): {rule} = {units.threshold:.4g}; {n_high} of {len(units.text)}"
+    thr = "—" if math.isnan(units.threshold) else f"{units.threshold:.4g}"
+    high = f"HIGH (outlined): {rule} = {thr}; {n_high} of {len(units.text)}"
     _label(ax, MARGIN, MARGIN + 28, f"{high} {units.noun}s", colors["muted"])
     finite = values[np.isfinite(values)]
     if not finite.size:
@@ -297,6 +312,19 @@ def _legend(ax: Any, result: AFNResult, units: Units, values: np.ndarray, colors
         ax.add_patch(_rect(MARGIN + k * bar_w / steps, top, bar_w / steps + 0.3, 10, rgb))
     _label(ax, MARGIN, top + 22, f"{finite.min():.3g}", colors["muted"], 9.0)
     _label(ax, MARGIN + bar_w, top + 22, f"{finite.max():.3g}", colors["muted"], 9.0, ha="right")
+
+
+def _wrap(s: str, width: float, size: float = 10.0, most: int = 3) -> list[str]:
+    """``s`` broken at spaces into lines of at most ``width`` points at ``size`` (a word longer
+    than a line stays whole), ``most`` lines at most, the last taking the rest."""
+    lines: list[str] = []
+    for word in s.split(" "):
+        wider = lines and _text_width(f"{lines[-1]} {word}") * size / FONT_SIZE > width
+        if not lines or (wider and len(lines) < most):
+            lines.append(word)
+        else:
+            lines[-1] += f" {word}"
+    return lines
 
 
 def _rect(x: float, y: float, w: float, h: float, rgb: Any, **kw: Any) -> Any:
@@ -358,15 +386,21 @@ def _heatmap(ax: Any, result: AFNResult, units: Units, n: int, top: float, width
 
 def _ranking(ax: Any, units: Units, values: np.ndarray, top: float, colors) -> None:
     order = [i for i in np.argsort(-values, kind="stable") if np.isfinite(values[i])][:10]
-    _label(ax, MARGIN, top + 14, f"strongest {units.noun}s", colors["muted"], 9.0)
+    head = f"strongest {units.noun}s" + (f": none, {units.note}" if units.note else "")
+    width = ax.get_xlim()[1] - 2 * MARGIN
+    for k, line in enumerate(_wrap(head, width, 9.0)):
+        _label(ax, MARGIN, top + 14 + 12 * k, line, colors["muted"], 9.0)
     for k, i in enumerate(order, start=1):
         _label(ax, MARGIN, top + 14 + 18 * k, f"{k:>2}. {units.text[i]}  {values[i]:.4g}",
                colors["fg"], 10.0)  # fmt: skip
 
 
 def save(result: AFNResult, path: str | Path, **options: Any) -> Path:
-    """Write the figure to ``path``; the format from its suffix (``.svg``, ``.png``, ``.pdf``)."""
-    path = Path(path)
+    """Write the figure to ``path``; the format from its suffix (``.svg``, ``.png``, ``.pdf``).
+    The path is checked before the figure is drawn, the file written whole
+    (:mod:`afn_widget.files`)."""
+    from .files import check_output, write
+
+    path = check_output(path, "figure")
     fmt = path.suffix.lower().lstrip(".")
-    path.write_bytes(render(result, fmt, **options))
-    return path
+    return write(path, render(result, fmt, **options))

@@ -1,8 +1,9 @@
 """What a view sends to the browser: its data traits for a result, the tooltip's replies.
 
 Numbers, spans and roles travel as little-endian binary columns (``bytes`` the browser reads as
-typed arrays), the token strings as one JSON list; spans in UTF-16 code units, the indices
-JavaScript strings use.
+typed arrays), the token strings as one JSON list (and the tokens as a reader sees them, where
+those differ: :func:`shown_pieces`); spans in UTF-16 code units, the indices JavaScript strings
+use.
 """
 
 from __future__ import annotations
@@ -95,6 +96,14 @@ def role_bytes(roles: Sequence[str]) -> bytes:
     return np.fromiter((code[r] for r in roles), dtype="<u1", count=len(roles)).tobytes()
 
 
+def shown_pieces(result: AFNResult) -> list[str]:
+    """What the browser shows for each token (:attr:`AFNResult.pieces`: ``␣slept`` for
+    ``Ġslept``), or ``[]`` when that is the token strings themselves (WordPiece): the browser
+    then shows those."""
+    pieces = result.pieces
+    return [] if pieces == list(result.tokens) else list(pieces)
+
+
 def text_check(text: str) -> list[int]:
     """``[UTF-16 length, sum of the UTF-16 code units mod 2**31]`` of a text: the browser tells
     by it whether the data it holds are of the text it shows (a new text arrives before its
@@ -112,6 +121,7 @@ def payload(result: AFNResult) -> dict[str, Any]:
     w = result.word_source.described  # the words themselves: their split is the browser's
     return {
         "tokens": list(result.tokens),
+        "pieces": shown_pieces(result),
         "offsets": spans_bytes(result.offsets, pos),
         "roles": role_bytes(result.roles),
         "word_of": np.asarray(result.word_index, dtype="<i4").tobytes(),

@@ -17,6 +17,7 @@ import numpy as np
 
 from . import buckets as B
 from .hidden import SHIFT_METRICS
+from .tokens import reader_pieces
 from .validate import check_choice, check_granularity, check_layer, check_quantile
 from .words import CONTENT, SPECIAL, Punctuation, describe_words, group_words
 
@@ -92,6 +93,11 @@ class WordSource:
     @cached_property
     def layer_norms(self) -> np.ndarray:
         return aggregate_words(self.token_norms, self.described.pieces, self.word_agg)
+
+    @cached_property
+    def pieces(self) -> list[str]:
+        """Each token as a reader sees it (:func:`afn_widget.tokens.reader_pieces`)."""
+        return reader_pieces(self.text, self.tokens, self.offsets)
 
     def level(
         self,
@@ -184,6 +190,11 @@ class AFNResult:
     ``include_special``), HIGH by the rule ``high_rule`` (``"quantile"`` or ``"top_k"``).
     ``words`` holds the same per whole word, a word's value being the ``word_agg`` (mean or max)
     of its pieces' values, with a threshold of its own.
+
+    Where the values are undefined (nan: given scores, say attention, at layer 0), the units
+    that would be ranked are bucket ``UNDEFINED`` instead (unranked, out of the quantile, never
+    ``SPECIAL``); at a layer where all of them are, the threshold is nan and :meth:`summary`
+    says why in place of the threshold (:func:`afn_widget.buckets.undefined_note`).
     """
 
     text: str
@@ -276,6 +287,15 @@ class AFNResult:
         """The role of each token: the role of its word."""
         d = self.word_source.described
         return [d.roles[j] for j in d.word_of]
+
+    @property
+    def pieces(self) -> list[str]:
+        """Each token as a reader sees it, what the widget, the DataFrame and the summary show:
+        decoded, its whitespace made visible (``Ġslept`` → ``␣slept``, ``Ċ`` → ``⏎``, a byte
+        of a split character ``<0xC3>``); WordPiece tokens and specials as they are
+        (:func:`afn_widget.tokens.reader_pieces`). :attr:`tokens` holds the tokenizer's own
+        strings."""
+        return self.word_source.pieces
 
     # -- the top hidden dimensions ------------------------------------------------------------
     @property
@@ -385,8 +405,8 @@ class AFNResult:
     # -- exports -----------------------------------------------------------------------------
     def to_dataframe(self, granularity: str | None = None):
         """One row per token (or per word); ``sort_values('rank')`` lists the strongest first
-        and the unranked units (special tokens, rank ``<NA>``) last. ``tas`` holds the
-        result's score (:attr:`score_name`)."""
+        and the unranked units (special tokens, and ``UNDEFINED`` ones where the score has no
+        value: rank ``<NA>``) last. ``tas`` holds the result's score (:attr:`score_name`)."""
         import pandas as pd
 
         def ranked(ranks: np.ndarray) -> Any:
@@ -401,7 +421,7 @@ class AFNResult:
                     "start": [s[0] if s else None for s in w.spans],
                     "end": [s[1] if s else None for s in w.spans],
                     "role": w.roles,
-                    "pieces": [[self.tokens[i] for i in p] for p in w.pieces],
+                    "pieces": [[self.pieces[i] for i in p] for p in w.pieces],
                     "tas": w.tas.astype(np.float64),
                     "bucket": w.buckets,
                     "rank": ranked(w.ranks),
@@ -410,7 +430,7 @@ class AFNResult:
             )
         return pd.DataFrame(
             {
-                "token": self.tokens,
+                "token": self.pieces,
                 "start": [s[0] if s else None for s in self.offsets],
                 "end": [s[1] if s else None for s in self.offsets],
                 "role": self.roles,
@@ -439,6 +459,7 @@ class AFNResult:
             "score_name": self.score_name,
             "threshold": _nan_none(self.threshold),
             "tokens": list(self.tokens),
+            "pieces": list(self.pieces),
             "offsets": [list(s) if s else None for s in self.offsets],
             "roles": list(self.roles),
             "word_index": self.word_index.tolist(),
@@ -509,7 +530,10 @@ class AFNResult:
         return share, base
 
     def summary(self, top: int = 10) -> str:
-        """A few lines a person can read: model, layer, threshold, the strongest units."""
+        """A few lines a person can read: model, layer, threshold, the strongest units; control
+        characters written as visible escapes (:func:`afn_widget.validate.printable`)."""
+        from .validate import printable
+
         gran = self.granularity
         lines = [
             f"model: {self.model_name}" + (f"  ({self.note})" if self.note else ""),
@@ -526,27 +550,42 @@ class AFNResult:
             )
             thr = self.words.threshold
         else:
-            units, vals, bk, ranks = self.tokens, self.tas, self.buckets, self.ranks
+            units, vals, bk, ranks = self.pieces, self.tas, self.buckets, self.ranks
             thr = self.threshold
-        n_el = int((bk != B.SPECIAL).sum())
+        n_el = int(((bk != B.SPECIAL) & (bk != B.UNDEFINED)).sum())
         n_high = int((bk == B.HIGH).sum())
         rule = "" if self.high_rule == "quantile" else f", {self.high_rule}"
-        lines.append(
-            f"threshold (q={self.quantile:g}{rule}) = {thr:.4f}; {n_high} of {n_el} {gran}s HIGH"
-        )
+        if math.isnan(thr) and (bk == B.UNDEFINED).any():
+            lines.append(self._undefined_note(gran) + f"; no {gran} is ranked")
+        else:
+            shown = "—" if math.isnan(thr) else f"{thr:.4f}"
+            lines.append(
+                f"threshold (q={self.quantile:g}{rule}) = {shown}; {n_high} of {n_el} {gran}s HIGH"
+            )
         share, base = self.content_share(gran)
         if not math.isnan(share):
             lines.append(f"content words: {share:.0%} of HIGH vs {base:.0%} of all {gran}s")
         order = [i for i in np.argsort(ranks) if ranks[i] > 0][:top]
         for i in order:
             lines.append(f"  {ranks[i]:>4}  {vals[i]:9.4f}  {bk[i]:<4}  {units[i]}")
-        return "\n".join(lines)
+        # a model's folder name or a unit may hold control characters: none reaches a terminal
+        return "\n".join(printable(line, keep="") for line in lines)
+
+    def _undefined_note(self, gran: str) -> str:
+        """Why the result's scores are undefined at its layer (:func:`B.undefined_note`)."""
+        words = gran == "word"
+        rows = self.words.layer_norms if words else self.layer_norms
+        special = [r == SPECIAL for r in self.words.roles] if words else self.special
+        eligible = self._eligible(special)
+        defined = B.defined_layers(rows, eligible)
+        return B.undefined_note(self.score_name, self.layer, defined, self.n_layers)
 
     def __repr__(self) -> str:
+        thr = "undefined" if math.isnan(self.threshold) else f"{self.threshold:.4f}"
         return (
             f"AFNResult(model={self.model_name!r}, layer={self.layer}/{self.n_layers}, "
             f"tokens={len(self.tokens)}, words={len(self.words)}, "
-            f"threshold={self.threshold:.4f}, high={int(self.high.sum())})"
+            f"threshold={thr}, high={int(self.high.sum())})"
         )
 
 

@@ -172,6 +172,7 @@ class AFNView(anywidget.AnyWidget):
     normalize = t.Unicode("raw").tag(sync=True, group="control")  # a change analyses again
 
     tokens = t.List(t.Unicode()).tag(sync=True, group="data")
+    pieces = t.List(t.Unicode()).tag(sync=True, group="data")  # as shown; [] when the tokens
     offsets = t.Bytes(b"").tag(sync=True, group="data")  # int32 [n, 2], UTF-16; -1: none
     roles = t.Bytes(b"").tag(sync=True, group="data")  # uint8 codes (payload.ROLE_CODES)
     word_of = t.Bytes(b"").tag(sync=True, group="data")  # int32: each token's word

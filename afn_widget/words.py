@@ -12,6 +12,12 @@ Roles, in order of precedence:
 A subword piece takes the role of the word it belongs to. A contraction is one word
 (:func:`group_words`): it is a function word when its first part is one ("can't", "it's",
 "won't"), else content ("John's", "O'Brien").
+
+Words are a reader's: a word's span never starts or ends with whitespace, never holds a line
+break or a space between two of its pieces, and takes in every piece of a character a
+byte-level tokenizer split into bytes. A token with no text of its own (whitespace only, its
+span empty, see :func:`afn_widget.tokens.strip_spans`) is no word: it is part of the word after
+it (:func:`group_words`).
 """
 
 from __future__ import annotations
@@ -149,17 +155,31 @@ def group_words(
     them form one word. Every special token is a word of its own, and so is any token whose span
     overlaps the previous one's only partly (byte-level pieces of one character stay together).
 
-    Given the ``text``, words are what a reader expects: a token of punctuation alone never
-    joins touching tokens into a word (``"tea."`` is ``tea`` and ``.``), a run of touching
-    punctuation is one word (``...``, ``?!``, ``***``), and a contraction is one word: words
-    that touch across an apostrophe between two letters are joined (``can ' t`` → ``can't``,
-    ``it 's`` → ``it's``, ``O ' Brien`` → ``O'Brien``). ``punctuation``: the text's
+    A token with an empty span (no text of its own: a ``Ċ``, a lone ``Ġ`` or ``▁``) is part of
+    the word after it, as byte-level and SentencePiece tokenizers put a space at the start of
+    the word after it (``Ġslept``); with none after it before a special token or the end, of
+    the word before it; only with neither (nothing but such tokens between specials) a word of
+    its own, with an empty span.
+
+    Given the ``text``, words are what a reader expects: pieces with whitespace between them
+    are never one word (SentencePiece's word runs over a line break), a token of punctuation
+    alone never joins touching tokens into a word (``"tea."`` is ``tea`` and ``.``), a run of
+    touching punctuation is one word (``...``, ``?!``, ``***``), and a contraction is one word:
+    words that touch across an apostrophe between two letters are joined (``can ' t`` →
+    ``can't``, ``it 's`` → ``it's``, ``O ' Brien`` → ``O'Brien``). ``punctuation``: the text's
     :class:`Punctuation`, when the caller has it.
     """
+    blank = [i for i, o in enumerate(offsets) if o is not None and o[0] >= o[1]]
+    if blank:
+        drop = set(blank)
+        kept = [i for i in range(len(offsets)) if i not in drop]
+        ids = None if word_ids is None else [word_ids[i] for i in kept]
+        sub = group_words([offsets[i] for i in kept], ids, text, punctuation)
+        return _place_blanks([[kept[k] for k in g] for g in sub], offsets)
     if text is None:
         return _group(offsets, word_ids, None)
     punctuation = punctuation or Punctuation(text)
-    groups = _group(offsets, word_ids, punctuation)
+    groups = _split_at_spaces(_group(offsets, word_ids, punctuation), offsets, text)
     return _join_for_readers(groups, offsets, text, punctuation)
 
 
@@ -195,6 +215,67 @@ def _group(
     return groups
 
 
+def _split_at_spaces(
+    groups: list[list[int]], offsets: Sequence[tuple[int, int] | None], text: str
+) -> list[list[int]]:
+    """Each group cut where whitespace lies between two of its pieces (a tokenizer's word can
+    run over a line break: SentencePiece splits words at spaces only)."""
+    out: list[list[int]] = []
+    for g in groups:
+        if len(g) == 1:
+            out.append(g)
+            continue
+        word: list[int] = []
+        end = -1
+        for i in g:
+            start, stop = offsets[i]
+            if word and start > end and any(c.isspace() for c in text[end:start]):
+                out.append(word)
+                word = []
+            word.append(i)
+            end = max(end, stop)
+        out.append(word)
+    return out
+
+
+def _place_blanks(
+    groups: list[list[int]], offsets: Sequence[tuple[int, int] | None]
+) -> list[list[int]]:
+    """The words of the tokens with text and the specials (``groups``), with each token left
+    out of them (an empty span) put where :func:`group_words` says."""
+    owner = [-1] * len(offsets)
+    for j, g in enumerate(groups):
+        for i in g:
+            owner[i] = j
+    has_text = [word_span(offsets, g) is not None for g in groups]
+    out: list[list[int]] = []
+    pending: list[int] = []  # tokens without text, waiting for their word
+    last = -1  # the group out[-1] is (-1: none yet, or tokens without text only)
+
+    def settle() -> None:  # pending tokens with no word after them: the word before, if any
+        if last >= 0 and has_text[last]:
+            out[-1].extend(pending)
+        else:
+            out.append(list(pending))
+        pending.clear()
+
+    for i, j in enumerate(owner):
+        if j < 0:
+            pending.append(i)
+        elif j == last:  # between two pieces of one word
+            out[-1].extend([*pending, i])
+            pending.clear()
+        else:
+            if pending and not has_text[j]:
+                settle()
+            out.append([*pending, i])
+            pending.clear()
+            last = j
+    if pending:
+        settle()
+    return out
+
+
 def _join_for_readers(
     groups: list[list[int]],
     offsets: Sequence[tuple[int, int] | None],
@@ -205,7 +286,7 @@ def _join_for_readers(
     out: list[list[int]] = []
     end, punct = -1, False  # where the last word of out ends (-1: a special), is it punctuation
     for g in groups:
-        span = _span(offsets, g)
+        span = word_span(offsets, g)
         if span is None:
             out.append(g)
             end = -1
@@ -222,12 +303,17 @@ def _join_for_readers(
     return out
 
 
-def _span(offsets: Sequence[tuple[int, int] | None], g: list[int]) -> tuple[int, int] | None:
-    """The characters the pieces ``g`` cover (``None`` when they are special tokens)."""
+def word_span(offsets: Sequence[tuple[int, int] | None], g: list[int]) -> tuple[int, int] | None:
+    """The characters the pieces ``g`` cover: from the first character of those with text to
+    the last (``None`` when they are special tokens; when none has text, the empty span of the
+    first)."""
     if len(g) == 1:
         return None if offsets[g[0]] is None else tuple(offsets[g[0]])
     spans = [offsets[i] for i in g if offsets[i] is not None]
-    return (min(s for s, _ in spans), max(e for _, e in spans)) if spans else None
+    if not spans:
+        return None
+    full = [(s, e) for s, e in spans if s < e] or spans[:1]
+    return min(s for s, _ in full), max(e for _, e in full)
 
 
 def _apostrophe_between_letters(text: str, p: int) -> bool:
@@ -258,7 +344,7 @@ def describe_words(
     for j, g in enumerate(groups):
         for i in g:
             word_index[i] = j
-        span = _span(offsets, g)
+        span = word_span(offsets, g)
         if span is None:
             w_text.append(tokens[g[0]])
             w_spans.append(None)

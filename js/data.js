@@ -97,10 +97,12 @@ export function readData(get) {
   for (let w = 0; w < nWords; w++) wordSpecial[w] = wordRoles[w] === "special" ? 1 : 0;
   const members = wordMembers(wordOf, nWords);
 
+  const shown = tokens.map((t) => String(t));
   return {
     data: {
       text,
-      tokens: tokens.map((t) => String(t)),
+      tokens: shown,
+      pieces: readPieces(get("pieces"), shown),
       offsets,
       roles,
       wordOf,
@@ -125,6 +127,15 @@ export function readData(get) {
       includeMassive: !!get("include_massive"),
     },
   };
+}
+
+/**
+ * The tokens as a reader sees them (Python's payload.shown_pieces: "␣slept" for "Ġslept"), one
+ * string per token; the token strings themselves when there are none (or not one per token).
+ */
+export function readPieces(pieces, tokens) {
+  if (!Array.isArray(pieces) || pieces.length !== tokens.length) return tokens;
+  return pieces.map((p) => String(p));
 }
 
 /** The roles by their code in the roles / word_roles bytes (Python's payload.ROLE_CODES). */
@@ -242,9 +253,11 @@ export function readMassive(list, nLayers, nTokens) {
 /**
  * The units of one granularity: ranges, special flags, roles, labels (what a pill shows),
  * surfaces (the unit's own text where it has one, else its label) and the tokens of each unit.
+ * A token is labelled by its piece as a reader sees it (data.pieces).
  */
 export function unitsOf(data, granularity) {
-  const { text, tokens } = data;
+  const { text } = data;
+  const pieces = data.pieces || data.tokens; // hand-built data may hold the tokens only
   const spanText = (spans, u) => (spans[2 * u] >= 0 ? text.slice(spans[2 * u], spans[2 * u + 1]) : "");
   if (granularity === "word") {
     const { members, wordSpans, wordLabels } = data;
@@ -252,7 +265,7 @@ export function unitsOf(data, granularity) {
       const t = wordLabels ? wordLabels[u] : spanText(wordSpans, u);
       if (t) return t;
       const s = members.start[u];
-      return s < members.start[u + 1] ? tokens[members.tokens[s]] : "";
+      return s < members.start[u + 1] ? pieces[members.tokens[s]] : "";
     };
     return {
       kind: "word",
@@ -272,8 +285,8 @@ export function unitsOf(data, granularity) {
     ranges: data.offsets,
     special: data.tokenSpecial,
     roles: data.roles,
-    label: (u) => tokens[u],
-    surface: (u) => (!data.tokenSpecial[u] && spanText(data.offsets, u)) || tokens[u],
+    label: (u) => pieces[u],
+    surface: (u) => (!data.tokenSpecial[u] && spanText(data.offsets, u)) || pieces[u],
     tokensOf: (u) => [u],
     members: null,
   };

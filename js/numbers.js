@@ -6,6 +6,7 @@ import {
   bucketize,
   countEligible,
   domainOf,
+  markUndefined,
   rankOf,
   thresholdOf,
   topK,
@@ -16,13 +17,50 @@ import {
  * (received by a token) is not a property of its vector, so its sinks stay in the ranking. */
 export const HIDDEN_SCORES = ["tas", "delta_norm", "displacement", "cos_change"];
 
+// Why a score has no value at layer 0 (the embeddings); Python's afn_widget.buckets says the same.
+const NO_ATTENTION = "the embeddings have no attention";
+const NO_LAYER_BEFORE = "the embeddings have no layer before them";
+const LAYER0_REASONS = new Map([
+  ["attention", NO_ATTENTION],
+  ["attn_norm", NO_ATTENTION],
+  ["delta_norm", NO_LAYER_BEFORE],
+  ["displacement", NO_LAYER_BEFORE],
+  ["cos_change", NO_LAYER_BEFORE],
+]);
+
+/**
+ * What is said where `score` is undefined at `layer` (every unit that would be ranked has no
+ * value there), e.g. "attention is undefined at layer 0 (the embeddings have no attention);
+ * pick layer ≥ 1": `name` (how the score is shown, default `score`), the reason, then the layers
+ * of 0..nLayers to pick from (`defined`, ascending). Python's afn_widget.buckets.undefined_note
+ * says the same, word for word (a test pairs them).
+ */
+export function undefinedNote(score, layer, defined, nLayers, name) {
+  const why = (layer === 0 && LAYER0_REASONS.get(score)) || "no value there";
+  return `${name || score} is undefined at layer ${layer} (${why}); ${pickLayers(defined, nLayers)}`;
+}
+
+// Which layers to pick: a range when they run without a gap, else the list.
+function pickLayers(defined, nLayers) {
+  const n = defined.length;
+  if (!n) return "it has no value at any layer";
+  const a = defined[0];
+  const b = defined[n - 1];
+  if (b - a + 1 !== n) return `pick one of layers ${defined.slice(0, 8).join(", ")}${n > 8 ? ", …" : ""}`;
+  if (a === b) return `pick layer ${a}`;
+  if (b === nLayers) return `pick layer ≥ ${a}`;
+  return a === 0 ? `pick layer ≤ ${b}` : `pick a layer from ${a} to ${b}`;
+}
+
 /**
  * The numbers of one set of units (unitsOf(data, granularity)). `settings` is the view's own
  * object, read when a number is computed: score (which of data.scores), include_special (which
  * units are eligible), word_agg (mean or max of a word's tokens) and quantile (the HIGH
  * threshold). At each layer a unit takes no part (unranked) where its value is undefined
- * (NaN: layer 0 of attention and the shifts), and units with a massive activation there are
- * set apart (bucket MASSIVE) for the hidden-state scores unless data.includeMassive.
+ * (NaN: layer 0 of attention and the shifts): bucket UNDEFINED, or INELIGIBLE for a unit not
+ * eligible anyway; units with a massive activation there are set apart (bucket MASSIVE) for the
+ * hidden-state scores unless data.includeMassive. Where no unit that would be ranked has a
+ * value, the score is undefined at that layer (undefinedHere) and note(name) says why.
  */
 export class UnitNumbers {
   constructor(data, units, settings) {
@@ -36,6 +74,8 @@ export class UnitNumbers {
     this.hi = NaN;
     this.nHigh = 0;
     this.nMassive = 0;
+    this.nUndefined = 0; // units that would be ranked, without a value at this layer
+    this.noteOf = null; // note(): {gen, name, text} of the last sentence made
     this.layer = -1;
     this.gen = 0; // one per atLayer(): what the text's blocks were last coloured for
     this.ready = false; // values and buckets are computed (atLayer has run)
@@ -181,15 +221,49 @@ export class UnitNumbers {
     let m = 0;
     if (apart)
       for (let u = 0; u < this.units.count; u++)
-        if (apart[u] && this.baseEligible[u]) {
+        if (apart[u] && this.baseEligible[u] && !Number.isNaN(this.values[u])) {
           this.buckets[u] = MASSIVE;
           m++;
         }
     this.nMassive = m;
+    this.nUndefined = markUndefined(this.values, this.baseEligible, this.buckets);
     [this.lo, this.hi] = domainOf(this.values, this.eligible);
     let n = 0;
     for (let u = 0; u < this.units.count; u++) if (this.buckets[u] === HIGH) n++;
     this.nHigh = n;
+  }
+
+  /** Whether the score is undefined at the current layer: no unit that would be ranked has a
+   * value there (and there are such units). */
+  get undefinedHere() {
+    return this.nUndefined > 0 && this.nUndefined === this.baseCount;
+  }
+
+  /** The layers where some unit that would be ranked has a value, ascending. */
+  definedLayers() {
+    const out = [];
+    for (let L = 0; L <= this.data.nLayers; L++) {
+      const row = this.row(L);
+      for (let u = 0; u < row.length; u++) {
+        if (this.baseEligible[u] && !Number.isNaN(row[u])) {
+          out.push(L);
+          break;
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Why the score, shown as `name`, is undefined at the current layer (undefinedNote); "" where
+   * it is defined. */
+  note(name) {
+    if (!this.ready || !this.undefinedHere) return "";
+    const c = this.noteOf;
+    if (!c || c.gen !== this.gen || c.name !== name) {
+      const text = undefinedNote(this.scoreName, this.layer, this.definedLayers(), this.data.nLayers, name);
+      this.noteOf = { gen: this.gen, name, text };
+    }
+    return this.noteOf.text;
   }
 
   /** Among the eligible units at the current layer: [content share of HIGH, of all] (NaN: none),

@@ -6,12 +6,18 @@
 //   HIGH         = eligible and value >= threshold
 //   rank         = 1 for the largest eligible value, ties by position (earlier first); 0 if ineligible
 //   percentile   = 100 * (n_eligible - rank) / max(n_eligible - 1, 1)
+//   UNDEFINED    = would be eligible, but the value is NaN (the score is undefined there:
+//                  attention and the shifts at layer 0): unranked, out of the quantile
 
 export const LOW = 0;
 export const HIGH = 1;
 export const INELIGIBLE = 2;
 /** Set apart at this layer: a massive activation (Python's bucket MASSIVE), unranked. */
 export const MASSIVE = 3;
+/** No value at this layer (NaN), though not special (Python's bucket UNDEFINED), unranked. */
+export const UNDEFINED = 4;
+/** The buckets' names, by code, as Python's afn_widget.buckets names them. */
+export const BUCKET_NAMES = ["LOW", "HIGH", "SPECIAL", "MASSIVE", "UNDEFINED"];
 
 /**
  * numpy.quantile(values, q) with the default method="linear", reproduced operation by operation
@@ -111,6 +117,21 @@ export function bucketize(values, eligible, threshold, out = new Uint8Array(valu
     out[i] = !eligible[i] ? INELIGIBLE : values[i] >= threshold ? HIGH : LOW;
   }
   return out;
+}
+
+/**
+ * Mark UNDEFINED the units of `buckets` that would be eligible (`base`) but whose value is NaN;
+ * returns how many there are.
+ */
+export function markUndefined(values, base, buckets) {
+  let n = 0;
+  for (let i = 0; i < values.length; i++) {
+    if (base[i] && Number.isNaN(values[i])) {
+      buckets[i] = UNDEFINED;
+      n++;
+    }
+  }
+  return n;
 }
 
 /** min and max of eligible, non-NaN values ([NaN, NaN] if none). */
@@ -251,6 +272,11 @@ export function unitValues(norms, nTokens, layer, members, agg, out) {
     }
   }
   return o;
+}
+
+/** A value as a reader sees it: fmt3, or "undefined" where there is none (NaN). */
+export function fmtValue(x) {
+  return Number.isNaN(x) ? "undefined" : fmt3(x);
 }
 
 /**

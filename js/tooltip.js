@@ -1,7 +1,7 @@
 // Tooltip content (DOM built with createElement/textContent only) and placement.
 import { h, svgEl } from "./dom.js";
 import { finiteRange, pathThrough, sparklinePoints } from "./flow.js";
-import { fmt3 } from "./stats.js";
+import { fmt3, fmtValue } from "./stats.js";
 
 /** Text shown for a unit: visible whitespace so " " or "\n" units are readable. */
 export function displayText(s) {
@@ -45,8 +45,10 @@ export function sparklineSvg(doc, series, thresholds, layer, width = 220, height
  *         rank, nEligible, percentile, bucket, role, massive ({dim, value, token}: a massive
  *         activation at this layer, token named when it is one of a word's; null for none),
  *         series, thresholds, dims: [{dim, share}], dimsPending, dimsError, dimsOf, pinned,
- *         kind }
+ *         kind, undefinedNote }
  * dimsPending: the dims are on their way ("loading…"); dimsError: why there are none.
+ * A unit without a value at the layer (bucket UNDEFINED) shows no bucket badge, its value as
+ * "undefined", and undefinedNote (why the score is undefined at the whole layer) when given.
  */
 export function fillTooltip(tip, info) {
   const doc = tip.ownerDocument;
@@ -54,10 +56,17 @@ export function fillTooltip(tip, info) {
 
   const head = h(doc, "div", "afn-tt-head");
   head.appendChild(h(doc, "span", "afn-tt-text", displayText(info.text)));
-  const badge = h(doc, "span", info.bucket === "HIGH" ? "afn-tt-bucket afn-tt-high" : "afn-tt-bucket", info.bucket);
-  badge.dataset.field = "bucket";
-  head.appendChild(badge);
+  if (info.bucket && info.bucket !== "UNDEFINED") {
+    const badge = h(doc, "span", info.bucket === "HIGH" ? "afn-tt-bucket afn-tt-high" : "afn-tt-bucket", info.bucket);
+    badge.dataset.field = "bucket";
+    head.appendChild(badge);
+  }
   tip.appendChild(head);
+  if (info.undefinedNote) {
+    const note = h(doc, "div", "afn-tt-undefined", info.undefinedNote);
+    note.dataset.field = "undefined";
+    tip.appendChild(note);
+  }
 
   if (info.pieces && info.pieces.length) {
     const pieces = h(doc, "div", "afn-tt-pieces");
@@ -75,7 +84,7 @@ export function fillTooltip(tip, info) {
     grid.appendChild(v);
   };
   const score = info.score || "TAS";
-  row(score, fmt3(info.tas), "tas");
+  row(score, fmtValue(info.tas), "tas");
   row("rank", info.rank > 0 ? `${info.rank} / ${info.nEligible}` : "unranked", "rank");
   row(
     "percentile",

@@ -8,6 +8,7 @@
 export const DATA_TRAITS = [
   "text",
   "tokens",
+  "pieces",
   "offsets",
   "roles",
   "word_of",

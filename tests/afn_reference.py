@@ -24,6 +24,19 @@ def encode(tokenizer, text: str):
     return list(enc["input_ids"]), [tuple(o) for o in enc["offset_mapping"]]
 
 
+def stripped(text: str, offsets):
+    """Each span without the whitespace at its ends (a reader's span); a span of whitespace
+    only becomes empty, at its end."""
+    out = []
+    for s, e in offsets:
+        piece = text[s:e]
+        if not piece.strip():
+            out.append((e, e))
+        else:
+            out.append((s + len(piece) - len(piece.lstrip()), e - len(piece) + len(piece.rstrip())))
+    return out
+
+
 def special_frame(tokenizer) -> tuple[list[int], list[int]]:
     """Special ids before / after a single text, read from the tokenizer's special-token mask."""
     enc = tokenizer("word", add_special_tokens=True, return_special_tokens_mask=True)

@@ -17,7 +17,14 @@ import pytest
 from afn_widget import analyze
 from afn_widget.errors import AnalysisCancelled
 from tests.afn_reference import buckets as ref_buckets
-from tests.afn_reference import encode, hidden_states, layer_norms, special_frame, window_plan
+from tests.afn_reference import (
+    encode,
+    hidden_states,
+    layer_norms,
+    special_frame,
+    stripped,
+    window_plan,
+)
 
 TEXT = (
     "The committee postponed its decision, although the evidence was overwhelming. "
@@ -69,7 +76,7 @@ def test_layer_norms_equal_independent_forward_pass(request, name):
     assert len(full) <= lm.max_length
     r = analyze(text, lm)
     assert r.tokens == tok.convert_ids_to_tokens(full)
-    assert r.offsets == [None] * len(head) + offsets + [None] * len(tail)
+    assert r.offsets == [None] * len(head) + stripped(text, offsets) + [None] * len(tail)
     assert r.special.tolist() == [True] * len(head) + [False] * len(ids) + [True] * len(tail)
     ref = layer_norms(lm.model, full)
     assert r.layer_norms.shape == ref.shape == (lm.n_layers + 1, len(full))
@@ -134,9 +141,10 @@ def test_window_stitching_matches_direct_window_passes(request, name, stride):
     )
 
     # every token exactly once, in order, offsets as the tokenizer gives them for the whole text
+    # (stripped of whitespace at their ends)
     assert r.tokens == tok.convert_ids_to_tokens(head + ids + tail)
     body = [o for o in r.offsets if o is not None]
-    assert body == offsets
+    assert body == stripped(text, offsets)
     assert r.special.sum() == len(head) + len(tail)
     assert all(a[0] <= b[0] for a, b in zip(body, body[1:], strict=False))
     covered = np.zeros(len(text), bool)

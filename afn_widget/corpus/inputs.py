@@ -12,7 +12,7 @@ import numpy as np
 from ..conllu import Sentence
 from ..errors import AFNTypeError
 from ..tokens import tokenize, tokenize_many
-from ..words import group_words
+from ..words import group_words, word_span
 
 
 @dataclass
@@ -58,7 +58,7 @@ def sentence_from_text(text: str, tokenizer: Any) -> Sentence:
         )
     _ids, offsets, word_ids, _ = tokenize(tokenizer, text)
     groups = group_words(offsets, word_ids, text)
-    spans = [(min(offsets[i][0] for i in g), max(offsets[i][1] for i in g)) for g in groups]
+    spans = [word_span(offsets, g) for g in groups]
     return Sentence(tuple(text[s:e] for s, e in spans), tuple(spans), text)
 
 

@@ -308,6 +308,8 @@ var LOW = 0;
 var HIGH = 1;
 var INELIGIBLE = 2;
 var MASSIVE = 3;
+var UNDEFINED = 4;
+var BUCKET_NAMES = ["LOW", "HIGH", "SPECIAL", "MASSIVE", "UNDEFINED"];
 function quantileLinear(values, q) {
   const n = values.length;
   if (n === 0 || Number.isNaN(q)) return NaN;
@@ -385,6 +387,16 @@ function bucketize(values, eligible, threshold, out = new Uint8Array(values.leng
     out[i] = !eligible[i] ? INELIGIBLE : values[i] >= threshold ? HIGH : LOW;
   }
   return out;
+}
+function markUndefined(values, base, buckets) {
+  let n = 0;
+  for (let i = 0; i < values.length; i++) {
+    if (base[i] && Number.isNaN(values[i])) {
+      buckets[i] = UNDEFINED;
+      n++;
+    }
+  }
+  return n;
 }
 function domainOf(values, eligible) {
   let lo = Infinity;
@@ -489,6 +501,9 @@ function unitValues(norms, nTokens, layer, members, agg, out) {
   }
   return o;
 }
+function fmtValue(x) {
+  return Number.isNaN(x) ? "undefined" : fmt3(x);
+}
 function fmt3(x) {
   if (!Number.isFinite(x)) return Number.isNaN(x) ? "nan" : x > 0 ? "inf" : "-inf";
   const x16 = x * 16;
@@ -572,10 +587,12 @@ function readData(get) {
   const wordSpecial = new Uint8Array(nWords);
   for (let w = 0; w < nWords; w++) wordSpecial[w] = wordRoles[w] === "special" ? 1 : 0;
   const members = wordMembers(wordOf, nWords);
+  const shown = tokens.map((t) => String(t));
   return {
     data: {
       text,
-      tokens: tokens.map((t) => String(t)),
+      tokens: shown,
+      pieces: readPieces(get("pieces"), shown),
       offsets,
       roles,
       wordOf,
@@ -600,6 +617,10 @@ function readData(get) {
       includeMassive: !!get("include_massive")
     }
   };
+}
+function readPieces(pieces, tokens) {
+  if (!Array.isArray(pieces) || pieces.length !== tokens.length) return tokens;
+  return pieces.map((p) => String(p));
 }
 var ROLE_CODES = ["content", "function", "punctuation", "special"];
 function readLists(get, text) {
@@ -689,7 +710,8 @@ function readMassive(list, nLayers, nTokens) {
   return { flags: info.size ? flags : null, info };
 }
 function unitsOf(data, granularity) {
-  const { text, tokens } = data;
+  const { text } = data;
+  const pieces = data.pieces || data.tokens;
   const spanText = (spans, u) => spans[2 * u] >= 0 ? text.slice(spans[2 * u], spans[2 * u + 1]) : "";
   if (granularity === "word") {
     const { members, wordSpans, wordLabels } = data;
@@ -697,7 +719,7 @@ function unitsOf(data, granularity) {
       const t = wordLabels ? wordLabels[u] : spanText(wordSpans, u);
       if (t) return t;
       const s = members.start[u];
-      return s < members.start[u + 1] ? tokens[members.tokens[s]] : "";
+      return s < members.start[u + 1] ? pieces[members.tokens[s]] : "";
     };
     return {
       kind: "word",
@@ -717,8 +739,8 @@ function unitsOf(data, granularity) {
     ranges: data.offsets,
     special: data.tokenSpecial,
     roles: data.roles,
-    label: (u) => tokens[u],
-    surface: (u) => !data.tokenSpecial[u] && spanText(data.offsets, u) || tokens[u],
+    label: (u) => pieces[u],
+    surface: (u) => !data.tokenSpecial[u] && spanText(data.offsets, u) || pieces[u],
     tokensOf: (u) => [u],
     members: null
   };
@@ -732,6 +754,7 @@ function unitNoun(units, n) {
 var DATA_TRAITS = [
   "text",
   "tokens",
+  "pieces",
   "offsets",
   "roles",
   "word_of",
@@ -1033,6 +1056,29 @@ function keepKeys(scope, root, onEscape) {
 
 // js/numbers.js
 var HIDDEN_SCORES = ["tas", "delta_norm", "displacement", "cos_change"];
+var NO_ATTENTION = "the embeddings have no attention";
+var NO_LAYER_BEFORE = "the embeddings have no layer before them";
+var LAYER0_REASONS = /* @__PURE__ */ new Map([
+  ["attention", NO_ATTENTION],
+  ["attn_norm", NO_ATTENTION],
+  ["delta_norm", NO_LAYER_BEFORE],
+  ["displacement", NO_LAYER_BEFORE],
+  ["cos_change", NO_LAYER_BEFORE]
+]);
+function undefinedNote(score, layer, defined, nLayers, name) {
+  const why = layer === 0 && LAYER0_REASONS.get(score) || "no value there";
+  return `${name || score} is undefined at layer ${layer} (${why}); ${pickLayers(defined, nLayers)}`;
+}
+function pickLayers(defined, nLayers) {
+  const n = defined.length;
+  if (!n) return "it has no value at any layer";
+  const a = defined[0];
+  const b = defined[n - 1];
+  if (b - a + 1 !== n) return `pick one of layers ${defined.slice(0, 8).join(", ")}${n > 8 ? ", \u2026" : ""}`;
+  if (a === b) return `pick layer ${a}`;
+  if (b === nLayers) return `pick layer \u2265 ${a}`;
+  return a === 0 ? `pick layer \u2264 ${b}` : `pick a layer from ${a} to ${b}`;
+}
 var UnitNumbers = class {
   constructor(data, units, settings) {
     this.data = data;
@@ -1045,6 +1091,8 @@ var UnitNumbers = class {
     this.hi = NaN;
     this.nHigh = 0;
     this.nMassive = 0;
+    this.nUndefined = 0;
+    this.noteOf = null;
     this.layer = -1;
     this.gen = 0;
     this.ready = false;
@@ -1178,16 +1226,47 @@ var UnitNumbers = class {
     let m = 0;
     if (apart) {
       for (let u = 0; u < this.units.count; u++)
-        if (apart[u] && this.baseEligible[u]) {
+        if (apart[u] && this.baseEligible[u] && !Number.isNaN(this.values[u])) {
           this.buckets[u] = MASSIVE;
           m++;
         }
     }
     this.nMassive = m;
+    this.nUndefined = markUndefined(this.values, this.baseEligible, this.buckets);
     [this.lo, this.hi] = domainOf(this.values, this.eligible);
     let n = 0;
     for (let u = 0; u < this.units.count; u++) if (this.buckets[u] === HIGH) n++;
     this.nHigh = n;
+  }
+  /** Whether the score is undefined at the current layer: no unit that would be ranked has a
+   * value there (and there are such units). */
+  get undefinedHere() {
+    return this.nUndefined > 0 && this.nUndefined === this.baseCount;
+  }
+  /** The layers where some unit that would be ranked has a value, ascending. */
+  definedLayers() {
+    const out = [];
+    for (let L = 0; L <= this.data.nLayers; L++) {
+      const row = this.row(L);
+      for (let u = 0; u < row.length; u++) {
+        if (this.baseEligible[u] && !Number.isNaN(row[u])) {
+          out.push(L);
+          break;
+        }
+      }
+    }
+    return out;
+  }
+  /** Why the score, shown as `name`, is undefined at the current layer (undefinedNote); "" where
+   * it is defined. */
+  note(name) {
+    if (!this.ready || !this.undefinedHere) return "";
+    const c = this.noteOf;
+    if (!c || c.gen !== this.gen || c.name !== name) {
+      const text = undefinedNote(this.scoreName, this.layer, this.definedLayers(), this.data.nLayers, name);
+      this.noteOf = { gen: this.gen, name, text };
+    }
+    return this.noteOf.text;
   }
   /** Among the eligible units at the current layer: [content share of HIGH, of all] (NaN: none),
    * the paper's statistic (Python's AFNResult.content_share). */
@@ -1530,6 +1609,7 @@ var Legend = class {
   constructor(doc) {
     this.el = h(doc, "div", "afn-legend");
     const bar = h(doc, "div", "afn-legend-bar");
+    this.bar = bar;
     bar.style.backgroundImage = gradientCss();
     this.tick = h(doc, "div", "afn-legend-tick");
     bar.appendChild(this.tick);
@@ -1548,15 +1628,19 @@ var Legend = class {
     this.name.textContent = score;
     this.name.title = score;
   }
-  /** The domain [lo, hi] and the threshold (NaN: none). */
-  paint(threshold, lo, hi) {
+  /** The domain [lo, hi] and the threshold (NaN: none); `off`: what stands for them where the
+   * score is undefined ("" where it is not). */
+  paint(threshold, lo, hi, off = "") {
     const { tick, thr } = this;
     this.min.textContent = Number.isNaN(lo) ? "" : fmt3(lo);
     this.max.textContent = Number.isNaN(hi) ? "" : fmt3(hi);
     const t = scale01(threshold, lo, hi);
-    if (Number.isNaN(t)) {
+    this.bar.style.opacity = off ? "0.3" : "";
+    if (Number.isNaN(t) || off) {
       tick.hidden = true;
-      thr.textContent = "";
+      thr.textContent = off;
+      thr.style.left = "0%";
+      thr.style.transform = "none";
       return;
     }
     tick.hidden = false;
@@ -1592,6 +1676,10 @@ var Header = class {
     this.sumMassive = h(doc, "span", "afn-sum afn-sum-massive");
     this.sumMassive.title = "units with a massive activation at this layer (some hidden value > 100 and > 1000 x the layer's median |value|): set apart, unranked";
     this.sumUndefined = h(doc, "span", "afn-sum afn-sum-undefined");
+    this.sumUndefined.dataset.field = "undefined";
+    this.sumUndefined.setAttribute("role", "status");
+    this.sumUndefined.hidden = true;
+    this.scoreLabel = "TAS";
     summary.append(this.sumLayer, this.sumThr, this.sumHigh, this.sumShare, this.sumMassive, this.sumUndefined);
     this.legend = new Legend(doc);
     this.paneNote = h(doc, "div", "afn-pane-note");
@@ -1618,6 +1706,7 @@ var Header = class {
   /** The score shown (its name, and what it is) and the normalization of the norms. */
   setScore(name, title, normalize) {
     this.brand.textContent = name;
+    this.scoreLabel = name;
     this.brand.title = title || `${name}: the scores this view was given`;
     this.legend.setName(name);
     const norm = normalize && normalize !== "raw" ? normalize : "";
@@ -1664,10 +1753,11 @@ var Header = class {
     mb.dataset.field = "n-massive";
     this.sumMassive.replaceChildren(h(doc, "span", "afn-k", "MASSIVE "), mb);
     this.sumMassive.hidden = !m;
-    const undefinedHere = Number.isNaN(numbers.lo) && numbers.nEligible === 0 && numbers.baseCount > 0;
-    this.sumUndefined.textContent = undefinedHere ? `${SCORE_INFO[numbers.scoreName].label} is not defined at layer ${layer}${layer === 0 ? " (the embeddings: no attention, no layer before)" : ""}` : "";
-    this.sumUndefined.hidden = !undefinedHere;
-    this.legend.paint(threshold, numbers.lo, numbers.hi);
+    const note = numbers.note(this.scoreLabel);
+    this.sumUndefined.textContent = note;
+    this.sumUndefined.hidden = !note;
+    this.sumThr.hidden = this.sumHigh.hidden = this.sumShare.hidden = !!note;
+    this.legend.paint(threshold, numbers.lo, numbers.hi, note ? `no colours at layer ${layer}` : "");
   }
 };
 
@@ -1784,10 +1874,17 @@ function fillTooltip(tip, info) {
   tip.replaceChildren();
   const head = h(doc, "div", "afn-tt-head");
   head.appendChild(h(doc, "span", "afn-tt-text", displayText(info.text)));
-  const badge = h(doc, "span", info.bucket === "HIGH" ? "afn-tt-bucket afn-tt-high" : "afn-tt-bucket", info.bucket);
-  badge.dataset.field = "bucket";
-  head.appendChild(badge);
+  if (info.bucket && info.bucket !== "UNDEFINED") {
+    const badge = h(doc, "span", info.bucket === "HIGH" ? "afn-tt-bucket afn-tt-high" : "afn-tt-bucket", info.bucket);
+    badge.dataset.field = "bucket";
+    head.appendChild(badge);
+  }
   tip.appendChild(head);
+  if (info.undefinedNote) {
+    const note = h(doc, "div", "afn-tt-undefined", info.undefinedNote);
+    note.dataset.field = "undefined";
+    tip.appendChild(note);
+  }
   if (info.pieces && info.pieces.length) {
     const pieces = h(doc, "div", "afn-tt-pieces");
     pieces.appendChild(h(doc, "span", "afn-tt-label", info.pieces.length > 1 ? "tokens" : "token"));
@@ -1802,7 +1899,7 @@ function fillTooltip(tip, info) {
     grid.appendChild(v);
   };
   const score = info.score || "TAS";
-  row(score, fmt3(info.tas), "tas");
+  row(score, fmtValue(info.tas), "tas");
   row("rank", info.rank > 0 ? `${info.rank} / ${info.nEligible}` : "unranked", "rank");
   row(
     "percentile",
@@ -2110,7 +2207,7 @@ var Heatmap = class {
     const p = this.at(ev);
     if (!p || p.u < 0) return;
     const { units, numbers } = this.view;
-    this.caption.textContent = `layer ${p.L} \xB7 \u201C${displayText(units.surface(p.u))}\u201D \xB7 ${fmt3(numbers.row(p.L)[p.u])} \xB7 click to select layer`;
+    this.caption.textContent = `layer ${p.L} \xB7 \u201C${displayText(units.surface(p.u))}\u201D \xB7 ${fmtValue(numbers.row(p.L)[p.u])} \xB7 click to select layer`;
   }
 };
 
@@ -2136,6 +2233,11 @@ var Ranking = class {
     const doc = this.doc;
     const { values, buckets, lo, hi } = numbers;
     this.head.textContent = `Strongest ${noun(2)} by ${score} at layer ${layer}`;
+    const note = numbers.note(score);
+    if (note) {
+      this.list.replaceChildren(h(doc, "li", "afn-rank-undefined", note));
+      return;
+    }
     const best = numbers.top(TOP_N);
     const top = best.length ? values[best[0]] : NaN;
     const items = best.map((u, r) => {
@@ -2330,12 +2432,11 @@ var StatusPanel = class {
 };
 
 // js/panels/tooltip.js
-var BUCKET_NAME = ["LOW", "HIGH", "SPECIAL", "MASSIVE"];
 function massiveOf(data, toks, L) {
   if (!data.massiveAt) return null;
   for (const t of toks) {
     const m = data.massiveInfo.get(L * data.nTokens + t);
-    if (m) return { dim: m[0], value: m[1], token: toks.length > 1 ? data.tokens[t] : "" };
+    if (m) return { dim: m[0], value: m[1], token: toks.length > 1 ? data.pieces[t] : "" };
   }
   return null;
 }
@@ -2491,7 +2592,7 @@ function describe(view, span, pinned) {
   const multi = units.kind === "word" && units.tokensOf(u).length > 1;
   return {
     text: cluster ? span.textContent : units.surface(u),
-    pieces: toks.map((t) => data.tokens[t]),
+    pieces: toks.map((t) => data.pieces[t]),
     score: view.score,
     tas: numbers.values[u],
     layer: L,
@@ -2499,7 +2600,8 @@ function describe(view, span, pinned) {
     rank,
     nEligible: numbers.nEligible,
     percentile: percentileOf(rank, numbers.nEligible),
-    bucket: BUCKET_NAME[numbers.buckets[u]],
+    bucket: BUCKET_NAMES[numbers.buckets[u]],
+    undefinedNote: numbers.note(view.score),
     role: units.roles[u],
     massive: massiveOf(data, toks, L),
     series,
@@ -2507,7 +2609,7 @@ function describe(view, span, pinned) {
     dims: dims.dims || [],
     dimsPending: !!dims.pending,
     dimsError: dims.error,
-    dimsOf: multi ? data.tokens[dimTok] : "",
+    dimsOf: multi ? data.pieces[dimTok] : "",
     dimTok,
     pinned
   };

@@ -1,6 +1,5 @@
 // The header: what is shown (model, normalization, note), the numbers at the current layer
 // (layer, threshold, HIGH count) and the colour legend.
-import { SCORE_INFO } from "../controls.js";
 import { h } from "../dom.js";
 import { fmt3 } from "../stats.js";
 import { Legend } from "./legend.js";
@@ -36,6 +35,10 @@ export class Header {
       "units with a massive activation at this layer (some hidden value > 100 and > 1000 x the " +
       "layer's median |value|): set apart, unranked";
     this.sumUndefined = h(doc, "span", "afn-sum afn-sum-undefined");
+    this.sumUndefined.dataset.field = "undefined";
+    this.sumUndefined.setAttribute("role", "status");
+    this.sumUndefined.hidden = true;
+    this.scoreLabel = "TAS"; // the shown score's name, for the sentence where it is undefined
     summary.append(this.sumLayer, this.sumThr, this.sumHigh, this.sumShare, this.sumMassive, this.sumUndefined);
     this.legend = new Legend(doc);
     this.paneNote = h(doc, "div", "afn-pane-note");
@@ -65,6 +68,7 @@ export class Header {
   /** The score shown (its name, and what it is) and the normalization of the norms. */
   setScore(name, title, normalize) {
     this.brand.textContent = name;
+    this.scoreLabel = name;
     this.brand.title = title || `${name}: the scores this view was given`;
     this.legend.setName(name);
     const norm = normalize && normalize !== "raw" ? normalize : "";
@@ -112,11 +116,11 @@ export class Header {
     mb.dataset.field = "n-massive";
     this.sumMassive.replaceChildren(h(doc, "span", "afn-k", "MASSIVE "), mb);
     this.sumMassive.hidden = !m;
-    const undefinedHere = Number.isNaN(numbers.lo) && numbers.nEligible === 0 && numbers.baseCount > 0;
-    this.sumUndefined.textContent = undefinedHere
-      ? `${SCORE_INFO[numbers.scoreName].label} is not defined at layer ${layer}${layer === 0 ? " (the embeddings: no attention, no layer before)" : ""}`
-      : "";
-    this.sumUndefined.hidden = !undefinedHere;
-    this.legend.paint(threshold, numbers.lo, numbers.hi);
+    // where the score is undefined, the sentence saying why stands for threshold, HIGH and share
+    const note = numbers.note(this.scoreLabel);
+    this.sumUndefined.textContent = note;
+    this.sumUndefined.hidden = !note;
+    this.sumThr.hidden = this.sumHigh.hidden = this.sumShare.hidden = !!note;
+    this.legend.paint(threshold, numbers.lo, numbers.hi, note ? `no colours at layer ${layer}` : "");
   }
 }

@@ -5,7 +5,7 @@
 // unit in the text; hovering names it.
 import { h } from "../dom.js";
 import { heatmapRGBA } from "../flow.js";
-import { fmt3 } from "../stats.js";
+import { fmtValue } from "../stats.js";
 import { displayText } from "../tooltip.js";
 
 const MAX_FLOW_COLS = 1600;
@@ -258,6 +258,6 @@ export class Heatmap {
     const p = this.at(ev);
     if (!p || p.u < 0) return;
     const { units, numbers } = this.view;
-    this.caption.textContent = `layer ${p.L} · “${displayText(units.surface(p.u))}” · ${fmt3(numbers.row(p.L)[p.u])} · click to select layer`;
+    this.caption.textContent = `layer ${p.L} · “${displayText(units.surface(p.u))}” · ${fmtValue(numbers.row(p.L)[p.u])} · click to select layer`;
   }
 }

@@ -7,6 +7,7 @@ export class Legend {
   constructor(doc) {
     this.el = h(doc, "div", "afn-legend");
     const bar = h(doc, "div", "afn-legend-bar");
+    this.bar = bar;
     bar.style.backgroundImage = gradientCss();
     this.tick = h(doc, "div", "afn-legend-tick");
     bar.appendChild(this.tick);
@@ -27,15 +28,19 @@ export class Legend {
     this.name.title = score;
   }
 
-  /** The domain [lo, hi] and the threshold (NaN: none). */
-  paint(threshold, lo, hi) {
+  /** The domain [lo, hi] and the threshold (NaN: none); `off`: what stands for them where the
+   * score is undefined ("" where it is not). */
+  paint(threshold, lo, hi, off = "") {
     const { tick, thr } = this;
     this.min.textContent = Number.isNaN(lo) ? "" : fmt3(lo);
     this.max.textContent = Number.isNaN(hi) ? "" : fmt3(hi);
     const t = scale01(threshold, lo, hi);
-    if (Number.isNaN(t)) {
+    this.bar.style.opacity = off ? "0.3" : ""; // the scale is not in use
+    if (Number.isNaN(t) || off) {
       tick.hidden = true;
-      thr.textContent = "";
+      thr.textContent = off;
+      thr.style.left = "0%";
+      thr.style.transform = "none";
       return;
     }
     tick.hidden = false;

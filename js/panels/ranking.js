@@ -28,6 +28,11 @@ export class Ranking {
     const doc = this.doc;
     const { values, buckets, lo, hi } = numbers;
     this.head.textContent = `Strongest ${noun(2)} by ${score} at layer ${layer}`;
+    const note = numbers.note(score);
+    if (note) {
+      this.list.replaceChildren(h(doc, "li", "afn-rank-undefined", note)); // nothing is ranked
+      return;
+    }
     const best = numbers.top(TOP_N);
     const top = best.length ? values[best[0]] : NaN;
     const items = best.map((u, r) => {

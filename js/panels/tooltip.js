@@ -3,17 +3,15 @@
 import { dimsFor } from "../dims.js";
 import { h } from "../dom.js";
 import { membersOf } from "../elements.js";
-import { percentileOf } from "../stats.js";
+import { BUCKET_NAMES, percentileOf } from "../stats.js";
 import { anchorIn, fillTooltip, hintText, intersect, placeTooltip } from "../tooltip.js";
-
-const BUCKET_NAME = ["LOW", "HIGH", "SPECIAL", "MASSIVE"];
 
 // The first of `toks` with a massive activation at layer L ({dim, value, token}), or null.
 function massiveOf(data, toks, L) {
   if (!data.massiveAt) return null;
   for (const t of toks) {
     const m = data.massiveInfo.get(L * data.nTokens + t);
-    if (m) return { dim: m[0], value: m[1], token: toks.length > 1 ? data.tokens[t] : "" };
+    if (m) return { dim: m[0], value: m[1], token: toks.length > 1 ? data.pieces[t] : "" };
   }
   return null;
 }
@@ -172,7 +170,8 @@ function ancestors(e, test) {
 }
 
 // What the tooltip says about a text element (see fillTooltip): its strongest unit at the
-// current layer, the tokens it covers, its values across layers and its top hidden dims.
+// current layer, the tokens it covers (as a reader sees them: data.pieces), its values across
+// layers and its top hidden dims.
 function describe(view, span, pinned) {
   const { data, units, numbers, blocks } = view;
   const e = blocks.indexOf(span);
@@ -189,7 +188,7 @@ function describe(view, span, pinned) {
   const multi = units.kind === "word" && units.tokensOf(u).length > 1;
   return {
     text: cluster ? span.textContent : units.surface(u),
-    pieces: toks.map((t) => data.tokens[t]),
+    pieces: toks.map((t) => data.pieces[t]),
     score: view.score,
     tas: numbers.values[u],
     layer: L,
@@ -197,7 +196,8 @@ function describe(view, span, pinned) {
     rank,
     nEligible: numbers.nEligible,
     percentile: percentileOf(rank, numbers.nEligible),
-    bucket: BUCKET_NAME[numbers.buckets[u]],
+    bucket: BUCKET_NAMES[numbers.buckets[u]],
+    undefinedNote: numbers.note(view.score),
     role: units.roles[u],
     massive: massiveOf(data, toks, L),
     series,
@@ -205,7 +205,7 @@ function describe(view, span, pinned) {
     dims: dims.dims || [],
     dimsPending: !!dims.pending,
     dimsError: dims.error,
-    dimsOf: multi ? data.tokens[dimTok] : "",
+    dimsOf: multi ? data.pieces[dimTok] : "",
     dimTok,
     pinned,
   };

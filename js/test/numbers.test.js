@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { readData, unitsOf } from "../data.js";
-import { UnitNumbers } from "../numbers.js";
-import { HIGH, INELIGIBLE, LOW, MASSIVE, quantileLinear } from "../stats.js";
+import { UnitNumbers, undefinedNote } from "../numbers.js";
+import { HIGH, INELIGIBLE, LOW, MASSIVE, UNDEFINED, quantileLinear } from "../stats.js";
 
 // [CLS] ab ##c d [SEP]: words [CLS], "abc" (two tokens), "d", [SEP]; two layers + embeddings.
 const NORMS = [
@@ -139,8 +139,17 @@ test("scores: another score's values, undefined at layer 0, switched without new
   N.atLayer(0);
   assert.equal(N.nEligible, 0, "nothing ranked where the score is undefined");
   assert.ok(Number.isNaN(N.threshold));
-  assert.ok(Array.from(N.buckets).every((b) => b === INELIGIBLE));
+  // ordinary tokens are UNDEFINED there, never INELIGIBLE (shown as SPECIAL); specials stay so
+  assert.deepEqual(Array.from(N.buckets), [INELIGIBLE, UNDEFINED, UNDEFINED, UNDEFINED, INELIGIBLE]);
+  assert.ok(N.undefinedHere);
+  assert.deepEqual(N.definedLayers(), [1, 2]);
+  assert.equal(
+    N.note("attention"),
+    "attention is undefined at layer 0 (the embeddings have no attention); pick layer ≥ 1",
+  );
   N.atLayer(1);
+  assert.ok(!N.undefinedHere);
+  assert.equal(N.note("attention"), "");
   assert.deepEqual(Array.from(N.values), ATT[1]);
   assert.equal(N.threshold, quantileLinear([1, 3, 2], 0.5));
   assert.deepEqual(Array.from(N.buckets), [INELIGIBLE, LOW, HIGH, HIGH, INELIGIBLE]);
@@ -199,4 +208,55 @@ test("content share: of HIGH and of the ranked units, as AFNResult.content_share
   const N = new UnitNumbers(d, U, settings());
   N.atLayer(1); // HIGH: ##c (function) and d (content)
   assert.deepEqual(N.contentShare(), [1 / 2, 2 / 3]);
+});
+
+test("undefined: a layer where no unit that would be ranked has a value", () => {
+  // the specials have values at layer 2, the others none: still undefined there
+  const rows = [
+    [1, 2, 3, 4, 5],
+    [6, 7, 8, 9, 1],
+    [3, NaN, NaN, NaN, 4],
+  ];
+  const d = data({ score_names: ["tas", "cos_change"], score_values: Float32Array.from(rows.flat()) });
+  const N = new UnitNumbers(d, unitsOf(d, "word"), settings({ score: "cos_change" }));
+  N.atLayer(2);
+  assert.ok(N.undefinedHere);
+  assert.deepEqual(Array.from(N.buckets), [INELIGIBLE, UNDEFINED, UNDEFINED, INELIGIBLE]);
+  assert.equal(N.nEligible, 0);
+  assert.ok(Number.isNaN(N.threshold));
+  assert.deepEqual(N.top(10), []);
+  assert.equal(N.note("cos_change"), "cos_change is undefined at layer 2 (no value there); pick layer ≤ 1");
+  // with the specials included they are ranked: the score is defined there, the others not
+  const I = new UnitNumbers(d, unitsOf(d, "token"), settings({ score: "cos_change", include_special: true }));
+  I.atLayer(2);
+  assert.ok(!I.undefinedHere);
+  assert.equal(I.nUndefined, 3);
+  assert.deepEqual(Array.from(I.buckets), [LOW, UNDEFINED, UNDEFINED, UNDEFINED, HIGH]);
+  assert.equal(I.note("cos_change"), "");
+  // a unit both massive and without a value is undefined, not massive
+  const m = data({
+    massive: [[2, 2, 7, 4200.5]],
+    score_names: ["tas", "cos_change"],
+    score_values: Float32Array.from(rows.flat()),
+  });
+  const M = new UnitNumbers(m, unitsOf(m, "token"), settings({ score: "cos_change" }));
+  M.atLayer(2);
+  assert.equal(M.buckets[2], UNDEFINED);
+  assert.equal(M.nMassive, 0);
+});
+
+test("undefinedNote: the reason at layer 0 and the layers to pick", () => {
+  const at0 = (score) => undefinedNote(score, 0, [1, 2, 3], 3).split("; ")[0];
+  assert.equal(at0("attn_norm"), "attn_norm is undefined at layer 0 (the embeddings have no attention)");
+  assert.equal(at0("delta_norm"), "delta_norm is undefined at layer 0 (the embeddings have no layer before them)");
+  assert.equal(at0("constructor"), "constructor is undefined at layer 0 (no value there)");
+  const pick = (defined) => undefinedNote("x", 4, defined, 5, "X").split("; ")[1];
+  assert.equal(pick([1, 2, 3, 4, 5]), "pick layer ≥ 1");
+  assert.equal(pick([0, 1]), "pick layer ≤ 1");
+  assert.equal(pick([1, 2]), "pick a layer from 1 to 2");
+  assert.equal(pick([3]), "pick layer 3");
+  assert.equal(pick([0, 2, 3]), "pick one of layers 0, 2, 3");
+  assert.equal(pick([0, 2, 4, 6, 8, 10, 12, 14, 16]), "pick one of layers 0, 2, 4, 6, 8, 10, 12, 14, …");
+  assert.equal(pick([]), "it has no value at any layer");
+  assert.ok(undefinedNote("x", 4, [], 5, "X").startsWith("X is undefined at layer 4 (no value there)"));
 });

@@ -4,10 +4,13 @@ import {
   HIGH,
   INELIGIBLE,
   LOW,
+  UNDEFINED,
   bucketize,
   computeRanks,
   domainOf,
   fmt3,
+  fmtValue,
+  markUndefined,
   percentileOf,
   quantileLinear,
   selectInPlace,
@@ -172,4 +175,15 @@ test("quantileLinear by selection equals the sorted array's order statistics", (
     assert.equal(x, Float64Array.from(v).sort()[k]);
     for (let i = k + 1; i < w.length; i++) assert.ok(w[i] >= x);
   }
+});
+
+test("markUndefined: units that would be ranked but have no value; fmtValue says 'undefined'", () => {
+  const values = [NaN, 2, NaN, 5];
+  const base = Uint8Array.from([1, 1, 0, 1]);
+  const buckets = bucketize(values, Uint8Array.from([0, 1, 0, 1]), 3);
+  assert.equal(markUndefined(values, base, buckets), 1);
+  assert.deepEqual(Array.from(buckets), [UNDEFINED, LOW, INELIGIBLE, HIGH]);
+  assert.equal(fmtValue(NaN), "undefined");
+  assert.equal(fmtValue(0.0625), fmt3(0.0625));
+  assert.equal(fmtValue(-Infinity), "-inf");
 });

@@ -1,0 +1,49 @@
+// Tokens as a reader sees them (Python's payload.shown_pieces): what labels and surfaces show.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { readData, readPieces, unitsOf } from "../data.js";
+
+// "The cat\n" in a byte-level BPE: the line break's token has no text of its own (an empty
+// span at its end), so it is labelled by its piece.
+function state(over = {}) {
+  const norms = new DataView(new ArrayBuffer(2 * 3 * 4));
+  return {
+    text: "The cat\n",
+    tokens: ["The", "Ġcat", "Ċ"],
+    pieces: ["The", "␣cat", "⏎"],
+    offsets: [[0, 3], [4, 7], [8, 8]],
+    roles: ["function", "content", "content"],
+    word_of: [0, 1, 1],
+    words: [
+      { text: "The", start: 0, end: 3, role: "function" },
+      { text: "cat", start: 4, end: 7, role: "content" },
+    ],
+    n_layers: 1,
+    n_tokens: 3,
+    norms,
+    ...over,
+  };
+}
+
+test("readPieces: one string per token, else the tokens themselves", () => {
+  const tokens = ["a", "b"];
+  assert.deepEqual(readPieces(["␣a", 7], tokens), ["␣a", "7"]);
+  assert.equal(readPieces([], tokens), tokens); // WordPiece: the pieces are the tokens
+  assert.equal(readPieces(["x"], tokens), tokens);
+  assert.equal(readPieces(undefined, tokens), tokens);
+});
+
+test("unitsOf: tokens are labelled by their pieces, their text where they have some", () => {
+  const s = state();
+  const { data } = readData((k) => s[k]);
+  assert.deepEqual(data.tokens, ["The", "Ġcat", "Ċ"]);
+  const t = unitsOf(data, "token");
+  assert.deepEqual([0, 1, 2].map(t.label), ["The", "␣cat", "⏎"]);
+  assert.deepEqual([0, 1, 2].map(t.surface), ["The", "cat", "⏎"]);
+});
+
+test("unitsOf: without pieces the tokens are shown", () => {
+  const s = state({ pieces: [] });
+  const { data } = readData((k) => s[k]);
+  assert.deepEqual([0, 1, 2].map(unitsOf(data, "token").label), ["The", "Ġcat", "Ċ"]);
+});
