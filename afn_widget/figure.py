@@ -22,7 +22,9 @@ import io
 import math
 import re
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +41,10 @@ THEMES = {
 FONT_SIZE = 13.0  # points; the layout is in points, 1 pt = 1 px at scale 1
 PAD, GAP, LINE = 2.0, 4.0, 22.0  # box padding, a space between units, line height
 MAX_UNITS = 600  # a picture beside the widget shows at most this many units, then "…"
+DEFAULT_UNITS = 1500
+"""The most units a figure draws unless ``max_units`` says otherwise (``None``: all). A figure
+is for a page or a slide; matplotlib draws about 1 ms a unit, and a 20,000-word text would make
+a figure 900 lines tall in 30 s. A cut figure ends in "…" and says how many it shows."""
 
 
 def _palette() -> np.ndarray:
@@ -135,14 +141,18 @@ def render(
     theme: str = "light",
     heatmap: bool = False,
     ranking: bool = False,
-    max_units: int | None = None,
+    max_units: int | None = DEFAULT_UNITS,
     scale: float = 1.0,
+    progress: Callable[[int, int], Any] | None = None,
 ) -> bytes:
     """The figure of ``result`` at its layer and quantile as ``fmt`` (``"svg"``, ``"png"`` or
     ``"pdf"``) bytes: ``granularity`` (default the result's), ``score`` (one of
     :data:`~afn_widget.result.SCORES` the result has), ``width`` in pixels, ``theme``
     (``"light"``, ``"dark"`` or ``"print"``), the ``heatmap`` and the ``ranking`` below the
-    text, at most ``max_units`` units (then "…"), and ``scale`` (PNG pixels per point)."""
+    text, at most ``max_units`` units (default :data:`DEFAULT_UNITS`; ``None`` for all; a cut
+    figure ends in "…" and says how many units it shows), and ``scale`` (PNG pixels per point).
+    ``progress(done, total)``, if given, is called as the units are laid out and drawn (``total``
+    the units shown, twice: laid out, then drawn; ``(total, total)`` once the file is made)."""
     from .errors import AFNInputError
     from .validate import check_choice, check_granularity, check_positive_int
 
@@ -153,20 +163,44 @@ def render(
     width = check_positive_int("width", width)
     if not (isinstance(scale, (int, float)) and 0 < scale <= 16):
         raise AFNInputError(f"scale must be a number in (0, 16], not {scale!r}.")
+    if max_units is not None:
+        max_units = check_positive_int("max_units", max_units)
     units = units_of(result, gran, score)
-    shown = len(units.text) if max_units is None else min(len(units.text), int(max_units))
-    layout = _layout(result.text, units, shown, width)
-    return _draw(result, units, layout, colors, fmt, width, heatmap, ranking, scale, score)
+    shown = len(units.text) if max_units is None else min(len(units.text), max_units)
+    tick = _Ticks(progress, 2 * shown)
+    layout = _layout(result.text, units, shown, width, tick)
+    out = _draw(result, units, layout, colors, fmt, width, heatmap, ranking, scale, score, tick)
+    tick.done()
+    return out
+
+
+class _Ticks:
+    """``progress(done, total)``: at the start, every 500 units, and at the end."""
+
+    def __init__(self, progress: Callable[[int, int], Any] | None, total: int) -> None:
+        self.progress, self.total, self.n = progress, total, 0
+        if progress is not None:
+            progress(0, total)
+
+    def add(self, n: int = 1) -> None:
+        self.n += n
+        if self.progress is not None and self.n % 500 == 0 and self.n < self.total:
+            self.progress(self.n, self.total)
+
+    def done(self) -> None:
+        if self.progress is not None:
+            self.progress(self.total, self.total)
 
 
 @dataclass(frozen=True)
 class _Box:
-    unit: int  # index into Units, -1 for the "…"
+    unit: int  # index into Units, -1 for the "…", -2 for the line saying what was cut
     x: float
     y: float  # top of its line
     w: float
 
 
+@lru_cache(maxsize=65536)  # a text repeats its words
 def _text_width(s: str) -> float:
     from matplotlib.font_manager import FontProperties
     from matplotlib.textpath import TextToPath
@@ -175,8 +209,9 @@ def _text_width(s: str) -> float:
     return float(w)
 
 
-def _layout(text: str, units: Units, shown: int, width: int) -> list[_Box]:
-    """Units as prose: a space where the text has one, a new line where it has one, wrapped."""
+def _layout(text: str, units: Units, shown: int, width: int, tick: _Ticks) -> list[_Box]:
+    """Units as prose: a space where the text has one, a new line where it has one, wrapped;
+    after the first ``shown`` units, "…" and a line that says so."""
     boxes: list[_Box] = []
     x, y, prev_end = 0.0, 0.0, None
     with warnings.catch_warnings():
@@ -194,9 +229,19 @@ def _layout(text: str, units: Units, shown: int, width: int) -> list[_Box]:
             boxes.append(_Box(i, x, y, w))
             x += w
             prev_end = end
+            tick.add()
         if shown < len(units.text):
             boxes.append(_Box(-1, x + GAP, y, _text_width("…") + 2 * PAD))
+            boxes.append(_Box(-2, 0.0, y + LINE, float(width)))
     return boxes
+
+
+def cut_note(units: Units, shown: int) -> str:
+    """The line under a figure cut after ``shown`` of its units."""
+    return (
+        f"showing the first {shown:,} of {len(units.text):,} {units.noun}s "
+        "(max_units=None draws them all)"
+    )
 
 
 def _scale01(v: float, lo: float, hi: float) -> float:
@@ -243,6 +288,7 @@ def _draw(
     ranking: bool,
     scale: float,
     score: str,
+    tick: _Ticks,
 ) -> bytes:
     import matplotlib
     from matplotlib.figure import Figure
@@ -261,10 +307,10 @@ def _draw(
         values = units.values[result.layer].copy()
         values[units.buckets == B.MASSIVE] = np.nan  # drawn apart, outside the colour scale
         _legend(ax, result, units, values, colors, score, width)
-        _prose(ax, units, boxes, values, colors, MARGIN + HEADER)
+        _prose(ax, units, boxes, values, colors, MARGIN + HEADER, tick)
         y = MARGIN + HEADER + text_h
         if heat_h:
-            _heatmap(ax, result, units, len([b for b in boxes if b.unit >= 0]), y, width, colors)
+            _heatmap(ax, result, units, sum(b.unit >= 0 for b in boxes), y, width, colors)
             y += heat_h
         if rank_h:
             _ranking(ax, units, values, y, colors)
@@ -334,32 +380,47 @@ def _rect(x: float, y: float, w: float, h: float, rgb: Any, **kw: Any) -> Any:
     return Rectangle((x, y), w, h, facecolor=face, edgecolor="none", **kw)
 
 
-def _prose(ax: Any, units: Units, boxes: list[_Box], values, colors, top: float) -> None:
-    cols = unit_colors(values)
+def _prose(
+    ax: Any, units: Units, boxes: list[_Box], values, colors, top: float, tick: _Ticks
+) -> None:
+    """The units on their colours, HIGH outlined, massive ones dashed: the boxes in three
+    collections (one artist each, not one per unit), the labels as text."""
+    from matplotlib.collections import PatchCollection
+    from matplotlib.patches import Rectangle
+
+    finite = values[np.isfinite(values)]  # the scale spans every unit, drawn or not
+    lo, hi = (finite.min(), finite.max()) if finite.size else (np.nan, np.nan)
+    shown = sum(b.unit >= 0 for b in boxes)
+    cols = unit_colors(np.concatenate([[lo, hi], values[:shown]]))[2:]
+    faces, highs, massive = [], [], []
     for box in boxes:
         x, y = MARGIN + box.x, top + box.y
-        if box.unit < 0:
+        if box.unit == -1:
             _label(ax, x + PAD, y + 15, "…", colors["fg"], FONT_SIZE)
+            continue
+        if box.unit == -2:
+            _label(ax, x, y + 15, cut_note(units, shown), colors["muted"], 9.0)
             continue
         pair = cols[box.unit]
         face, ink = pair if pair else (colors["bg"], colors["fg"])
-        high = units.buckets[box.unit] == B.HIGH
-        ax.add_patch(_rect(x, y + 1, box.w, LINE - 3, face))
+        faces.append(Rectangle((x, y + 1), box.w, LINE - 3, facecolor=face))
+        outline = Rectangle((x + 0.75, y + 1.75), box.w - 1.5, LINE - 4.5)
         if units.buckets[box.unit] == B.MASSIVE:  # a dashed outline, as in the widget
-            from matplotlib.patches import Rectangle
-
-            ax.add_patch(
-                Rectangle((x + 0.75, y + 1.75), box.w - 1.5, LINE - 4.5, facecolor="none",
-                          edgecolor=colors["muted"], linewidth=1.0, linestyle="--")
-            )  # fmt: skip
-        if high:
-            from matplotlib.patches import Rectangle
-
-            ax.add_patch(
-                Rectangle((x + 0.75, y + 1.75), box.w - 1.5, LINE - 4.5, facecolor="none",
-                          edgecolor=colors["high"], linewidth=1.5)
-            )  # fmt: skip
+            massive.append(outline)
+        elif units.buckets[box.unit] == B.HIGH:
+            highs.append(outline)
         _label(ax, x + PAD, y + 15, units.text[box.unit].replace("\n", " "), ink, FONT_SIZE)
+        tick.add()
+    ax.add_collection(PatchCollection(faces, match_original=True, edgecolor="none"))
+    for rects, edge, width, style in (
+        (massive, colors["muted"], 1.0, "--"),
+        (highs, colors["high"], 1.5, "-"),
+    ):
+        if rects:
+            ax.add_collection(
+                PatchCollection(rects, facecolor="none", edgecolor=edge, linewidth=width,
+                                linestyle=style)
+            )  # fmt: skip
 
 
 def _heatmap(ax: Any, result: AFNResult, units: Units, n: int, top: float, width, colors) -> None:

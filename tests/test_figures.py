@@ -156,3 +156,20 @@ def test_a_results_page_is_the_views_page(tiny_bert):
         if name not in ("dims_version",):
             assert state[name] == value, name
     assert state_json(state)[:200] and len(direct) == pytest.approx(len(via_view), rel=0.01)
+
+
+def test_a_long_text_is_cut_at_the_default_with_a_note_and_progress():
+    from afn_widget.figure import DEFAULT_UNITS, render
+    from afn_widget.scores import result_from_scores
+
+    n = DEFAULT_UNITS + 7
+    words = [f"w{i}" for i in range(n)]
+    r = result_from_scores(words, np.linspace(0, 1, n, dtype=np.float32))
+    seen: list[tuple[int, int]] = []
+    svg = render(r, "svg", granularity="word", progress=lambda d, t: seen.append((d, t))).decode()
+    assert f"showing the first {DEFAULT_UNITS:,} of {n:,} words (max_units=None" in svg
+    assert f">w{DEFAULT_UNITS - 1}<" in svg and f">w{DEFAULT_UNITS}<" not in svg
+    assert seen[0] == (0, 2 * DEFAULT_UNITS) and seen[-1] == (2 * DEFAULT_UNITS,) * 2
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen) and len(seen) > 3
+    few = render(r, "svg", max_units=None, width=20000).decode()  # every unit, no note
+    assert f">w{n - 1}<" in few and "showing the first" not in few
