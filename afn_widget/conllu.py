@@ -15,38 +15,58 @@ text and where each word sits in it. The rules:
   (whitespace between them skipped); otherwise it is rebuilt from the surface forms and
   ``SpaceAfter=No``.
 
+* IDs are ASCII digits (``²`` and ``١`` are digits to Python, not to CoNLL-U).
+
 A malformed file raises :class:`ConlluError` (an :class:`~afn_widget.errors.AFNInputError`)
-naming the file and line; :func:`scan_conllu` reads a file through without keeping it (a path
-that is not a file: :class:`ConlluPathError`; no sentence: :class:`EmptyConlluError`).
+naming the file, the line, the cause and the fix: among them a binary or compressed file, text
+that is not UTF-8, a byte-order mark at the start of a line other than the first (files joined
+with ``cat``) and a carriage return inside a line (CR-only line endings). A file that cannot be
+opened or read (no read permission, a read error) raises
+:class:`~afn_widget.errors.InputFileError`. :func:`scan_conllu` reads a file through without
+keeping it (a path that does not exist or is a directory: :class:`ConlluPathError`; a named pipe
+or device, which cannot be read twice: :class:`~afn_widget.errors.InputFileError`; no sentence:
+:class:`EmptyConlluError`).
 """
 
 from __future__ import annotations
 
 import io
 import os
+import re
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from .errors import AFNInputError
+from .errors import AFNInputError, InputFileError
 
 CONTENT_UPOS = frozenset({"NOUN", "PROPN", "VERB", "ADJ", "ADV", "NUM", "INTJ"})
 PUNCT_UPOS = frozenset({"PUNCT", "SYM"})
+FORMAT_HELP = (
+    "CoNLL-U needs one word per line with 10 tab-separated columns (ID FORM LEMMA UPOS XPOS "
+    "FEATS HEAD DEPREL DEPS MISC), a blank line after each sentence; see "
+    "universaldependencies.org/format.html."
+)
+_NUMBER = re.compile(r"[0-9]+")  # an ID: ASCII digits only
+# the first bytes of compressed or archived files someone may take for a treebank
+_PACKED = {
+    b"\x1f\x8b": ("gzip-compressed", "gunzip FILE"),
+    b"BZh": ("bzip2-compressed", "bunzip2 FILE"),
+    b"\xfd7zXZ\x00": ("xz-compressed", "unxz FILE"),
+    b"\x28\xb5\x2f\xfd": ("zstd-compressed", "unzstd FILE"),
+    b"PK\x03\x04": ("a zip archive", "unzip FILE"),
+}
 
 
 class ConlluError(AFNInputError):
     """A CoNLL-U file that cannot be read; ``source`` and ``line`` say where."""
 
-    def __init__(self, source: str, line: int, problem: str) -> None:
+    def __init__(self, source: str, line: int, problem: str, fix: str = FORMAT_HELP) -> None:
         self.source = source
         self.line = line
         self.problem = problem
-        super().__init__(
-            f"{source}, line {line}: {problem}. CoNLL-U needs one word per line with 10 "
-            "tab-separated columns (ID FORM LEMMA UPOS XPOS FEATS HEAD DEPREL DEPS MISC), "
-            "a blank line after each sentence; see universaldependencies.org/format.html."
-        )
+        super().__init__(f"{source}, line {line}: {problem}. {fix}")
 
 
 class ConlluPathError(AFNInputError, FileNotFoundError):
@@ -62,12 +82,34 @@ def scan_conllu(path: str | os.PathLike) -> int:
     does not grow with the file); the typed error of the first problem."""
     p = Path(path)
     if not p.is_file():
+        special = special_file(p)
+        if special is not None:
+            raise InputFileError(
+                f"{p} is {special}, not a file: a treebank is read twice (checked, then "
+                "analysed), which a pipe or device cannot give; save it to a .conllu file first."
+            )
         what = "is a directory" if p.is_dir() else "does not exist"
         raise ConlluPathError(f"{p}: {what}; give a .conllu file, a directory or a glob of them.")
     n = sum(1 for _ in iter_conllu(p))
     if n == 0:
         raise EmptyConlluError(str(p), 1, "no sentence in the file (it is empty)")
     return n
+
+
+def special_file(path: Path) -> str | None:
+    """What ``path`` is when it exists but is neither a regular file nor a directory (``"a
+    named pipe (FIFO)"``, ...), else ``None``."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return None
+    kinds = (
+        (stat.S_ISFIFO, "a named pipe (FIFO)"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+    )
+    return next((what for test, what in kinds if test(mode)), None)
 
 
 def upos_role(upos: str) -> str:
@@ -198,7 +240,11 @@ def iter_conllu(source: str | os.PathLike | IO) -> Iterator[Sentence]:
     """The sentences of a CoNLL-U file one at a time (for files too large to hold)."""
     name = _name(source)
     if isinstance(source, (str, os.PathLike)):
-        with open(source, "rb") as fh:
+        try:
+            fh = open(source, "rb")  # closed by the with below; an error typed here
+        except OSError as exc:
+            raise _unreadable(name, exc) from None
+        with fh:
             yield from _parse(_decoded(fh, name), name)
     else:
         yield from _parse(_decoded(source, name), name)
@@ -215,16 +261,55 @@ def _name(source: Any) -> str:
     return str(getattr(source, "name", "<file>"))
 
 
+def _unreadable(name: str, exc: OSError) -> InputFileError:
+    """The typed error of a file the system will not let us read."""
+    if isinstance(exc, PermissionError):
+        fix = "give read permission (chmod u+r) or move it out of the folder"
+    elif isinstance(exc, IsADirectoryError):
+        fix = "give a .conllu file, not a folder"
+    else:
+        fix = "check the disk or copy the file elsewhere, then run again"
+    return InputFileError(f"{name} cannot be read ({exc.strerror or exc}): {fix}.")
+
+
+def _lines(fh: Any, name: str) -> Iterator[Any]:
+    """The lines of an open file, a read error as a typed one."""
+    it = iter(fh)
+    while True:
+        try:
+            line = next(it)
+        except StopIteration:
+            return
+        except OSError as exc:
+            raise _unreadable(name, exc) from None
+        yield line
+
+
 def _decoded(fh: Any, name: str) -> Iterator[tuple[int, str]]:
-    for number, raw in enumerate(fh, start=1):
+    for number, raw in enumerate(_lines(fh, name), start=1):
         if isinstance(raw, bytes):
+            if number == 1:
+                _refuse_packed(raw, name)
             try:
                 raw = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
                 raise ConlluError(
-                    name, number, f"not valid UTF-8 ({exc.reason} at byte {exc.start})"
+                    name,
+                    number,
+                    f"not valid UTF-8 ({exc.reason} at byte {exc.start})",
+                    "A treebank is UTF-8 text: convert a file in another encoding (iconv -f "
+                    "LATIN1 -t UTF-8 FILE); a binary file is not a treebank.",
                 ) from None
         yield number, raw
+
+
+def _refuse_packed(first: bytes, name: str) -> None:
+    """A compressed file or archive, by its first bytes: the error naming how to unpack it."""
+    for magic, (what, command) in _PACKED.items():
+        if first.startswith(magic):
+            raise ConlluError(
+                name, 1, f"the file is {what}, not text", f"Unpack it first ({command})."
+            )
 
 
 class _Builder:
@@ -276,12 +361,12 @@ class _Builder:
         space_after = "SpaceAfter=No" not in misc.split("|")
         if "." in wid:  # empty node: not a surface word
             major, _, minor = wid.partition(".")
-            if not (major.isdigit() and minor.isdigit()):
+            if not (_NUMBER.fullmatch(major) and _NUMBER.fullmatch(minor)):
                 raise self.error(number, f"bad empty-node ID {wid!r} (expected e.g. 8.1)")
             return
         if "-" in wid:
             a, _, b = wid.partition("-")
-            if not (a.isdigit() and b.isdigit()):
+            if not (_NUMBER.fullmatch(a) and _NUMBER.fullmatch(b)):
                 raise self.error(number, f"bad multi-word token range {wid!r} (expected e.g. 3-4)")
             lo, hi = int(a), int(b)
             if lo != len(self.words) + 1 or hi <= lo:
@@ -295,7 +380,7 @@ class _Builder:
             self.tokens.append((form, space_after))
             self.mwt_end = hi
             return
-        if not wid.isdigit():
+        if not _NUMBER.fullmatch(wid):
             raise self.error(number, f"bad word ID {wid!r} (expected 1, 2, 3 ...)")
         if int(wid) != len(self.words) + 1:
             raise self.error(number, f"word ID {wid} out of order (expected {len(self.words) + 1})")
@@ -388,6 +473,29 @@ def _rebuild(tokens: list[tuple[str, bool]]) -> tuple[str, list[tuple[int, int]]
     return "".join(parts).rstrip(" "), spans
 
 
+def _check_line(line: str, number: int, source: str) -> None:
+    """The errors of characters no CoNLL-U line holds, each naming its likely cause: a NUL byte
+    (a binary file), a byte-order mark at the start of a line (files joined with ``cat`` keep
+    each one's), a carriage return (CR-only line endings)."""
+    if "\x00" in line:
+        raise ConlluError(
+            source, number, "a NUL byte: this is a binary file, not CoNLL-U text",
+            "Give the .conllu text file of the treebank (a compressed one unpacked first).",
+        )  # fmt: skip
+    if line.startswith("\ufeff"):
+        raise ConlluError(
+            source, number, "a byte-order mark (U+FEFF) at the start of a line inside the file, "
+            "as files joined with cat leave it",
+            "Remove it (sed -i 's/^\\xEF\\xBB\\xBF//' FILE) or join the files without their marks.",
+        )  # fmt: skip
+    if "\r" in line:
+        raise ConlluError(
+            source, number, "a carriage return (CR) inside the line: the file has CR-only "
+            "(classic Mac) line endings, or a stray CR",
+            "Convert its line endings to LF (tr '\\r' '\\n' < FILE > NEW.conllu).",
+        )  # fmt: skip
+
+
 def _parse(lines: Iterable[tuple[int, str]], source: str) -> Iterator[Sentence]:
     b = _Builder(source)
     number = 0
@@ -395,6 +503,7 @@ def _parse(lines: Iterable[tuple[int, str]], source: str) -> Iterator[Sentence]:
         line = raw.rstrip("\r\n")
         if number == 1:
             line = line.lstrip("\ufeff")
+        _check_line(line, number, source)
         if not line.strip():
             if not b.empty:
                 yield b.finish(number)

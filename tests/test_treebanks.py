@@ -158,9 +158,9 @@ def test_many_treebanks_resumed(banks, minilm_path, tmp_path, monkeypatch):
                                 **OPTIONS)  # fmt: skip
     pd.testing.assert_frame_equal(fresh, pd.read_parquet(out / "report.parquet"))
 
-    done.clear()  # all finished: nothing runs; other settings are refused
+    done.clear()  # all finished: nothing runs; other settings are refused, named
     T.analyze_treebanks(banks, str(minilm_path), out, progress=False, **OPTIONS)
     assert done == []
-    with pytest.raises(AFNInputError, match="other settings"):
+    with pytest.raises(T.RunSettingsError, match=r"n_boot=20\b.*n_boot=30\b"):
         T.analyze_treebanks(banks, str(minilm_path), out, progress=False,
                             **{**OPTIONS, "n_boot": 30})  # fmt: skip

@@ -112,8 +112,9 @@ forward pass and its hooks), ``twin`` (the random-weights model), ``collect`` (e
 the corpus), ``roles`` (roles, word frequency), ``logistic`` (the regression), ``mappings``,
 ``rows`` and ``counts`` (per-sentence counts), ``pool`` (estimates and the bootstrap),
 ``frames`` (the table, the words), ``breakdowns``, ``meta``; the answer, ``report``, with
-``contrasts``, ``figure`` and ``page`` (its HTML). ``names`` holds the names of scores,
-conditions, runs and statistics.
+``contrasts``, ``figure``, ``page`` (its HTML) and ``csvfile`` (its CSV files, safe to open in
+a spreadsheet); ``treebanks`` runs many treebanks into one run folder. ``names`` holds the names
+of scores, conditions, runs and statistics.
 """
 
 from .analyze import analyze_corpus

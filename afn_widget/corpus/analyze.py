@@ -212,8 +212,7 @@ def _scored_words(collected: Collected) -> list[np.ndarray]:
 
 def _collect(corpus: Any, passes: Passes, opts: Options, progress: bool | Any) -> Collected:
     """Every run over the corpus, with a progress bar of sentences (a sentence counts once every
-    run has read it); a warning for the texts skipped, an error when none is
-    left."""
+    run has read it); a warning for the texts skipped, an error naming why when none is left."""
     from tqdm import tqdm
 
     total = len(corpus) if hasattr(corpus, "__len__") else None
@@ -224,15 +223,26 @@ def _collect(corpus: Any, passes: Passes, opts: Options, progress: bool | Any) -
             collected = passes.collect(corpus, _PerSentence(bar, n_runs))
     else:  # the caller's bar
         collected = passes.collect(corpus, _PerSentence(progress, n_runs))
+    n_long, window = len(collected.too_long), passes.max_length
+    n_empty = len(collected.skipped) - n_long
     if collected.skipped:
         warnings.warn(
-            f"{len(collected.skipped)} texts were skipped: empty, or longer than the model's "
-            f"{passes.max_length} tokens (split them into sentences).",
+            f"{len(collected.skipped)} texts were skipped: {n_long} longer than the model's "
+            f"window of {window} tokens (split them into sentences), {n_empty} empty.",
             stacklevel=3,
         )
-    if not collected.sentences:
-        raise AFNInputError("no sentence could be analysed (the corpus is empty).")
-    return collected
+    if collected.sentences:
+        return collected
+    if n_long:
+        raise AFNInputError(
+            f"no sentence could be analysed: {n_long} sentences were skipped because they are "
+            f"longer than the model's window of {window} tokens (special tokens included)"
+            f"{f', and {n_empty} are empty' if n_empty else ''}. Split the texts into shorter "
+            "sentences (one sentence an item), or use a model with a longer window."
+        )
+    raise AFNInputError(
+        f"no sentence could be analysed: the corpus' {n_empty} texts are all empty (no token)."
+    )
 
 
 class _PerSentence:

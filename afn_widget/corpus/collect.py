@@ -39,7 +39,8 @@ class Collected:
     specials: dict[Run, list[np.ndarray]] = field(default_factory=dict)
     massive: dict[Run, list[np.ndarray]] = field(default_factory=dict)  # bool [L+1, n_words]
     massive_specials: dict[Run, list[np.ndarray]] = field(default_factory=dict)
-    skipped: list[int] = field(default_factory=list)
+    skipped: list[int] = field(default_factory=list)  # input indices: empty or too long
+    too_long: list[int] = field(default_factory=list)  # those of them longer than the window
     words_without_pieces: int = 0
     fit: TokenFit | None = None  # how well the tokenizer reads the words
 
@@ -139,8 +140,11 @@ class Passes:
         n_special = len(self.head) + len(self.tail)
         kept = []
         for it in items:
-            if not it.ids or len(it.ids) + n_special > self.max_length:
+            too_long = len(it.ids) + n_special > self.max_length
+            if not it.ids or too_long:
                 out.skipped.append(it.index)
+                if too_long:
+                    out.too_long.append(it.index)
                 bar.update(len(self.runs))
                 continue
             kept.append(it)

@@ -15,6 +15,7 @@ import numpy as np
 from .. import stats as S
 from ..errors import AFNInputError
 from .contrasts import CONTRAST_STATS, answer, layer_contrasts
+from .csvfile import write_csv
 from .figure import report_figure
 from .names import BASELINE, CONDITIONS, FREQUENCY, LEXICAL, SCORES, RowKey, Run
 from .page import report_page
@@ -300,18 +301,36 @@ class CorpusReport:
         return report_figure(self, metrics, scores)
 
     def to_csv(self, path: str | os.PathLike | None = None) -> str | None:
-        """The table as CSV (to ``path``, or returned as a string)."""
-        return self.table.to_csv(path, index=False)
+        """The table as CSV (to ``path``, checked first and written whole by
+        :mod:`afn_widget.files`; or returned as a string). Text cells a spreadsheet would read
+        as a formula get a leading ``'`` (:mod:`.csvfile`); numbers are as they are."""
+        from ..files import check_output
+
+        if not isinstance(path, (str, os.PathLike)):  # None, or an open file as pandas takes
+            return write_csv(self.table, path)
+        write_csv(self.table, check_output(path, "CSV table"))
+        return None
+
+    def words_to_csv(self, path: str | os.PathLike) -> None:
+        """:attr:`words` as CSV at ``path``, checked first and written whole; text cells (the
+        words themselves) neutralised against spreadsheet formulas (:mod:`.csvfile`)."""
+        from ..files import check_output
+
+        write_csv(self.words, check_output(path, "words CSV"))
 
     def to_html(self, path: str | os.PathLike | None = None) -> str:
-        """A standalone HTML page: summary, figure (inline PNG), choices made, the table."""
+        """A standalone HTML page: summary, figure (inline PNG), choices made, the table; also
+        written to ``path`` when given (checked first, written whole: :mod:`afn_widget.files`)."""
+        from ..files import check_output, write
+
+        if path is not None:
+            path = check_output(path, "report page")
         buf = io.BytesIO()
         self.plot().savefig(buf, format="png", dpi=110)
         png = base64.b64encode(buf.getvalue()).decode("ascii")
         page = report_page(self.summary(), png, self.meta, self.summary_table(), self.sections())
         if path is not None:
-            with open(path, "w", encoding="utf-8") as fh:
-                fh.write(page)
+            write(path, page)
         return page
 
     def sections(self) -> list[tuple[str, Any]]:
