@@ -1,11 +1,32 @@
-"""The ``afn-widget`` command: ``analyze``, ``demo``, ``export`` and ``corpus``."""
+"""The ``afn-widget`` command: ``analyze``, ``demo``, ``export`` and ``corpus``.
+
+Every command checks its output paths before a model loads and writes each file whole or not
+at all (:mod:`afn_widget.files`); reads an input file only when it is a regular file of text;
+prints nothing a terminal would take as a control sequence (:func:`say`); and ends with one line
+on standard error and status 2 for an :class:`~afn_widget.errors.AFNError`
+(``afn-widget: NameOfError: message``), status 130 for Ctrl+C (``afn-widget: interrupted``).
+"""
 
 from __future__ import annotations
 
 import argparse
+import http.server
+import os
+import socket
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TextIO
+from urllib.parse import quote, unquote
+
+from .errors import AFNError, AFNInputError, InputFileError
+from .files import check_output
+from .validate import printable
+
+CONNECTION_TIMEOUT = 10.0  # seconds one connection to --serve may last, whatever it does
+MAX_CONNECTIONS = 16  # connections --serve answers at once; one more is answered 503
+LOCAL_HOSTS = ("127.0.0.1", "localhost")  # the Host names --serve answers
 
 DEMO_TEXT = """\
 The scientists celebrated their remarkable discovery.
@@ -33,11 +54,63 @@ class _Progress:
             self.bar.close()
 
 
+def say(text: object, file: TextIO | None = None) -> None:
+    """Print ``text`` (to standard output by default) with its control characters but newlines
+    and tabs made visible (:func:`~afn_widget.validate.printable`)."""
+    print(printable(text), file=sys.stdout if file is None else file)
+
+
+def check_input_file(path: str | os.PathLike, fix: str) -> Path:
+    """``path`` if it is a regular file, else :class:`~afn_widget.errors.InputFileError`
+    (``fix`` says what to give instead). A pipe or a device is refused without being opened,
+    so it is never waited on."""
+    from .conllu import special_file
+
+    p = Path(path).expanduser()
+    if not p.exists():
+        raise InputFileError(f"{p}: no such file; {fix}.")
+    if p.is_dir():
+        raise InputFileError(f"{p} is a folder, not a file; {fix}.")
+    if not p.is_file():
+        kind = special_file(p) or "something else"
+        raise InputFileError(f"{p} is not a regular file ({kind}); {fix}.")
+    return p
+
+
+def decode_text(data: bytes, name: str, fix: str) -> str:
+    """``data`` as UTF-8 text, or :class:`~afn_widget.errors.InputFileError` naming the first
+    byte that is not UTF-8, or the first NUL byte (which no text file holds)."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputFileError(
+            f"{name} is not UTF-8 text (byte 0x{data[exc.start]:02x} at position {exc.start}); "
+            f"{fix}."
+        ) from None
+    nul = text.find("\0")
+    if nul >= 0:
+        raise InputFileError(f"{name} is not text (a NUL byte at position {nul}); {fix}.")
+    return text
+
+
+def read_text_file(path: str | os.PathLike, fix: str) -> str:
+    """The UTF-8 text of the regular file ``path`` (:func:`check_input_file`,
+    :func:`decode_text`)."""
+    p = check_input_file(path, fix)
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise InputFileError(f"{p} cannot be read ({exc.strerror}); {fix}.") from None
+    return decode_text(data, str(p), fix)
+
+
 def _read_text(arg: str | None, file: str | None) -> str:
+    fix = "give a UTF-8 text file, or the text itself on standard input ('-')"
     if file:
-        return Path(file).read_text(encoding="utf-8")
+        return read_text_file(file, fix)
     if arg == "-" or arg is None:
-        return sys.stdin.read()
+        raw = getattr(sys.stdin, "buffer", None)
+        return sys.stdin.read() if raw is None else decode_text(raw.read(), "standard input", fix)
     return arg
 
 
@@ -71,10 +144,11 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         device=args.device,
         progress=_Progress(),
     )
-    if args.format == "json":
-        print(result.to_json(indent=1 if args.pretty else None))
+    if args.format == "json":  # JSON escapes C0 controls itself; C1 ones the same way here
+        text = result.to_json(indent=1 if args.pretty else None)
+        print("".join(f"\\u{ord(c):04x}" if "\x7f" <= c <= "\x9f" else c for c in text))
     else:
-        print(_table(result, args.granularity))
+        say(_table(result, args.granularity))
     return 0
 
 
@@ -82,53 +156,136 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from .engine import analyze
     from .widget import AFNView
 
+    out = check_output(args.out, "demo page (--out)").resolve()
     # words, as the page shows them by default: the summary counts what the page shows
     result = analyze(
         DEMO_TEXT, args.model, layer=args.layer, granularity="word", progress=_Progress()
     )
-    out = Path(args.out).resolve()
     AFNView.from_result(result).save_html(out, title="afn-widget demo")
-    print(result.summary(top=5), file=sys.stderr)
-    print(out)
+    say(result.summary(top=5), sys.stderr)
+    say(out)
     if args.serve:
-        _serve(out, args.port)
+        _serve(out.read_bytes(), out.name, args.port)
     return 0
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
     from .notebook import export_notebook
 
-    out = export_notebook(
-        args.notebook, args.out, execute=not args.no_execute, timeout=args.timeout
-    )
-    print(out)
+    notebook = check_input_file(args.notebook, "give a .ipynb file")
+    out = check_output(args.out or notebook.with_suffix(".html"), "page (--out)")
+    out = export_notebook(notebook, out, execute=not args.no_execute, timeout=args.timeout)
+    say(out)
     return 0
 
 
-def _serve(path: Path, port: int) -> None:
-    """Serve the page alone on 127.0.0.1 (no listing of its folder, no other file)."""
-    import http.server
+def is_local_host(host: str | None, port: int) -> bool:
+    """Whether an HTTP ``Host`` header names this server by a loopback name (``LOCAL_HOSTS``),
+    with no port or ``port``. A page of another site whose name is made to point at 127.0.0.1
+    (DNS rebinding) sends its own name, and is refused."""
+    name, sep, given = (host or "").strip().rpartition(":")
+    if not sep:
+        name, given = (host or "").strip(), ""
+    return name.lower() in LOCAL_HOSTS and given in ("", str(port))
+
+
+class _OnePage(http.server.BaseHTTPRequestHandler):
+    """``page`` at ``/`` and ``/name``, to a loopback ``Host`` only; each connection closed
+    after ``server.deadline`` seconds, whatever it is doing."""
+
+    def setup(self) -> None:
+        self.timeout = self.server.deadline  # each read and write (StreamRequestHandler)
+        super().setup()
+        self._cut = threading.Timer(self.server.deadline, self._close)
+        self._cut.daemon = True
+        self._cut.start()
+
+    def finish(self) -> None:
+        self._cut.cancel()
+        super().finish()
+
+    def _close(self) -> None:
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)  # wakes the blocked read or write
+        except OSError:
+            pass
+
+    def do_GET(self) -> None:  # noqa: N802 (the name http.server calls)
+        if not is_local_host(self.headers.get("Host"), self.server.server_address[1]):
+            self.send_error(421, "this page is served to 127.0.0.1 and localhost only")
+            return
+        if unquote(self.path.split("?")[0]) not in ("/", f"/{self.server.name}"):
+            self.send_error(404, "only the demo page is served here")
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(self.server.page)))
+        self.end_headers()
+        self.wfile.write(self.server.page)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass  # no access log in the terminal
+
+
+class PageServer(http.server.ThreadingHTTPServer):
+    """One page on 127.0.0.1 (no listing of its folder, no other file), ``max_connections``
+    at a time (one more is answered 503 at once and closed), each for at most ``deadline``
+    seconds (:class:`_OnePage`)."""
+
+    daemon_threads = True
+
+    def __init__(
+        self,
+        page: bytes,
+        name: str,
+        port: int = 0,
+        deadline: float = CONNECTION_TIMEOUT,
+        max_connections: int = MAX_CONNECTIONS,
+    ) -> None:
+        self.page, self.name, self.deadline = page, name, deadline
+        self.slots = threading.BoundedSemaphore(max_connections)
+        try:
+            super().__init__(("127.0.0.1", port), _OnePage)
+        except OSError as exc:
+            raise AFNInputError(
+                f"cannot serve on 127.0.0.1:{port} ({exc.strerror}); choose another --port, "
+                "or leave it out for any free one."
+            ) from None
+
+    def process_request(self, request: socket.socket, client_address: object) -> None:
+        if not self.slots.acquire(blocking=False):
+            try:
+                request.setblocking(False)  # a short answer into an empty buffer: never waits
+                request.sendall(b"HTTP/1.0 503 Service Unavailable\r\nRetry-After: 1\r\n"
+                                b"Content-Length: 0\r\nConnection: close\r\n\r\n")  # fmt: skip
+            except OSError:
+                pass
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:  # no thread started: its slot is free again
+            self.slots.release()
+            raise
+
+    def process_request_thread(self, request: socket.socket, client_address: object) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.slots.release()
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        if not isinstance(sys.exc_info()[1], OSError):  # a connection cut: nothing to report
+            super().handle_error(request, client_address)
+
+
+def _serve(page: bytes, name: str, port: int) -> None:
+    """Serve ``page`` (:class:`PageServer`) and open it in a browser, until Ctrl+C."""
     import webbrowser
 
-    page = path.read_bytes()
-
-    class OnePage(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (the name http.server calls)
-            if self.path.split("?")[0] not in ("/", f"/{path.name}"):
-                self.send_error(404, "only the demo page is served here")
-                return
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(page)))
-            self.end_headers()
-            self.wfile.write(page)
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass  # no access log in the terminal
-
-    with http.server.ThreadingHTTPServer(("127.0.0.1", port), OnePage) as server:
-        url = f"http://127.0.0.1:{server.server_address[1]}/{path.name}"
-        print(f"serving {url} (Ctrl+C to stop)", file=sys.stderr)
+    with PageServer(page, name, port) as server:
+        url = f"http://127.0.0.1:{server.server_address[1]}/{quote(name)}"
+        say(f"serving {url} (Ctrl+C to stop)", sys.stderr)
         webbrowser.open(url)
         try:
             server.serve_forever()
@@ -168,7 +325,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--layer", type=int)
     d.add_argument("--out", default="afn-demo.html", help="where to write the page")
     d.add_argument("--serve", action="store_true", help="serve the page on 127.0.0.1 and open it")
-    d.add_argument("--port", type=int, default=0, help="port for --serve (default: any free one)")
+    d.add_argument("--port", type=_port, default=0, help="port for --serve (default: any free one)")
     d.set_defaults(func=_cmd_demo)
 
     x = sub.add_parser(
@@ -190,15 +347,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    from .errors import AFNError
+def _port(text: str) -> int:
+    """A port number for ``--port``: 0 (any free one) to 65535."""
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port (0 to 65535)")
+    return int(text)
 
-    args = build_parser().parse_args(argv)
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command ``argv`` (default: the process's arguments); its exit status."""
     try:
+        args = build_parser().parse_args(argv)
         return int(args.func(args) or 0)
     except AFNError as exc:
-        print(f"afn-widget: {type(exc).__name__}: {exc}", file=sys.stderr)
+        say(f"afn-widget: {type(exc).__name__}: {exc}", sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        say("afn-widget: interrupted", sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -295,10 +295,12 @@ class AFNCompare(anywidget.AnyWidget):
         return standalone_html({name: getattr(self, name) for name in STATE}, title=title)
 
     def save_html(self, path: str | Path, title: str = "AFN comparison") -> Path:
-        """Write :meth:`to_html` to ``path``."""
-        path = Path(path)
-        path.write_text(self.to_html(title=title), encoding="utf-8")
-        return path
+        """Write :meth:`to_html` to ``path``, checked first and written whole
+        (:mod:`afn_widget.files`)."""
+        from .files import check_output, write
+
+        path = check_output(path, "page")
+        return write(path, self.to_html(title=title))
 
     @property
     def results(self) -> tuple[AFNResult, AFNResult]:

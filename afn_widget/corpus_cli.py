@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
+from .cli import check_input_file, read_text_file, say
 from .engine import Options as EngineOptions  # the massive-activation defaults
+from .errors import OutputPathError
+from .files import check_output
+
+CORPUS_FIX = "give a .conllu file, a UTF-8 text file (one sentence a line), a folder or a glob"
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -117,7 +123,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 
 def run(args: argparse.Namespace) -> int:
-    from .conllu import EmptyConlluError, read_conllu
+    """One corpus file into the report ``--out`` (and the words into ``--words``), every
+    output checked before the file is read and the model loads; or many treebanks."""
     from .corpus import analyze_corpus
     from .errors import AFNInputError
 
@@ -126,16 +133,9 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.suffix.lower() not in (".html", ".htm", ".csv"):
         raise AFNInputError(f"--out must end in .html or .csv, not {out.name!r}.")
-    path = Path(args.file)
-    if not path.exists():
-        raise AFNInputError(f"{path}: no such file.")
-    if path.suffix.lower() == ".conllu":
-        sentences = read_conllu(path).sentences
-        if not sentences:
-            raise EmptyConlluError(str(path), 1, "no sentence in the file (it is empty)")
-    else:
-        lines = path.read_text(encoding="utf-8").splitlines()
-        sentences = [x for x in lines if x.strip()]
+    out = check_output(out, "report (--out)")
+    words = None if args.words is None else check_output(args.words, "word table (--words)")
+    sentences = _sentences(args.file)
     if args.limit is not None:
         sentences = sentences[: args.limit]
     report = analyze_corpus(
@@ -145,18 +145,34 @@ def run(args: argparse.Namespace) -> int:
         report.to_csv(out)
     else:
         report.to_html(out)
-    if args.words:
-        report.words.to_csv(args.words, index=False)
-    print(report.summary())
-    print(f"written: {out}", file=sys.stderr)
+    if words is not None:
+        report.words_to_csv(words)
+    say(report.summary())
+    say(f"written: {out}", sys.stderr)
     return 0
 
 
+def _sentences(file: str) -> list:
+    """The sentences of a regular file: a CoNLL-U file's (by its suffix), else the text file's
+    non-blank lines."""
+    from .conllu import EmptyConlluError, read_conllu
+
+    path = check_input_file(file, CORPUS_FIX)
+    if path.suffix.lower() != ".conllu":
+        return [x for x in read_text_file(path, CORPUS_FIX).splitlines() if x.strip()]
+    sentences = read_conllu(path).sentences
+    if not sentences:
+        raise EmptyConlluError(str(path), 1, "no sentence in the file (it is empty)")
+    return sentences
+
+
 def _many(file: str) -> bool:
-    """Whether ``file`` names many treebanks: a directory or a glob."""
+    """Whether ``file`` names many treebanks: a directory, or a glob that is not itself the
+    name of a file (``ewt [v2].conllu`` that exists is that file)."""
     import glob
 
-    return Path(file).is_dir() or glob.has_magic(file)
+    path = Path(file)
+    return path.is_dir() or (glob.has_magic(file) and not path.exists())
 
 
 def _options(args: argparse.Namespace) -> dict:
@@ -197,18 +213,35 @@ def _run_treebanks(args: argparse.Namespace) -> int:
     from .corpus.treebanks import analyze_treebanks
     from .errors import AFNInputError
 
-    out = Path(args.out)
+    out = Path(args.out).expanduser()
     if out.suffix.lower() in (".html", ".htm", ".csv") or (out.exists() and not out.is_dir()):
         raise AFNInputError(f"for many treebanks --out is a directory, not {out.name!r}.")
     if args.limit is not None or args.words:
         raise AFNInputError("--limit and --words are for one file; many treebanks write "
                             "each one's words to --out.")  # fmt: skip
+    _check_out_dir(out)
     table = analyze_treebanks(
         args.file, args.model, out, lang=args.lang, progress=not args.quiet, **_options(args)
     )
     n = table["treebank"].nunique()
-    print(f"{n} treebanks, {len(table)} rows: {out / 'report.csv'}", file=sys.stderr)
+    say(f"{n} treebanks, {len(table)} rows: {out / 'report.csv'}", sys.stderr)
     return 0
+
+
+def _check_out_dir(out: Path) -> None:
+    """``out`` is a folder files can be written in (its tables checked as
+    :func:`~afn_widget.files.check_output` checks a file), or one that can be made: the
+    nearest of its parents that exists is a writable folder."""
+    if out.is_dir():
+        for name in ("report.csv", "report.parquet"):
+            check_output(out / name, f"table {name} of --out")
+        return
+    made = next((p for p in out.parents if p.exists()), Path("."))
+    if not made.is_dir() or not os.access(made, os.W_OK | os.X_OK):
+        raise OutputPathError(
+            f"cannot make the folder --out {str(out)!r}: {str(made)!r} is not a writable "
+            "folder; choose another place."
+        )
 
 
 def _seeds(text: str) -> int | list[int]:

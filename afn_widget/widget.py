@@ -562,10 +562,12 @@ class AFNView(anywidget.AnyWidget):
         return standalone_html(state, title=title)
 
     def save_html(self, path: str | Path, title: str = "AFN view") -> Path:
-        """Write :meth:`to_html` to ``path``; open it in any browser, share it, put it in slides."""
-        path = Path(path)
-        path.write_text(self.to_html(title=title), encoding="utf-8")
-        return path
+        """Write :meth:`to_html` to ``path``; open it in any browser, share it, put it in slides.
+        The path is checked first and the file written whole (:mod:`afn_widget.files`)."""
+        from .files import check_output, write
+
+        path = check_output(path, "page")
+        return write(path, self.to_html(title=title))
 
     @classmethod
     def traits_of(cls, group: str) -> tuple[str, ...]:
@@ -595,15 +597,17 @@ class AFNView(anywidget.AnyWidget):
         return self._save(path, ".pdf", options)
 
     def _save(self, path: str | Path, suffix: str, options: dict[str, Any]) -> Path:
+        """The figure drawn into ``path``, checked before it is drawn and written whole."""
         from .figure import render
+        from .files import check_output, write
 
         path = Path(path)
         if path.suffix.lower() != suffix:
             raise AFNInputError(f"{path.name!r}: this method writes {suffix} files.")
+        path = check_output(path, f"{suffix[1:].upper()} figure")
         options.setdefault("granularity", self.granularity)
         options.setdefault("score", self.score)
-        path.write_bytes(render(self.result, suffix[1:], **options))
-        return path
+        return write(path, render(self.result, suffix[1:], **options))
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         """The widget, and beside it a picture for viewers that cannot run it (GitHub, nbviewer,
