@@ -9,7 +9,7 @@ import numpy as np
 from .errors import AFNInputError, AFNTypeError
 from .hidden import SHIFT_METRICS
 from .result import AFNResult, TopDims, WordSource
-from .validate import check_layer, check_quantile, check_word_agg
+from .validate import check_layer, check_quantile, check_unicode, check_word_agg
 
 
 def _locate(tokens: Sequence[str], text: str) -> list[tuple[int, int] | None]:
@@ -60,6 +60,9 @@ def result_from_scores(
         )
     if isinstance(tokens, str) or not all(isinstance(t, str) for t in tokens):
         raise AFNTypeError("tokens must be a list of strings, e.g. ['The', 'cat', 'sat'].")
+    for i, token in enumerate(tokens):
+        check_unicode(f"token {i}", token)
+    check_unicode("score_name", score_name)
     values = np.asarray(scores, dtype=np.float32)
     if values.ndim == 1:
         values = values[None, :]
@@ -76,6 +79,7 @@ def result_from_scores(
         if offsets is not None:
             raise AFNInputError("offsets need the text they point into: pass text= as well.")
         text = " ".join(tokens)
+    check_unicode("text", text)
     if offsets is None:
         offsets = _locate(tokens, text)
     offsets = [None if o is None else (int(o[0]), int(o[1])) for o in offsets]

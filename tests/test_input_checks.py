@@ -45,3 +45,14 @@ def test_a_model_with_no_layers_says_so(minilm_path, tmp_path):
         with pytest.raises(AFNInputError, match="0 layers .* at least one layer") as err:
             analyze("The cat sat.", spec)
         assert "network" not in str(err.value)
+
+
+def test_a_lone_surrogate_in_given_scores_is_refused():
+    from afn_widget.scores import result_from_scores
+
+    with pytest.raises(AFNInputError, match="token 1 holds a lone surrogate .* at position 1"):
+        result_from_scores(["ok", "a\ud800"], [1.0, 2.0])
+    with pytest.raises(AFNInputError, match="text holds a lone surrogate .* at position 3"):
+        result_from_scores(["ok"], [1.0], text="ok \udc00", offsets=[(0, 2)])
+    with pytest.raises(AFNInputError, match="score_name holds a lone surrogate"):
+        AFNView.from_scores(["ok"], [1.0], score_name="x\ud800")
