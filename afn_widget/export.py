@@ -4,6 +4,10 @@ The page runs the same bundled renderer as the notebook widget (``static/standal
 global ``AFN``), driven by an in-page model built from the widget's state. ``bytes`` values in
 the state travel as ``{"$b64": "..."}`` and reach the renderer as ``DataView`` objects, as in a
 live widget. A Content-Security-Policy forbids every network fetch.
+
+:func:`content_security_policy` is the policy of every page the project writes (a view, a
+comparison, an exported notebook, the corpus report): nothing fetched, no ``<base>``, no form
+sent, and no script run but the page's own, by hash.
 """
 
 from __future__ import annotations
@@ -14,15 +18,15 @@ import hashlib
 import html
 import json
 import math
+from collections.abc import Iterable
 from functools import cache
 from importlib import resources
 from typing import Any
 
-__all__ = ["standalone_html", "state_json"]
+__all__ = ["content_security_policy", "standalone_html", "state_json", "view_policy"]
 
-# Only the page's own two scripts may run (by hash); nothing may be fetched.
 _CSP = (
-    "default-src 'none'; script-src {hashes}; style-src 'unsafe-inline'; "
+    "default-src 'none'; script-src {scripts}; style-src 'unsafe-inline'; "
     "img-src data:; font-src data:; base-uri 'none'; form-action 'none'"
 )
 _MOUNT = (
@@ -51,11 +55,26 @@ def _static(name: str) -> str:
     return resources.files("afn_widget").joinpath("static", name).read_text(encoding="utf-8")
 
 
+def content_security_policy(scripts: Iterable[str] = ()) -> str:
+    """The Content-Security-Policy of a page whose only scripts are ``scripts`` (their text,
+    allowed by SHA-256 hash; none: ``script-src 'none'``): ``default-src 'none'`` (nothing is
+    fetched: no script, style sheet, frame, connection or worker from anywhere), inline styles,
+    images and fonts only from ``data:`` URLs, no ``<base>`` and no form submission."""
+    hashes = " ".join(_csp_hash(script) for script in scripts)
+    return _CSP.format(scripts=hashes or "'none'")
+
+
 @cache
-def _page_script() -> tuple[str, str]:
-    """The page's inlined renderer and the CSP sources that let it and the mount call run."""
-    js = "\n" + _static("standalone.js").replace("</script", "<\\/script") + "\n"
-    return js, f"{_csp_hash(js)} {_csp_hash(_MOUNT)}"
+def _page_script() -> str:
+    """The page's inlined renderer, escaped so that it cannot end its script element."""
+    return "\n" + _static("standalone.js").replace("</script", "<\\/script") + "\n"
+
+
+@cache
+def view_policy() -> str:
+    """The policy of a view's page: only its renderer and its mount call run. A page that
+    shows views in ``<iframe srcdoc>`` has the same, since those documents inherit it."""
+    return content_security_policy((_page_script(), _MOUNT))
 
 
 def _b64(value: bytes | bytearray | memoryview) -> dict[str, str]:
@@ -107,12 +126,12 @@ def _page_frame() -> tuple[str, str, str]:
     """The page around its title and its state, the same for every page: the head up to the
     title, from the title to the state (styles inlined), and after the state (the script)."""
     css = _static("widget.css")
-    js, hashes = _page_script()
-    csp = _CSP.format(hashes=hashes)
+    js = _page_script()
     head = (
         "<!DOCTYPE html>\n"
-        '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        f'<meta http-equiv="Content-Security-Policy" content="{csp}">\n'
+        '<html lang="en">\n<head>\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{view_policy()}">\n'
+        '<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         '<meta name="color-scheme" content="light dark">\n'
         "<title>"
@@ -139,5 +158,12 @@ def standalone_html(state: dict[str, Any], *, title: str = "AFN view") -> str:
     The page around the state is put together once per process (the bundle read, hashed for
     the CSP and escaped once); each page writes its title and its state's JSON into it.
     """
+    from .validate import check_unicode
+
+    if not isinstance(title, str):
+        from .errors import AFNTypeError
+
+        raise AFNTypeError(f"title must be a string, not {type(title).__name__}.")
+    title = check_unicode("title", title)
     head, middle, tail = _page_frame()
     return "".join((head, html.escape(title), middle, state_json(state), tail))

@@ -56,3 +56,10 @@ def test_a_lone_surrogate_in_given_scores_is_refused():
         result_from_scores(["ok"], [1.0], text="ok \udc00", offsets=[(0, 2)])
     with pytest.raises(AFNInputError, match="score_name holds a lone surrogate"):
         AFNView.from_scores(["ok"], [1.0], score_name="x\ud800")
+
+
+def test_a_lone_surrogate_in_a_pages_title_is_refused(tiny_bert, tmp_path):
+    view = AFNView("The cat sat.", model=tiny_bert).wait(60)
+    with pytest.raises(AFNInputError, match="title holds a lone surrogate .* at position 2"):
+        view.save_html(tmp_path / "v.html", title="ab\ud800")
+    assert not list(tmp_path.iterdir())

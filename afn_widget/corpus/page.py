@@ -1,9 +1,12 @@
-"""The report as a standalone HTML page, built from elements whose text is always escaped."""
+"""The report as a standalone HTML page, built from elements whose text is always escaped,
+under the project's Content-Security-Policy with no script at all (nothing is fetched)."""
 
 from __future__ import annotations
 
 import html
 from typing import Any
+
+from ..export import content_security_policy
 
 
 class Markup(str):
@@ -67,6 +70,10 @@ def report_page(
     )
     head = element(
         "head",
+        void(
+            "meta",
+            **{"http-equiv": "Content-Security-Policy", "content": content_security_policy()},
+        ),
         void("meta", charset="utf-8"),
         element("title", "afn-widget corpus report"),
         element("style", STYLE),
