@@ -70,3 +70,23 @@ def write(path: str | os.PathLike, data: str | bytes) -> Path:
         else:
             tmp.write_bytes(data)
     return target
+
+
+def check_output_dir(path: str | os.PathLike, files: tuple[str, ...] = ()) -> Path:
+    """``path`` as a folder files can be written in (its ``files`` checked as
+    :func:`check_output` checks a file), or one that can be made: the nearest of its parents
+    that exists is a writable folder; else :class:`~afn_widget.errors.OutputPathError`."""
+    p = Path(path).expanduser()
+    if p.is_dir():
+        for name in files:
+            check_output(p / name, f"file {name} of the folder {str(p)!r}")
+        return p
+    if p.exists():
+        raise OutputPathError(f"{str(p)!r} is a file, not a folder; give a folder to write in.")
+    made = next((q for q in p.parents if q.exists()), Path("."))
+    if not made.is_dir() or not os.access(made, os.W_OK | os.X_OK):
+        raise OutputPathError(
+            f"cannot make the folder {str(p)!r}: {str(made)!r} is not a writable folder; "
+            "choose another place."
+        )
+    return p

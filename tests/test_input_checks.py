@@ -3,6 +3,8 @@ model with no layers."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 import afn_widget.models as M
@@ -63,3 +65,17 @@ def test_a_lone_surrogate_in_a_pages_title_is_refused(tiny_bert, tmp_path):
     with pytest.raises(AFNInputError, match="title holds a lone surrogate .* at position 2"):
         view.save_html(tmp_path / "v.html", title="ab\ud800")
     assert not list(tmp_path.iterdir())
+
+
+def test_analyze_treebanks_checks_its_out_folder_before_any_model_loads(no_loading, tmp_path):
+    from afn_widget.corpus.treebanks import analyze_treebanks
+    from afn_widget.errors import OutputPathError
+
+    ud = Path(__file__).resolve().parents[2] / "shared" / "data" / "ud_ewt"
+    if not ud.exists():
+        pytest.skip("the UD English-EWT dev split is not beside the repository")
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    for out in (blocker, blocker / "inside"):
+        with pytest.raises(OutputPathError, match="a-file"):
+            analyze_treebanks(ud, out=out, progress=False)

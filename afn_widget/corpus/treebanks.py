@@ -43,7 +43,7 @@ from typing import Any
 
 from ..conllu import ConlluPathError, Corpus, iter_conllu, scan_conllu, special_file
 from ..errors import AFNInputError, AFNTypeError, InputFileError
-from ..files import writing
+from ..files import check_output_dir, writing
 from ..models import DEFAULT_MODEL
 from .analyze import analyze_corpus
 from .csvfile import write_csv
@@ -166,7 +166,7 @@ def analyze_treebanks(
     if unknown:
         raise AFNTypeError(f"unknown options {unknown}; see help(analyze_corpus) for them.")
     banks = check_treebanks(find_treebanks(spec), lang)
-    out = Path(out)
+    out = check_output_dir(out, ("report.csv", "report.parquet"))  # before any model loads
     out.mkdir(parents=True, exist_ok=True)
     identity = {b.name: run_identity(model, b.lang, options) for b in banks}
     todo = [b for b in banks if not _finished(out, b, identity[b.name])]
