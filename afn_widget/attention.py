@@ -28,9 +28,11 @@ from typing import Any
 
 import numpy as np
 
+from . import registry as R
 from .anatomy import Anatomy
+from .registry import ATTENTION, ATTN_NORM, VALUE_HOOKS, needing
 
-ATTENTION_SCORES = ("attention", "attn_norm")
+ATTENTION_SCORES = R.ATTENTION_SCORES  # declared in the registry, like every score
 
 
 @dataclass(frozen=True)
@@ -146,7 +148,7 @@ class AttentionScores:
 
         self.body = body
         self.want = tuple(w for w in ATTENTION_SCORES if w in want)
-        self.blocks = attention_blocks(body) if "attn_norm" in self.want else None
+        self.blocks = attention_blocks(body) if needing(VALUE_HOOKS, self.want) else None
         self._grams = []
         for blk in self.blocks or []:
             w = blk.out_weight  # [d_out, H * dh]
@@ -203,9 +205,9 @@ class AttentionScores:
         q = qmask.float()[:, None, :, None]
         received = [(a.float() * q).sum(2) for a in attentions]  # [B, H, T] per layer
         out = {}
-        if "attention" in self.want:
-            out["attention"] = torch.stack([r.mean(1) for r in received]).cpu().numpy()
-        if "attn_norm" in self.want and self.blocks is not None:
+        if ATTENTION.name in self.want:
+            out[ATTENTION.name] = torch.stack([r.mean(1) for r in received]).cpu().numpy()
+        if ATTN_NORM.name in self.want and self.blocks is not None:
             norms = []
             for i, col in enumerate(received):
                 blk = self.blocks[i]
@@ -213,5 +215,5 @@ class AttentionScores:
                 v = v.repeat_interleave(blk.heads // blk.kv_heads, dim=2)  # [B, T, H, dh]
                 sq = torch.einsum("bthk,hkl,bthl->bht", v, self._grams[i], v)
                 norms.append((col * sq.clamp_min(0).sqrt()).sum(1))
-            out["attn_norm"] = torch.stack(norms).cpu().numpy()
+            out[ATTN_NORM.name] = torch.stack(norms).cpu().numpy()
         return out

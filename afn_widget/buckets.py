@@ -30,18 +30,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-HIGH, LOW, SPECIAL, MASSIVE = "HIGH", "LOW", "SPECIAL", "MASSIVE"
-UNDEFINED = "UNDEFINED"
+from . import registry as R
+
+# The buckets, declared in the registry in the order of their codes in the browser's numbers.
+LOW, HIGH, SPECIAL, MASSIVE, UNDEFINED = R.BUCKET_CODES
 HIGH_RULES = ("quantile", "top_k")
 
-# Why a score has no value at layer 0 (the embeddings), by score; js/numbers.js says the same.
-LAYER0_REASONS = {
-    "attention": "the embeddings have no attention",
-    "attn_norm": "the embeddings have no attention",
-    "delta_norm": "the embeddings have no layer before them",
-    "displacement": "the embeddings have no layer before them",
-    "cos_change": "the embeddings have no layer before them",
-}
+# Why a score has no value at layer 0 (the embeddings), by score, as each score declares it
+# (the browser reads the same declarations).
+LAYER0_REASONS = R.LAYER0_REASONS
 
 
 @dataclass(frozen=True)

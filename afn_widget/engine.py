@@ -13,11 +13,8 @@ This is the only module that runs the model. :func:`analyze` is a pipeline:
 5. **stitch** (:class:`Stitcher`): each token takes its values from the window where it has the
    most context, and the result is assembled (:class:`~afn_widget.result.AFNResult`).
 
-Hidden states are dropped batch by batch, so memory is bounded by one batch of windows whatever
-the length of the text. The exception is a text of one window: it keeps its hidden states
-(:mod:`afn_widget.kept`) and computes the shifts when they are first asked for, not inside
-``analyze``; so too its top dimensions and each token's largest entry where no token can carry
-a massive activation (:meth:`Stitcher._keep`).
+Every statistic the result holds is computed inside the call, and hidden states are dropped
+batch by batch, so memory is bounded by one batch of windows whatever the length of the text.
 """
 
 from __future__ import annotations
@@ -25,12 +22,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields, replace
-from functools import cache
 from typing import Any
 
 import numpy as np
 
-from . import kept as K
 from . import validate as V
 from .attention import ATTENTION_SCORES, AttentionScores, attn_norm_unavailable
 from .buckets import HIGH_RULES
@@ -52,15 +47,8 @@ from .hidden import (
 )
 from .models import LoadedModel, hidden_size, load_model
 from .models import forward as run_model
-from .result import (
-    SCORES,
-    AFNResult,
-    LazyRows,
-    LazyShifts,
-    TopDims,
-    WordSource,
-    default_layer,
-)
+from .registry import ATTN_NORM, TAS
+from .result import SCORES, AFNResult, TopDims, WordSource, default_layer
 from .tokens import Frame, Tokenized, special_frame, tokenize
 from .windows import Windows, plan_windows
 
@@ -93,7 +81,7 @@ class Options:
     stride: int | None = None
     batch_windows: int = 4
     high: str = "quantile"
-    scores: tuple[str, ...] = ("tas",)
+    scores: tuple[str, ...] = (TAS.name,)
     include_massive: bool = False
     massive_abs: float = MASSIVE_ABS
     massive_ratio: float = MASSIVE_RATIO
@@ -108,25 +96,11 @@ class Options:
 
 
 OPTION_NAMES = tuple(f.name for f in fields(Options))
-_DEFAULT_GIVEN = {f.name: f.default for f in fields(Options)}
 
 
 def check_options(**given: Any) -> Options:
     """``given`` options (the others at their defaults) as :class:`Options`, or a typed error
     naming the fix. ``layer`` is checked against the model once it is loaded."""
-    if len(given) == len(_DEFAULT_GIVEN) and all(
-        given.get(k, given) is v for k, v in _DEFAULT_GIVEN.items()
-    ):  # every option the very default object (analyze's own defaults): checked once, kept
-        return _checked_defaults()
-    return _check(given)
-
-
-@cache
-def _checked_defaults() -> Options:
-    return _check(_DEFAULT_GIVEN)
-
-
-def _check(given: dict[str, Any]) -> Options:
     unknown = sorted(set(given) - set(OPTION_NAMES))
     if unknown:
         raise AFNTypeError(f"unknown option(s) {unknown}; the options are {OPTION_NAMES}.")
@@ -168,7 +142,6 @@ class Plan:
     layer: int
     n_rows: int  # layers + 1 (the embeddings)
     top_k: int
-    keep_hidden: bool  # one window: keep its hidden states (afn_widget.kept)
     device: Any
     final_layer: str = "block output"  # what the last row holds (decoders.resolve_final_layer)
     attention: tuple[str, ...] = ()  # the attention scores to compute
@@ -227,11 +200,9 @@ def make_plan(lm: LoadedModel, text: str, opts: Options) -> Plan:
     windows = plan_windows(n, length, overlap, causal=lm.anatomy.causal)
     total = len(windows.starts) if n else 0
     step = opts.batch_windows
-    d = hidden_size(lm.model) or 1 << 30  # unknown: too wide to keep
-    n_rows = lm.n_layers + 1
     unavailable = {}
-    if "attn_norm" in opts.scores and (why := attn_norm_unavailable(lm.anatomy)):
-        unavailable["attn_norm"] = why
+    if ATTN_NORM.name in opts.scores and (why := attn_norm_unavailable(lm.anatomy)):
+        unavailable[ATTN_NORM.name] = why
     return Plan(
         text=text,
         tokens=tokens,
@@ -239,9 +210,8 @@ def make_plan(lm: LoadedModel, text: str, opts: Options) -> Plan:
         windows=windows,
         batches=[range(i, min(i + step, total)) for i in range(0, total, step)],
         layer=layer,
-        n_rows=n_rows,
-        top_k=min(opts.top_k, d),
-        keep_hidden=n > 0 and total == 1 and K.fits(n_rows, n + n_special, d),
+        n_rows=lm.n_layers + 1,
+        top_k=min(opts.top_k, hidden_size(lm.model) or opts.top_k),
         device=_device(lm.anatomy.base),
         final_layer=resolve_final_layer(lm.anatomy, opts.final_layer),
         attention=tuple(x for x in ATTENTION_SCORES if x in opts.scores and x not in unavailable),
@@ -347,28 +317,27 @@ def gather_statistics(
 # -- 5. stitch ---------------------------------------------------------------------------------
 
 
+MASSIVE_ROWS = ("massive", "massive_dim", "massive_value")
+
+
 class Stitcher:
     """The text's numbers, filled batch by batch from the windows' statistics, and the result
     for the tokens done so far (:meth:`result`)."""
 
     def __init__(self, plan: Plan, opts: Options, norm: Normalization | None, lm: LoadedModel):
         self.plan, self.opts, self.norm = plan, opts, norm
-        shape = (plan.n_rows, plan.n)
-        self.norms = np.zeros(shape, np.float32)
-        self.shifts: dict[str, np.ndarray] | LazyShifts = {}
-        if not plan.keep_hidden:
-            self.shifts = {m: np.zeros(shape, np.float32) for m in SHIFT_METRICS}
-        self.top = (
-            np.zeros((*shape, plan.top_k), np.int32),
-            np.zeros((*shape, plan.top_k), np.float32),
-        )
-        self.attention = {a: np.full(shape, np.nan, np.float32) for a in plan.attention}
-        self.massive = {
+        shape, k = (plan.n_rows, plan.n), plan.top_k
+        # per statistic of hidden_stats (and attention score), its rows for the text's tokens
+        self.body = {
+            "norms": np.zeros(shape, np.float32),
+            **{m: np.zeros(shape, np.float32) for m in SHIFT_METRICS},
+            "top_dims": np.zeros((*shape, k), np.int32),
+            "top_share": np.zeros((*shape, k), np.float32),
             "massive": np.zeros(shape, bool),
             "massive_dim": np.zeros(shape, np.int32),
             "massive_value": np.zeros(shape, np.float32),
+            **{a: np.full(shape, np.nan, np.float32) for a in plan.attention},
         }
-        self.kept: K.KeptHidden | None = None  # one window's, owing its top dims (_keep)
         self.prefix: dict[str, np.ndarray] = {}  # the first window's leading specials
         self.suffix: dict[str, np.ndarray] = {}  # the last window's trailing ones
         tok = lm.tokenizer
@@ -389,48 +358,18 @@ class Stitcher:
         if self.norm is None:
             self.norm = given_outliers(self.opts.outlier_dims, plan.n_rows, hs[0].shape[-1])
         massive = (self.opts.massive_abs, self.opts.massive_ratio)
-        if plan.keep_hidden:
-            stats = self._keep(hs, massive)
-        else:
-            stats = hidden_stats(
-                hs, self.norm, shifts=SHIFT_METRICS, top_k=plan.top_k, massive=massive
-            )
+        stats = hidden_stats(hs, self.norm, shifts=SHIFT_METRICS, top_k=plan.top_k, massive=massive)
         stats.update(run.attention)
         p, length = len(plan.frame.head), plan.windows.length
         for b, w in enumerate(batch):
             sel = plan.owned(w)
             dst, src = plan.windows.starts[w] + sel, p + sel
-            self.norms[:, dst] = stats["norms"][:, b, src]
-            if not plan.keep_hidden:
-                for m in SHIFT_METRICS:
-                    self.shifts[m][:, dst] = stats[m][:, b, src]
-            if self.kept is None:
-                self.top[0][:, dst] = stats["top_dims"][:, b, src]
-                self.top[1][:, dst] = stats["top_share"][:, b, src]
-                for key, rows in self.massive.items():
-                    rows[:, dst] = stats[key][:, b, src]
-            for a in run.attention:
-                self.attention[a][:, dst] = stats[a][:, b, src]
+            for key, v in stats.items():
+                self.body[key][:, dst] = v[:, b, src]
             if w == 0:
                 self.prefix = {key: v[:, b, :p] for key, v in stats.items()}
             if w == plan.n_windows - 1:
                 self.suffix = {key: v[:, b, p + length :] for key, v in stats.items()}
-
-    def _keep(self, hs: Sequence[Any], massive: tuple[float, float]) -> dict[str, np.ndarray]:
-        """The statistics of a text of one window, whose hidden states are kept
-        (:mod:`afn_widget.kept`): its shifts are computed when first read. So are its top
-        dimensions and largest entries where no token can carry a massive activation: raw
-        vectors whose norms are all at most ``massive_abs`` (``‖x‖₂ ≥ max |x_d|``), so that
-        every flag is known to be false without them. Otherwise they come with the norms."""
-        if self.norm.kind == "raw":
-            stats = hidden_stats(hs, self.norm)
-            if not (stats["norms"] > massive[0]).any():
-                self.kept = K.KeptHidden(hs, self.norm, self.plan.top_k)
-                self.shifts = LazyShifts(self.kept.shifts)
-                return stats
-        stats = hidden_stats(hs, self.norm, top_k=self.plan.top_k, massive=massive)
-        self.shifts = LazyShifts(K.KeptHidden(hs, self.norm).shifts)
-        return stats
 
     def done_upto(self, batch: range) -> int:
         """How many tokens are final once ``batch`` ran: those before its last owned token."""
@@ -451,34 +390,26 @@ class Stitcher:
         plan = self.plan
         suffix_tokens = self.suffix_tokens if complete else []
 
-        def join(key: str, body: np.ndarray) -> np.ndarray:
+        def join(key: str) -> np.ndarray:
+            body = self.body[key]
             parts = [self.prefix[key]] if self.prefix_tokens else []
             parts.append(body[:, :upto])
             if suffix_tokens:
                 parts.append(self.suffix[key])
             return np.concatenate(parts, axis=1).astype(body.dtype, copy=False)
 
-        shifts = self.shifts
-        if not isinstance(shifts, LazyShifts):
-            shifts = {m: join(m, v) for m, v in shifts.items()}
         tokens = self.prefix_tokens + plan.tokens.tokens[:upto] + suffix_tokens
         before, after = [None] * len(self.prefix_tokens), [None] * len(suffix_tokens)
         offsets = before + list(plan.tokens.offsets[:upto]) + after
         word_ids = plan.tokens.word_ids
         word_ids = None if word_ids is None else before + list(word_ids[:upto]) + after
-        layer_norms = join("norms", self.norms)
+        layer_norms = join("norms")
         if self.opts.normalize in LAYER_SCALES:
             layer_norms = layer_scale(
                 layer_norms, [o is None for o in offsets], self.opts.normalize
             )
-        attention = {a: join(a, v) for a, v in self.attention.items() if a in self.prefix}
-        if self.kept is None:
-            top = TopDims(join("top_dims", self.top[0]), join("top_share", self.top[1]))
-            massive = {k: join(k, v) for k, v in self.massive.items()} if self.prefix else None
-        else:  # one window, whole: the kept rows are the result's, and none is flagged
-            top = self.kept
-            flags = {"massive": np.zeros(layer_norms.shape, bool)}
-            massive = LazyRows(self.kept.largest, tuple(self.massive), flags)
+        attention = {a: join(a) for a in plan.attention if a in self.prefix}
+        massive = {key: join(key) for key in MASSIVE_ROWS} if self.prefix else None
         words = WordSource(plan.text, tokens, offsets, word_ids, layer_norms, self.opts.word_agg)
         return AFNResult(
             text=plan.text,
@@ -486,8 +417,8 @@ class Stitcher:
             offsets=offsets,
             special=np.array([o is None for o in offsets], dtype=bool),
             layer_norms=layer_norms,
-            shifts=shifts,
-            dims_source=top,
+            shifts={m: join(m) for m in SHIFT_METRICS},
+            dims_source=TopDims(join("top_dims"), join("top_share")),
             outlier_dims=self.outliers(),
             word_source=words,
             layer=plan.layer,
@@ -580,8 +511,26 @@ def analyze(
     Raise :class:`~afn_widget.errors.AnalysisCancelled` from it to stop.
     """
     text = V.check_text(text)
-    given = {k: v for k, v in locals().items() if k in OPTION_NAMES}  # this call's options
-    opts = check_options(**given)
+    opts = check_options(
+        layer=layer,
+        quantile=quantile,
+        include_special=include_special,
+        granularity=granularity,
+        word_agg=word_agg,
+        normalize=normalize,
+        outlier_dims=outlier_dims,
+        outlier_k=outlier_k,
+        top_k=top_k,
+        max_length=max_length,
+        stride=stride,
+        batch_windows=batch_windows,
+        high=high,
+        scores=scores,
+        include_massive=include_massive,
+        massive_abs=massive_abs,
+        massive_ratio=massive_ratio,
+        final_layer=final_layer,
+    )
     lm = load_model(model, device)
     plan = make_plan(lm, text, opts)
     two_passes = opts.needs_statistics and len(plan.batches) > 1

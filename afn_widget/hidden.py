@@ -7,8 +7,9 @@ The engine (one text, in windows) and the corpus runner (padded batches of sente
 * shifts against layer ``l − 1`` (row 0 is nan): ``delta_norm = ‖x_l‖ − ‖x_{l−1}‖``,
   ``displacement = ‖x_l − x_{l−1}‖`` and ``cos_change = 1 − cos(x_l, x_{l−1})``, the cosine
   from the three norms by the law of cosines in float64, clipped to ``[0, 2]``;
-* ``top_dims`` / ``top_share``: the ``top_k`` dimensions with the largest ``|x_l|`` (tied values
-  to the lower dimension) and their shares ``(x_d / ‖x_l‖)²`` of the squared norm.
+* ``top_dims`` / ``top_share``: the ``top_k`` dimensions with the largest ``|x_l|``
+  (``torch.topk``, in decreasing order; exactly equal values in the order it gives them) and
+  their shares ``(x_d / ‖x_l‖)²`` of the squared norm.
 
 Massive activations (Sun et al. 2024; :func:`massive_flags`): a token whose largest ``|x_d|`` at
 a layer (before any normalization) is more than ``MASSIVE_ABS`` and more than ``MASSIVE_RATIO``
@@ -28,10 +29,12 @@ from typing import Any
 
 import numpy as np
 
+from . import registry as R
 from .errors import NonFiniteActivationError
+from .registry import COS_CHANGE, DELTA_NORM, DISPLACEMENT
 
-SHIFT_METRICS = ("delta_norm", "displacement", "cos_change")
-NORMALIZATIONS = ("raw", "drop_outlier_dims", "standardize", "layer_zscore", "layer_rank")
+SHIFT_METRICS = R.SHIFT_METRICS  # the shifts and the normalizations are declared in the registry
+NORMALIZATIONS = R.NORMALIZATIONS
 LAYER_SCALES = ("layer_zscore", "layer_rank")  # act on the norms, not on the vectors
 OUTLIER_K = 5.0
 """A dimension is an outlier at a layer when its mean |activation| over the tokens is more than
@@ -146,56 +149,6 @@ def batch_outliers(hs: Sequence[Any], mask: Any, outlier_k: float) -> Normalizat
     return Normalization("drop_outlier_dims", keep=keep[:, :, None, :])
 
 
-def top_share(top: np.ndarray, norms: np.ndarray) -> np.ndarray:
-    """``(top / ‖x‖)²``: the share of ``‖x‖²`` of each of the top dimensions."""
-    return np.square(top / np.maximum(norms, np.float32(1e-6))[..., None])
-
-
-STACK_BYTES = 16 * 2**20
-"""The most bytes of ``|x|`` :func:`hidden_stats` holds at once: the layers go through it in
-groups of this size (all of them at once for a short text on a small model)."""
-
-
-def top_abs(a: Any, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """The ``k`` largest entries of each row of ``a`` (a tensor ``[..., d]``, values ``>= 0``)
-    and their dimensions, ``[..., k]`` float32 and int32 arrays, in decreasing order, tied
-    values to the lower dimension. ``a`` is overwritten (each pick set to ``-1``). On the CPU
-    by numpy's ``argmax`` (the first of those tied, as ``torch.max`` gives it on other
-    devices: the same numbers either way), several times faster there than ``torch.topk``,
-    which also leaves the order of tied values unspecified."""
-    shape = (*a.shape[:-1], k)
-    rows = a.reshape(-1, a.shape[-1])
-    top, where = (_top_numpy if a.device.type == "cpu" else _top_torch)(rows, k)
-    return top.reshape(shape), where.reshape(shape)
-
-
-def _top_numpy(rows: Any, k: int) -> tuple[np.ndarray, np.ndarray]:
-    rows = rows.numpy()
-    r = np.arange(len(rows))
-    top = np.empty((len(rows), k), np.float32)
-    where = np.empty((len(rows), k), np.int32)
-    for j in range(k):
-        i = rows.argmax(1)
-        where[:, j], top[:, j] = i, rows[r, i]
-        if j < k - 1:
-            rows[r, i] = -1.0
-    return top, where
-
-
-def _top_torch(rows: Any, k: int) -> tuple[np.ndarray, np.ndarray]:
-    import torch
-
-    values, dims = [], []
-    for j in range(k):
-        v, i = rows.max(dim=-1)
-        values.append(v)
-        dims.append(i)
-        if j < k - 1:
-            rows.scatter_(-1, i.unsqueeze(-1), -1.0)
-    top = torch.stack(values, -1).cpu().numpy()
-    return top, torch.stack(dims, -1).to(torch.int32).cpu().numpy()
-
-
 def hidden_stats(
     hs: Sequence[Any],
     norm: Normalization = RAW,
@@ -205,113 +158,80 @@ def hidden_stats(
     mask: Any = None,
     massive: tuple[float, float] | None = None,
 ) -> dict[str, np.ndarray]:
-    """Per-layer numbers of a batch: ``norms`` and the named ``shifts`` ``[L+1, B, T]``, and
-    with ``top_k`` the ``top_dims`` (int32) and ``top_share`` ``[L+1, B, T, k]`` (see the
-    module docstring). ``hs``: the model's hidden states, ``L+1`` tensors ``[B, T, d]``. With
-    ``massive = (abs, ratio)`` also ``massive`` (bool), ``massive_dim`` (int32) and
-    ``massive_value`` (the signed value there) ``[L+1, B, T]`` (:func:`massive_flags`).
+    """Per-layer numbers of a batch (see the module docstring), as numpy arrays. ``hs``: the
+    model's hidden states, ``L+1`` tensors ``[B, T, d]``.
 
-    When largest entries are asked for, each layer's ``|x|`` (after the normalization) is
-    written into one buffer for a group of layers (:data:`STACK_BYTES`); the norms and the
-    largest entries (the top dimensions, and without a normalization each token's largest
-    ``|x_d|``) are then one call over the group rather than one per layer. Otherwise each
-    layer's norms come straight from its vectors. ``‖x − prev‖`` goes layer by layer. The
-    rest is numpy on the small ``[L+1, B, T]`` arrays. A NaN or infinity anywhere in a vector
-    makes its norm non-finite, so checking the norms (of the real tokens, where ``mask``
-    ``[B, T]`` says which) checks every activation."""
+    * ``norms`` and the named ``shifts``: float32 ``[L+1, B, T]``;
+    * with ``top_k``: ``top_dims`` (int32) and ``top_share`` (float32) ``[L+1, B, T, k]``;
+    * with ``massive = (abs, ratio)``: ``massive`` (bool, :func:`massive_flags`), and each
+      token's largest ``|x_d|`` before any normalization (:func:`largest`): ``massive_dim``
+      (int32) and ``massive_value`` (float32, the signed ``x_d``), ``[L+1, B, T]``.
+
+    The layers go one at a time. A NaN or infinity anywhere in a vector makes its norm
+    non-finite, so checking the norms (of the real tokens, where ``mask`` ``[B, T]`` says
+    which) checks every activation."""
     import torch
 
-    n_rows = len(hs)
-    b, t, d = hs[0].shape
-    k = min(top_k, d)
-    dev = hs[0].device
-    need_disp = "displacement" in shifts or "cos_change" in shifts
-    peak_from_top = massive is not None and norm.kind == "raw"  # the largest |x| is the top one
-    n_top = max(k, 1) if peak_from_top else k
-    group = max(1, min(n_rows, STACK_BYTES // max(1, b * t * d * 4))) if n_top else n_rows
-    buf = torch.empty(group, b, t, d, device=dev) if n_top else None
-    norms = torch.empty(n_rows, b, t, device=dev)
-    disp = torch.zeros(n_rows, b, t, device=dev) if need_disp else None
-    tops = []  # per group of layers, (values, dims) of the n_top largest |x|
-    peaks = []  # per layer, each token's largest |x_d|: its d and signed x_d (with massive)
+    k = min(top_k, hs[0].shape[-1])
+    need_disp = DISPLACEMENT.name in shifts or COS_CHANGE.name in shifts
+    norms, disp, top, dims, peak_dims, peaks = [], [], [], [], [], []  # a tensor per layer
     prev = None
-    for start in range(0, n_rows, group):
-        stop = min(start + group, n_rows)
-        a = None if buf is None else buf[: stop - start]
-        for layer in range(start, stop):
-            x = hs[layer]
-            if massive and not peak_from_top:
-                peaks.append(largest(x))
-            x = norm.apply(x, layer)
-            if a is None:  # the norms only: no |x| to keep
-                torch.linalg.vector_norm(x, dim=-1, out=norms[layer])
-            else:
-                torch.abs(x, out=a[layer - start])
-            if need_disp and prev is not None:
-                torch.linalg.vector_norm(x - prev, dim=-1, out=disp[layer])
-            prev = x
-        if a is not None:
-            torch.linalg.vector_norm(a, dim=-1, out=norms[start:stop])
-            tops.append(top_abs(a, n_top))
-    del buf, a, prev
-    norms = norms.cpu().numpy()
+    for layer, raw in enumerate(hs):
+        x = norm.apply(raw, layer)
+        norms.append(torch.linalg.vector_norm(x, dim=-1))
+        if need_disp and prev is not None:
+            disp.append(torch.linalg.vector_norm(x - prev, dim=-1))
+        if k:
+            values, indices = torch.topk(x.abs(), k, dim=-1)
+            top.append(values)
+            dims.append(indices)
+        if massive:  # the raw vectors' largest |x_d|: their first top dimension when x is raw
+            dim = indices[..., 0] if k and norm.kind == "raw" else largest(raw)
+            peak_dims.append(dim)
+            peaks.append(raw.float().gather(-1, dim.unsqueeze(-1)).squeeze(-1))
+        prev = x
+    norms = _numpy(norms)
     if not np.isfinite(norms if mask is None else norms[:, mask.cpu().numpy().astype(bool)]).all():
         raise NonFiniteActivationError(NONFINITE)
     out = {"norms": norms}
-    if shifts:
-        nan_row = np.full_like(norms[:1], np.nan)
-        disp = None if disp is None else disp.cpu().numpy()
-    if "delta_norm" in shifts:
-        out["delta_norm"] = np.diff(norms, axis=0, prepend=nan_row)
-    if "displacement" in shifts:
-        out["displacement"] = np.concatenate([nan_row, disp[1:]])
-    if "cos_change" in shifts:
-        out["cos_change"] = np.concatenate([nan_row, _cos_change(norms, disp)])
-    if n_top:
-        top, dims = (np.concatenate(v) for v in zip(*tops, strict=True))
+    nan_row = np.full_like(norms[:1], np.nan)
+    disp = np.concatenate([nan_row, _numpy(disp)]) if need_disp else None
+    if DELTA_NORM.name in shifts:
+        out[DELTA_NORM.name] = np.diff(norms, axis=0, prepend=nan_row)
+    if DISPLACEMENT.name in shifts:
+        out[DISPLACEMENT.name] = disp
+    if COS_CHANGE.name in shifts:
+        out[COS_CHANGE.name] = np.concatenate([nan_row, _cos_change(norms, disp)])
     if k:
-        out["top_dims"] = dims[..., :k]
-        out["top_share"] = top_share(top[..., :k], norms)
+        out["top_dims"] = _numpy(dims).astype(np.int32)
+        out["top_share"] = top_share(_numpy(top), norms)
     if massive:
-        if peak_from_top:
-            dim, size = dims[..., 0], top[..., 0]
-            value = at_each(hs, dim)
-        else:
-            dim, value = (np.stack(v) for v in zip(*peaks, strict=True))
-            size = np.abs(value)
-        out["massive"] = massive_flags(hs, size, *massive)
-        out["massive_dim"] = dim.astype(np.int32, copy=False)
+        value = _numpy(peaks)
+        out["massive"] = massive_flags(hs, np.abs(value), *massive)
+        out["massive_dim"] = _numpy(peak_dims).astype(np.int32)
         out["massive_value"] = value
     return out
 
 
-def _at(x: Any, dim: np.ndarray) -> np.ndarray:
-    """``x[..., dim]`` per vector (``x``: a tensor ``[..., d]``, ``dim``: ``[...]``), float32."""
-    return at_each([x], dim[None])[0]
-
-
-def at_each(hs: Sequence[Any], dim: np.ndarray) -> np.ndarray:
-    """``hs[l][..., dim[l]]`` per layer and vector, float32 ``dim.shape``."""
+def _numpy(rows: Sequence[Any]) -> np.ndarray:
+    """One tensor per layer, stacked into one array (one copy off the device)."""
     import torch
 
-    x = hs[0]
-    if x.device.type == "cpu" and x.dtype == torch.float32:
-        d = x.shape[-1]
-        flat = dim.reshape(len(hs), -1) + np.arange(0, x.numel(), d)  # into each layer's data
-        return np.stack(
-            [h.detach().numpy().ravel().take(i) for h, i in zip(hs, flat, strict=True)]
-        ).reshape(dim.shape)
-    idx = torch.from_numpy(dim.astype(np.int64)).to(x.device).unsqueeze(-1)
-    values = [h.float().gather(-1, i).squeeze(-1) for h, i in zip(hs, idx, strict=True)]
-    return torch.stack(values).cpu().numpy()
+    return torch.stack(list(rows)).cpu().numpy()
 
 
-def largest(x: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Each vector's largest ``|x_d|`` (``x``: ``[..., d]``): its ``d`` (the first of those
-    that tie, :func:`top_abs` with ``k = 1``) and the signed ``x_d`` (float32), as arrays."""
-    _, dim = top_abs(x.float().abs(), 1)
-    dim = dim[..., 0]
-    return dim, _at(x, dim)
+def top_share(top: np.ndarray, norms: np.ndarray) -> np.ndarray:
+    """``(top / ‖x‖)²``: the share of ``‖x‖²`` of each of the top dimensions."""
+    return np.square(top / np.maximum(norms, np.float32(1e-6))[..., None])
+
+
+def largest(x: Any) -> Any:
+    """The dimension ``d`` of each vector's largest ``|x_d|`` (``x``: a tensor ``[..., d]``), a
+    tensor ``[...]``: its first top dimension (``torch.topk``; of exactly equal values, the one
+    it puts first)."""
+    import torch
+
+    return torch.topk(x.float().abs(), 1, dim=-1).indices[..., 0]
 
 
 def massive_flags(hs: Sequence[Any], peak: np.ndarray, abs_min: float, ratio: float) -> np.ndarray:

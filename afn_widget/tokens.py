@@ -3,16 +3,18 @@ and each token as a reader sees it.
 
 The engine and the corpus report tokenize through these functions only, so both read a text the
 same way: no special tokens added (the caller frames each window with :func:`special_frame`),
-special-token strings inside the text split like any other text, offsets always asked for, and
-every span a reader's (:func:`strip_spans`): byte-level BPE and SentencePiece keep the space
-before a word in its token (``Ġslept``, ``▁slept``), the span of that token is ``slept``.
+special-token strings inside the text split like any other text, offsets always asked for, the
+tokenizer's own call with its settings left as they were (:func:`as_found`), and every span a
+reader's (:func:`strip_spans`): byte-level BPE and SentencePiece keep the space before a word in
+its token (``Ġslept``, ``▁slept``), the span of that token is ``slept``.
 """
 
 from __future__ import annotations
 
 import unicodedata
 import weakref
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, NamedTuple
 
 from .errors import AFNTypeError
@@ -39,14 +41,42 @@ class Frame(NamedTuple):
 EMPTY = Tokenized([], [], [], [])
 
 
+@contextmanager
+def as_found(tokenizer: Any) -> Iterator[None]:
+    """Calls of a transformers fast tokenizer inside the block leave it as it was found. Such a
+    call sets its backend (``backend_tokenizer``) for itself: no truncation, no padding, special
+    tokens split or not, and leaves it so; on leaving the block the three are put back."""
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    if backend is None:
+        yield
+        return
+    split, truncation, padding = backend.encode_special_tokens, backend.truncation, backend.padding
+    try:
+        yield
+    finally:
+        backend.encode_special_tokens = split
+        if backend.truncation != truncation:
+            if truncation is None:
+                backend.no_truncation()
+            else:
+                backend.enable_truncation(**truncation)
+        if backend.padding != padding:
+            if padding is None:
+                backend.no_padding()
+            else:
+                backend.enable_padding(**padding)
+
+
 def encode(tokenizer: Any, text: str | list[str]) -> Any:
     """The tokenizer's encoding of ``text`` (or of each of a list of texts): no special tokens
-    added, special-token strings in the text split like any other text, with offsets."""
+    added, special-token strings in the text split like any other text, with offsets. The
+    tokenizer's own call, its settings left as they were (:func:`as_found`)."""
     kwargs = dict(add_special_tokens=False, return_offsets_mapping=True, verbose=False)
-    try:
-        return tokenizer(text, split_special_tokens=True, **kwargs)
-    except TypeError:  # a tokenizer that does not know split_special_tokens
-        return tokenizer(text, **kwargs)
+    with as_found(tokenizer):
+        try:
+            return tokenizer(text, split_special_tokens=True, **kwargs)
+        except TypeError:  # a tokenizer that does not know split_special_tokens
+            return tokenizer(text, **kwargs)
 
 
 def _offsets(mapping: Any) -> Offsets:
@@ -68,55 +98,10 @@ def strip_spans(text: str, offsets: Offsets) -> Offsets:
     return out
 
 
-_BACKENDS: dict[type, bool] = {}
-
-
-def fast_backend(tokenizer: Any) -> Any:
-    """The ``tokenizers.Tokenizer`` behind a transformers fast tokenizer whose class encodes a
-    text as the base class does (no method of its own on that path), else ``None``.
-
-    :func:`tokenize` calls it directly, as transformers' wrapper would for these arguments (no
-    truncation, no padding, no special tokens added, special-token strings split): the same
-    encoding without the wrapper's Python around it, about 0.3 ms of a 1 ms call with the
-    caches as a forward pass leaves them."""
-    cls = type(tokenizer)
-    ok = _BACKENDS.get(cls)
-    if ok is None:
-        try:
-            from transformers.tokenization_utils_base import PreTrainedTokenizerBase as Base
-            from transformers.tokenization_utils_tokenizers import TokenizersBackend as Fast
-        except ImportError:
-            ok = False
-        else:
-            ok = (
-                issubclass(cls, Fast)
-                and cls.__call__ is Base.__call__
-                and cls._encode_plus is Fast._encode_plus
-                and cls.set_truncation_and_padding is Fast.set_truncation_and_padding
-                and not hasattr(cls, "_switch_to_input_mode")
-            )
-        _BACKENDS[cls] = ok
-    return getattr(tokenizer, "_tokenizer", None) if ok else None
-
-
 def tokenize(tokenizer: Any, text: str) -> Tokenized:
     """Ids, offsets, word ids and token strings of ``text`` (all empty for a blank text)."""
     if not text.strip():
         return EMPTY
-    backend = fast_backend(tokenizer)
-    if backend is not None:
-        if backend.truncation is not None:
-            backend.no_truncation()
-        if backend.padding is not None:
-            backend.no_padding()
-        backend.encode_special_tokens = True
-        enc = backend.encode(text, add_special_tokens=False)
-        return Tokenized(enc.ids, strip_spans(text, enc.offsets), enc.word_ids, enc.tokens)
-    return through_wrapper(tokenizer, text)
-
-
-def through_wrapper(tokenizer: Any, text: str) -> Tokenized:
-    """:func:`tokenize` through the tokenizer's own call (any tokenizer; a non-blank text)."""
     enc = encode(tokenizer, text)
     ids = list(enc["input_ids"])
     offsets = strip_spans(text, _offsets(enc["offset_mapping"]))
@@ -160,8 +145,9 @@ def special_frame(tokenizer: Any) -> Frame:
 
 def _find_frame(tokenizer: Any) -> tuple[list[int], list[int]]:
     probe = "a"
-    bare = list(tokenizer(probe, add_special_tokens=False)["input_ids"])
-    full = list(tokenizer(probe, add_special_tokens=True)["input_ids"])
+    with as_found(tokenizer):
+        bare = list(tokenizer(probe, add_special_tokens=False)["input_ids"])
+        full = list(tokenizer(probe, add_special_tokens=True)["input_ids"])
     k = len(bare)
     for p in range(len(full) - k + 1):
         if full[p : p + k] == bare:

@@ -2,7 +2,7 @@
 
     python -m bench                      # everything (about 35 minutes on 2 cores)
     python -m bench --quick              # fewer rounds, smaller corpus, BERT-base in engine only
-    python -m bench --only engine,fixes  # a subset: engine cache fixes corpus ray browser ... peers
+    python -m bench --only engine,cache  # a subset: engine cache corpus ray browser payload peers
     python -m bench --threads 2          # torch intra-op threads (default 1, see below)
     python -m bench --corpus-threads 1   # the corpus section on one thread only (default 1,2)
     python -m bench --report             # only rewrite BENCHMARKS.md from bench/results/latest.json
@@ -35,8 +35,8 @@ import sys
 import time
 from datetime import datetime, timezone
 
-SECTIONS = ("engine", "cache", "fixes", "corpus", "ray", "browser", "payload", "peers")
-TORCH_SECTIONS = {"engine", "cache", "fixes", "corpus", "ray", "payload", "peers"}
+SECTIONS = ("engine", "cache", "corpus", "ray", "browser", "payload", "peers")
+TORCH_SECTIONS = {"engine", "cache", "corpus", "ray", "payload", "peers"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--models",
         default="minilm,bert,qwen",
-        help="minilm,bert for engine, cache, fixes, corpus, payload; qwen (a Qwen2.5-0.5B-shaped "
+        help="minilm,bert for engine, cache, corpus, payload; qwen (a Qwen2.5-0.5B-shaped "
         "decoder) for engine only",
     )
     ap.add_argument(
@@ -105,10 +105,6 @@ def main(argv: list[str] | None = None) -> int:
             from .engine import run_cache
 
             data = run_cache(args.quick, encoders)
-        elif name == "fixes":
-            from .fixes import run_fixes
-
-            data = run_fixes(args.quick, encoders)
         elif name == "corpus":
             from .corpus import run_corpus
 

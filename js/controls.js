@@ -1,6 +1,7 @@
 // The view's settings, one entry each: parse(value) is the value the view takes from a trait or
 // the user's input (undefined: ignored, the setting stays as it is); apply(view, value) sets it,
 // redraws what depends on it and returns the value to report back to the model.
+import { SCORES } from "./registry.js";
 
 const QUANTILE_HINT = "use e.g. quantile=0.75 for the upper quartile.";
 
@@ -19,24 +20,13 @@ export function quantileMessage(typed) {
 
 const oneOf = (...allowed) => (v) => (allowed.includes(v) ? v : undefined);
 
-/** What each score is, as the selector, the badge and the tooltip say it (Python's SCORES). */
-export const SCORE_INFO = {
-  tas: { label: "TAS", title: "Token Activation Strength: L2 norm of each token's hidden state" },
-  attention: {
-    label: "attention",
-    title: "attention received: at each layer, the mean over heads of the sum over all query tokens of their attention to this token (layer 0: none)",
-  },
-  attn_norm: {
-    label: "attn_norm",
-    title: "norm-based attention Σₕ Σᵢ αʰᵢⱼ ‖fʰ(xⱼ)‖ (Kobayashi et al. 2020): the attention weights times the norms of the value vectors through the output projection, summed over heads and queries (layer 0: none)",
-  },
-  delta_norm: { label: "delta_norm", title: "‖hₗ‖ − ‖hₗ₋₁‖: the change of the norm from the layer before (layer 0: none)" },
-  displacement: { label: "displacement", title: "‖hₗ − hₗ₋₁‖: how far the hidden state moves from the layer before (layer 0: none)" },
-  cos_change: { label: "cos_change", title: "1 − cos(hₗ, hₗ₋₁): how much the hidden state turns from the layer before (layer 0: none)" },
-};
+/** What each score is, as the selector, the badge and the tooltip say it (the registry's). */
+export const SCORE_INFO = Object.fromEntries(
+  SCORES.map((s) => [s.name, { label: s.label, title: s.definition }]),
+);
 
-/** Python's afn_widget.hidden.NORMALIZATIONS. */
-export const NORMALIZATIONS = ["raw", "drop_outlier_dims", "standardize", "layer_zscore", "layer_rank"];
+/** What normalize can be (the registry's, as Python's afn_widget.hidden.NORMALIZATIONS). */
+export { NORMALIZATIONS } from "./registry.js";
 
 /** The settings the view starts with (Python sends its own before the first data). */
 export const DEFAULT_SETTINGS = {

@@ -1,5 +1,6 @@
 // The numbers behind the colours: each unit's value at every layer, the threshold, buckets and
 // domain at the current layer. Pure (no DOM), unit-tested; the definitions are in stats.js.
+import { HIDDEN_SCORES, SCORES } from "./registry.js";
 import {
   HIGH,
   MASSIVE,
@@ -15,18 +16,10 @@ import {
 
 /** The scores massive activations set apart: those of the hidden state itself. Attention
  * (received by a token) is not a property of its vector, so its sinks stay in the ranking. */
-export const HIDDEN_SCORES = ["tas", "delta_norm", "displacement", "cos_change"];
+export { HIDDEN_SCORES };
 
-// Why a score has no value at layer 0 (the embeddings); Python's afn_widget.buckets says the same.
-const NO_ATTENTION = "the embeddings have no attention";
-const NO_LAYER_BEFORE = "the embeddings have no layer before them";
-const LAYER0_REASONS = new Map([
-  ["attention", NO_ATTENTION],
-  ["attn_norm", NO_ATTENTION],
-  ["delta_norm", NO_LAYER_BEFORE],
-  ["displacement", NO_LAYER_BEFORE],
-  ["cos_change", NO_LAYER_BEFORE],
-]);
+// Why a score has no value at layer 0 (the embeddings), as each score declares it.
+const LAYER0_REASONS = new Map(SCORES.map((s) => [s.name, s.layer0]));
 
 /**
  * What is said where `score` is undefined at `layer` (every unit that would be ranked has no

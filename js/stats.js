@@ -9,15 +9,18 @@
 //   UNDEFINED    = would be eligible, but the value is NaN (the score is undefined there:
 //                  attention and the shifts at layer 0): unranked, out of the quantile
 
-export const LOW = 0;
-export const HIGH = 1;
-export const INELIGIBLE = 2;
+import { BUCKET_CODES } from "./registry.js";
+
+/** The buckets' names, by code, as Python's afn_widget.buckets names them (the registry's). */
+export const BUCKET_NAMES = BUCKET_CODES;
+export const LOW = BUCKET_NAMES.indexOf("LOW");
+export const HIGH = BUCKET_NAMES.indexOf("HIGH");
+/** Not eligible (Python's bucket SPECIAL). */
+export const INELIGIBLE = BUCKET_NAMES.indexOf("SPECIAL");
 /** Set apart at this layer: a massive activation (Python's bucket MASSIVE), unranked. */
-export const MASSIVE = 3;
+export const MASSIVE = BUCKET_NAMES.indexOf("MASSIVE");
 /** No value at this layer (NaN), though not special (Python's bucket UNDEFINED), unranked. */
-export const UNDEFINED = 4;
-/** The buckets' names, by code, as Python's afn_widget.buckets names them. */
-export const BUCKET_NAMES = ["LOW", "HIGH", "SPECIAL", "MASSIVE", "UNDEFINED"];
+export const UNDEFINED = BUCKET_NAMES.indexOf("UNDEFINED");
 
 /**
  * numpy.quantile(values, q) with the default method="linear", reproduced operation by operation

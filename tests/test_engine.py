@@ -276,40 +276,93 @@ def test_massive_dims_are_the_first_largest_component_of_every_token(minilm):
     np.testing.assert_array_equal(values, np.take_along_axis(h, want[..., None], -1)[..., 0])
 
 
-def test_a_one_window_text_leaves_its_top_dims_to_first_use_only_where_none_can_be_massive(
-    minilm, monkeypatch
-):
-    """With raw vectors whose norms are all at most massive_abs (no |x_d| can pass it), a
-    one-window text computes its top dimensions and largest entries when first read, the same
-    numbers as the window-by-window computation; with a norm above it they come with the
-    norms, and the flags are those of the window-by-window computation too."""
-    import afn_widget.kept as K
-    from afn_widget.hidden import MASSIVE_ABS
+DROP = [3, 17, 200]
+NORMALIZE = {
+    "raw": {},
+    "drop_outlier_dims": {"outlier_dims": DROP},
+    "standardize": {},
+}
 
-    lazy = analyze(TEXT, minilm)
-    assert lazy.layer_norms.max() <= MASSIVE_ABS and lazy.dims_source is _kept(lazy)
-    assert _kept(lazy)._dims is None and _kept(lazy)._largest is None
-    assert not lazy.massive.any() and _kept(lazy)._largest is None  # the flags need no entry
-    low = dict(massive_abs=1.0, massive_ratio=1.0)  # every token passes the absolute bound
-    eager_in_call = analyze(TEXT, minilm, **low)
-    assert type(eager_in_call.dims_source) is not K.KeptHidden
-    assert _kept(eager_in_call)._owed == {"shifts"}
-    monkeypatch.setattr(K, "KEEP_HIDDEN_BYTES", 0)
-    for kept, kw in ((lazy, {}), (eager_in_call, low)):
-        eager = analyze(TEXT, minilm, **kw)
-        assert type(eager.shifts) is dict
-        np.testing.assert_array_equal(kept.massive, eager.massive)
-        for a, b in zip(kept.massive_dims, eager.massive_dims, strict=True):
-            np.testing.assert_array_equal(a, b)
-        np.testing.assert_array_equal(kept.top_dims, eager.top_dims)
-        np.testing.assert_array_equal(kept.top_share, eager.top_share)
-    assert eager_in_call.massive.any() and not eager_in_call.massive.all()
+
+def _normalized(h: np.ndarray, normalize: str) -> np.ndarray:
+    """``h`` ``[L+1, T, d]`` as ``analyze`` normalizes it, in float64 (the given outlier
+    dims of :data:`DROP` left out; z-scores over every token of the text)."""
+    h = h.astype(np.float64)
+    if normalize == "drop_outlier_dims":
+        h[..., DROP] = 0.0
+    elif normalize == "standardize":
+        h = (h - h.mean(axis=1, keepdims=True)) / np.maximum(h.std(axis=1, keepdims=True), 1e-6)
+    return h
+
+
+@pytest.mark.parametrize("normalize", sorted(NORMALIZE))
+def test_shifts_top_dims_and_largest_entries_are_plain_arrays_equal_to_numpy(minilm, normalize):
+    """Everything analyze promises comes with the result as plain arrays, computed in the call:
+    the shifts and the top dims (of the normalized vectors) and each token's largest entry (of
+    the raw ones), as numpy finds them in the hidden states of an independent pass."""
+    head, tail = special_frame(minilm.tokenizer)
+    raw = hidden_states(minilm.model, head + encode(minilm.tokenizer, TEXT)[0] + tail)
+    h = _normalized(raw, normalize)
+    r = analyze(TEXT, minilm, normalize=normalize, top_k=4, **NORMALIZE[normalize])
+    assert type(r.shifts) is dict and type(r.massive_rows) is dict
+    rows = [*r.shifts.values(), r.top_dims, r.top_share, *r.massive_dims, r.massive]
+    assert all(type(a) is np.ndarray for a in rows)
+
+    norms = np.linalg.norm(h, axis=-1)
+    cos = (h[1:] * h[:-1]).sum(-1) / (norms[1:] * norms[:-1])
+    want = {
+        "delta_norm": norms[1:] - norms[:-1],
+        "displacement": np.linalg.norm(h[1:] - h[:-1], axis=-1),
+        "cos_change": 1 - cos,
+    }
+    for m, ref in want.items():
+        assert np.isnan(r.shifts[m][0]).all()
+        np.testing.assert_allclose(r.shifts[m][1:], ref, rtol=1e-4, atol=1e-4, err_msg=m)
+
+    a = np.abs(h)
+    largest_four = -np.sort(-a, axis=-1)[..., :4]
+    picked = np.take_along_axis(a, r.top_dims.astype(np.int64), -1)
+    np.testing.assert_allclose(picked, largest_four, rtol=1e-5, atol=1e-5)
+    share = np.square(largest_four / norms[..., None])
+    np.testing.assert_allclose(r.top_share, share, rtol=1e-4, atol=1e-6)
+    for i in (0, len(r) // 2, len(r) - 1):  # the tooltip's view of one token
+        dims, sh = r.top_dims_of(i)
+        np.testing.assert_array_equal(dims, r.top_dims[:, i])
+        np.testing.assert_array_equal(sh, r.top_share[:, i])
+
+    dim, value = r.massive_dims
+    np.testing.assert_array_equal(dim, np.abs(raw).argmax(-1))
+    np.testing.assert_array_equal(value, np.take_along_axis(raw, dim[..., None], -1)[..., 0])
+
+
+def test_a_text_in_windows_takes_its_shifts_and_top_dims_from_the_window_that_owns_it(tiny_bert):
+    """Stitching treats every statistic alike: each token's shifts, top dims and largest entry
+    come from a direct pass over the window the rule assigns it to."""
+    head, tail = special_frame(tiny_bert.tokenizer)
+    text = _long_text(120, seed=3)
+    ids, _ = encode(tiny_bert.tokenizer, text)
+    length = tiny_bert.max_length - len(head) - len(tail)
+    starts, owner = window_plan(len(ids), length, length // 4)
+    assert len(starts) > 2
+    hs = [hidden_states(tiny_bert.model, head + ids[s : s + length] + tail) for s in starts]
+    body = np.stack([hs[owner[i]][:, len(head) + i - starts[owner[i]]] for i in range(len(ids))], 1)
+    h = np.concatenate([hs[0][:, : len(head)], body, hs[-1][:, len(hs[-1][0]) - len(tail) :]], 1)
+    h = h.astype(np.float64)
+    r = analyze(text, tiny_bert, batch_windows=2)
+    norms = np.linalg.norm(h, axis=-1)
+    disp = np.linalg.norm(h[1:] - h[:-1], axis=-1)
+    np.testing.assert_allclose(r.shifts["displacement"][1:], disp, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(r.shifts["delta_norm"][1:], np.diff(norms, axis=0), atol=1e-4)
+    a = np.abs(h)
+    picked = np.take_along_axis(a, r.top_dims.astype(np.int64), -1)
+    np.testing.assert_allclose(picked, -np.sort(-a, axis=-1)[..., :3], rtol=1e-5, atol=1e-5)
+    np.testing.assert_array_equal(r.massive_dims[0], a.argmax(-1))
 
 
 @pytest.mark.parametrize("dtype", ["float32", "bfloat16"])
-def test_largest_is_torch_max_ties_included(dtype):
-    """hidden.largest (numpy's argmax on the CPU) finds the dimension torch.max finds, the first
-    of those whose |x| ties for the largest, and the signed value there."""
+def test_largest_is_a_dimension_of_the_largest_magnitude(dtype):
+    """hidden.largest: for each vector, a dimension where |x_d| is the largest (one of those
+    that tie, signs apart), as numpy's max finds it."""
     import torch
 
     from afn_widget.hidden import largest
@@ -318,119 +371,10 @@ def test_largest_is_torch_max_ties_included(dtype):
     x = torch.randint(-3, 4, (3, 17, 64), generator=gen).to(getattr(torch, dtype))
     x[0, 0] = 0.0  # a row all ties
     x[1, :, 7], x[1, :, 2] = 3.0, -3.0  # the extreme tied between signs
-    dim, value = largest(x)
-    want = torch.max(x.float().abs(), dim=-1)
-    np.testing.assert_array_equal(dim, want.indices.numpy())
-    np.testing.assert_array_equal(np.abs(value), want.values.numpy())
-    np.testing.assert_array_equal(value, x.float().gather(-1, want.indices[..., None])[..., 0])
-    assert value.dtype == np.float32
-
-
-@pytest.mark.parametrize("k", [1, 3, 5])
-def test_top_abs_orders_ties_by_dimension_on_either_path(k):
-    """hidden.top_abs: the k largest |x| of each row in decreasing order, tied values to the
-    lower dimension (a stable sort of -|x| says which), the same by numpy's argmax (the CPU)
-    and by torch.max (other devices), bfloat16-like values full of ties."""
-    import torch
-
-    from afn_widget.hidden import _top_numpy, _top_torch, top_abs
-
-    gen = torch.Generator().manual_seed(1)
-    x = torch.randint(-4, 5, (2, 9, 40), generator=gen).float()
-    x[0, 0] = 0.0  # all tied
-    a = x.abs().numpy()
-    order = np.argsort(-a, axis=-1, kind="stable")[..., :k]
-    want_top = np.take_along_axis(a, order, -1)
-    top, dims = top_abs(x.abs(), k)
-    np.testing.assert_array_equal(dims, order)
-    np.testing.assert_array_equal(top, want_top)
-    assert dims.dtype == np.int32 and top.dtype == np.float32
-    for path in (_top_numpy, _top_torch):
-        top, dims = path(x.abs().reshape(-1, 40), k)
-        np.testing.assert_array_equal(dims, order.reshape(-1, k))
-        np.testing.assert_array_equal(top, want_top.reshape(-1, k))
-
-
-def _kept(result):
-    """The kept hidden states behind a one-window result's shifts."""
-    return result.shifts._compute.__self__
-
-
-@pytest.mark.parametrize("normalize", ["raw", "drop_outlier_dims", "standardize"])
-def test_top_dims_of_a_text_that_keeps_its_hidden_states_equal_those_window_by_window(
-    minilm, monkeypatch, normalize
-):
-    """A one-window text (its hidden states kept for its shifts) has the top dims of the
-    window-by-window computation, per token (the tooltip) and in full."""
-    import afn_widget.kept as K
-
-    kept = analyze(TEXT, minilm, normalize=normalize)
-    assert _kept(kept)._hs is not None
-    per_token = [kept.at(layer=1).top_dims_of(i) for i in range(len(kept))]
-    monkeypatch.setattr(K, "KEEP_HIDDEN_BYTES", 0)
-    eager = analyze(TEXT, minilm, normalize=normalize)
-    assert type(eager.shifts) is dict
-    np.testing.assert_array_equal(np.stack([d for d, _ in per_token], 1), eager.top_dims)
-    np.testing.assert_array_equal(np.stack([s for _, s in per_token], 1), eager.top_share)
-    np.testing.assert_array_equal(kept.top_dims, eager.top_dims)
-    np.testing.assert_array_equal(kept.top_share, eager.top_share)
-    assert _kept(kept)._hs is not None  # the top dims took nothing of the kept states
-
-
-@pytest.mark.parametrize("normalize", ["raw", "drop_outlier_dims", "standardize"])
-def test_shifts_from_kept_hidden_states_equal_those_computed_window_by_window(
-    minilm, monkeypatch, normalize
-):
-    """A one-window text computes its shifts when they are first read, the same numbers as the
-    window-by-window computation; then the hidden states are let go."""
-    import afn_widget.kept as K
-    from afn_widget.result import SHIFT_METRICS, LazyShifts
-
-    kept = analyze(TEXT, minilm, normalize=normalize)
-    assert isinstance(kept.shifts, LazyShifts) and _kept(kept)._shifts is None
-    view = kept.at(layer=2)
-    assert view.shifts is kept.shifts  # shared by every view, computed once
-    monkeypatch.setattr(K, "KEEP_HIDDEN_BYTES", 0)
-    eager = analyze(TEXT, minilm, normalize=normalize)
-    assert type(eager.shifts) is dict
-    assert sorted(view.shifts) == sorted(SHIFT_METRICS) == sorted(eager.shifts)
-    assert _kept(kept)._hs is not None
-    for m in SHIFT_METRICS:
-        np.testing.assert_array_equal(view.shift(m), eager.shift(m))
-    if normalize == "raw":  # the top dimensions and largest entries are owed too
-        assert _kept(kept)._hs is not None
-        assert kept.massive_dims[0].shape == kept.layer_norms.shape
-    assert _kept(kept)._hs is None  # computed: the hidden states are let go
-    assert kept.to_dict()["shifts"] == eager.to_dict()["shifts"]
-
-
-def test_kept_hidden_states_stay_within_their_budget(minilm, monkeypatch):
-    """Results alive keep at most KEEP_HIDDEN_BYTES of hidden states: beyond it the oldest
-    compute their shifts (the same numbers) and let go; a collected result frees its share."""
-    import gc
-
-    import afn_widget.kept as K
-
-    gc.collect()
-    before = K.KEPT.nbytes
-    first = analyze(TEXT, minilm)
-    size = K.KEPT.nbytes - before
-    assert size == (minilm.n_layers + 1) * len(first) * 384 * 4
-    monkeypatch.setattr(K, "KEEP_HIDDEN_BYTES", int(2.5 * size))
-    second = analyze(TEXT, minilm, normalize="standardize")
-    assert _kept(first)._hs is not None
-    third = analyze(SHORT, minilm)
-    assert _kept(first)._hs is None and _kept(second)._hs is not None
-    assert K.KEPT.nbytes <= 2.5 * size
-    assert _kept(first)._shifts is not None
-    monkeypatch.setattr(K, "KEEP_HIDDEN_BYTES", 0)
-    eager = analyze(TEXT, minilm)
-    for m in eager.shifts:
-        np.testing.assert_array_equal(first.shifts[m], eager.shifts[m])
-    kept = K.KEPT.nbytes
-    del third
-    gc.collect()
-    assert K.KEPT.nbytes == kept - (minilm.n_layers + 1) * len(analyze(SHORT, minilm)) * 384 * 4
+    dim = largest(x).numpy()
+    a = np.abs(x.float().numpy())
+    assert dim.shape == a.shape[:-1]
+    np.testing.assert_array_equal(np.take_along_axis(a, dim[..., None], -1)[..., 0], a.max(-1))
 
 
 def test_a_result_pickles_and_copies_with_its_top_dims_and_shifts(minilm):
@@ -765,14 +709,39 @@ def test_a_result_with_another_word_aggregation_equals_analysing_with_it(tiny_be
     assert mean.with_word_agg("mean") is mean
 
 
-def test_options_at_their_defaults_are_checked_once_and_others_every_time():
-    """analyze's own defaults take the options checked once; a value equal to a default but
-    not it (3.0 for top_k) is still checked, and refused."""
-    from afn_widget.engine import OPTION_NAMES, Options, _check, check_options
+def test_options_are_checked_on_every_call():
+    """check_options refuses a bad value whatever the others are, and gives analyze's defaults
+    for the options not given."""
+    from afn_widget.engine import OPTION_NAMES, Options, check_options
     from afn_widget.errors import AFNInputError
 
     defaults = {k: getattr(Options, k) for k in OPTION_NAMES}
-    assert check_options(**defaults) is check_options(**defaults) == _check(dict(defaults))
+    assert check_options() == check_options(**defaults) == Options()
     with pytest.raises(AFNInputError, match="top_k must be a positive integer"):
         check_options(**{**defaults, "top_k": 3.0})
     assert check_options(**{**defaults, "quantile": 0.9}).quantile == 0.9
+
+
+@pytest.mark.parametrize("name", ["minilm", "bert", "gpt2", "roberta"])
+def test_analyze_leaves_the_users_tokenizer_as_it_was(request, name):
+    """A tokenizer whose backend the user left truncating, padding and reading special-token
+    strings as specials: analyze reads the whole text, splits those strings, and leaves the
+    three settings as they were (special-token probe included: a fresh tokenizer)."""
+    import copy
+
+    from afn_widget.models import load_model
+
+    lm = _lm(request, name)
+    tok = copy.deepcopy(lm.tokenizer)
+    backend = tok.backend_tokenizer
+    backend.enable_truncation(3)
+    backend.enable_padding(length=40)
+    backend.encode_special_tokens = False
+    before = (backend.encode_special_tokens, backend.truncation, backend.padding)
+    text = f"{TEXT} [CLS] <s>"
+    r = analyze(text, load_model((lm.model, tok)))
+    assert (backend.encode_special_tokens, backend.truncation, backend.padding) == before
+    head, tail = special_frame(lm.tokenizer)
+    assert r.tokens == lm.tokenizer.convert_ids_to_tokens(
+        head + encode(lm.tokenizer, text)[0] + tail
+    )

@@ -184,41 +184,47 @@ def test_gpt2_words_are_whole_words(tiny_models):
     assert len(r) > len(words)  # the tiny BPE splits these words into several pieces
 
 
-@SETTINGS
-@given(text=texts)
-def test_the_tokenizers_backend_called_directly_reads_as_its_wrapper(lms, text):
-    """tokenize() calls a fast tokenizer's Rust backend itself: ids, offsets, word ids and
-    token strings as transformers' own call gives them, for every tokenizer family here."""
-    from afn_widget.tokens import fast_backend, through_wrapper, tokenize
+def left_set(tokenizer):
+    """A copy of ``tokenizer`` whose backend a call of the user's left truncating, padding and
+    reading special-token strings as special tokens."""
+    import copy
 
-    for lm in lms.values():
-        assert fast_backend(lm.tokenizer) is not None
-        if text.strip():
-            assert tokenize(lm.tokenizer, text) == through_wrapper(lm.tokenizer, text)
+    tok = copy.deepcopy(tokenizer)
+    tok.backend_tokenizer.enable_truncation(3)
+    tok.backend_tokenizer.enable_padding(length=40)
+    tok.backend_tokenizer.encode_special_tokens = False
+    return tok
 
 
-def test_a_backend_left_truncating_or_padding_reads_the_whole_text(lms):
-    """A call with truncation or padding leaves the backend so; tokenize() undoes it as the
-    wrapper does, and splits special-token strings whatever the backend was left with."""
-    from afn_widget.tokens import through_wrapper, tokenize
+def settings_of(tokenizer):
+    """What a call of a fast tokenizer may change: its backend's three settings."""
+    b = tokenizer.backend_tokenizer
+    return b.encode_special_tokens, b.truncation, b.padding
+
+
+def test_a_backend_left_truncating_or_padding_reads_the_whole_text_and_stays_so(lms):
+    """The text is read whole, its special-token strings split, and the backend's settings
+    (and those the special-token probe would change) are left as they were."""
+    from afn_widget.tokens import special_frame as frame
+    from afn_widget.tokens import tokenize
 
     text = "[CLS] one two three four five six seven <s> eight"
     for lm in lms.values():
-        tok = lm.tokenizer
-        want = through_wrapper(tok, text)
-        tok(text, truncation=True, max_length=3)
-        tok([text, "a"], padding=True)
-        tok._tokenizer.encode_special_tokens = False
-        assert tok._tokenizer.truncation is not None or tok._tokenizer.padding is not None
-        assert tokenize(tok, text) == want and len(want.ids) > 8
-        assert tok._tokenizer.truncation is None and tok._tokenizer.padding is None
+        want = encode(lm.tokenizer, text)
+        tok = left_set(lm.tokenizer)
+        before = settings_of(tok)
+        got = tokenize(tok, text)
+        assert frame(tok) == frame(lm.tokenizer)
+        assert settings_of(tok) == before
+        assert (got.ids, got.offsets) == (want[0], stripped(text, want[1]))
+        assert len(got.ids) > 8
 
 
 def test_a_tokenizer_with_its_own_call_is_called_through_it(lms):
     """A subclass with its own way of encoding a text is not bypassed."""
     import copy
 
-    from afn_widget.tokens import fast_backend, tokenize
+    from afn_widget.tokens import tokenize
 
     base = lms["wordpiece"].tokenizer
     calls = []
@@ -230,5 +236,4 @@ def test_a_tokenizer_with_its_own_call_is_called_through_it(lms):
 
     tok = copy.copy(base)
     tok.__class__ = Shouting
-    assert fast_backend(tok) is None
     assert tokenize(tok, "two words") == tokenize(base, "two words") and calls

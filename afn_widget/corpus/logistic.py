@@ -31,8 +31,9 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .. import stats as S
+from ..registry import TAS
 from ..words import CONTENT, FUNCTION
+from . import stats as S
 from .collect import Collected
 from .counts import equal_length_groups
 from .names import BASELINE, SCORES, Run
@@ -146,7 +147,7 @@ def regressed_rows(
     if not reg.ok:
         return out
     for i, (run, score, layer) in enumerate(run_keys):
-        if run.condition == BASELINE or (run.condition != "trained" and score != "tas"):
+        if run.condition == BASELINE or (run.condition != "trained" and score != TAS.name):
             continue
         drop = None if left_out is None else left_out[run][layer]
         extra = run_scores[run][SCORES.index(score), layer].astype(np.float64)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..models import LoadedModel
+from ..registry import ATTENTION, ATTN_NORM
 from .collect import Collected
 from .counts import ZIPF_BINS
 from .logistic import FEATURES, N_FOLDS
@@ -49,8 +50,8 @@ def report_meta(
         "auroc": "within-sentence: content vs function word pairs of the same sentence, ties 1/2",
         "word_score": "mean of the word's subword pieces",
         "massive": _massive(opts),
-        "attention": _attention(opts.scores),
-        "attn_norm": _attn_norm(opts.scores, hooked, lm.model),
+        ATTENTION.name: _attention(opts.scores),
+        ATTN_NORM.name: _attn_norm(opts.scores, hooked, lm.model),
         "shuffled": f"surface tokens of each sentence in random order (seeds {_seeds(opts)}: "
         "rng [seed, sentence index]), joined by spaces",
         "random_init": f"same config, random init (seeds {_seeds(opts)}); LayerNorm gamma/beta = "
@@ -123,7 +124,7 @@ def _seeds(opts: Options) -> str:
 
 
 def _attention(scores: tuple[str, ...]) -> str:
-    if "attention" not in scores:
+    if ATTENTION.name not in scores:
         return NOT_COMPUTED
     return (
         "layer l's self-attention, mean over heads of the attention received "
@@ -132,7 +133,7 @@ def _attention(scores: tuple[str, ...]) -> str:
 
 
 def _attn_norm(scores: tuple[str, ...], hooked: bool, model: Any) -> str:
-    if "attn_norm" not in scores:
+    if ATTN_NORM.name not in scores:
         return NOT_COMPUTED
     if not hooked:
         from ..anatomy import anatomy

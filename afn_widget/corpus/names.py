@@ -4,15 +4,11 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-SCORES = (
-    "tas",
-    "tas_drop_outliers",
-    "attention",
-    "attn_norm",
-    "delta_norm",
-    "displacement",
-    "cos_change",
-)
+from ..registry import CORPUS_SCORES
+
+# The scores, in the order of the report's arrays: those of a view and the report's own
+# tas_drop_outliers, each declared in afn_widget.registry.
+SCORES = CORPUS_SCORES
 FREQUENCY = "frequency"
 LEXICAL = "controls"  # the regression on frequency, length, pieces and position alone
 BASELINE_SCORES = (FREQUENCY, LEXICAL)

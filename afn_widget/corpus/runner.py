@@ -33,6 +33,7 @@ from ..hidden import (
     massive_flags,
 )
 from ..models import forward
+from ..registry import TAS, TAS_DROP_OUTLIERS, VALUE_HOOKS, needing
 from .names import SCORES
 
 MASSIVE = len(SCORES)
@@ -60,7 +61,7 @@ class Runner:
         self.massive = massive
         self.scores = AttentionScores(self.body, want)
         self.attention = self.scores.needed
-        self.hooked = "attn_norm" in want and self.scores.blocks is not None
+        self.hooked = bool(needing(VALUE_HOOKS, want)) and self.scores.blocks is not None
         self.dev = next(model.parameters()).device
 
     def run(self, ids: list[list[int]], pad_id: int) -> list[np.ndarray]:
@@ -135,8 +136,8 @@ def _token_stats(
     outlier dimensions from its real tokens, :func:`afn_widget.hidden.batch_outliers`)."""
     shifts = [m for m in SHIFT_METRICS if m in want]
     stats = hidden_stats(hs, shifts=shifts, mask=mask)
-    out = {"tas": stats.pop("norms"), **stats}
-    if "tas_drop_outliers" in want:
+    out = {TAS.name: stats.pop("norms"), **stats}
+    if TAS_DROP_OUTLIERS.name in want:
         drop = batch_outliers(hs, mask, outlier_k)
-        out["tas_drop_outliers"] = hidden_stats(hs, drop, mask=mask)["norms"]
+        out[TAS_DROP_OUTLIERS.name] = hidden_stats(hs, drop, mask=mask)["norms"]
     return out

@@ -3,6 +3,7 @@ import { test } from "node:test";
 import { readData, unitsOf } from "../data.js";
 import { UnitNumbers, undefinedNote } from "../numbers.js";
 import { HIGH, INELIGIBLE, LOW, MASSIVE, UNDEFINED, quantileLinear } from "../stats.js";
+import { columns } from "./columns.js";
 
 // [CLS] ab ##c d [SEP]: words [CLS], "abc" (two tokens), "d", [SEP]; two layers + embeddings.
 const NORMS = [
@@ -21,23 +22,17 @@ const PIECES = [
 ];
 
 function data(extra = {}) {
-  const text = "abc d";
   const role = (start) => (start === null ? "special" : "content");
+  const span = (start, end) => (start === null ? null : [start, end]);
+  const tokens = PIECES.map(([tok, start, end, w]) => [tok, span(start, end), role(start), w]);
   const words = [];
-  for (const [tok, start, end, w] of PIECES) {
-    if (!words[w]) words[w] = { text: start === null ? tok : "", start, end, role: role(start) };
-    if (start !== null) words[w].end = end;
+  for (const [, start, end, w] of PIECES) {
+    if (!words[w]) words[w] = [span(start, end), role(start)];
+    if (start !== null) words[w][0][1] = end;
   }
-  for (const w of words) if (w.start !== null) w.text = text.slice(w.start, w.end);
   const s = {
-    text,
-    tokens: PIECES.map((p) => p[0]),
-    offsets: PIECES.map(([, start, end]) => (start === null ? null : [start, end])),
-    roles: PIECES.map(([, start]) => role(start)),
-    word_of: PIECES.map((p) => p[3]),
-    words,
+    ...columns("abc d", tokens, words),
     n_layers: NORMS.length - 1,
-    n_tokens: PIECES.length,
     norms: Float32Array.from(NORMS.flat()),
     ...extra,
   };
@@ -170,9 +165,8 @@ test("scores: another score's values, undefined at layer 0, switched without new
 test("scores: names and sizes are checked", () => {
   const bad = data({ score_names: ["tas", "attention"], score_values: new Float32Array(3) });
   assert.equal(bad, undefined);
-  const s = { text: "a", tokens: ["a"], offsets: [[0, 1]], roles: ["content"], word_of: [0] };
-  Object.assign(s, { words: [{ text: "a", start: 0, end: 1, role: "content" }], n_layers: 0 });
-  Object.assign(s, { n_tokens: 1, norms: new Float32Array(1), score_names: ["attention"] });
+  const s = columns("a", [["a", [0, 1], "content", 0]], [[[0, 1], "content"]]);
+  Object.assign(s, { n_layers: 0, norms: new Float32Array(1), score_names: ["attention"] });
   assert.match(readData((k) => s[k]).error, /score_names/);
 });
 

@@ -1,0 +1,67 @@
+// The scores and the codes Python and the browser share, written from afn_widget/registry.py by
+//   python -m afn_widget.registry js/registry.js
+// Do not edit: tests/test_registry.py checks that this file is what the registry writes.
+
+/** The scores a view can show, in order (layer0: why none at layer 0). */
+export const SCORES = [
+  {
+    name: "tas",
+    label: "TAS",
+    definition: "Token Activation Strength: L2 norm of each token's hidden state",
+    source: "hidden_states",
+    needs: ["hidden_states"],
+    layer0: null,
+  },
+  {
+    name: "attention",
+    label: "attention",
+    definition: "attention received: at each layer, the mean over heads of the sum over all query tokens of their attention to this token (layer 0: none)",
+    source: "attentions",
+    needs: ["attentions"],
+    layer0: "the embeddings have no attention",
+  },
+  {
+    name: "attn_norm",
+    label: "attn_norm",
+    definition: "norm-based attention Σₕ Σᵢ αʰᵢⱼ ‖fʰ(xⱼ)‖ (Kobayashi et al. 2020): the attention weights times the norms of the value vectors through the output projection, summed over heads and queries (layer 0: none)",
+    source: "attentions",
+    needs: ["attentions", "value_hooks"],
+    layer0: "the embeddings have no attention",
+  },
+  {
+    name: "delta_norm",
+    label: "delta_norm",
+    definition: "‖hₗ‖ − ‖hₗ₋₁‖: the change of the norm from the layer before (layer 0: none)",
+    source: "hidden_states",
+    needs: ["hidden_states"],
+    layer0: "the embeddings have no layer before them",
+  },
+  {
+    name: "displacement",
+    label: "displacement",
+    definition: "‖hₗ − hₗ₋₁‖: how far the hidden state moves from the layer before (layer 0: none)",
+    source: "hidden_states",
+    needs: ["hidden_states"],
+    layer0: "the embeddings have no layer before them",
+  },
+  {
+    name: "cos_change",
+    label: "cos_change",
+    definition: "1 − cos(hₗ, hₗ₋₁): how much the hidden state turns from the layer before (layer 0: none)",
+    source: "hidden_states",
+    needs: ["hidden_states"],
+    layer0: "the embeddings have no layer before them",
+  },
+];
+
+/** Those of the hidden state: massive ones set apart. */
+export const HIDDEN_SCORES = ["tas", "delta_norm", "displacement", "cos_change"];
+
+/** What normalize can be. */
+export const NORMALIZATIONS = ["raw", "drop_outlier_dims", "standardize", "layer_zscore", "layer_rank"];
+
+/** The roles by their code in the roles bytes. */
+export const ROLE_CODES = ["content", "function", "punctuation", "special"];
+
+/** The buckets by their code in the numbers. */
+export const BUCKET_CODES = ["LOW", "HIGH", "SPECIAL", "MASSIVE", "UNDEFINED"];
