@@ -22,7 +22,7 @@ _LAZY = {
     "AFNView": "widget",
     "AFNCompare": "compare",
     "analyze_corpus": "corpus",
-    "read_conllu": "conllu",
+    "read_conllu": "corpus.conllu_reader",
     "AFNError": "errors",
     "AFNInputError": "errors",
     "AFNTypeError": "errors",

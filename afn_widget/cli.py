@@ -11,18 +11,15 @@ from __future__ import annotations
 
 import argparse
 import http.server
-import os
 import socket
 import sys
 import threading
 from collections.abc import Sequence
-from pathlib import Path
-from typing import TextIO
 from urllib.parse import quote, unquote
 
-from .errors import AFNError, AFNInputError, InputFileError
-from .files import check_output
-from .validate import printable
+from .errors import AFNError, AFNInputError
+from .files import check_input_file, check_output, decode_text, read_text_file
+from .validate import say
 
 CONNECTION_TIMEOUT = 10.0  # seconds one connection to --serve may last, whatever it does
 MAX_CONNECTIONS = 16  # connections --serve answers at once; one more is answered 503
@@ -52,56 +49,6 @@ class _Progress:
         self.bar.refresh()
         if done >= total:
             self.bar.close()
-
-
-def say(text: object, file: TextIO | None = None) -> None:
-    """Print ``text`` (to standard output by default) with its control characters but newlines
-    and tabs made visible (:func:`~afn_widget.validate.printable`)."""
-    print(printable(text), file=sys.stdout if file is None else file)
-
-
-def check_input_file(path: str | os.PathLike, fix: str) -> Path:
-    """``path`` if it is a regular file, else :class:`~afn_widget.errors.InputFileError`
-    (``fix`` says what to give instead). A pipe or a device is refused without being opened,
-    so it is never waited on."""
-    from .conllu import special_file
-
-    p = Path(path).expanduser()
-    if not p.exists():
-        raise InputFileError(f"{p}: no such file; {fix}.")
-    if p.is_dir():
-        raise InputFileError(f"{p} is a folder, not a file; {fix}.")
-    if not p.is_file():
-        kind = special_file(p) or "something else"
-        raise InputFileError(f"{p} is not a regular file ({kind}); {fix}.")
-    return p
-
-
-def decode_text(data: bytes, name: str, fix: str) -> str:
-    """``data`` as UTF-8 text, or :class:`~afn_widget.errors.InputFileError` naming the first
-    byte that is not UTF-8, or the first NUL byte (which no text file holds)."""
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputFileError(
-            f"{name} is not UTF-8 text (byte 0x{data[exc.start]:02x} at position {exc.start}); "
-            f"{fix}."
-        ) from None
-    nul = text.find("\0")
-    if nul >= 0:
-        raise InputFileError(f"{name} is not text (a NUL byte at position {nul}); {fix}.")
-    return text
-
-
-def read_text_file(path: str | os.PathLike, fix: str) -> str:
-    """The UTF-8 text of the regular file ``path`` (:func:`check_input_file`,
-    :func:`decode_text`)."""
-    p = check_input_file(path, fix)
-    try:
-        data = p.read_bytes()
-    except OSError as exc:
-        raise InputFileError(f"{p} cannot be read ({exc.strerror}); {fix}.") from None
-    return decode_text(data, str(p), fix)
 
 
 def _read_text(arg: str | None, file: str | None) -> str:
@@ -341,7 +288,7 @@ def build_parser() -> argparse.ArgumentParser:
     x.add_argument("--timeout", type=int, default=600, help="seconds a cell may take (600)")
     x.set_defaults(func=_cmd_export)
 
-    from . import corpus_cli
+    from .corpus import cli as corpus_cli
 
     corpus_cli.add_parser(sub)
     return parser
@@ -365,6 +312,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         say("afn-widget: interrupted", sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (| head): stop quietly, as cat does
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at exit
+        return 141
 
 
 if __name__ == "__main__":

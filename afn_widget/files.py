@@ -1,5 +1,6 @@
-"""Files the project writes: the place checked before any work starts, each file written whole
-or not at all.
+"""Files the project reads and writes. An input file is checked before it is opened (a pipe or
+a device is never waited on) and read as UTF-8 text or refused with the byte that is not; an
+output's place is checked before any work starts, and each file written whole or not at all.
 
 :func:`check_output` is called by every command and every ``save_*``/``out=`` before a model
 loads, so a bad path never costs a run. :func:`writing` and :func:`write` put the data in a
@@ -11,12 +12,13 @@ half-written file under the target's name.
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import OutputPathError
+from .errors import InputFileError, OutputPathError
 
 
 def check_output(path: str | os.PathLike, what: str = "output file") -> Path:
@@ -90,3 +92,61 @@ def check_output_dir(path: str | os.PathLike, files: tuple[str, ...] = ()) -> Pa
             "choose another place."
         )
     return p
+
+
+def special_file(path: Path) -> str | None:
+    """What ``path`` is when it exists but is neither a regular file nor a directory (``"a
+    named pipe (FIFO)"``, ...), else ``None``."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return None
+    kinds = (
+        (stat.S_ISFIFO, "a named pipe (FIFO)"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+    )
+    return next((what for test, what in kinds if test(mode)), None)
+
+
+def check_input_file(path: str | os.PathLike, fix: str) -> Path:
+    """``path`` if it is a regular file, else :class:`~afn_widget.errors.InputFileError`
+    (``fix`` says what to give instead). A pipe or a device is refused without being opened,
+    so it is never waited on."""
+    p = Path(path).expanduser()
+    if not p.exists():
+        raise InputFileError(f"{p}: no such file; {fix}.")
+    if p.is_dir():
+        raise InputFileError(f"{p} is a folder, not a file; {fix}.")
+    if not p.is_file():
+        kind = special_file(p) or "something else"
+        raise InputFileError(f"{p} is not a regular file ({kind}); {fix}.")
+    return p
+
+
+def decode_text(data: bytes, name: str, fix: str) -> str:
+    """``data`` as UTF-8 text, or :class:`~afn_widget.errors.InputFileError` naming the first
+    byte that is not UTF-8, or the first NUL byte (which no text file holds)."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputFileError(
+            f"{name} is not UTF-8 text (byte 0x{data[exc.start]:02x} at position {exc.start}); "
+            f"{fix}."
+        ) from None
+    nul = text.find("\0")
+    if nul >= 0:
+        raise InputFileError(f"{name} is not text (a NUL byte at position {nul}); {fix}.")
+    return text
+
+
+def read_text_file(path: str | os.PathLike, fix: str) -> str:
+    """The UTF-8 text of the regular file ``path`` (:func:`check_input_file`,
+    :func:`decode_text`)."""
+    p = check_input_file(path, fix)
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise InputFileError(f"{p} cannot be read ({exc.strerror}); {fix}.") from None
+    return decode_text(data, str(p), fix)

@@ -6,8 +6,9 @@ any model loads."""
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TextIO
 
 import numpy as np
 
@@ -196,3 +197,9 @@ def printable(text: object, keep: str = "\n\t") -> str:
     written as a visible ``\\xNN`` escape, so that a file or model name cannot move the
     cursor, recolour the terminal, retitle it or set its clipboard (``ESC ] 52``)."""
     return _CONTROLS.sub(lambda m: m[0] if m[0] in keep else f"\\x{ord(m[0]):02x}", str(text))
+
+
+def say(text: object, file: TextIO | None = None) -> None:
+    """Print ``text`` (to standard output by default) with its control characters but newlines
+    and tabs made visible (:func:`~afn_widget.validate.printable`)."""
+    print(printable(text), file=sys.stdout if file is None else file)

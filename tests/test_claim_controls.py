@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from afn_widget import buckets as B
-from afn_widget import stats as S
-from afn_widget.conllu import read_conllu
 from afn_widget.corpus import analyze_corpus
+from afn_widget.corpus import stats as S
+from afn_widget.corpus.conllu_reader import read_conllu
 from afn_widget.corpus.mappings import adv_split_role
 from afn_widget.corpus.pool import Pool, Resamples
 from afn_widget.errors import AFNInputError

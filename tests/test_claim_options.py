@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 import afn_widget.corpus.analyze as corpus_analyze
-from afn_widget.conllu import Sentence, read_conllu
 from afn_widget.corpus import analyze_corpus, check_language, treebank_language
+from afn_widget.corpus.conllu_reader import Sentence, read_conllu
 from afn_widget.corpus.language import TokenFit
 from afn_widget.errors import AFNError, AFNInputError, AFNTypeError
 

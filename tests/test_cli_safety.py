@@ -486,3 +486,21 @@ def test_ctrl_c_exits_130_with_one_line(tmp_path):
         proc.wait()
     assert proc.returncode == 130
     assert err.splitlines() == ["afn-widget: interrupted"]
+
+
+def test_output_piped_into_a_reader_that_stops_ends_quietly(tmp_path):
+    """``afn-widget analyze ... | head -1``: no BrokenPipeError traceback."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from afn_widget import cli\n"
+        "cli._cmd_analyze = lambda args: [print('line', i) for i in range(100000)] and 0\n"
+        "sys.exit(cli.main(['analyze', 'x']))\n"
+    )
+    proc = subprocess.run(
+        f"{sys.executable} -c \"{code}\" | head -1",
+        shell=True, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert proc.stdout == "line 0\n"
+    assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr, proc.stderr

@@ -12,7 +12,7 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from afn_widget.conllu import (  # noqa: E402
+from afn_widget.corpus.conllu_reader import (  # noqa: E402
     ConlluError,
     Corpus,
     iter_conllu,
@@ -20,7 +20,7 @@ from afn_widget.conllu import (  # noqa: E402
     read_conllu,
     upos_role,
 )
-from afn_widget.errors import AFNInputError  # noqa: E402
+from afn_widget.errors import AFNError, AFNInputError  # noqa: E402
 
 UD_DEV = (
     Path(__file__).resolve().parents[1].parent
@@ -186,3 +186,45 @@ def test_ud_ewt_dev(ewt):
     for s in ewt:
         for w, (a, b) in zip(s.words, s.spans, strict=True):
             assert s.text[a:b] == w or len(set(s.spans)) < len(s.spans)
+
+
+@pytest.mark.parametrize(
+    ("wid", "fragment"),
+    [("01", "bad word ID '01'"), ("1.0", "bad empty-node ID '1.0'"), ("01-02", "range '01-02'")],
+)
+def test_ids_the_format_refuses(wid, fragment):
+    """IDs the conllu library refuses (a leading zero, an empty node numbered ``.0``) are typed
+    errors naming the line, wherever they stand in the sentence."""
+    lines = [row("1", "a"), row(wid, "b"), row("2", "c")]
+    with pytest.raises(ConlluError) as info:
+        parse_conllu("\n".join(lines) + "\n", source="ids.conllu")
+    assert info.value.line == 2 and fragment in str(info.value)
+
+
+def test_columns_are_split_at_tabs_only():
+    """A FORM holding two spaces is one column: the library's own line split (tabs or two
+    spaces) would shift every column after it."""
+    text = "# text = a  b c\n" + row("1", "a  b", "NOUN") + "\n" + row("2", "c", "VERB") + "\n"
+    s = parse_conllu(text)[0]
+    assert s.words == ("a  b", "c") and s.upos == ("NOUN", "VERB")
+    assert [s.text[a:b] for a, b in s.spans] == ["a  b", "c"]
+
+
+def test_without_the_conllu_library(monkeypatch):
+    """Reading needs the library (a typed error says what to install); importing the reader,
+    the corpus package and the command line does not."""
+    import subprocess
+    import sys
+
+    monkeypatch.setitem(sys.modules, "conllu", None)  # import conllu raises ImportError
+    with pytest.raises(ImportError, match=r"afn-widget\[corpus\]") as info:
+        parse_conllu(SAMPLE)
+    assert isinstance(info.value, AFNError)
+    code = (
+        "import sys; sys.modules['conllu'] = None\n"
+        "from afn_widget.cli import build_parser\n"
+        "args = build_parser().parse_args(['corpus', 'x.conllu', '--out', 'r.html'])\n"
+        "print(args.func.__module__)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "afn_widget.corpus.cli"

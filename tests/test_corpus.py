@@ -20,14 +20,14 @@ from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from afn_widget import buckets as B  # noqa: E402
-from afn_widget import stats as S  # noqa: E402
-from afn_widget.conllu import read_conllu  # noqa: E402
 from afn_widget.corpus import (  # noqa: E402
     SCORES,
     analyze_corpus,
     random_twin,
     word_pieces,
 )
+from afn_widget.corpus import stats as S  # noqa: E402
+from afn_widget.corpus.conllu_reader import read_conllu  # noqa: E402
 from afn_widget.errors import AFNInputError  # noqa: E402
 
 N_BOOT = 300

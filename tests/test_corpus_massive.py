@@ -17,8 +17,8 @@ import pytest
 
 from afn_widget import analyze
 from afn_widget import buckets as B
-from afn_widget.conllu import read_conllu
 from afn_widget.corpus import analyze_corpus
+from afn_widget.corpus.conllu_reader import read_conllu
 from afn_widget.models import load_model
 
 N_BOOT = 50
@@ -237,7 +237,7 @@ def test_bad_massive_options_are_refused_before_any_model_loads(sentences):
 def test_the_cli_takes_the_massive_options():
     import argparse
 
-    from afn_widget.corpus_cli import _options, add_parser
+    from afn_widget.corpus.cli import _options, add_parser
 
     p = argparse.ArgumentParser()
     add_parser(p.add_subparsers())

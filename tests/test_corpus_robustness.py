@@ -14,9 +14,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from afn_widget.conllu import ConlluError, iter_conllu, parse_conllu, read_conllu, scan_conllu
 from afn_widget.corpus import analyze_corpus
 from afn_widget.corpus import treebanks as T
+from afn_widget.corpus.conllu_reader import (
+    ConlluError,
+    iter_conllu,
+    parse_conllu,
+    read_conllu,
+    scan_conllu,
+)
 from afn_widget.errors import AFNInputError, InputFileError
 
 OPTIONS = {"controls": (), "scores": ("tas",), "n_boot": 10, "seeds": 1}
@@ -183,7 +189,7 @@ def test_unreadable_file_in_a_treebank_folder(bank, tmp_path, monkeypatch, no_mo
                 raise PermissionError(13, "Permission denied", str(file))
             return real(file, *a, **k)
 
-        monkeypatch.setattr("afn_widget.conllu.open", refuse, raising=False)
+        monkeypatch.setattr("afn_widget.corpus.conllu_reader.open", refuse, raising=False)
     try:
         with pytest.raises(InputFileError, match=r"fr_locked.*cannot be read.*chmod"):
             T.analyze_treebanks(folder, "m", tmp_path / "out")

@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from afn_widget.conllu import read_conllu
 from afn_widget.corpus import analyze_corpus
+from afn_widget.corpus.conllu_reader import read_conllu
 from afn_widget.errors import AFNInputError
 
 pytestmark = pytest.mark.slow

@@ -10,8 +10,13 @@ from pathlib import Path
 import pytest
 
 from afn_widget import cli
-from afn_widget.conllu import ConlluError, ConlluPathError, EmptyConlluError, scan_conllu
 from afn_widget.corpus import treebanks as T
+from afn_widget.corpus.conllu_reader import (
+    ConlluError,
+    ConlluPathError,
+    EmptyConlluError,
+    scan_conllu,
+)
 from afn_widget.errors import AFNInputError
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"

@@ -8,7 +8,7 @@ seeds), other role mappings, and the highlighted layer against the others.
 
 Definitions (the report's ``meta`` repeats them):
 
-**Units.** Words: the gold words of a CoNLL-U corpus (:mod:`afn_widget.conllu`), or for plain
+**Units.** Words: the gold words of a CoNLL-U corpus (:mod:`.conllu_reader`), or for plain
 strings the engine's words (the tokenizer's own word split, :func:`~afn_widget.words.group_words`).
 The model reads the sentence text; a word's pieces are the subword tokens whose first character
 lies inside the word's span (failing that, those overlapping it), and a word's score is the
@@ -28,11 +28,13 @@ before its final norm, as ``analyze`` reads it by default), per token, then per 
 * ``attention``: attention received by token ``j`` in layer ``l``'s self-attention (the block
   whose output is ``hidden_states[l]``), ``mean_h Σ_i α^h_ij`` over the sentence's real query
   tokens ``i`` (specials included, padding never); eager attention. Undefined at layer 0;
-* ``attn_norm`` (Kobayashi et al. 2020, BERT-family models only): ``Σ_h Σ_i α^h_ij ‖f^h(x_j)‖``
-  with ``f^h(x_j) = (x_j W_V + b_V)^h W_O^h`` — the value vector of head ``h`` mapped through
-  that head's slice of the attention output projection (``attention.output.dense``; its bias,
-  shared by all heads, is left out). Taken from forward hooks on ``attention.self.value`` and
-  ``attention.self``; nan (and said so in ``meta``) for other architectures;
+* ``attn_norm`` (Kobayashi et al. 2020): ``Σ_h Σ_i α^h_ij ‖f^h(x_j)‖`` with ``f^h(x_j) =
+  v^h_j W_O^h`` — head ``h``'s value vector (its bias included) mapped through that head's slice
+  of the attention output projection (whose bias, shared by all heads, is left out); a
+  grouped-query model shares each value head among its group of query heads. Taken from forward
+  hooks on each block's value projection, for every architecture :mod:`afn_widget.attention`
+  knows (encoders and decoders alike); nan for the others, ``meta`` saying why
+  (:func:`~afn_widget.attention.attn_norm_unavailable`). Undefined at layer 0;
 * ``delta_norm``, ``displacement``, ``cos_change``: the engine's shifts against layer ``l − 1``
   (``‖h_l‖ − ‖h_{l−1}‖``, ``‖h_l − h_{l−1}‖``, ``1 − cos(h_l, h_{l−1})``); undefined at layer 0;
 * ``frequency`` (a baseline with no layer): ``−wordfreq.zipf_frequency(word, lang)``, rarer is
@@ -45,9 +47,10 @@ before its final norm, as ``analyze`` reads it by default), per token, then per 
 **Conditions.** ``trained`` (the model on the sentences), ``shuffled`` (the same model on the
 same words in a random order, surface tokens joined by spaces, the generator seeded with
 ``[s, sentence position]``), ``random_init`` (the same architecture with random weights: the
-config's own initialisation, seed ``s``, and every LayerNorm's γ and β set to a random
-permutation of the trained values, so that their scale is kept but no dimension keeps its role
-— with γ = 1, β = 0 every token's norm after a LayerNorm would be √d). Each control runs once
+config's own initialisation, seed ``s``, and every ``torch.nn.LayerNorm``'s γ and β set to a
+random permutation of the trained values, so that their scale is kept but no dimension keeps its
+role — with γ = 1, β = 0 every token's norm after a LayerNorm would be √d; an RMSNorm, as in the
+Llama family, is not a LayerNorm and keeps the config's initial weight). Each control runs once
 per seed ``s`` of ``seeds`` (default 3: ``seed, seed + 1, seed + 2``); its table rows pool the
 seeds, ``report.seeds`` has each seed's own.
 
@@ -104,17 +107,22 @@ poorly (many unknown pieces, or words spelled out character by character), are w
 
 Sentences run in batches sorted by length, padded (attention mask set; padding is never read),
 ``token_budget`` padded tokens per batch (default :func:`default_token_budget`), streamed in
-chunks of ``chunk_size`` sentences: only per-word scores are kept.
+chunks of ``chunk_size`` sentences: only per-word scores are kept. They run in this process, or
+with ``engine="ray"`` on the actors of a Ray cluster (:mod:`.ray_engine`), in the same
+batches.
 
-The modules, in the order :func:`analyze_corpus` (``analyze``) uses them: ``options`` and
-``language`` (checks), ``inputs`` (sentences to token ids, batches, chunks), ``runner`` (the
-forward pass and its hooks), ``twin`` (the random-weights model), ``collect`` (every run over
-the corpus), ``roles`` (roles, word frequency), ``logistic`` (the regression), ``mappings``,
-``rows`` and ``counts`` (per-sentence counts), ``pool`` (estimates and the bootstrap),
-``frames`` (the table, the words), ``breakdowns``, ``meta``; the answer, ``report``, with
-``contrasts``, ``figure``, ``page`` (its HTML) and ``csvfile`` (its CSV files, safe to open in
-a spreadsheet); ``treebanks`` runs many treebanks into one run folder. ``names`` holds the names
-of scores, conditions, runs and statistics.
+The modules: ``conllu_reader`` reads a treebank into :class:`~.conllu_reader.Sentence` objects
+(:func:`~.conllu_reader.read_conllu`). Then, in the order :func:`analyze_corpus` (``analyze``)
+uses them: ``options`` and ``language`` (checks), ``inputs`` (sentences to token ids, batches,
+chunks), ``runner`` (the forward pass and its hooks), ``twin`` (the random-weights model),
+``collect`` (every run over the corpus; ``ray_engine`` the same on Ray), ``roles`` (roles, word
+frequency), ``logistic`` (the regression), ``mappings``, ``rows`` and ``counts`` (per-sentence
+counts), ``pool`` (estimates and the bootstrap), ``frames`` (the table, the words),
+``breakdowns``, ``meta``; the answer, ``report``, with ``contrasts``, ``figure``, ``page`` (its
+HTML) and ``csvfile`` (its CSV files, safe to open in a spreadsheet); ``treebanks`` runs many
+treebanks into one run folder; ``cli`` is the ``afn-widget corpus`` command. ``stats`` holds the
+numeric primitives (HIGH rows, pair wins, the bootstrap) and ``names`` the names of scores,
+conditions, runs and statistics.
 """
 
 from .analyze import analyze_corpus

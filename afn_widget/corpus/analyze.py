@@ -8,15 +8,16 @@ from typing import Any
 
 import numpy as np
 
-from ..conllu import Corpus, Sentence
 from ..engine import Options as EngineOptions
 from ..errors import AFNInputError
 from ..hidden import OUTLIER_K
 from ..models import load_model
+from ..registry import TAS
 from ..result import default_layer
 from ..validate import check_layer
 from .breakdowns import detail_frame, mapping_frame, seed_frame
 from .collect import Collected, Passes
+from .conllu_reader import Corpus, Sentence
 from .counts import RATIOS, count_sentences
 from .frames import pool_of, table_estimates, table_frame, table_keys, words_frame
 from .language import warn_if_other_language
@@ -58,8 +59,8 @@ def analyze_corpus(
     """Per layer and score, how strongly the HIGH bucket is filled with content words, and
     whether that survives holding word frequency fixed.
 
-    ``corpus``: a :class:`~afn_widget.conllu.Corpus` (from :func:`read_conllu`), or any
-    iterable of :class:`~afn_widget.conllu.Sentence` or plain strings (one sentence or short
+    ``corpus``: a :class:`~.conllu_reader.Corpus` (from :func:`read_conllu`), or any
+    iterable of :class:`~.conllu_reader.Sentence` or plain strings (one sentence or short
     text each; consumed once, in chunks). ``model``: as for :func:`analyze`. ``layer``: the
     layer the summary and figure highlight (default: the paper's 8 of 12, ``round(2/3 ·
     n_layers)``). ``controls``: any of ``"shuffled"``, ``"random_init"``, each run at every seed
@@ -148,7 +149,7 @@ def analyze_corpus(
     detail = _detail_rows(keys, pool, defined)
     gold = roles.source == GOLD
     trained = Run("trained")
-    tas = run_scores[trained][SCORES.index("tas")]
+    tas = run_scores[trained][SCORES.index(TAS.name)]
     words = words_frame(
         collected, roles.per_sentence, zipfs, tas, lay, opts.quantile, opts.high,
         run_massive[trained], opts.include_massive,
@@ -192,7 +193,7 @@ def _detail_rows(
 ) -> tuple[Pool, list[RowKey], list[bool]]:
     """The rows broken down by UPOS tag and Zipf bin: the trained model's every score, the
     baselines and TAS under the controls."""
-    rows = [i for i, k in enumerate(keys) if k[0] in ("trained", BASELINE) or k[1] == "tas"]
+    rows = [i for i, k in enumerate(keys) if k[0] in ("trained", BASELINE) or k[1] == TAS.name]
     return Pool(pool.members[rows]), [keys[i] for i in rows], [defined[i] for i in rows]
 
 

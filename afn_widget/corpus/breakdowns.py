@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import stats as S
+from . import stats as S
 from .counts import DETAIL_RATIOS, MAPPING_RATIOS, ZIPF_BINS
 from .mappings import UPOS_TAGS
 from .names import CONTROLS, RowKey

@@ -9,10 +9,10 @@ from typing import Any
 
 import numpy as np
 
-from ..conllu import Sentence
 from ..models import LoadedModel
 from ..result import aggregate_words
 from ..tokens import special_frame
+from .conllu_reader import Sentence
 from .inputs import Item, batches, chunks, default_token_budget, prepare
 from .language import TokenFit
 from .names import Run
@@ -107,7 +107,8 @@ class Passes:
 
     @property
     def hooked(self) -> bool:
-        """Whether ``attn_norm`` is computed (a BERT-family model, asked for)."""
+        """Whether ``attn_norm`` is computed (asked for, of a model whose attention blocks
+        :mod:`afn_widget.attention` knows)."""
         return self.runners[Run("trained")].hooked
 
     @property

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import stats as S
+from . import stats as S
 
 CONTRAST_STATS = ("auroc", "auroc_matched", "lr_gain")
 

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import stats as S
+from . import stats as S
 from .mappings import UPOS_TAGS
 from .rows import SentenceMassive, SentenceRows
 
@@ -215,7 +215,7 @@ def _shape_groups(items: list[SentenceRows], budget: int = 1 << 22) -> Iterator[
 
 def sentence_counts(rows: SentenceRows, quantile: float, high: str, match_width: float) -> Counts:
     """``[S, rows]`` per count (``[S, rows, k]`` for :data:`DETAIL_COUNTS`) for ``S`` stacked
-    sentences of ``n`` scored words each; HIGH is :func:`afn_widget.stats.high_rows` (the rule
+    sentences of ``n`` scored words each; HIGH is :func:`.stats.high_rows` (the rule
     of ``buckets.split``) per sentence and row."""
     n_s, n_rows, n = rows.values.shape
     if n == 0:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import AFNInputError
 from ..models import model_label
+from ..registry import TAS
 from .names import BASELINE, FREQUENCY, LEXICAL, SCORES, STATS
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -97,7 +98,7 @@ def _panel(ax: Any, report: CorpusReport, metric: str, shown: list[str]) -> None
     for cond, style in CONTROL_STYLES:
         line = {"ls": style, "color": "black", "lw": 1.2}
         band = {"color": "grey", "alpha": 0.12}
-        _line(ax, _rows(t, cond, "tas", metric), metric, f"tas, {cond}", line, band)
+        _line(ax, _rows(t, cond, TAS.name, metric), metric, f"tas, {cond}", line, band)
         _seed_lines(ax, report.seeds, cond, metric, style)
     for score, label, color, style in BASELINE_STYLES:
         _baseline_band(ax, t, score, metric, label, color, style)
@@ -130,7 +131,7 @@ def _seed_lines(ax: Any, seeds: Any, condition: str, metric: str, style: str) ->
     """Each seed's TAS of ``condition`` as a thin line (when there are several seeds)."""
     if seeds is None or seeds.empty or metric not in seeds.columns:
         return
-    sub = seeds[(seeds["condition"] == condition) & (seeds["score"] == "tas")]
+    sub = seeds[(seeds["condition"] == condition) & (seeds["score"] == TAS.name)]
     if sub["seed"].nunique() < 2:
         return
     for _, one in sub.groupby("seed"):

@@ -8,7 +8,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .. import stats as S
+from . import stats as S
 from .collect import Collected
 from .counts import RATIOS, Counts, equal_length_groups
 from .names import BASELINE, FREQUENCY, LEXICAL, STATS, RowKey, Run

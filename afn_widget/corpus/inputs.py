@@ -9,10 +9,10 @@ from typing import Any
 
 import numpy as np
 
-from ..conllu import Sentence
 from ..errors import AFNTypeError
 from ..tokens import tokenize, tokenize_many
 from ..words import group_words, word_span
+from .conllu_reader import Sentence
 
 
 @dataclass
@@ -54,7 +54,8 @@ def sentence_from_text(text: str, tokenizer: Any) -> Sentence:
     """A plain string as a :class:`Sentence` of the engine's words (no UPOS)."""
     if not isinstance(text, str):
         raise AFNTypeError(
-            f"corpus items must be strings or conllu.Sentence, not {type(text).__name__}."
+            "corpus items must be strings or the Sentence objects of read_conllu, not "
+            f"{type(text).__name__}."
         )
     _ids, offsets, word_ids, _ = tokenize(tokenizer, text)
     groups = group_words(offsets, word_ids, text)

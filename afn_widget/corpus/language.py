@@ -76,7 +76,7 @@ def _check_tokenizer(lang: str, wordfreq: Any) -> None:
 
 def treebank_language(corpus: Any) -> tuple[str, str] | None:
     """``(code, where it was read)`` when the corpus names its language, else ``None``. Read
-    without consuming anything: the file name of a :class:`~afn_widget.conllu.Corpus`, or the
+    without consuming anything: the file name of a :class:`~.conllu_reader.Corpus`, or the
     first sentence's ``sent_id`` of a list."""
     from pathlib import Path
 

@@ -2,7 +2,7 @@
 its main figures are also given under.
 
 * ``upos`` (the report's own): content = NOUN PROPN VERB ADJ ADV NUM INTJ, punctuation = PUNCT
-  SYM, function = the rest (:func:`afn_widget.conllu.upos_role`), or the engine's word list
+  SYM, function = the rest (:func:`.conllu_reader.upos_role`), or the engine's word list
   without gold UPOS.
 * ``adv_split`` (gold UPOS only): ADV split by the project's function-word list
   (:func:`afn_widget.words.word_role` of the form — ``not``, ``so``, ``then``, ``how`` ... are
@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..conllu import PUNCT_UPOS, Sentence
 from ..words import CONTENT, FUNCTION, PUNCTUATION, word_role
+from .conllu_reader import PUNCT_UPOS, Sentence
 
 OTHER = "other"
 UPOS_TAGS = (

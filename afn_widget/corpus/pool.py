@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .. import stats as S
+from . import stats as S
 from .counts import Counts
 
 

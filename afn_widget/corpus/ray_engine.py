@@ -55,11 +55,11 @@ from typing import Any
 
 import numpy as np
 
-from ..conllu import Sentence
 from ..errors import AFNError, AFNInputError
 from ..models import LoadedModel, load_model
 from ..validate import check_positive_int
 from .collect import Collected, Passes, WordAndSpecials, _to_words
+from .conllu_reader import Sentence
 from .inputs import Item, batches, chunks, default_token_budget
 from .language import TokenFit
 from .options import Options

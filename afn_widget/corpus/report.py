@@ -12,8 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from .. import stats as S
 from ..errors import AFNInputError
+from ..registry import ATTENTION, ATTN_NORM, TAS, TAS_DROP_OUTLIERS
+from . import stats as S
 from .contrasts import CONTRAST_STATS, answer, layer_contrasts
 from .csvfile import write_csv
 from .figure import report_figure
@@ -60,7 +61,7 @@ class CorpusReport:
         return str(self.meta["role_source"])
 
     def scores(
-        self, condition: str = "trained", score: str = "tas", seed: int | None = None
+        self, condition: str = "trained", score: str = TAS.name, seed: int | None = None
     ) -> np.ndarray:
         """``float32 [n_layers + 1, n_words]``, nan where undefined; a control's at ``seed``
         (default its first, ``meta["seeds"][0]``)."""
@@ -80,7 +81,7 @@ class CorpusReport:
         return self.run_scores[run][SCORES.index(score)]
 
     def specials(
-        self, condition: str = "trained", score: str = "tas", seed: int | None = None
+        self, condition: str = "trained", score: str = TAS.name, seed: int | None = None
     ) -> np.ndarray:
         """``float32 [n_layers + 1, n_sentences, n_special]``: the special tokens' scores
         (``meta["specials"]`` names them), sentences in the order of ``words``; a control's at
@@ -94,7 +95,7 @@ class CorpusReport:
         """``bool [n_layers + 1, n_words]``, aligned with ``words``: the words with a massive
         activation at each layer (any of their pieces); a control's at ``seed`` (default its
         first)."""
-        self.scores(condition, "tas", seed)  # validates
+        self.scores(condition, TAS.name, seed)  # validates
         if seed is None:
             seed = None if condition == "trained" else self.meta["seeds"][0]
         return self.run_massive[Run(condition, seed)]
@@ -131,7 +132,7 @@ class CorpusReport:
 
     def contrasts(
         self,
-        score: str = "tas",
+        score: str = TAS.name,
         condition: str = "trained",
         stats: Iterable[str] = CONTRAST_STATS,
         layer: int | None = None,
@@ -178,15 +179,15 @@ class CorpusReport:
         m = self.meta
         lay = self.layer
         rows = (
-            (f"TAS, layer {lay}", ("trained", "tas", lay)),
-            ("TAS, layer 0 (embeddings)", ("trained", "tas", 0)),
-            (f"TAS w/o outlier dims, layer {lay}", ("trained", "tas_drop_outliers", lay)),
-            (f"attention received, layer {lay}", ("trained", "attention", lay)),
-            (f"‖αf(x)‖ received, layer {lay}", ("trained", "attn_norm", lay)),
+            (f"TAS, layer {lay}", ("trained", TAS.name, lay)),
+            ("TAS, layer 0 (embeddings)", ("trained", TAS.name, 0)),
+            (f"TAS w/o outlier dims, layer {lay}", ("trained", TAS_DROP_OUTLIERS.name, lay)),
+            (f"attention received, layer {lay}", ("trained", ATTENTION.name, lay)),
+            (f"‖αf(x)‖ received, layer {lay}", ("trained", ATTN_NORM.name, lay)),
             ("word frequency (rarer = higher)", (BASELINE, FREQUENCY, None)),
             ("lexical controls (regression)", (BASELINE, LEXICAL, None)),
-            (f"TAS, shuffled words, layer {lay}", ("shuffled", "tas", lay)),
-            (f"TAS, random weights, layer {lay}", ("random_init", "tas", lay)),
+            (f"TAS, shuffled words, layer {lay}", ("shuffled", TAS.name, lay)),
+            (f"TAS, random weights, layer {lay}", ("random_init", TAS.name, lay)),
         )
         high = self._summary_high(lay)
         lines = [
@@ -205,7 +206,7 @@ class CorpusReport:
 
     def _summary_high(self, lay: int) -> str:
         try:
-            r = self.row("trained", "tas", lay)
+            r = self.row("trained", TAS.name, lay)
         except AFNInputError:
             return ""
         return f"; {r['high_share']:.1%} of words are in HIGH at layer {lay}"
@@ -216,7 +217,7 @@ class CorpusReport:
         t = self.table
         if "massive_share" not in t:
             return []
-        rows = t[(t["condition"] == "trained") & (t["score"] == "tas")]
+        rows = t[(t["condition"] == "trained") & (t["score"] == TAS.name)]
         if rows.empty:
             return []
         m = self.meta
@@ -276,7 +277,7 @@ class CorpusReport:
             return []
         lines = []
         for cond in CONDITIONS[1:]:
-            sub = s[(s["condition"] == cond) & (s["score"] == "tas") & (s["layer"] == lay)]
+            sub = s[(s["condition"] == cond) & (s["score"] == TAS.name) & (s["layer"] == lay)]
             if len(sub) > 1:
                 vals = ", ".join(f"{v:.3f}" for v in sub["auroc"])
                 lines.append(
@@ -362,7 +363,7 @@ class CorpusReport:
 
 def _tas_rows(frame: Any) -> Any:
     """The rows of TAS and of the baselines."""
-    return frame[(frame["score"] == "tas") | (frame["condition"] == BASELINE)]
+    return frame[(frame["score"] == TAS.name) | (frame["condition"] == BASELINE)]
 
 
 def _at_layer(frame: Any, layer: int) -> Any:

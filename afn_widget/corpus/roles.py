@@ -6,8 +6,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..conllu import Sentence
 from ..words import word_role
+from .conllu_reader import Sentence
 
 GOLD = "gold UPOS"
 ENGINE = "engine word list (afn_widget.words.word_role)"

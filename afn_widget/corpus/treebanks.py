@@ -3,7 +3,7 @@
 :func:`analyze_treebanks` checks every file first (it exists, it parses, it has sentences, its
 language is one wordfreq knows — typed errors before any model loads), then runs
 :func:`~.analyze.analyze_corpus` on one treebank at a time, read lazily from its file
-(:func:`~afn_widget.conllu.iter_conllu`), with one progress bar over the sentences of them all.
+(:func:`~.conllu_reader.iter_conllu`), with one progress bar over the sentences of them all.
 Each finished treebank leaves two Parquet files in ``out``: ``<name>.words.parquet`` (its words
 with their TAS at every layer, :attr:`CorpusReport.words`) and ``<name>.table.parquet`` (its
 report's table), written whole under a temporary name and then renamed, the table last — a
@@ -41,11 +41,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..conllu import ConlluPathError, Corpus, iter_conllu, scan_conllu, special_file
 from ..errors import AFNInputError, AFNTypeError, InputFileError
-from ..files import check_output_dir, writing
+from ..files import check_output_dir, special_file, writing
 from ..models import DEFAULT_MODEL
 from .analyze import analyze_corpus
+from .conllu_reader import ConlluPathError, Corpus, iter_conllu, scan_conllu
 from .csvfile import write_csv
 from .language import check_language, treebank_language
 from .options import check_options
@@ -118,7 +118,7 @@ def find_treebanks(spec: str | os.PathLike | Iterable[str | os.PathLike]) -> lis
 
 
 def check_treebanks(paths: list[Path], lang: str | None = None) -> list[Treebank]:
-    """Every file read through (:func:`~afn_widget.conllu.scan_conllu`) and its language: ``lang``,
+    """Every file read through (:func:`~.conllu_reader.scan_conllu`) and its language: ``lang``,
     or the one its UD file name names (``en_ewt-ud-dev.conllu``: ``en``). The errors of all the
     languages at once."""
     names = [p.name.removesuffix(".conllu") for p in paths]

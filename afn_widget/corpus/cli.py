@@ -7,10 +7,14 @@ import os
 import sys
 from pathlib import Path
 
-from .cli import check_input_file, read_text_file, say
-from .engine import Options as EngineOptions  # the massive-activation defaults
-from .errors import OutputPathError
-from .files import check_output
+from ..engine import Options as EngineOptions  # the massive-activation defaults
+from ..errors import AFNInputError, OutputPathError
+from ..files import check_input_file, check_output, read_text_file
+from ..validate import say
+from .analyze import analyze_corpus
+from .conllu_reader import EmptyConlluError, read_conllu
+from .names import SCORES
+from .treebanks import analyze_treebanks
 
 CORPUS_FIX = "give a .conllu file, a UTF-8 text file (one sentence a line), a folder or a glob"
 
@@ -101,6 +105,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="language of the word frequencies (a wordfreq language; ja, ko and zh need "
         "their tokenizers installed); default en, or for many treebanks each one's UD file name",
     )
+    _add_where_options(p)
+    p.set_defaults(func=run)
+    return p
+
+
+def _add_where_options(p: argparse.ArgumentParser) -> None:
+    """The options of where and how the forward passes run."""
     p.add_argument(
         "--engine",
         default="local",
@@ -118,16 +129,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     )
     p.add_argument("--device", help="cpu, cuda, ... (default: cuda when available)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(func=run)
-    return p
 
 
 def run(args: argparse.Namespace) -> int:
     """One corpus file into the report ``--out`` (and the words into ``--words``), every
     output checked before the file is read and the model loads; or many treebanks."""
-    from .corpus import analyze_corpus
-    from .errors import AFNInputError
-
     if _many(args.file):
         return _run_treebanks(args)
     out = Path(args.out)
@@ -155,8 +161,6 @@ def run(args: argparse.Namespace) -> int:
 def _sentences(file: str) -> list:
     """The sentences of a regular file: a CoNLL-U file's (by its suffix), else the text file's
     non-blank lines."""
-    from .conllu import EmptyConlluError, read_conllu
-
     path = check_input_file(file, CORPUS_FIX)
     if path.suffix.lower() != ".conllu":
         return [x for x in read_text_file(path, CORPUS_FIX).splitlines() if x.strip()]
@@ -178,8 +182,6 @@ def _many(file: str) -> bool:
 def _options(args: argparse.Namespace) -> dict:
     """The keyword arguments of analyze_corpus from the command line (but the corpus, the
     model, the language and the progress bar)."""
-    from .corpus import SCORES
-
     controls = [] if args.controls.strip().lower() == "none" else args.controls.split(",")
     options = {
         "quantile": args.quantile,
@@ -210,9 +212,6 @@ def _options(args: argparse.Namespace) -> dict:
 
 def _run_treebanks(args: argparse.Namespace) -> int:
     """Every treebank of a directory or glob, into the directory ``--out``."""
-    from .corpus.treebanks import analyze_treebanks
-    from .errors import AFNInputError
-
     out = Path(args.out).expanduser()
     if out.suffix.lower() in (".html", ".htm", ".csv") or (out.exists() and not out.is_dir()):
         raise AFNInputError(f"for many treebanks --out is a directory, not {out.name!r}.")
@@ -246,8 +245,6 @@ def _check_out_dir(out: Path) -> None:
 
 def _seeds(text: str) -> int | list[int]:
     """``N`` or ``a,b,c`` as analyze_corpus takes them."""
-    from .errors import AFNInputError
-
     parts = [x.strip() for x in text.split(",") if x.strip()]
     try:
         values = [int(x) for x in parts]

@@ -14,8 +14,23 @@ text and where each word sits in it. The rules:
 * The text is the ``# text`` comment when every surface token can be found in it in order
   (whitespace between them skipped); otherwise it is rebuilt from the surface forms and
   ``SpaceAfter=No``.
+* IDs are ASCII digits without leading zeros (``²`` and ``١`` are digits to Python, not to
+  CoNLL-U).
 
-* IDs are ASCII digits (``²`` and ``١`` are digits to Python, not to CoNLL-U).
+**The ``conllu`` library and what is ours.** The library (``conllu.parser``) reads the fields
+of a line: the ID (``parse_id_value``: a word ``3``, a multi-word token ``3-4`` or an empty
+node ``8.1``; anything else, ``01`` and ``8.0`` among them, it refuses), the MISC attributes
+(``parse_dict_value``: ``SpaceAfter=No``), a missing UPOS (``parse_nullable_value``: ``_``) and
+the comments (``parse_comment_line``: ``# key = value``). Ours, around it: the bytes (UTF-8 and
+the checks below); the lines grouped into sentences with their line numbers (the library's
+``parse_incr`` keeps none, so none of its errors could say where); the split into exactly ten
+tab-separated columns (the library also splits at two spaces, which would cut a FORM holding
+them, and takes fewer columns); the numbering, which the library leaves alone (words ``1, 2,
+3, ...``; a multi-word token starts at the next word, covers two words or more and does not
+overlap the previous one — the library takes ``3-3`` and IDs in any order); comments before a
+sentence's words only; a FORM never empty; and the alignment of the words to ``# text``. The
+library is imported when a file is first read, so that the corpus package and the command line
+load without it.
 
 A malformed file raises :class:`ConlluError` (an :class:`~afn_widget.errors.AFNInputError`)
 naming the file, the line, the cause and the fix: among them a binary or compressed file, text
@@ -32,14 +47,13 @@ from __future__ import annotations
 
 import io
 import os
-import re
-import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from .errors import AFNInputError, InputFileError
+from ..errors import AFNError, AFNInputError, InputFileError
+from ..files import special_file
 
 CONTENT_UPOS = frozenset({"NOUN", "PROPN", "VERB", "ADJ", "ADV", "NUM", "INTJ"})
 PUNCT_UPOS = frozenset({"PUNCT", "SYM"})
@@ -48,7 +62,7 @@ FORMAT_HELP = (
     "FEATS HEAD DEPREL DEPS MISC), a blank line after each sentence; see "
     "universaldependencies.org/format.html."
 )
-_NUMBER = re.compile(r"[0-9]+")  # an ID: ASCII digits only
+INSTALL = 'pip install "afn-widget[corpus]"'
 # the first bytes of compressed or archived files someone may take for a treebank
 _PACKED = {
     b"\x1f\x8b": ("gzip-compressed", "gunzip FILE"),
@@ -77,6 +91,22 @@ class EmptyConlluError(ConlluError):
     """A CoNLL-U file with no sentence in it."""
 
 
+class ConlluUnavailableError(AFNError, ImportError):
+    """The ``conllu`` library, which reads the fields of each line, is not installed."""
+
+
+def _conllu_parser() -> Any:
+    """The ``conllu`` library's field readers (``conllu.parser``), or
+    :class:`ConlluUnavailableError` saying what to install."""
+    try:
+        from conllu import parser
+    except ImportError as exc:
+        raise ConlluUnavailableError(
+            f"reading CoNLL-U needs the conllu library ({exc}); install it with {INSTALL}."
+        ) from None
+    return parser
+
+
 def scan_conllu(path: str | os.PathLike) -> int:
     """The number of sentences of a CoNLL-U file, read through one sentence at a time (memory
     does not grow with the file); the typed error of the first problem."""
@@ -96,29 +126,13 @@ def scan_conllu(path: str | os.PathLike) -> int:
     return n
 
 
-def special_file(path: Path) -> str | None:
-    """What ``path`` is when it exists but is neither a regular file nor a directory (``"a
-    named pipe (FIFO)"``, ...), else ``None``."""
-    try:
-        mode = path.stat().st_mode
-    except OSError:
-        return None
-    kinds = (
-        (stat.S_ISFIFO, "a named pipe (FIFO)"),
-        (stat.S_ISSOCK, "a socket"),
-        (stat.S_ISCHR, "a character device"),
-        (stat.S_ISBLK, "a block device"),
-    )
-    return next((what for test, what in kinds if test(mode)), None)
-
-
 def upos_role(upos: str) -> str:
     """The role of a gold word from its UPOS tag.
 
     ``content`` = NOUN PROPN VERB ADJ ADV NUM INTJ; ``punctuation`` = PUNCT SYM; ``function`` =
     every other tag (ADP AUX CCONJ DET PART PRON SCONJ X).
     """
-    from .words import CONTENT, FUNCTION, PUNCTUATION
+    from ..words import CONTENT, FUNCTION, PUNCTUATION
 
     if upos in CONTENT_UPOS:
         return CONTENT
@@ -317,6 +331,7 @@ class _Builder:
 
     def __init__(self, source: str) -> None:
         self.source = source
+        self.fields = _conllu_parser()
         self.reset()
 
     def reset(self) -> None:
@@ -341,15 +356,11 @@ class _Builder:
             self.first_line = number
         if self.words:
             raise self.error(number, "a comment line inside a sentence (comments come first)")
-        body = line[1:].strip()
-        key, sep, value = body.partition("=")
-        if not sep:
-            return
-        key = key.strip()
-        if key == "text":
-            self.text = value.strip()
-        elif key == "sent_id":
-            self.sent_id = value.strip()
+        for key, value in self.fields.parse_comment_line(line):
+            if key == "text":
+                self.text = value
+            elif key == "sent_id":
+                self.sent_id = value
 
     def word(self, number: int, line: str) -> None:
         if self.first_line == 0:
@@ -358,39 +369,52 @@ class _Builder:
         if len(cols) != 10:
             raise self.error(number, f"expected 10 tab-separated columns, found {len(cols)}")
         wid, form, _lemma, upos, *_rest, misc = cols
-        space_after = "SpaceAfter=No" not in misc.split("|")
-        if "." in wid:  # empty node: not a surface word
-            major, _, minor = wid.partition(".")
-            if not (_NUMBER.fullmatch(major) and _NUMBER.fullmatch(minor)):
-                raise self.error(number, f"bad empty-node ID {wid!r} (expected e.g. 8.1)")
-            return
-        if "-" in wid:
-            a, _, b = wid.partition("-")
-            if not (_NUMBER.fullmatch(a) and _NUMBER.fullmatch(b)):
-                raise self.error(number, f"bad multi-word token range {wid!r} (expected e.g. 3-4)")
-            lo, hi = int(a), int(b)
-            if lo != len(self.words) + 1 or hi <= lo:
-                raise self.error(
-                    number,
-                    f"multi-word token {wid} should start at word {len(self.words) + 1} "
-                    "and span at least two words",
-                )
-            if self.mwt_end >= lo:
-                raise self.error(number, f"multi-word token {wid} overlaps the previous one")
-            self.tokens.append((form, space_after))
-            self.mwt_end = hi
-            return
-        if not _NUMBER.fullmatch(wid):
-            raise self.error(number, f"bad word ID {wid!r} (expected 1, 2, 3 ...)")
-        if int(wid) != len(self.words) + 1:
+        ident = self.identifier(number, wid)
+        space_after = (self.fields.parse_dict_value(misc) or {}).get("SpaceAfter") != "No"
+        if isinstance(ident, tuple):
+            lo, kind, hi = ident
+            if kind == "-":
+                self.multiword(number, wid, lo, hi, form, space_after)
+            return  # an empty node (8.1) is not a surface word
+        if ident != len(self.words) + 1:
             raise self.error(number, f"word ID {wid} out of order (expected {len(self.words) + 1})")
         if form == "":
             raise self.error(number, "empty FORM column")
-        if int(wid) > self.mwt_end:
+        if ident > self.mwt_end:
             self.tokens.append((form, space_after))
         self.words.append(form)
-        self.upos.append(None if upos in ("", "_") else upos)
+        self.upos.append(self.fields.parse_nullable_value(upos))
         self.token_of_word.append(len(self.tokens) - 1)
+
+    def identifier(self, number: int, wid: str) -> int | tuple[int, str, int]:
+        """The library's reading of an ID (``3``, ``(3, "-", 4)``, ``(8, ".", 1)``), or the
+        error naming what ``wid`` was meant to be."""
+        try:
+            ident = self.fields.parse_id_value(wid)
+        except self.fields.ParseException:
+            ident = None
+        if ident is not None:
+            return ident
+        if "." in wid:
+            raise self.error(number, f"bad empty-node ID {wid!r} (expected e.g. 8.1)")
+        if "-" in wid:
+            raise self.error(number, f"bad multi-word token range {wid!r} (expected e.g. 3-4)")
+        raise self.error(number, f"bad word ID {wid!r} (expected 1, 2, 3 ...)")
+
+    def multiword(
+        self, number: int, wid: str, lo: int, hi: int, form: str, space_after: bool
+    ) -> None:
+        """A multi-word token over words ``lo .. hi``: one surface token."""
+        if lo != len(self.words) + 1 or hi <= lo:
+            raise self.error(
+                number,
+                f"multi-word token {wid} should start at word {len(self.words) + 1} "
+                "and span at least two words",
+            )
+        if self.mwt_end >= lo:
+            raise self.error(number, f"multi-word token {wid} overlaps the previous one")
+        self.tokens.append((form, space_after))
+        self.mwt_end = hi
 
     def finish(self, number: int) -> Sentence:
         if not self.words:

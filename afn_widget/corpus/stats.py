@@ -1,4 +1,6 @@
-"""Statistics for the corpus report: pure numpy, no torch.
+"""The numeric primitives of the corpus report: pure numpy, no torch, nothing about words or
+roles (what the report counts per sentence is :mod:`.counts`; its estimates and their bootstrap,
+:mod:`.pool`).
 
 * :func:`high_rows` — HIGH/LOW for many score rows at once, by the definition of
   :func:`afn_widget.buckets.split` (``high="quantile"``: ``HIGH`` iff ``value >=
@@ -30,7 +32,7 @@ def high_rows(values: np.ndarray, quantile: float, high: str = "quantile") -> np
     Equals ``buckets.split(values[k], all_eligible, quantile, high).high`` row by row (tested);
     rows with a nan are all ``False``.
     """
-    from .buckets import top_k_count
+    from ..buckets import top_k_count
 
     values = np.asarray(values, dtype=np.float64)
     if values.ndim != 2:
