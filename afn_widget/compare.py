@@ -27,10 +27,13 @@ import anywidget
 import traitlets as t
 
 from .errors import AFNInputError, AFNTypeError
+from .export import save_html, standalone_html
 from .models import check_model_spec
 from .payload import payload
+from .registry import SCORES, TAS
 from .result import AFNResult
-from .validate import check_granularity, check_layer, check_quantile, check_text
+from .traits import Choice, Flag, Granularity, Layer, Quantile, WordAgg
+from .validate import check_choice, check_granularity, check_quantile, check_text
 from .words import SPECIAL
 
 _STATIC = Path(__file__).parent / "static"
@@ -208,13 +211,14 @@ class AFNCompare(anywidget.AnyWidget):
     differ_b = t.List(t.Int()).tag(sync=True)
     compare_note = t.Unicode("").tag(sync=True)  # how the panes are matched, in words
 
-    layer = t.Int(0).tag(sync=True)
-    quantile = t.Float(0.75).tag(sync=True)
-    granularity = t.Unicode("word").tag(sync=True)
-    show_special = t.Bool(False).tag(sync=True)
-    include_special = t.Bool(False).tag(sync=True)
-    score = t.Unicode("tas").tag(sync=True)
-    word_agg = t.Unicode("mean").tag(sync=True)
+    # the settings check their own values (afn_widget.traits); the layer is the first model's
+    layer = Layer(0, depth=lambda c: c._results[0].n_layers).tag(sync=True)
+    quantile = Quantile(0.75).tag(sync=True)
+    granularity = Granularity("word").tag(sync=True)
+    show_special = Flag(False).tag(sync=True)
+    include_special = Flag(False).tag(sync=True)
+    score = Choice(TAS.name, SCORES).tag(sync=True)
+    word_agg = WordAgg("mean").tag(sync=True)
 
     def __init__(
         self,
@@ -226,19 +230,17 @@ class AFNCompare(anywidget.AnyWidget):
         layer: int | None = None,
         quantile: float = 0.75,
         granularity: str = "word",
-        score: str = "tas",
+        score: str = TAS.name,
         **options: Any,
     ) -> None:
         from .engine import analyze, check_options
-        from .result import SCORES
-        from .validate import check_choice
 
         ta, tb, ma, mb = _pair(text_a, text_b, model, models)
         quantile = check_quantile(quantile)
         granularity = check_granularity(granularity)
         score = check_choice("score", score, SCORES)
         check_options(**options)
-        scores = tuple(dict.fromkeys(("tas", *options.pop("scores", ()), score)))
+        scores = tuple(dict.fromkeys((TAS.name, *options.pop("scores", ()), score)))
         ra = analyze(ta, ma, layer=layer, quantile=quantile, scores=scores, **options)
         rb = analyze(tb, mb, quantile=quantile, scores=scores, **options)
         for r in (ra, rb):
@@ -276,31 +278,14 @@ class AFNCompare(anywidget.AnyWidget):
             )
         return "; ".join(parts)
 
-    @t.validate("layer")
-    def _valid_layer(self, proposal: Any) -> int:
-        return check_layer(proposal["value"], self._results[0].n_layers)
-
-    @t.validate("quantile")
-    def _valid_quantile(self, proposal: Any) -> float:
-        return check_quantile(proposal["value"])
-
-    @t.validate("granularity")
-    def _valid_granularity(self, proposal: Any) -> str:
-        return check_granularity(proposal["value"])
-
     def to_html(self, title: str = "AFN comparison") -> str:
         """A standalone page of the two panes (script, styles and data inlined; no network)."""
-        from .export import standalone_html
-
         return standalone_html({name: getattr(self, name) for name in STATE}, title=title)
 
     def save_html(self, path: str | Path, title: str = "AFN comparison") -> Path:
-        """Write :meth:`to_html` to ``path``, checked first and written whole
-        (:mod:`afn_widget.files`)."""
-        from .files import check_output, write
-
-        path = check_output(path, "page")
-        return write(path, self.to_html(title=title))
+        """Write :meth:`to_html` to ``path`` (:func:`afn_widget.export.save_html`: the path
+        checked first, the file written whole)."""
+        return save_html(path, lambda: self.to_html(title=title))
 
     @property
     def results(self) -> tuple[AFNResult, AFNResult]:

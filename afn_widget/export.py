@@ -18,12 +18,28 @@ import hashlib
 import html
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import cache
 from importlib import resources
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["content_security_policy", "standalone_html", "state_json", "view_policy"]
+from .errors import AFNTypeError
+from .files import check_output, write
+from .payload import page_state
+from .validate import check_unicode
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .result import AFNResult
+
+__all__ = [
+    "content_security_policy",
+    "result_html",
+    "save_html",
+    "standalone_html",
+    "state_json",
+    "view_policy",
+]
 
 _CSP = (
     "default-src 'none'; script-src {scripts}; style-src 'unsafe-inline'; "
@@ -158,12 +174,21 @@ def standalone_html(state: dict[str, Any], *, title: str = "AFN view") -> str:
     The page around the state is put together once per process (the bundle read, hashed for
     the CSP and escaped once); each page writes its title and its state's JSON into it.
     """
-    from .validate import check_unicode
-
     if not isinstance(title, str):
-        from .errors import AFNTypeError
-
         raise AFNTypeError(f"title must be a string, not {type(title).__name__}.")
     title = check_unicode("title", title)
     head, middle, tail = _page_frame()
     return "".join((head, html.escape(title), middle, state_json(state), tail))
+
+
+def result_html(result: AFNResult, title: str = "AFN view", granularity: str | None = None) -> str:
+    """A standalone page of ``result`` (:func:`standalone_html` of
+    :func:`~afn_widget.payload.page_state`), without building a widget."""
+    return standalone_html(page_state(result, granularity), title=title)
+
+
+def save_html(path: str | Path, page: Callable[[], str]) -> Path:
+    """Write the page that ``page()`` makes to ``path``: the path is checked first, before the
+    page is made, and the file written whole (:mod:`afn_widget.files`)."""
+    path = check_output(path, "page")
+    return write(path, page())

@@ -26,12 +26,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from . import buckets as B
-from .result import HIDDEN_SCORES, SCORES, AFNResult, aggregate_words
+from .errors import AFNInputError
+from .files import check_output, write
+from .registry import HIDDEN_SCORES, SCORES, TAS
+from .words import aggregate_words
+
+if TYPE_CHECKING:  # pragma: no cover - a result's exports import this module
+    from .result import AFNResult
 
 THEMES = {
     "light": {"bg": "#ffffff", "fg": "#1f1f1f", "muted": "#666666", "high": "#111111"},
@@ -40,7 +46,6 @@ THEMES = {
 }
 FONT_SIZE = 13.0  # points; the layout is in points, 1 pt = 1 px at scale 1
 PAD, GAP, LINE = 2.0, 4.0, 22.0  # box padding, a space between units, line height
-MAX_UNITS = 600  # a picture beside the widget shows at most this many units, then "…"
 DEFAULT_UNITS = 1500
 """The most units a figure draws unless ``max_units`` says otherwise (``None``: all). A figure
 is for a page or a slide; matplotlib draws about 1 ms a unit, and a 20,000-word text would make
@@ -91,7 +96,9 @@ def units_of(result: AFNResult, granularity: str, score: str) -> Units:
     if granularity == "word":
         w = result.words
         values = (
-            w.layer_norms if score == "tas" else aggregate_words(matrix, w.pieces, result.word_agg)
+            w.layer_norms
+            if score == TAS.name
+            else aggregate_words(matrix, w.pieces, result.word_agg)
         )
         text, spans, roles = w.text, w.spans, w.roles
     else:
@@ -117,7 +124,7 @@ def units_of(result: AFNResult, granularity: str, score: str) -> Units:
     split = B.split(values[result.layer], eligible, result.quantile, result.high_rule, apart)
     note = ""
     if B.undefined_at(values[result.layer], eligible):
-        name = result.score_name if score == "tas" else score
+        name = result.score_name if score == TAS.name else score
         defined = B.defined_layers(values, eligible)
         note = B.undefined_note(score, result.layer, defined, result.n_layers, name)
     return Units(
@@ -131,12 +138,28 @@ def to_svg(result: AFNResult, **options: Any) -> str:
     return render(result, "svg", **options).decode("utf-8")
 
 
+def with_picture(bundle: Any, result: AFNResult, **options: Any) -> Any:
+    """A widget's mimebundle (``data`` or ``(data, metadata)``) with the figure of ``result`` as
+    a PNG beside it (``image/png``, base64), for viewers that cannot run the widget; as it was
+    if the figure cannot be drawn (a missing picture must never hide the widget)."""
+    import base64
+
+    data = bundle[0] if isinstance(bundle, tuple) else bundle
+    if isinstance(data, dict):
+        try:
+            png = render(result, "png", **options)
+        except Exception:  # noqa: BLE001 - whatever it is, the widget is shown without it
+            return bundle
+        data["image/png"] = base64.b64encode(png).decode("ascii")
+    return bundle
+
+
 def render(
     result: AFNResult,
     fmt: str = "svg",
     *,
     granularity: str | None = None,
-    score: str = "tas",
+    score: str = TAS.name,
     width: int = 720,
     theme: str = "light",
     heatmap: bool = False,
@@ -153,7 +176,6 @@ def render(
     figure ends in "…" and says how many units it shows), and ``scale`` (PNG pixels per point).
     ``progress(done, total)``, if given, is called as the units are laid out and drawn (``total``
     the units shown, twice: laid out, then drawn; ``(total, total)`` once the file is made)."""
-    from .errors import AFNInputError
     from .validate import check_choice, check_granularity, check_positive_int
 
     fmt = check_choice("format", fmt, ("svg", "png", "pdf"))
@@ -334,7 +356,7 @@ def _label(ax: Any, x: float, y: float, s: str, color: str, size: float = 10.0, 
 def _legend(ax: Any, result: AFNResult, units: Units, values: np.ndarray, colors, score, width):
     from .models import model_label
 
-    name = result.score_name if score == "tas" else score
+    name = result.score_name if score == TAS.name else score
     n_high = int((units.buckets == B.HIGH).sum())
     title = (
         f"{model_label(result.model_name)} · layer {result.layer} of {result.n_layers} "
@@ -456,12 +478,17 @@ def _ranking(ax: Any, units: Units, values: np.ndarray, top: float, colors) -> N
                colors["fg"], 10.0)  # fmt: skip
 
 
-def save(result: AFNResult, path: str | Path, **options: Any) -> Path:
-    """Write the figure to ``path``; the format from its suffix (``.svg``, ``.png``, ``.pdf``).
-    The path is checked before the figure is drawn, the file written whole
-    (:mod:`afn_widget.files`)."""
-    from .files import check_output, write
-
-    path = check_output(path, "figure")
-    fmt = path.suffix.lower().lstrip(".")
-    return write(path, render(result, fmt, **options))
+def save(result: AFNResult, path: str | Path, fmt: str | None = None, **options: Any) -> Path:
+    """Write the figure (:func:`render`) to ``path`` as ``fmt``: ``"svg"``, ``"png"`` (at
+    ``scale=2`` pixels per point unless ``options`` say otherwise) or ``"pdf"``; by default
+    the path's suffix says which, and when ``fmt`` is given the suffix must be ``.{fmt}``. The
+    path is checked before the figure is drawn, the file written whole (:mod:`afn_widget.files`).
+    """
+    path = Path(path)
+    suffix = path.suffix.lower().lstrip(".")
+    if fmt is not None and suffix != fmt:
+        raise AFNInputError(f"{path.name!r}: this method writes .{fmt} files.")
+    path = check_output(path, f"{fmt.upper()} figure" if fmt else "figure")
+    if suffix == "png":
+        options.setdefault("scale", 2.0)
+    return write(path, render(result, suffix, **options))

@@ -9,14 +9,16 @@ use.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .errors import AFNError
 from .models import model_label
-from .result import AFNResult
-from .words import CONTENT, FUNCTION, PUNCTUATION, SPECIAL
+from .registry import ROLE_CODES, TAS
+
+if TYPE_CHECKING:  # pragma: no cover - a result's exports import this module
+    from .result import AFNResult
 
 
 def utf16_index(text: str) -> np.ndarray:
@@ -61,8 +63,8 @@ def dims_reply(result: AFNResult | None, content: Any) -> dict[str, Any] | None:
 def score_names(result: AFNResult) -> list[str]:
     """The scores a view of ``result`` can show: ``"tas"`` first, then the others it was asked
     for (``analyze(..., scores=)``) that could be computed for its model."""
-    asked = [s for s in result.scores if s != "tas" and s not in result.unavailable]
-    return ["tas", *asked]
+    asked = [s for s in result.scores if s != TAS.name and s not in result.unavailable]
+    return [TAS.name, *asked]
 
 
 def massive_entries(result: AFNResult) -> list[list[float]]:
@@ -77,10 +79,6 @@ def massive_entries(result: AFNResult) -> list[list[float]]:
     ]
 
 
-ROLE_CODES = (CONTENT, FUNCTION, PUNCTUATION, SPECIAL)
-"""The roles by their code in the ``roles`` and ``word_roles`` bytes (``js/data.js`` the same)."""
-
-
 def spans_bytes(spans: Sequence[tuple[int, int] | None], pos: np.ndarray) -> bytes:
     """Character spans as int32 ``[n, 2]`` bytes in UTF-16 positions, ``-1, -1`` for none."""
     out = np.full((len(spans), 2), -1, dtype="<i4")
@@ -91,7 +89,7 @@ def spans_bytes(spans: Sequence[tuple[int, int] | None], pos: np.ndarray) -> byt
 
 
 def role_bytes(roles: Sequence[str]) -> bytes:
-    """Roles as uint8 codes (their index in :data:`ROLE_CODES`)."""
+    """Roles as uint8 codes: their index in :data:`~afn_widget.registry.ROLE_CODES`."""
     code = {r: k for k, r in enumerate(ROLE_CODES)}
     return np.fromiter((code[r] for r in roles), dtype="<u1", count=len(roles)).tobytes()
 
@@ -155,7 +153,7 @@ def page_state(
     result: AFNResult,
     granularity: str | None = None,
     show_special: bool = False,
-    score: str = "tas",
+    score: str = TAS.name,
     compare_score: str = "",
 ) -> dict[str, Any]:
     """Everything a standalone page of ``result`` needs, as a view's state would give it (the

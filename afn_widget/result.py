@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, NamedTuple
@@ -16,14 +16,16 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from . import buckets as B
+from . import registry as R
 from .hidden import SHIFT_METRICS
 from .tokens import reader_pieces
 from .validate import check_choice, check_granularity, check_layer, check_quantile
-from .words import CONTENT, SPECIAL, Punctuation, describe_words, group_words
+from .words import CONTENT, SPECIAL, Punctuation, aggregate_words, describe_words, group_words
 
-SCORES = ("tas", "attention", "attn_norm", "delta_norm", "displacement", "cos_change")
-"""The per-token scores a result can give (:meth:`AFNResult.score`)."""
-HIDDEN_SCORES = ("tas", "delta_norm", "displacement", "cos_change")
+SCORES = R.SCORES
+"""The per-token scores a result can give (:meth:`AFNResult.score`), declared in
+:mod:`afn_widget.registry`."""
+HIDDEN_SCORES = R.HIDDEN_SCORES
 """The scores of the hidden state itself: a token with a massive activation is set apart from
 their ranking (attention received is not a property of the token's vector: its sinks stay)."""
 
@@ -123,61 +125,19 @@ class WordSource:
 class TopDims:
     """The ``k`` hidden dimensions with the largest ``|h_l[i]|`` of each token at each layer, and
     their shares of ``‖h_l[i]‖²``: int32 and float32 ``[n_layers + 1, n_tokens, k]``, in
-    decreasing order, tied values to the lower dimension (:func:`afn_widget.hidden.top_abs`).
-    Shared by every :meth:`AFNResult.at` view."""
+    decreasing order (:func:`afn_widget.hidden.hidden_stats`). Shared by every
+    :meth:`AFNResult.at` view."""
 
-    def __init__(self, dims: np.ndarray | None, share: np.ndarray | None) -> None:
-        self._dims, self._share = dims, share
-        self.k = 0 if dims is None else int(dims.shape[-1])
+    def __init__(self, dims: np.ndarray, share: np.ndarray) -> None:
+        self.dims, self.share = dims, share
+        self.k = int(dims.shape[-1])
 
     def full(self) -> tuple[np.ndarray, np.ndarray]:
-        return self._dims, self._share
+        return self.dims, self.share
 
     def token(self, i: int) -> tuple[np.ndarray, np.ndarray]:
         """``(dims, share)`` of token ``i`` at every layer, ``[n_layers + 1, k]`` each."""
-        return self._dims[:, i], self._share[:, i]
-
-
-class LazyRows(Mapping):
-    """Named arrays computed on first read: the engine keeps a one-window text's hidden states
-    and works some numbers out from them only when they are asked for. ``compute`` returns the
-    arrays of ``keys`` not in ``given`` (those known already) and remembers them (the engine's
-    kept hidden states do, under their own lock). Shared by every :meth:`AFNResult.at` view;
-    pickled and copied as the computed arrays."""
-
-    def __init__(
-        self,
-        compute: Callable[[], Mapping[str, np.ndarray]],
-        keys: tuple[str, ...],
-        given: Mapping[str, np.ndarray] | None = None,
-    ) -> None:
-        self._compute, self._keys, self._given = compute, keys, dict(given or {})
-
-    def __getitem__(self, key: str) -> np.ndarray:
-        if key in self._given:
-            return self._given[key]
-        if key not in self._keys:
-            raise KeyError(key)
-        return self._compute()[key]
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._keys
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._keys)
-
-    def __len__(self) -> int:
-        return len(self._keys)
-
-    def __reduce__(self) -> tuple[type, tuple[dict[str, np.ndarray]]]:
-        return dict, ({k: self[k] for k in self._keys},)
-
-
-class LazyShifts(LazyRows):
-    """The three shifts (:data:`SHIFT_METRICS`), computed on first read (:class:`LazyRows`)."""
-
-    def __init__(self, compute: Callable[[], Mapping[str, np.ndarray]]) -> None:
-        super().__init__(compute, SHIFT_METRICS)
+        return self.dims[:, i], self.share[:, i]
 
 
 @dataclass(frozen=True)
@@ -219,7 +179,7 @@ class AFNResult:
     high_rule: str = "quantile"  # buckets.HIGH_RULES: >= the quantile, or exactly the top k
     attention: Mapping[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
     unavailable: Mapping[str, str] = field(default_factory=dict)  # score -> why not computed
-    scores: tuple[str, ...] = ("tas",)  # the scores asked for (analyze's scores=)
+    scores: tuple[str, ...] = (R.TAS.name,)  # the scores asked for (analyze's scores=)
     massive_rows: Mapping[str, np.ndarray] | None = field(default=None, repr=False, compare=False)
     include_massive: bool = False
     final_layer: str = "block output"  # the last row: "residual", "normed" or "block output"
@@ -366,7 +326,7 @@ class AFNResult:
             raise AFNInputError(
                 f"{name} is not available for this model: {self.unavailable[name]}."
             )
-        if name == "tas":
+        if name == R.TAS.name:
             return self.layer_norms
         if name in SHIFT_METRICS:
             return self.shifts[name]
@@ -422,7 +382,7 @@ class AFNResult:
                     "end": [s[1] if s else None for s in w.spans],
                     "role": w.roles,
                     "pieces": [[self.pieces[i] for i in p] for p in w.pieces],
-                    "tas": w.tas.astype(np.float64),
+                    R.TAS.name: w.tas.astype(np.float64),
                     "bucket": w.buckets,
                     "rank": ranked(w.ranks),
                     "percentile": w.percentiles,
@@ -435,7 +395,7 @@ class AFNResult:
                 "end": [s[1] if s else None for s in self.offsets],
                 "role": self.roles,
                 "word": [self.words.text[j] for j in self.word_index],
-                "tas": self.tas.astype(np.float64),
+                R.TAS.name: self.tas.astype(np.float64),
                 "bucket": self.buckets,
                 "rank": ranked(self.ranks),
                 "percentile": self.percentiles,
@@ -464,7 +424,7 @@ class AFNResult:
             "roles": list(self.roles),
             "word_index": self.word_index.tolist(),
             "layer_norms": self.layer_norms.tolist(),
-            "tas": self.tas.tolist(),
+            R.TAS.name: self.tas.tolist(),
             "buckets": list(self.buckets),
             "ranks": self.ranks.tolist(),
             "percentiles": [_nan_none(p) for p in self.percentiles],
@@ -491,10 +451,9 @@ class AFNResult:
     def to_html(self, title: str = "AFN view", granularity: str | None = None) -> str:
         """A standalone interactive page of the result (the widget's page, script, styles and
         data inlined, no network), without building a widget."""
-        from .export import standalone_html
-        from .payload import page_state
+        from .export import result_html
 
-        return standalone_html(page_state(self, granularity), title=title)
+        return result_html(self, title, granularity)
 
     def to_svg(self, **options: Any) -> str:
         """The result as a figure for papers and slides, an SVG document with real text
@@ -506,11 +465,9 @@ class AFNResult:
 
     def save_figure(self, path: Any, **options: Any) -> Any:
         """Write the figure to ``path`` as SVG, PNG (``scale=2`` pixels per point by default) or
-        PDF, by its suffix; returns the path."""
+        PDF, by its suffix; returns the path (:func:`afn_widget.figure.save`)."""
         from .figure import save
 
-        if str(path).lower().endswith(".png"):
-            options.setdefault("scale", 2.0)
         return save(self, path, **options)
 
     def to_json(self, **kwargs: Any) -> str:
@@ -592,20 +549,3 @@ class AFNResult:
 def _nan_none(x: float) -> float | None:
     x = float(x)
     return None if math.isnan(x) else x
-
-
-def aggregate_words(layer_norms: np.ndarray, pieces: list[list[int]], how: str) -> np.ndarray:
-    """``[n_layers + 1, n_words]``: each word's value per layer, the mean or max of its pieces."""
-    n_rows = layer_norms.shape[0]
-    out = np.empty((n_rows, len(pieces)), dtype=np.float32)
-    if not pieces:
-        return out
-    lengths = np.fromiter((len(p) for p in pieces), dtype=np.int64, count=len(pieces))
-    flat = np.fromiter((i for p in pieces for i in p), dtype=np.int64, count=int(lengths.sum()))
-    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-    vals = layer_norms[:, flat].astype(np.float64)
-    if how == "max":
-        out[:] = np.maximum.reduceat(vals, starts, axis=1)
-    else:
-        out[:] = np.add.reduceat(vals, starts, axis=1) / lengths
-    return out

@@ -355,3 +355,20 @@ def describe_words(
         w_spans.append((s0, e0))
         w_roles.append(word_role(text[s0:e0], punctuation(s0, e0)))
     return w_text, w_spans, w_roles, word_index
+
+
+def aggregate_words(layer_norms: np.ndarray, pieces: list[list[int]], how: str) -> np.ndarray:
+    """``[n_layers + 1, n_words]``: each word's value per layer, the mean or max of its pieces."""
+    n_rows = layer_norms.shape[0]
+    out = np.empty((n_rows, len(pieces)), dtype=np.float32)
+    if not pieces:
+        return out
+    lengths = np.fromiter((len(p) for p in pieces), dtype=np.int64, count=len(pieces))
+    flat = np.fromiter((i for p in pieces for i in p), dtype=np.int64, count=int(lengths.sum()))
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    vals = layer_norms[:, flat].astype(np.float64)
+    if how == "max":
+        out[:] = np.maximum.reduceat(vals, starts, axis=1)
+    else:
+        out[:] = np.add.reduceat(vals, starts, axis=1) / lengths
+    return out

@@ -5,7 +5,7 @@
 // differ (a minimal pair's) are marked in both, hovering a unit marks its counterpart, and the
 // header says how the HIGH sets overlap through the alignment.
 import { panesNote } from "./panes.js";
-import { connectPane } from "./widget.js";
+import { connectPane } from "./connect.js";
 
 const SHARED = ["quantile", "granularity", "show_special", "include_special", "score", "word_agg"];
 

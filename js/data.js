@@ -1,5 +1,5 @@
 // Read and check the data traits into typed arrays. Pure (takes a getter), unit-tested.
-import { flatRanges } from "./spans.js";
+import { ROLE_CODES, SCORES } from "./registry.js";
 import { wordMembers } from "./stats.js";
 
 function byteView(x) {
@@ -13,12 +13,10 @@ function byteView(x) {
 /**
  * float32 little-endian bytes -> Float32Array. A DataView may be a window into a larger buffer:
  * use buffer + byteOffset + byteLength, and copy when the offset is not 4-aligned.
- * Plain arrays of numbers are accepted too.
  */
 export function toFloat32(x) {
   if (x == null) return null;
   if (x instanceof Float32Array) return x;
-  if (Array.isArray(x)) return Float32Array.from(x);
   const b = byteView(x);
   if (!b || b.byteLength % 4 !== 0) return null;
   if (b.byteOffset % 4 === 0) return new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4);
@@ -34,21 +32,10 @@ export function toDataView(x) {
 const isInt = (x) => Number.isInteger(x);
 
 /**
- * True when the data traits were computed for another text: each word's text is the slice of
- * the text it spans, so a mismatch means `text` changed and its analysis has not arrived yet
- * (Python sends the new text first, then status "computing", then the data).
- */
-export function isStale(text, words) {
-  for (const w of words) {
-    if (!w || typeof w.text !== "string" || !isInt(w.start) || !isInt(w.end)) continue;
-    if (text.slice(w.start, w.end) !== w.text) return true;
-  }
-  return false;
-}
-
-/**
- * Check and convert the data traits. Returns {data}, {error: string}, {stale: true} (data of
- * another text: keep showing what is shown) or {data: null} (no tokens: nothing to show yet).
+ * Check and convert the data traits, as Python sends them (afn_widget.payload: binary columns).
+ * Returns {data}, {error: string}, {stale: true} (data of another text: Python sends a new text
+ * first, then status "computing", then its data; meanwhile what is shown stays) or
+ * {data: null} (no tokens: nothing to show yet).
  */
 export function readData(get) {
   const text = get("text");
@@ -60,9 +47,9 @@ export function readData(get) {
   if (!isInt(nTokens) || tokens.length !== nTokens)
     return { error: `n_tokens (${nTokens}) does not match ${tokens.length} tokens` };
   if (!isInt(nLayers) || nLayers < 0) return { error: `n_layers is not a non-negative integer` };
-  const cols = byteView(get("word_spans")) ? readColumns(get, text, tokens) : readLists(get, text);
+  const cols = readColumns(get, text, tokens);
   if (cols.error || cols.stale) return cols;
-  const { offsets, roles, wordOf, wordSpans, wordRoles, wordLabels } = cols;
+  const { offsets, roles, wordOf, wordSpans, wordRoles } = cols;
   const nWords = wordRoles.length;
   if (offsets.length !== 2 * nTokens) return { error: `offsets: expected ${nTokens} entries` };
   if (roles.length !== nTokens) return { error: `roles: expected ${nTokens} entries` };
@@ -109,7 +96,6 @@ export function readData(get) {
       nWords,
       wordSpans,
       wordRoles,
-      wordLabels,
       nLayers,
       nTokens,
       norms,
@@ -138,24 +124,8 @@ export function readPieces(pieces, tokens) {
   return pieces.map((p) => String(p));
 }
 
-/** The roles by their code in the roles / word_roles bytes (Python's payload.ROLE_CODES). */
-export const ROLE_CODES = ["content", "function", "punctuation", "special"];
-
-// Hand-built states (and older data): offsets, roles, word_of and words as JSON lists.
-function readLists(get, text) {
-  const words = get("words") || [];
-  if (!Array.isArray(words)) return { error: "words is not a list" };
-  if (isStale(text, words)) return { stale: true };
-  const spanOf = (w) => (w && w.start != null && w.end != null ? [w.start, w.end] : null);
-  return {
-    offsets: flatRanges(get("offsets") || []),
-    roles: get("roles") || [],
-    wordOf: get("word_of") || [],
-    wordSpans: flatRanges(words.map(spanOf)),
-    wordRoles: words.map((w) => (w && w.role) || ""),
-    wordLabels: words.map((w) => (w && typeof w.text === "string" ? w.text : "")),
-  };
-}
+/** The roles by their code in the roles / word_roles bytes (the registry's, as Python's). */
+export { ROLE_CODES };
 
 /** The UTF-16 length and the sum of the code units mod 2**31 (Python's payload.text_check). */
 export function textCheck(text) {
@@ -181,8 +151,9 @@ function rolesOf(x, n) {
 }
 
 // What Python sends: binary columns, a word's text its span of the text (a special's: "", the
-// label then being its token). Spans stay int32 pairs (-1: none), as flatRanges gives them.
-// {offsets, roles, wordOf, wordSpans, wordRoles, wordLabels: null} or {error} or {stale}.
+// label then being its token). Spans stay int32 pairs (-1: none), as flatRanges gives them; the
+// data are another text's when text_check is not the text's.
+// {offsets, roles, wordOf, wordSpans, wordRoles} or {error} or {stale}.
 function readColumns(get, text, tokens) {
   const check = get("text_check");
   const mine = textCheck(text);
@@ -199,11 +170,11 @@ function readColumns(get, text, tokens) {
   if (!roles) return { error: `roles: expected ${n} role codes` };
   if (!wordOf) return { error: `word_of: expected ${n} int32 values` };
   if (!wordSpans || !wordRoles) return { error: `word_spans / word_roles: expected ${nWords} words` };
-  return { offsets, roles, wordOf, wordSpans, wordRoles, wordLabels: null };
+  return { offsets, roles, wordOf, wordSpans, wordRoles };
 }
 
 /** The scores a view can show, as they are named in Python (afn_widget.result.SCORES). */
-export const SCORE_NAMES = ["tas", "attention", "attn_norm", "delta_norm", "displacement", "cos_change"];
+export const SCORE_NAMES = SCORES.map((s) => s.name);
 
 /**
  * score_names ("tas" first) and score_values (float32, the others' [L+1, n] matrices one after
@@ -260,9 +231,9 @@ export function unitsOf(data, granularity) {
   const pieces = data.pieces || data.tokens; // hand-built data may hold the tokens only
   const spanText = (spans, u) => (spans[2 * u] >= 0 ? text.slice(spans[2 * u], spans[2 * u + 1]) : "");
   if (granularity === "word") {
-    const { members, wordSpans, wordLabels } = data;
+    const { members, wordSpans } = data;
     const label = (u) => {
-      const t = wordLabels ? wordLabels[u] : spanText(wordSpans, u);
+      const t = spanText(wordSpans, u);
       if (t) return t;
       const s = members.start[u];
       return s < members.start[u + 1] ? pieces[members.tokens[s]] : "";

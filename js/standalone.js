@@ -2,8 +2,8 @@
 // widget, driven by an in-page model built from a state object. No kernel behind it: the top
 // hidden dims are shown only when the state embeds them.
 import { connectCompare } from "./compare.js";
+import { connect } from "./connect.js";
 import { createStaticModel } from "./static_model.js";
-import { connect } from "./widget.js";
 
 /** Render a static, fully interactive view of `state` into `el`; returns the cleanup. */
 export function mount(el, state) {

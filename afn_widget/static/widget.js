@@ -15,301 +15,69 @@ function highOverlap(highA, highB, match = null) {
   return [both, highA.size, highB.size];
 }
 
-// js/compare.js
-var SHARED = ["quantile", "granularity", "show_special", "include_special", "score", "word_agg"];
-function paneModel(model, key) {
-  const dataTrait = `pane_${key}`;
-  const layerOf = () => {
-    const L = model.get("layer");
-    if (key === "a") return L;
-    const map = model.get("layer_map") || [];
-    return Number.isInteger(map[L]) ? map[L] : L;
-  };
-  const get = (n) => {
-    if (n === "layer") return layerOf();
-    if (n === "compare_score") return "";
-    if (SHARED.includes(n)) return model.get(n);
-    const data = model.get(dataTrait) || {};
-    if (n === "status") return "ready";
-    if (n === "progress") return 1;
-    if (n === "error") return "";
-    return data[n];
-  };
-  const listening = [];
-  return {
-    get,
-    set(n, v) {
-      if (n === "layer" && key === "b") return;
-      if (!SHARED.includes(n) && n !== "layer") return;
-      model.set(n, v);
-    },
-    save_changes: () => model.save_changes(),
-    send: () => {
-    },
-    // the top dimensions travel with the data, or not at all
-    on(ev, fn) {
-      if (!ev.startsWith("change:")) return;
-      const n = ev.slice("change:".length);
-      const source = n === "layer" || SHARED.includes(n) ? n : dataTrait;
-      const cb = () => fn(this, get(n));
-      listening.push([ev, fn, `change:${source}`, cb]);
-      model.on(`change:${source}`, cb);
-    },
-    off(ev, fn) {
-      for (let k = listening.length - 1; k >= 0; k--) {
-        const [e, f, real, cb] = listening[k];
-        if (e === ev && f === fn) {
-          model.off(real, cb);
-          listening.splice(k, 1);
-        }
-      }
-    }
-  };
-}
-function differing(model, key, pane) {
-  const words = model.get(`differ_${key}`) || [];
-  if (!pane.units || pane.units.kind === "word") return words;
-  const set = new Set(words);
-  const wordOf = pane.data.wordOf;
-  const out = [];
-  for (let t = 0; t < wordOf.length; t++) if (set.has(wordOf[t])) out.push(t);
-  return out;
-}
-function matchOf(model, pane) {
-  const tokens = pane.units && pane.units.kind === "token";
-  return model.get(tokens ? "token_match" : "word_match") || [];
-}
-function inverse(match, n) {
-  const out = new Array(n).fill(-1);
-  match.forEach((v, u) => {
-    if (v >= 0 && v < n && out[v] < 0) out[v] = u;
-  });
-  return out;
-}
-function connectCompare(model, el) {
-  const doc = el.ownerDocument;
-  const host = doc.createElement("div");
-  host.className = "afn-panes afn-two afn-compare";
-  el.append(host);
-  const boxes = ["a", "b"].map(() => {
-    const box = doc.createElement("div");
-    box.className = "afn-pane";
-    host.appendChild(box);
-    return box;
-  });
-  const panes = {};
-  const hover = (from) => (units) => {
-    const to = from === "a" ? panes.b : panes.a;
-    if (!to) return;
-    const pane = panes[from].view;
-    let match = matchOf(model, pane);
-    if (from === "b") match = inverse(match, to.view.units && to.view.units.count || 0);
-    to.view.markUnits(units ? units.map((u) => match[u]).filter((v) => v >= 0) : null, "afn-linked");
-  };
-  const refresh = () => {
-    if (!panes.a || !panes.b) return;
-    const a = panes.a.view;
-    const b = panes.b.view;
-    const how = model.get("compare_note") || "";
-    const overlap = panesNote(a, b, matchOf(model, a));
-    const text = how && overlap ? `${how}. ${overlap}` : how || overlap;
-    a.setPaneNote(text);
-    b.setPaneNote(text);
-    for (const [key, pane] of [["a", a], ["b", b]]) {
-      if (pane.data) pane.markUnits(differing(model, key, pane), "afn-diff");
-    }
-  };
-  for (const [k, box] of [["a", boxes[0]], ["b", boxes[1]]]) {
-    panes[k] = connectPane(paneModel(model, k), box, { follows: k === "b", onHover: hover(k) });
-    panes[k].view.root.classList.add(`afn-pane-${k}`);
-    panes[k].view.onRefresh(refresh);
+// js/registry.js
+var SCORES = [
+  {
+    name: "tas",
+    label: "TAS",
+    definition: "Token Activation Strength: L2 norm of each token's hidden state",
+    source: "hidden_states",
+    needs: ["hidden_states"],
+    layer0: null
+  },
+  {
+    name: "attention",
+    label: "attention",
+    definition: "attention received: at each layer, the mean over heads of the sum over all query tokens of their attention to this token (layer 0: none)",
+    source: "attentions",
+    needs: ["attentions"],
+    layer0: "the embeddings have no attention"
+  },
+  {
+    name: "attn_norm",
+    label: "attn_norm",
+    definition: "norm-based attention \u03A3\u2095 \u03A3\u1D62 \u03B1\u02B0\u1D62\u2C7C \u2016f\u02B0(x\u2C7C)\u2016 (Kobayashi et al. 2020): the attention weights times the norms of the value vectors through the output projection, summed over heads and queries (layer 0: none)",
+    source: "attentions",
+    needs: ["attentions", "value_hooks"],
+    layer0: "the embeddings have no attention"
+  },
+  {
+    name: "delta_norm",
+    label: "delta_norm",
+    definition: "\u2016h\u2097\u2016 \u2212 \u2016h\u2097\u208B\u2081\u2016: the change of the norm from the layer before (layer 0: none)",
+    source: "hidden_states",
+    needs: ["hidden_states"],
+    layer0: "the embeddings have no layer before them"
+  },
+  {
+    name: "displacement",
+    label: "displacement",
+    definition: "\u2016h\u2097 \u2212 h\u2097\u208B\u2081\u2016: how far the hidden state moves from the layer before (layer 0: none)",
+    source: "hidden_states",
+    needs: ["hidden_states"],
+    layer0: "the embeddings have no layer before them"
+  },
+  {
+    name: "cos_change",
+    label: "cos_change",
+    definition: "1 \u2212 cos(h\u2097, h\u2097\u208B\u2081): how much the hidden state turns from the layer before (layer 0: none)",
+    source: "hidden_states",
+    needs: ["hidden_states"],
+    layer0: "the embeddings have no layer before them"
   }
-  refresh();
-  return () => {
-    panes.a.cleanup();
-    panes.b.cleanup();
-    host.remove();
-  };
-}
-
-// js/spans.js
-var GAP = 0;
-var CLUSTER = 1;
-var PILL = 2;
-function flatRanges(ranges) {
-  if (ranges instanceof Int32Array) return ranges;
-  const n = ranges.length;
-  const out = new Int32Array(2 * n).fill(-1);
-  for (let u = 0; u < n; u++) {
-    const r = ranges[u];
-    if (!r || r.length < 2) continue;
-    const s = Number(r[0]);
-    const e = Number(r[1]);
-    if (!Number.isFinite(s) || !Number.isFinite(e)) continue;
-    out[2 * u] = Math.max(0, Math.min(Math.trunc(s), 2 ** 31 - 1));
-    out[2 * u + 1] = Math.max(0, Math.min(Math.trunc(e), 2 ** 31 - 1));
-  }
-  return out;
-}
-function layoutSpans(text, ranges, isSpecial) {
-  const flat = flatRanges(ranges);
-  const n = flat.length >> 1;
-  const len = text.length;
-  const starts = new Int32Array(n);
-  const ends = new Int32Array(n);
-  let placed = new Int32Array(n);
-  let np = 0;
-  let sorted = true;
-  for (let u = 0; u < n; u++) {
-    let s = flat[2 * u];
-    let e = flat[2 * u + 1];
-    if (isSpecial[u] || s < 0) continue;
-    s = s > len ? len : s;
-    e = e < 0 ? 0 : e > len ? len : e;
-    if (e < s) e = s;
-    starts[u] = s;
-    ends[u] = e;
-    if (np && (s < starts[placed[np - 1]] || s === starts[placed[np - 1]] && e < ends[placed[np - 1]]))
-      sorted = false;
-    placed[np++] = u;
-  }
-  placed = placed.subarray(0, np);
-  if (!sorted) {
-    placed = Int32Array.from(Array.from(placed).sort((a, b) => starts[a] - starts[b] || ends[a] - ends[b] || a - b));
-  }
-  const cStart = new Int32Array(np);
-  const cEnd = new Int32Array(np);
-  const runStart = new Int32Array(np + 1);
-  let nc = 0;
-  for (let p = 0; p < np; p++) {
-    const u = placed[p];
-    const s = starts[u];
-    const e = ends[u];
-    const merge = nc > 0 && (s < cEnd[nc - 1] || s === cEnd[nc - 1] && (s === e || cStart[nc - 1] === cEnd[nc - 1]));
-    if (merge) {
-      if (e > cEnd[nc - 1]) cEnd[nc - 1] = e;
-    } else {
-      cStart[nc] = s;
-      cEnd[nc] = e;
-      runStart[nc] = p;
-      nc++;
-    }
-  }
-  runStart[nc] = np;
-  const unitCluster = new Int32Array(n).fill(-1);
-  const cUnitStart = new Int32Array(nc + 1);
-  const cUnits = new Int32Array(np);
-  let k = 0;
-  let q = 0;
-  for (let c = 0; c < nc; c++) {
-    if (cEnd[c] <= cStart[c]) continue;
-    cStart[k] = cStart[c];
-    cEnd[k] = cEnd[c];
-    cUnitStart[k] = q;
-    const p0 = runStart[c];
-    const p1 = runStart[c + 1];
-    for (let p = p0; p < p1; p++) cUnits[q++] = placed[p];
-    if (p1 - p0 > 1) cUnits.subarray(cUnitStart[k], q).sort();
-    for (let i = cUnitStart[k]; i < q; i++) unitCluster[cUnits[i]] = k;
-    k++;
-  }
-  nc = k;
-  cUnitStart[nc] = q;
-  const pillCount = new Int32Array(nc + 2);
-  let prev = -1;
-  let nPills = 0;
-  for (let u = 0; u < n; u++) {
-    if (unitCluster[u] >= 0) prev = unitCluster[u];
-    else {
-      pillCount[prev + 2]++;
-      nPills++;
-    }
-  }
-  for (let c = 1; c < nc + 2; c++) pillCount[c] += pillCount[c - 1];
-  const pillUnits = new Int32Array(nPills);
-  const fill = pillCount.slice(0, nc + 1);
-  prev = -1;
-  for (let u = 0; u < n; u++) {
-    if (unitCluster[u] >= 0) prev = unitCluster[u];
-    else pillUnits[fill[prev + 1]++] = u;
-  }
-  const cap = 2 * nc + 1 + nPills;
-  const itemKind = new Uint8Array(cap);
-  const itemA = new Int32Array(cap);
-  const itemB = new Int32Array(cap);
-  let m = 0;
-  const pushPills = (c) => {
-    for (let i = pillCount[c + 1]; i < pillCount[c + 2]; i++) {
-      itemKind[m] = PILL;
-      itemA[m++] = pillUnits[i];
-    }
-  };
-  pushPills(-1);
-  let pos = 0;
-  for (let c = 0; c < nc; c++) {
-    if (cStart[c] > pos) {
-      itemKind[m] = GAP;
-      itemA[m] = pos;
-      itemB[m++] = cStart[c];
-    }
-    itemKind[m] = CLUSTER;
-    itemA[m++] = c;
-    if (pillCount[c + 2] > pillCount[c + 1]) pushPills(c);
-    pos = cEnd[c];
-  }
-  if (pos < len) {
-    itemKind[m] = GAP;
-    itemA[m] = pos;
-    itemB[m++] = len;
-  }
-  return new Layout(text, {
-    nClusters: nc,
-    cStart: cStart.subarray(0, nc),
-    cEnd: cEnd.subarray(0, nc),
-    cUnitStart,
-    cUnits: cUnits.subarray(0, q),
-    nItems: m,
-    itemKind: itemKind.subarray(0, m),
-    itemA: itemA.subarray(0, m),
-    itemB: itemB.subarray(0, m),
-    unitCluster
-  });
-}
-var Layout = class {
-  constructor(text, cols) {
-    Object.assign(this, cols);
-    this.text = text;
-  }
-  /** Cluster k's units (a subarray). */
-  unitsOf(k) {
-    return this.cUnits.subarray(this.cUnitStart[k], this.cUnitStart[k + 1]);
-  }
-  /** The clusters as objects {start, end, units} (for reading and tests; not drawn from). */
-  get clusters() {
-    return Array.from({ length: this.nClusters }, (_, k) => ({
-      start: this.cStart[k],
-      end: this.cEnd[k],
-      units: Array.from(this.unitsOf(k))
-    }));
-  }
-  /** The items as objects {kind: "gap", text} | {kind: "cluster", index} | {kind: "pill", unit}. */
-  get items() {
-    return Array.from({ length: this.nItems }, (_, j) => {
-      const a = this.itemA[j];
-      const kind = this.itemKind[j];
-      if (kind === GAP) return { kind: "gap", text: this.text.slice(a, this.itemB[j]) };
-      return kind === CLUSTER ? { kind: "cluster", index: a } : { kind: "pill", unit: a };
-    });
-  }
-};
+];
+var HIDDEN_SCORES = ["tas", "delta_norm", "displacement", "cos_change"];
+var NORMALIZATIONS = ["raw", "drop_outlier_dims", "standardize", "layer_zscore", "layer_rank"];
+var ROLE_CODES = ["content", "function", "punctuation", "special"];
+var BUCKET_CODES = ["LOW", "HIGH", "SPECIAL", "MASSIVE", "UNDEFINED"];
 
 // js/stats.js
-var LOW = 0;
-var HIGH = 1;
-var INELIGIBLE = 2;
-var MASSIVE = 3;
-var UNDEFINED = 4;
-var BUCKET_NAMES = ["LOW", "HIGH", "SPECIAL", "MASSIVE", "UNDEFINED"];
+var BUCKET_NAMES = BUCKET_CODES;
+var LOW = BUCKET_NAMES.indexOf("LOW");
+var HIGH = BUCKET_NAMES.indexOf("HIGH");
+var INELIGIBLE = BUCKET_NAMES.indexOf("SPECIAL");
+var MASSIVE = BUCKET_NAMES.indexOf("MASSIVE");
+var UNDEFINED = BUCKET_NAMES.indexOf("UNDEFINED");
 function quantileLinear(values, q) {
   const n = values.length;
   if (n === 0 || Number.isNaN(q)) return NaN;
@@ -528,7 +296,6 @@ function byteView(x) {
 function toFloat32(x) {
   if (x == null) return null;
   if (x instanceof Float32Array) return x;
-  if (Array.isArray(x)) return Float32Array.from(x);
   const b = byteView(x);
   if (!b || b.byteLength % 4 !== 0) return null;
   if (b.byteOffset % 4 === 0) return new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4);
@@ -539,13 +306,6 @@ function toDataView(x) {
   return b ? new DataView(b.buffer, b.byteOffset, b.byteLength) : null;
 }
 var isInt = (x) => Number.isInteger(x);
-function isStale(text, words) {
-  for (const w of words) {
-    if (!w || typeof w.text !== "string" || !isInt(w.start) || !isInt(w.end)) continue;
-    if (text.slice(w.start, w.end) !== w.text) return true;
-  }
-  return false;
-}
 function readData(get) {
   const text = get("text");
   const tokens = get("tokens") || [];
@@ -556,9 +316,9 @@ function readData(get) {
   if (!isInt(nTokens) || tokens.length !== nTokens)
     return { error: `n_tokens (${nTokens}) does not match ${tokens.length} tokens` };
   if (!isInt(nLayers) || nLayers < 0) return { error: `n_layers is not a non-negative integer` };
-  const cols = byteView(get("word_spans")) ? readColumns(get, text, tokens) : readLists(get, text);
+  const cols = readColumns(get, text, tokens);
   if (cols.error || cols.stale) return cols;
-  const { offsets, roles, wordOf, wordSpans, wordRoles, wordLabels } = cols;
+  const { offsets, roles, wordOf, wordSpans, wordRoles } = cols;
   const nWords = wordRoles.length;
   if (offsets.length !== 2 * nTokens) return { error: `offsets: expected ${nTokens} entries` };
   if (roles.length !== nTokens) return { error: `roles: expected ${nTokens} entries` };
@@ -599,7 +359,6 @@ function readData(get) {
       nWords,
       wordSpans,
       wordRoles,
-      wordLabels,
       nLayers,
       nTokens,
       norms,
@@ -621,21 +380,6 @@ function readData(get) {
 function readPieces(pieces, tokens) {
   if (!Array.isArray(pieces) || pieces.length !== tokens.length) return tokens;
   return pieces.map((p) => String(p));
-}
-var ROLE_CODES = ["content", "function", "punctuation", "special"];
-function readLists(get, text) {
-  const words = get("words") || [];
-  if (!Array.isArray(words)) return { error: "words is not a list" };
-  if (isStale(text, words)) return { stale: true };
-  const spanOf = (w) => w && w.start != null && w.end != null ? [w.start, w.end] : null;
-  return {
-    offsets: flatRanges(get("offsets") || []),
-    roles: get("roles") || [],
-    wordOf: get("word_of") || [],
-    wordSpans: flatRanges(words.map(spanOf)),
-    wordRoles: words.map((w) => w && w.role || ""),
-    wordLabels: words.map((w) => w && typeof w.text === "string" ? w.text : "")
-  };
 }
 function textCheck(text) {
   let sum = 0;
@@ -671,9 +415,9 @@ function readColumns(get, text, tokens) {
   if (!roles) return { error: `roles: expected ${n} role codes` };
   if (!wordOf) return { error: `word_of: expected ${n} int32 values` };
   if (!wordSpans || !wordRoles) return { error: `word_spans / word_roles: expected ${nWords} words` };
-  return { offsets, roles, wordOf, wordSpans, wordRoles, wordLabels: null };
+  return { offsets, roles, wordOf, wordSpans, wordRoles };
 }
-var SCORE_NAMES = ["tas", "attention", "attn_norm", "delta_norm", "displacement", "cos_change"];
+var SCORE_NAMES = SCORES.map((s) => s.name);
 function readScores(get, norms, want) {
   const names = get("score_names");
   const list = Array.isArray(names) && names.length ? names.map(String) : ["tas"];
@@ -714,9 +458,9 @@ function unitsOf(data, granularity) {
   const pieces = data.pieces || data.tokens;
   const spanText = (spans, u) => spans[2 * u] >= 0 ? text.slice(spans[2 * u], spans[2 * u + 1]) : "";
   if (granularity === "word") {
-    const { members, wordSpans, wordLabels } = data;
+    const { members, wordSpans } = data;
     const label = (u) => {
-      const t = wordLabels ? wordLabels[u] : spanText(wordSpans, u);
+      const t = spanText(wordSpans, u);
       if (t) return t;
       const s = members.start[u];
       return s < members.start[u + 1] ? pieces[members.tokens[s]] : "";
@@ -855,21 +599,9 @@ function quantileMessage(typed) {
   return `quantile must lie strictly between 0 and 1 (got ${q}); ${QUANTILE_HINT}`;
 }
 var oneOf = (...allowed) => (v) => allowed.includes(v) ? v : void 0;
-var SCORE_INFO = {
-  tas: { label: "TAS", title: "Token Activation Strength: L2 norm of each token's hidden state" },
-  attention: {
-    label: "attention",
-    title: "attention received: at each layer, the mean over heads of the sum over all query tokens of their attention to this token (layer 0: none)"
-  },
-  attn_norm: {
-    label: "attn_norm",
-    title: "norm-based attention \u03A3\u2095 \u03A3\u1D62 \u03B1\u02B0\u1D62\u2C7C \u2016f\u02B0(x\u2C7C)\u2016 (Kobayashi et al. 2020): the attention weights times the norms of the value vectors through the output projection, summed over heads and queries (layer 0: none)"
-  },
-  delta_norm: { label: "delta_norm", title: "\u2016h\u2097\u2016 \u2212 \u2016h\u2097\u208B\u2081\u2016: the change of the norm from the layer before (layer 0: none)" },
-  displacement: { label: "displacement", title: "\u2016h\u2097 \u2212 h\u2097\u208B\u2081\u2016: how far the hidden state moves from the layer before (layer 0: none)" },
-  cos_change: { label: "cos_change", title: "1 \u2212 cos(h\u2097, h\u2097\u208B\u2081): how much the hidden state turns from the layer before (layer 0: none)" }
-};
-var NORMALIZATIONS = ["raw", "drop_outlier_dims", "standardize", "layer_zscore", "layer_rank"];
+var SCORE_INFO = Object.fromEntries(
+  SCORES.map((s) => [s.name, { label: s.label, title: s.definition }])
+);
 var DEFAULT_SETTINGS = {
   layer: 0,
   quantile: 0.75,
@@ -1055,16 +787,7 @@ function keepKeys(scope, root, onEscape) {
 }
 
 // js/numbers.js
-var HIDDEN_SCORES = ["tas", "delta_norm", "displacement", "cos_change"];
-var NO_ATTENTION = "the embeddings have no attention";
-var NO_LAYER_BEFORE = "the embeddings have no layer before them";
-var LAYER0_REASONS = /* @__PURE__ */ new Map([
-  ["attention", NO_ATTENTION],
-  ["attn_norm", NO_ATTENTION],
-  ["delta_norm", NO_LAYER_BEFORE],
-  ["displacement", NO_LAYER_BEFORE],
-  ["cos_change", NO_LAYER_BEFORE]
-]);
+var LAYER0_REASONS = new Map(SCORES.map((s) => [s.name, s.layer0]));
 function undefinedNote(score, layer, defined, nLayers, name) {
   const why = layer === 0 && LAYER0_REASONS.get(score) || "no value there";
   return `${name || score} is undefined at layer ${layer} (${why}); ${pickLayers(defined, nLayers)}`;
@@ -2263,6 +1986,177 @@ var Ranking = class {
   }
 };
 
+// js/spans.js
+var GAP = 0;
+var CLUSTER = 1;
+var PILL = 2;
+function flatRanges(ranges) {
+  if (ranges instanceof Int32Array) return ranges;
+  const n = ranges.length;
+  const out = new Int32Array(2 * n).fill(-1);
+  for (let u = 0; u < n; u++) {
+    const r = ranges[u];
+    if (!r || r.length < 2) continue;
+    const s = Number(r[0]);
+    const e = Number(r[1]);
+    if (!Number.isFinite(s) || !Number.isFinite(e)) continue;
+    out[2 * u] = Math.max(0, Math.min(Math.trunc(s), 2 ** 31 - 1));
+    out[2 * u + 1] = Math.max(0, Math.min(Math.trunc(e), 2 ** 31 - 1));
+  }
+  return out;
+}
+function layoutSpans(text, ranges, isSpecial) {
+  const flat = flatRanges(ranges);
+  const n = flat.length >> 1;
+  const len = text.length;
+  const starts = new Int32Array(n);
+  const ends = new Int32Array(n);
+  let placed = new Int32Array(n);
+  let np = 0;
+  let sorted = true;
+  for (let u = 0; u < n; u++) {
+    let s = flat[2 * u];
+    let e = flat[2 * u + 1];
+    if (isSpecial[u] || s < 0) continue;
+    s = s > len ? len : s;
+    e = e < 0 ? 0 : e > len ? len : e;
+    if (e < s) e = s;
+    starts[u] = s;
+    ends[u] = e;
+    if (np && (s < starts[placed[np - 1]] || s === starts[placed[np - 1]] && e < ends[placed[np - 1]]))
+      sorted = false;
+    placed[np++] = u;
+  }
+  placed = placed.subarray(0, np);
+  if (!sorted) {
+    placed = Int32Array.from(Array.from(placed).sort((a, b) => starts[a] - starts[b] || ends[a] - ends[b] || a - b));
+  }
+  const cStart = new Int32Array(np);
+  const cEnd = new Int32Array(np);
+  const runStart = new Int32Array(np + 1);
+  let nc = 0;
+  for (let p = 0; p < np; p++) {
+    const u = placed[p];
+    const s = starts[u];
+    const e = ends[u];
+    const merge = nc > 0 && (s < cEnd[nc - 1] || s === cEnd[nc - 1] && (s === e || cStart[nc - 1] === cEnd[nc - 1]));
+    if (merge) {
+      if (e > cEnd[nc - 1]) cEnd[nc - 1] = e;
+    } else {
+      cStart[nc] = s;
+      cEnd[nc] = e;
+      runStart[nc] = p;
+      nc++;
+    }
+  }
+  runStart[nc] = np;
+  const unitCluster = new Int32Array(n).fill(-1);
+  const cUnitStart = new Int32Array(nc + 1);
+  const cUnits = new Int32Array(np);
+  let k = 0;
+  let q = 0;
+  for (let c = 0; c < nc; c++) {
+    if (cEnd[c] <= cStart[c]) continue;
+    cStart[k] = cStart[c];
+    cEnd[k] = cEnd[c];
+    cUnitStart[k] = q;
+    const p0 = runStart[c];
+    const p1 = runStart[c + 1];
+    for (let p = p0; p < p1; p++) cUnits[q++] = placed[p];
+    if (p1 - p0 > 1) cUnits.subarray(cUnitStart[k], q).sort();
+    for (let i = cUnitStart[k]; i < q; i++) unitCluster[cUnits[i]] = k;
+    k++;
+  }
+  nc = k;
+  cUnitStart[nc] = q;
+  const pillCount = new Int32Array(nc + 2);
+  let prev = -1;
+  let nPills = 0;
+  for (let u = 0; u < n; u++) {
+    if (unitCluster[u] >= 0) prev = unitCluster[u];
+    else {
+      pillCount[prev + 2]++;
+      nPills++;
+    }
+  }
+  for (let c = 1; c < nc + 2; c++) pillCount[c] += pillCount[c - 1];
+  const pillUnits = new Int32Array(nPills);
+  const fill = pillCount.slice(0, nc + 1);
+  prev = -1;
+  for (let u = 0; u < n; u++) {
+    if (unitCluster[u] >= 0) prev = unitCluster[u];
+    else pillUnits[fill[prev + 1]++] = u;
+  }
+  const cap = 2 * nc + 1 + nPills;
+  const itemKind = new Uint8Array(cap);
+  const itemA = new Int32Array(cap);
+  const itemB = new Int32Array(cap);
+  let m = 0;
+  const pushPills = (c) => {
+    for (let i = pillCount[c + 1]; i < pillCount[c + 2]; i++) {
+      itemKind[m] = PILL;
+      itemA[m++] = pillUnits[i];
+    }
+  };
+  pushPills(-1);
+  let pos = 0;
+  for (let c = 0; c < nc; c++) {
+    if (cStart[c] > pos) {
+      itemKind[m] = GAP;
+      itemA[m] = pos;
+      itemB[m++] = cStart[c];
+    }
+    itemKind[m] = CLUSTER;
+    itemA[m++] = c;
+    if (pillCount[c + 2] > pillCount[c + 1]) pushPills(c);
+    pos = cEnd[c];
+  }
+  if (pos < len) {
+    itemKind[m] = GAP;
+    itemA[m] = pos;
+    itemB[m++] = len;
+  }
+  return new Layout(text, {
+    nClusters: nc,
+    cStart: cStart.subarray(0, nc),
+    cEnd: cEnd.subarray(0, nc),
+    cUnitStart,
+    cUnits: cUnits.subarray(0, q),
+    nItems: m,
+    itemKind: itemKind.subarray(0, m),
+    itemA: itemA.subarray(0, m),
+    itemB: itemB.subarray(0, m),
+    unitCluster
+  });
+}
+var Layout = class {
+  constructor(text, cols) {
+    Object.assign(this, cols);
+    this.text = text;
+  }
+  /** Cluster k's units (a subarray). */
+  unitsOf(k) {
+    return this.cUnits.subarray(this.cUnitStart[k], this.cUnitStart[k + 1]);
+  }
+  /** The clusters as objects {start, end, units} (for reading and tests; not drawn from). */
+  get clusters() {
+    return Array.from({ length: this.nClusters }, (_, k) => ({
+      start: this.cStart[k],
+      end: this.cEnd[k],
+      units: Array.from(this.unitsOf(k))
+    }));
+  }
+  /** The items as objects {kind: "gap", text} | {kind: "cluster", index} | {kind: "pill", unit}. */
+  get items() {
+    return Array.from({ length: this.nItems }, (_, j) => {
+      const a = this.itemA[j];
+      const kind = this.itemKind[j];
+      if (kind === GAP) return { kind: "gap", text: this.text.slice(a, this.itemB[j]) };
+      return kind === CLUSTER ? { kind: "cluster", index: a } : { kind: "pill", unit: a };
+    });
+  }
+};
+
 // js/elements.js
 function textElements(layout, units) {
   const { cUnitStart: clusterStart, cUnits: clusterUnits, itemKind, itemA } = layout;
@@ -3439,7 +3333,7 @@ var View = class {
   }
 };
 
-// js/widget.js
+// js/connect.js
 var HEADER_TRAITS = ["model_name", "model_label", "note", "score_name"];
 function connectPane(model, el, { kernel = false, scoreTrait = "score", follows = false, onHover = null } = {}) {
   const get = (n) => model.get(n);
@@ -3572,14 +3466,130 @@ function connect(model, el, { kernel = false } = {}) {
     host.remove();
   };
 }
+
+// js/compare.js
+var SHARED = ["quantile", "granularity", "show_special", "include_special", "score", "word_agg"];
+function paneModel(model, key) {
+  const dataTrait = `pane_${key}`;
+  const layerOf = () => {
+    const L = model.get("layer");
+    if (key === "a") return L;
+    const map = model.get("layer_map") || [];
+    return Number.isInteger(map[L]) ? map[L] : L;
+  };
+  const get = (n) => {
+    if (n === "layer") return layerOf();
+    if (n === "compare_score") return "";
+    if (SHARED.includes(n)) return model.get(n);
+    const data = model.get(dataTrait) || {};
+    if (n === "status") return "ready";
+    if (n === "progress") return 1;
+    if (n === "error") return "";
+    return data[n];
+  };
+  const listening = [];
+  return {
+    get,
+    set(n, v) {
+      if (n === "layer" && key === "b") return;
+      if (!SHARED.includes(n) && n !== "layer") return;
+      model.set(n, v);
+    },
+    save_changes: () => model.save_changes(),
+    send: () => {
+    },
+    // the top dimensions travel with the data, or not at all
+    on(ev, fn) {
+      if (!ev.startsWith("change:")) return;
+      const n = ev.slice("change:".length);
+      const source = n === "layer" || SHARED.includes(n) ? n : dataTrait;
+      const cb = () => fn(this, get(n));
+      listening.push([ev, fn, `change:${source}`, cb]);
+      model.on(`change:${source}`, cb);
+    },
+    off(ev, fn) {
+      for (let k = listening.length - 1; k >= 0; k--) {
+        const [e, f, real, cb] = listening[k];
+        if (e === ev && f === fn) {
+          model.off(real, cb);
+          listening.splice(k, 1);
+        }
+      }
+    }
+  };
+}
+function differing(model, key, pane) {
+  const words = model.get(`differ_${key}`) || [];
+  if (!pane.units || pane.units.kind === "word") return words;
+  const set = new Set(words);
+  const wordOf = pane.data.wordOf;
+  const out = [];
+  for (let t = 0; t < wordOf.length; t++) if (set.has(wordOf[t])) out.push(t);
+  return out;
+}
+function matchOf(model, pane) {
+  const tokens = pane.units && pane.units.kind === "token";
+  return model.get(tokens ? "token_match" : "word_match") || [];
+}
+function inverse(match, n) {
+  const out = new Array(n).fill(-1);
+  match.forEach((v, u) => {
+    if (v >= 0 && v < n && out[v] < 0) out[v] = u;
+  });
+  return out;
+}
+function connectCompare(model, el) {
+  const doc = el.ownerDocument;
+  const host = doc.createElement("div");
+  host.className = "afn-panes afn-two afn-compare";
+  el.append(host);
+  const boxes = ["a", "b"].map(() => {
+    const box = doc.createElement("div");
+    box.className = "afn-pane";
+    host.appendChild(box);
+    return box;
+  });
+  const panes = {};
+  const hover = (from) => (units) => {
+    const to = from === "a" ? panes.b : panes.a;
+    if (!to) return;
+    const pane = panes[from].view;
+    let match = matchOf(model, pane);
+    if (from === "b") match = inverse(match, to.view.units && to.view.units.count || 0);
+    to.view.markUnits(units ? units.map((u) => match[u]).filter((v) => v >= 0) : null, "afn-linked");
+  };
+  const refresh = () => {
+    if (!panes.a || !panes.b) return;
+    const a = panes.a.view;
+    const b = panes.b.view;
+    const how = model.get("compare_note") || "";
+    const overlap = panesNote(a, b, matchOf(model, a));
+    const text = how && overlap ? `${how}. ${overlap}` : how || overlap;
+    a.setPaneNote(text);
+    b.setPaneNote(text);
+    for (const [key, pane] of [["a", a], ["b", b]]) {
+      if (pane.data) pane.markUnits(differing(model, key, pane), "afn-diff");
+    }
+  };
+  for (const [k, box] of [["a", boxes[0]], ["b", boxes[1]]]) {
+    panes[k] = connectPane(paneModel(model, k), box, { follows: k === "b", onHover: hover(k) });
+    panes[k].view.root.classList.add(`afn-pane-${k}`);
+    panes[k].view.onRefresh(refresh);
+  }
+  refresh();
+  return () => {
+    panes.a.cleanup();
+    panes.b.cleanup();
+    host.remove();
+  };
+}
+
+// js/widget.js
 function render({ model, el }) {
   if (model.get("pane_a") !== void 0) return connectCompare(model, el);
   return connect(model, el, { kernel: true });
 }
 var widget_default = { render };
 export {
-  HEADER_TRAITS,
-  connect,
-  connectPane,
   widget_default as default
 };

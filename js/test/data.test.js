@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { isStale, readData, toFloat32, unitNoun, unitsOf } from "../data.js";
+import { readData, toFloat32, unitNoun, unitsOf } from "../data.js";
 import { DATA_TRAITS } from "../traits.js";
 import { base64ToDataView, createStaticModel, decodeState } from "../static_model.js";
+import { columns, int32, roleCodes } from "./columns.js";
 
 function f32bytes(values, pad = 0) {
   const buf = new ArrayBuffer(pad + values.length * 4 + 3);
@@ -17,23 +18,20 @@ test("toFloat32 reads a DataView window, aligned or not", () => {
   const unaligned = toFloat32(f32bytes([1.5, -2, 3], 3));
   assert.deepEqual(Array.from(unaligned), [1.5, -2, 3]);
   assert.equal(toFloat32(new DataView(new ArrayBuffer(6))), null);
+  assert.equal(toFloat32([1.5, -2, 3]), null); // Python sends bytes, never a list
 });
 
 function state(over = {}) {
+  const tokens = [
+    ["[CLS]", null, "special", 0],
+    ["hi", [0, 2], "content", 1],
+    ["there", [3, 8], "content", 2],
+    ["[SEP]", null, "special", 3],
+  ];
+  const words = [[null, "special"], [[0, 2], "content"], [[3, 8], "content"], [null, "special"]];
   return {
-    text: "Hi there",
-    tokens: ["[CLS]", "hi", "there", "[SEP]"],
-    offsets: [null, [0, 2], [3, 8], null],
-    roles: ["special", "content", "content", "special"],
-    word_of: [0, 1, 2, 3],
-    words: [
-      { text: "[CLS]", start: null, end: null, role: "special" },
-      { text: "Hi", start: 0, end: 2, role: "content" },
-      { text: "there", start: 3, end: 8, role: "content" },
-      { text: "[SEP]", start: null, end: null, role: "special" },
-    ],
+    ...columns("Hi there", tokens, words),
     n_layers: 1,
-    n_tokens: 4,
     norms: f32bytes([1, 2, 3, 4, 5, 6, 7, 8], 4),
     top_k: 0,
     top_dims: new DataView(new ArrayBuffer(0)),
@@ -61,7 +59,9 @@ test("readData: inconsistent states give an error, empty gives no data", () => {
   for (const over of [
     { n_tokens: 5 },
     { norms: f32bytes([1, 2, 3]) },
-    { roles: ["special"] },
+    { roles: roleCodes(["special"]) },
+    { word_of: int32([0, 1, 2]) },
+    { n_words: 3 },
     { text: 42 },
   ]) {
     const s = state(over);
@@ -105,9 +105,25 @@ test("readData: top dims are kept only when their sizes fit top_k", () => {
 });
 
 test("readData: a new text with the old analysis is stale", () => {
-  const s = state({ text: "Yo where" });
-  assert.deepEqual(readData((k) => s[k]), { stale: true });
-  assert.equal(isStale("Hi there", state().words), false);
+  for (const text of ["Yo where", "Hi thera", "Hi there!"]) {
+    const s = state({ text });
+    assert.deepEqual(readData((k) => s[k]), { stale: true }, text);
+  }
+});
+
+test("readData: only the binary columns Python sends are read", () => {
+  // offsets, roles and words as JSON lists (a hand-built state) are not a second format
+  const lists = {
+    offsets: [null, [0, 2], [3, 8], null],
+    roles: ["special", "content", "content", "special"],
+    word_of: [0, 1, 2, 3],
+  };
+  for (const [name, value] of Object.entries(lists)) {
+    const s = state({ [name]: value });
+    assert.match(readData((k) => s[k]).error, new RegExp(name), name);
+  }
+  const s = state({ word_spans: undefined, words: [{ text: "Hi", start: 0, end: 2 }] });
+  assert.match(readData((k) => s[k]).error, /word_spans/);
 });
 
 test("static model: $b64 decodes to DataView; set fires change events", () => {

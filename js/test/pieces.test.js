@@ -2,24 +2,25 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { readData, readPieces, unitsOf } from "../data.js";
+import { columns } from "./columns.js";
 
 // "The cat\n" in a byte-level BPE: the line break's token has no text of its own (an empty
 // span at its end), so it is labelled by its piece.
 function state(over = {}) {
   const norms = new DataView(new ArrayBuffer(2 * 3 * 4));
+  const tokens = [
+    ["The", [0, 3], "function", 0],
+    ["Ġcat", [4, 7], "content", 1],
+    ["Ċ", [8, 8], "content", 1],
+  ];
+  const words = [
+    [[0, 3], "function"],
+    [[4, 7], "content"],
+  ];
   return {
-    text: "The cat\n",
-    tokens: ["The", "Ġcat", "Ċ"],
+    ...columns("The cat\n", tokens, words),
     pieces: ["The", "␣cat", "⏎"],
-    offsets: [[0, 3], [4, 7], [8, 8]],
-    roles: ["function", "content", "content"],
-    word_of: [0, 1, 1],
-    words: [
-      { text: "The", start: 0, end: 3, role: "function" },
-      { text: "cat", start: 4, end: 7, role: "content" },
-    ],
     n_layers: 1,
-    n_tokens: 3,
     norms,
     ...over,
   };

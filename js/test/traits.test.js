@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { CONTROLS, DEFAULT_SETTINGS } from "../controls.js";
 import { CONTROL_TRAITS, DATA_TRAITS, STATUS_TRAITS } from "../traits.js";
-import { HEADER_TRAITS } from "../widget.js";
+import { HEADER_TRAITS } from "../connect.js";
 
 const GROUPS = { DATA_TRAITS, CONTROL_TRAITS, STATUS_TRAITS };
 

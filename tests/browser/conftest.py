@@ -11,7 +11,10 @@ Fixtures:
                  over the committed ``afn_widget/static/widget.js``); see :class:`Host`.
 ``open_html``    ``(html: str) -> Page``: a fresh page showing a standalone HTML document.
 ``synth``        ``(text=..., n_layers=4, seed=0, **traits) -> dict``: a synthetic widget state
-                 built by hand (numbers from a seeded RNG, bytes for binary traits).
+                 built by hand (numbers from a seeded RNG, bytes for binary traits), its
+                 spans, roles and words as lists the tests read; :func:`wire` (which the host
+                 page's ``mount`` and ``python_set`` apply) makes them the binary columns
+                 Python sends.
 ``ref``          numpy reference for what the page must show (:class:`Reference`).
 """
 
@@ -110,9 +113,37 @@ def _serve(route) -> None:
         route.abort()
 
 
+def wire(state: dict[str, Any]) -> dict[str, Any]:
+    """A state written as the tests read it (``offsets`` as pairs, ``roles`` by name,
+    ``word_of`` and ``words`` as lists) as Python sends it: the binary columns of
+    :func:`afn_widget.payload.payload` and the ``text_check`` of its text. Others as they are."""
+    if not isinstance(state.get("words"), list):
+        return state
+    from afn_widget.payload import role_bytes, text_check
+
+    def spans(pairs: list[Any]) -> bytes:
+        rows = [(-1, -1) if p is None else tuple(p) for p in pairs]
+        return np.asarray(rows, dtype="<i4").reshape(-1, 2).tobytes()
+
+    words = state["words"]
+    out = {k: v for k, v in state.items() if k != "words"}
+    out.update(
+        offsets=spans(state["offsets"]),
+        roles=role_bytes(state["roles"]),
+        word_of=np.asarray(state["word_of"], dtype="<i4").tobytes(),
+        word_spans=spans([None if w["start"] is None else (w["start"], w["end"]) for w in words]),
+        word_roles=role_bytes([w["role"] for w in words]),
+        n_words=len(words),
+        text_check=text_check(state["text"]),
+    )
+    return out
+
+
 def to_js(state: dict[str, Any]) -> dict[str, Any]:
-    """bytes -> {"$b64": ...} for the host page (which turns them into DataViews); a dict of
-    traits (AFNCompare's panes) -> {"$dict": ...}, its bytes likewise."""
+    """The state as Python sends it (:func:`wire`), bytes -> {"$b64": ...} for the host page
+    (which turns them into DataViews); a dict of traits (AFNCompare's panes) -> {"$dict": ...},
+    its bytes likewise."""
+    state = wire(state)
     return {
         k: {"$b64": base64.b64encode(bytes(v)).decode("ascii")}
         if isinstance(v, (bytes, bytearray))

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from afn_widget.export import standalone_html
+from tests.browser.conftest import wire
 
 pytestmark = pytest.mark.browser
 
@@ -304,12 +305,12 @@ def test_no_messages_with_embedded_bytes_or_top_k_0(host, synth):
 
 def test_standalone_page_shows_embedded_dims_and_asks_nothing(open_html, synth):
     state = synth(n_layers=3, layer=1, top_k=3)
-    page = open_html(standalone_html(state))
+    page = open_html(standalone_html(wire(state)))
     page.locator(".afn-text .afn-tok[data-i='3']").hover()
     got = page.evaluate(TIP_JS, ".afn-root")
     assert got["rows"] == rows(state, 3, 1)
     # without the bytes there is no kernel to ask: no dims box (as before), not "loading…"
-    page = open_html(standalone_html(live(state)))
+    page = open_html(standalone_html(wire(live(state))))
     page.locator(".afn-text .afn-tok[data-i='3']").hover()
     got = page.evaluate(TIP_JS, ".afn-root")
     assert not got["hidden"] and got["caption"] is None and got["pending"] is None

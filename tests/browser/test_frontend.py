@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from afn_widget.export import standalone_html, state_json
+from tests.browser.conftest import wire
 from tests.browser.pagejs import BUCKET_JS, REBUILD_JS
 
 pytestmark = pytest.mark.browser
@@ -455,7 +456,7 @@ def test_state_json_writes_numpy_values_and_non_finite_floats_as_json():
 def test_standalone_html_is_offline_interactive_and_safe(open_html, synth, ref):
     text = "Plain words then " + " ".join(XSS) + " and\u2028more\u2029text."
     state = synth(text=text, n_layers=5, model_name="</script><script>window.__pwned=1</script>")
-    doc = standalone_html(state, title="<b>t</b> & </title><script>window.__pwned=1</script>")
+    doc = standalone_html(wire(state), title="<b>t</b> & </title><script>window.__pwned=1</script>")
     assert "cdn" not in doc.lower() and "require.js" not in doc and "https://" not in doc
     page = open_html(doc)
     page.wait_for_selector(".afn-text .afn-tok:not(.afn-pill)")
@@ -480,11 +481,11 @@ def test_standalone_html_is_offline_interactive_and_safe(open_html, synth, ref):
 
 
 def test_standalone_html_dark_theme(open_html, synth):
-    page = open_html(standalone_html(synth()), color_scheme="dark")
+    page = open_html(standalone_html(wire(synth())), color_scheme="dark")
     page.wait_for_selector(".afn-text .afn-tok:not(.afn-pill)")
     bg = page.evaluate("getComputedStyle(document.querySelector('.afn-root')).backgroundColor")
     assert sum(rgb(bg)) < 150, bg  # dark container
-    light = open_html(standalone_html(synth()), color_scheme="light")
+    light = open_html(standalone_html(wire(synth())), color_scheme="light")
     light.wait_for_selector(".afn-text .afn-tok:not(.afn-pill)")
     bg2 = light.evaluate("getComputedStyle(document.querySelector('.afn-root')).backgroundColor")
     assert sum(rgb(bg2)) > 600, bg2
@@ -510,7 +511,7 @@ def test_standalone_html_in_a_sandboxed_srcdoc_iframe(open_html, synth):
     state = synth(text="Inside a frame: " + XSS[2])
     frame_doc = (
         '<!DOCTYPE html><html><body><iframe style="width:100%;height:600px;border:0" '
-        f'sandbox="allow-scripts" srcdoc="{html.escape(standalone_html(state), quote=True)}">'
+        f'sandbox="allow-scripts" srcdoc="{html.escape(standalone_html(wire(state)), quote=True)}">'
         "</iframe></body></html>"
     )
     page = open_html(frame_doc)
