@@ -56,6 +56,22 @@ def is_causal(model: Any) -> bool:
     return kind in CAUSAL and kind not in MASKED
 
 
+def config_int(model: Any, *names: str) -> int | None:
+    """The first of the config's attributes ``names`` that is a positive integer (models name
+    the same quantity differently: ``num_hidden_layers``, ``n_layer``, ...)."""
+    cfg = getattr(model, "config", None)
+    for name in names:
+        value = getattr(cfg, name, None)
+        if isinstance(value, int) and value > 0:
+            return value
+    return None
+
+
+def hidden_size(model: Any) -> int | None:
+    """The width of the model's hidden states, when its config says."""
+    return config_int(model, "hidden_size", "n_embd", "dim", "d_model")
+
+
 def model_lock(model: Any) -> threading.Lock:
     """The lock of ``model``'s base model: a model and its head share one."""
     base = base_model(model)
@@ -82,8 +98,6 @@ def _blocks(base: Any) -> tuple[Any, ...]:
     """The base model's blocks: its ``ModuleList`` as long as the model is deep whose items
     hold a self-attention module."""
     import torch
-
-    from .models import config_int
 
     n = config_int(base, "num_hidden_layers", "n_layer", "n_layers", "num_layers")
     for _, mod in base.named_modules():

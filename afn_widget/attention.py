@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from . import registry as R
-from .anatomy import Anatomy
+from .anatomy import Anatomy, config_int
 from .registry import ATTENTION, ATTN_NORM, VALUE_HOOKS, needing
 
 ATTENTION_SCORES = R.ATTENTION_SCORES  # declared in the registry, like every score
@@ -48,8 +48,6 @@ class Block:
 
 
 def _config(model: Any, *names: str) -> int | None:
-    from .models import config_int
-
     return config_int(model, *names)
 
 

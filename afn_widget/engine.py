@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from . import validate as V
+from .anatomy import hidden_size
 from .attention import ATTENTION_SCORES, AttentionScores, attn_norm_unavailable
 from .buckets import HIGH_RULES
 from .decoders import FINAL_LAYERS, last_residual, resolve_final_layer, with_residual
@@ -45,7 +46,7 @@ from .hidden import (
     hidden_stats,
     layer_scale,
 )
-from .models import LoadedModel, hidden_size, load_model
+from .models import LoadedModel, load_model
 from .models import forward as run_model
 from .registry import ATTN_NORM, TAS
 from .result import SCORES, AFNResult, TopDims, WordSource, default_layer
@@ -532,7 +533,19 @@ def analyze(
         final_layer=final_layer,
     )
     lm = load_model(model, device)
-    plan = make_plan(lm, text, opts)
+    return run_plan(lm, make_plan(lm, text, opts), opts, progress, partial, partial_every)
+
+
+def run_plan(
+    lm: LoadedModel,
+    plan: Plan,
+    opts: Options,
+    progress: Progress | None,
+    partial: Callable[[AFNResult], Any] | None,
+    partial_every: float,
+) -> AFNResult:
+    """Steps 3 to 5 of :func:`analyze`: the statistics ``normalize`` needs, then the batches of
+    windows, each stitched in as it comes."""
     two_passes = opts.needs_statistics and len(plan.batches) > 1
     ticker = _Ticker(progress, plan.n_windows * (2 if two_passes else 1))
     attention = AttentionScores(lm.anatomy, plan.attention)
@@ -540,10 +553,10 @@ def analyze(
     stitcher = Stitcher(plan, opts, norm, lm)
     shown = time.monotonic()
     for batch in plan.batches:
-        run = first if first is not None else forward(lm, plan, batch, attention)
+        batch_run = first if first is not None else forward(lm, plan, batch, attention)
         first = None
-        stitcher.add(batch, run)
-        del run  # this batch's hidden states go before the next batch's come
+        stitcher.add(batch, batch_run)
+        del batch_run  # this batch's hidden states go before the next batch's come
         ticker.tick(len(batch))
         last = batch[-1] == plan.n_windows - 1
         if partial is not None and not last and time.monotonic() - shown >= partial_every:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .anatomy import Anatomy, anatomy
+from .anatomy import Anatomy, anatomy, config_int
 from .errors import (
     AFNError,
     AFNInputError,
@@ -65,22 +65,6 @@ def default_device() -> str:
     import torch
 
     return "cuda" if torch.cuda.is_available() else "cpu"
-
-
-def config_int(model: Any, *names: str) -> int | None:
-    """The first of the config's attributes ``names`` that is a positive integer (models name
-    the same quantity differently: ``num_hidden_layers``, ``n_layer``, ...)."""
-    cfg = getattr(model, "config", None)
-    for name in names:
-        value = getattr(cfg, name, None)
-        if isinstance(value, int) and value > 0:
-            return value
-    return None
-
-
-def hidden_size(model: Any) -> int | None:
-    """The width of the model's hidden states, when its config says."""
-    return config_int(model, "hidden_size", "n_embd", "dim", "d_model")
 
 
 def _n_layers(model: Any) -> int:

@@ -4,6 +4,7 @@
 
 import { ROLE_CODES } from "./data.js";
 import { CLUSTER, GAP } from "./spans.js";
+import { HIGH, INELIGIBLE, LOW, MASSIVE } from "./stats.js";
 
 /**
  * Elements of a layout (layoutSpans) for `units` (unitsOf), as arrays by element index:
@@ -94,4 +95,19 @@ const roleClass = (role) => (ROLES.includes(role) ? ` afn-r-${role}` : "");
 export function membersOf(els, e) {
   const k = els.cluster[e];
   return k >= 0 ? els.clusterUnits.subarray(els.clusterStart[k], els.clusterStart[k + 1]) : null;
+}
+
+// The bucket element e (a cluster of several units) shows: HIGH if any member is, else LOW if any
+// is, else MASSIVE if any is.
+export function clusterBucket(buckets, els, e) {
+  const { clusterStart, clusterUnits } = els;
+  const k = els.cluster[e];
+  let b = INELIGIBLE;
+  for (let p = clusterStart[k]; p < clusterStart[k + 1]; p++) {
+    const m = buckets[clusterUnits[p]];
+    if (m === HIGH) b = HIGH;
+    else if (m === LOW && b !== HIGH) b = LOW;
+    else if (m === MASSIVE && b === INELIGIBLE) b = MASSIVE;
+  }
+  return b;
 }

@@ -8,9 +8,9 @@
 // of a 100k-token text cost its first render ~100 ms; the first background task adds them.
 import { NO_COLOR, colorIndex, scale01 } from "./colors.js";
 import { h } from "./dom.js";
-import { membersOf, textElements } from "./elements.js";
+import { clusterBucket, membersOf, textElements } from "./elements.js";
 import { CLUSTER, GAP } from "./spans.js";
-import { HIGH, INELIGIBLE, LOW, MASSIVE } from "./stats.js";
+import { HIGH, INELIGIBLE, MASSIVE } from "./stats.js";
 
 const COLOR_CLASS = Array.from({ length: 256 }, (_, i) => ` afn-c${i}`);
 // A block is built and re-coloured as a whole.
@@ -488,19 +488,4 @@ export class TextBlocks {
       span.focus({ preventScroll: true });
     }
   }
-}
-
-// The bucket element e (a cluster of several units) shows: HIGH if any member is, else LOW if any
-// is, else MASSIVE if any is.
-function clusterBucket(buckets, els, e) {
-  const { clusterStart, clusterUnits } = els;
-  const k = els.cluster[e];
-  let b = INELIGIBLE;
-  for (let p = clusterStart[k]; p < clusterStart[k + 1]; p++) {
-    const m = buckets[clusterUnits[p]];
-    if (m === HIGH) b = HIGH;
-    else if (m === LOW && b !== HIGH) b = LOW;
-    else if (m === MASSIVE && b === INELIGIBLE) b = MASSIVE;
-  }
-  return b;
 }

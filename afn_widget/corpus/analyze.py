@@ -11,7 +11,7 @@ import numpy as np
 from ..engine import Options as EngineOptions
 from ..errors import AFNInputError
 from ..hidden import OUTLIER_K
-from ..models import load_model
+from ..models import LoadedModel, load_model
 from ..registry import TAS
 from ..result import default_layer
 from ..validate import check_layer
@@ -124,6 +124,19 @@ def analyze_corpus(
 
         passes = ray_passes(lm, opts, model, device, settings)
     collected = _collect(corpus, passes, opts, progress)
+    return _report(collected, passes, lm, opts, lay, treebank)
+
+
+def _report(
+    collected: Collected,
+    passes: Any,  # Passes, or the Ray engine's
+    lm: LoadedModel,
+    opts: Options,
+    lay: int,
+    treebank: str | None,
+) -> CorpusReport:
+    """The report of what every run collected: roles, frequencies, the per-sentence counts,
+    their bootstrap, the table and the word table."""
     roles = sentence_roles(collected.sentences)
     zipfs = zipf([w for s in collected.sentences for w in s.words], opts.lang)
     run_keys = run_row_keys(opts.runs, opts.scores, lm.n_layers)

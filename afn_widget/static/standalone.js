@@ -2251,6 +2251,18 @@ var AFN = (() => {
     const k = els.cluster[e];
     return k >= 0 ? els.clusterUnits.subarray(els.clusterStart[k], els.clusterStart[k + 1]) : null;
   }
+  function clusterBucket(buckets, els, e) {
+    const { clusterStart, clusterUnits } = els;
+    const k = els.cluster[e];
+    let b = INELIGIBLE;
+    for (let p = clusterStart[k]; p < clusterStart[k + 1]; p++) {
+      const m = buckets[clusterUnits[p]];
+      if (m === HIGH) b = HIGH;
+      else if (m === LOW && b !== HIGH) b = LOW;
+      else if (m === MASSIVE && b === INELIGIBLE) b = MASSIVE;
+    }
+    return b;
+  }
 
   // js/panels/roles.js
   var ROLE_TITLE = {
@@ -2962,18 +2974,6 @@ var AFN = (() => {
       }
     }
   };
-  function clusterBucket(buckets, els, e) {
-    const { clusterStart, clusterUnits } = els;
-    const k = els.cluster[e];
-    let b = INELIGIBLE;
-    for (let p = clusterStart[k]; p < clusterStart[k + 1]; p++) {
-      const m = buckets[clusterUnits[p]];
-      if (m === HIGH) b = HIGH;
-      else if (m === LOW && b !== HIGH) b = LOW;
-      else if (m === MASSIVE && b === INELIGIBLE) b = MASSIVE;
-    }
-    return b;
-  }
 
   // js/text_events.js
   var STEP = /* @__PURE__ */ new Map([

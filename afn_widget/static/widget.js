@@ -2226,6 +2226,18 @@ function membersOf(els, e) {
   const k = els.cluster[e];
   return k >= 0 ? els.clusterUnits.subarray(els.clusterStart[k], els.clusterStart[k + 1]) : null;
 }
+function clusterBucket(buckets, els, e) {
+  const { clusterStart, clusterUnits } = els;
+  const k = els.cluster[e];
+  let b = INELIGIBLE;
+  for (let p = clusterStart[k]; p < clusterStart[k + 1]; p++) {
+    const m = buckets[clusterUnits[p]];
+    if (m === HIGH) b = HIGH;
+    else if (m === LOW && b !== HIGH) b = LOW;
+    else if (m === MASSIVE && b === INELIGIBLE) b = MASSIVE;
+  }
+  return b;
+}
 
 // js/panels/roles.js
 var ROLE_TITLE = {
@@ -2937,18 +2949,6 @@ var TextBlocks = class {
     }
   }
 };
-function clusterBucket(buckets, els, e) {
-  const { clusterStart, clusterUnits } = els;
-  const k = els.cluster[e];
-  let b = INELIGIBLE;
-  for (let p = clusterStart[k]; p < clusterStart[k + 1]; p++) {
-    const m = buckets[clusterUnits[p]];
-    if (m === HIGH) b = HIGH;
-    else if (m === LOW && b !== HIGH) b = LOW;
-    else if (m === MASSIVE && b === INELIGIBLE) b = MASSIVE;
-  }
-  return b;
-}
 
 // js/text_events.js
 var STEP = /* @__PURE__ */ new Map([
