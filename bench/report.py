@@ -12,7 +12,6 @@ from typing import Any
 
 from .engine import guard_of
 
-TARGET_OVERHEAD = 1.05  # text → standalone page / bare forward (§6)
 TARGET_CORPUS = 3.0
 # first render / a layer or score change, by text length (tokens)
 BROWSER_TARGETS = {10000: (150.0, 30.0), 100000: (300.0, 150.0)}
@@ -480,16 +479,17 @@ def _fastest(r: dict) -> str:
 
 
 def _peers_verdict(d: dict) -> str:
-    """The target's verdict: afn-widget's text → page ≤ 1.05 × bare and below every peer."""
+    """afn-widget's text → page over the bare pass beside the nearest peer's, no target: the
+    1.05 × target and "ahead of every peer" are withdrawn (the peers' pages do a fraction of
+    the work: one layer, a static table; the comparison was not like for like)."""
     rows = [r for r in d["rows"] if "over_bare" in r]
     ours = next(r for r in rows if r["tool"] == "afn-widget")
     m = ours["over_bare"]["median"]
     peers = {r["tool"]: r["over_bare"]["median"] for r in rows if r is not ours}
-    best = min(peers, key=peers.get) if peers else None
-    ahead = all(m < v for v in peers.values())
-    text = f"{m:.3f} × bare ≤ 1.05: {_ok(m <= TARGET_OVERHEAD)}"
-    if best is not None:
-        text += f"; ahead of every peer (the nearest, {best}, {peers[best]:.3f}): {_ok(ahead)}"
+    text = f"{m:.3f} × bare (no target: withdrawn, the peers' pages do less)"
+    if peers:
+        best = min(peers, key=peers.get)
+        text += f"; the nearest peer, {best}, {peers[best]:.3f}"
     return text
 
 
@@ -660,12 +660,6 @@ def _targets(S: dict) -> list[str]:
                     f"| layer or score re-colour ≤ {limits[1]:.0f} ms at {at} | "
                     f"{lc:.0f} ms: {_ok(lc <= limits[1])} |"
                 )
-    pe = S.get("peers")
-    if pe and any(r["tool"] == "afn-widget" and r.get("split_ms") for r in pe["rows"]):
-        out.append(
-            f"| text → standalone page ≤ 1.05 × bare, ahead of every peer (§6) | "
-            f"{_peers_verdict(pe)} |"
-        )
     ry = S.get("ray")
     if ry and "phases" in ry["rows"][0]:
         one = ry["rows"][0]["phases"]["ray_1"]["over_local"]
