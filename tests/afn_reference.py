@@ -1,4 +1,4 @@
-"""Independent reference computations for the engine tests.
+"""Independent reference computations for the engine tests, and the texts they share.
 
 Nothing here imports afn_widget's numeric code: forward passes are run directly with
 transformers, windows and buckets are rebuilt from the documented rules with plain loops.
@@ -7,8 +7,34 @@ transformers, windows and buckets are rebuilt from the documented rules with pla
 from __future__ import annotations
 
 import math
+import random
 
 import numpy as np
+
+TEXT = (
+    "The committee postponed its decision, although the evidence was overwhelming. "
+    "Unbelievably, nobody asked why 3 of the 12 samples went missing on Tuesday!"
+)
+SHORT = "Unbelievably, nobody asked why 3 samples went missing! Naïve café 😀."
+ARCHS = ["bert", "distilbert", "electra", "roberta", "gpt2"]  # the tiny_models fixture's
+TOL = dict(rtol=1e-5, atol=1e-5)
+
+
+def model_named(request, name: str):
+    """The ``minilm`` fixture for ``"minilm"``, else that model of the ``tiny_models`` fixture."""
+    if name == "minilm":
+        return request.getfixturevalue("minilm")
+    return request.getfixturevalue("tiny_models")[name]
+
+
+def long_text(n_words: int, seed: int = 0) -> str:
+    """``n_words`` words drawn from a small vocabulary (several windows of a tiny model)."""
+    rng = random.Random(seed)
+    vocab = (
+        "the a of and to in river mountain quickly extraordinary tokenization was were "
+        "committee evidence 1984 cats dog's unbelievably , . ; ! ? running ran transformer"
+    ).split()
+    return " ".join(rng.choice(vocab) for _ in range(n_words))
 
 
 def encode(tokenizer, text: str):

@@ -20,7 +20,6 @@ from hypothesis import strategies as st
 
 from afn_widget import analyze
 from afn_widget.payload import payload
-from afn_widget.tokens import reader_pieces, strip_spans
 from afn_widget.words import group_words
 from tests.afn_reference import encode, stripped
 from tests.test_decoders import _sentencepiece, _tiktoken_style, build
@@ -145,28 +144,7 @@ def test_tokens_without_text_between_specials_make_a_word_with_an_empty_span():
     assert groups == [[0], [1, 2], [3], [4, 5], [6]]
 
 
-@pytest.mark.parametrize(
-    "text, offsets, want",
-    [
-        (" slept", [(0, 6)], [(1, 6)]),
-        ("a \n", [(0, 1), (1, 3)], [(0, 1), (3, 3)]),
-        ("x\u3000 y\t", [(0, 3), (3, 5)], [(0, 1), (3, 4)]),
-        ("", [], []),
-    ],
-)
-def test_strip_spans(text, offsets, want):
-    assert strip_spans(text, offsets) == want == stripped(text, offsets)
-
-
 # -- tokens as a reader sees them ------------------------------------------------------------
-
-
-def test_the_byte_table_is_gpt2s():
-    from transformers.convert_slow_tokenizer import bytes_to_unicode
-
-    from afn_widget.tokens import _BYTE_CHARS
-
-    assert _BYTE_CHARS == bytes_to_unicode()
 
 
 def _read_back(piece: str) -> bytes:
@@ -222,12 +200,6 @@ def test_wordpiece_tokens_are_shown_as_they_are(lms):
     r = analyze("Unbelievably, the cat slept.", lms["wordpiece"])
     assert r.pieces == r.tokens and any(t.startswith("##") for t in r.tokens)
     assert payload(r)["pieces"] == []  # the browser shows the tokens themselves
-
-
-def test_pieces_of_a_text_holding_the_marks_themselves_stay_raw():
-    """SentencePiece's ▁ is a space unless the text itself holds one."""
-    assert reader_pieces("a ▁b", ["▁a", "▁▁b"], [(0, 1), (2, 4)]) == ["▁a", "▁▁b"]
-    assert reader_pieces("a b", ["▁a", "▁b"], [(0, 1), (2, 3)]) == ["␣a", "␣b"]
 
 
 def test_exports_show_the_pieces(lms):

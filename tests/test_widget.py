@@ -1,4 +1,5 @@
-"""AFNView on the Python side: payload, controls, background computation, exports."""
+"""AFNView on the Python side: controls, background computation, the top dims it answers, exports
+(the data it sends: test_payload.py)."""
 
 from __future__ import annotations
 
@@ -11,27 +12,12 @@ import pytest
 from afn_widget import AFNView, analyze
 from afn_widget.errors import AFNInputError, AFNTypeError
 from afn_widget.models import bundled_model_path, load_model
-from afn_widget.payload import dims_bytes, payload, utf16_index
+from afn_widget.payload import dims_bytes
 
 
 @pytest.fixture(scope="module")
 def mini():
     return load_model(str(bundled_model_path()))
-
-
-def test_payload_numbers_are_the_results_numbers(mini):
-    r = analyze("Colour 🎨 and naïve café — ok?", mini)
-    p = payload(r)
-    norms = np.frombuffer(p["norms"], dtype="<f4").reshape(p["n_layers"] + 1, p["n_tokens"])
-    np.testing.assert_array_equal(norms, r.layer_norms)
-    # bytes of numbers per token: float32 norms for every layer; top dims are asked for
-    assert len(p["norms"]) == 4 * (r.n_layers + 1) * len(r.tokens)
-    assert p["top_k"] == 3 and p["top_dims"] == p["top_share"] == b""
-    inline = dims_bytes(r)  # what a page without a kernel carries instead
-    dims = np.frombuffer(inline["top_dims"], dtype="<u2").reshape(r.top_dims.shape)
-    np.testing.assert_array_equal(dims, r.top_dims)
-    share = np.frombuffer(inline["top_share"], dtype="<u1").reshape(r.top_share.shape)
-    assert np.abs(share / 100.0 - r.top_share).max() <= 0.005 + 1e-6
 
 
 def test_top_dims_are_answered_token_by_token(mini):
@@ -80,53 +66,6 @@ def test_standalone_page_carries_the_top_dims(mini):
     for name in ("top_dims", "top_share"):
         assert base64.b64decode(state[name]["$b64"]) == want[name]
     assert view.state_dict()["top_dims"] == b""  # the live view does not send them
-
-
-def test_offsets_are_sent_in_utf16_units(mini):
-    text = "a 🎨 b 😀😀 c"
-    r = analyze(text, mini)
-    p = payload(r)
-    js = text.encode("utf-16-le")
-    sent = np.frombuffer(p["offsets"], "<i4").reshape(-1, 2)
-    assert len(sent) == len(r.tokens)
-    for o, span in zip(r.offsets, sent.tolist(), strict=True):
-        if o is None:
-            assert span == [-1, -1]
-        else:
-            assert js[2 * span[0] : 2 * span[1]].decode("utf-16-le") == text[o[0] : o[1]]
-    words = np.frombuffer(p["word_spans"], "<i4").reshape(-1, 2).tolist()
-    assert len(words) == p["n_words"] == len(r.words)
-    for w, span in zip(r.words.spans, words, strict=True):
-        if w is not None:
-            assert js[2 * span[0] : 2 * span[1]].decode("utf-16-le") == text[w[0] : w[1]]
-    assert utf16_index("x😀y").tolist() == [0, 1, 3, 4]
-
-
-def test_payload_columns_and_size(mini):
-    """Roles and words as binary columns; everything but the scores' values within 40 bytes
-    per token (JSON for the lists, raw bytes for the columns)."""
-    import json
-
-    from afn_widget.payload import ROLE_CODES, text_check
-
-    text = "The committee, which nobody liked, postponed the vote. " * 30
-    r = analyze(text, mini, scores=("tas", "attention"))
-    p = payload(r)
-    roles = [ROLE_CODES[c] for c in np.frombuffer(p["roles"], "u1")]
-    assert roles == list(r.roles)
-    assert [ROLE_CODES[c] for c in np.frombuffer(p["word_roles"], "u1")] == list(r.words.roles)
-    assert np.frombuffer(p["word_of"], "<i4").tolist() == list(r.word_index)
-    units = np.frombuffer(text.encode("utf-16-le"), "<u2")
-    assert p["text_check"] == [units.size, int(units.sum()) % 2**31]
-    assert text_check("x😀") == [3, (ord("x") + 0xD83D + 0xDE00) % 2**31]
-    n, rows = len(r.tokens), r.n_layers + 1
-    assert len(p["norms"]) == len(p["score_values"]) == 4 * rows * n
-    rest = sum(
-        len(v) if isinstance(v, bytes) else len(json.dumps(v, ensure_ascii=False).encode())
-        for k, v in p.items()
-        if k not in ("norms", "score_values")
-    )
-    assert rest / n <= 40, rest / n
 
 
 def test_view_computes_and_matches_engine(mini):
