@@ -12,7 +12,6 @@ its token (``Ġslept``, ``▁slept``), the span of that token is ``slept``.
 from __future__ import annotations
 
 import unicodedata
-import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, NamedTuple
@@ -126,20 +125,11 @@ def tokenize_many(tokenizer: Any, texts: list[str]) -> list[tuple[list[int], Off
     return out
 
 
-_FRAMES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
 def special_frame(tokenizer: Any) -> Frame:
-    """The special token ids the tokenizer puts before and after a single text (found once per
-    tokenizer object)."""
-    try:
-        head, tail = _FRAMES[tokenizer]
-    except (KeyError, TypeError):
-        head, tail = _find_frame(tokenizer)
-        try:
-            _FRAMES[tokenizer] = (tuple(head), tuple(tail))
-        except TypeError:  # not weakly referenceable: found again next time
-            pass
+    """The special token ids the tokenizer puts before and after a single text, found by
+    encoding a probe with and without them (asked each time: a user may change the tokenizer's
+    settings, ``add_bos_token`` say, between two calls)."""
+    head, tail = _find_frame(tokenizer)
     return Frame(list(head), list(tail))
 
 
