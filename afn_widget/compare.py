@@ -26,6 +26,7 @@ from typing import Any, NamedTuple
 import anywidget
 import traitlets as t
 
+from .display import Pictured, picture
 from .errors import AFNInputError, AFNTypeError
 from .export import save_html, standalone_html
 from .models import check_model_spec
@@ -186,7 +187,7 @@ STATE = (
 """What the browser reads of an :class:`AFNCompare` (its synced traits but anywidget's own)."""
 
 
-class AFNCompare(anywidget.AnyWidget):
+class AFNCompare(Pictured, anywidget.AnyWidget):
     """Two analyses side by side: ``AFNCompare(text_a, text_b, model=...)`` (two texts, one
     model) or ``AFNCompare(text, models=(m1, m2))`` (one text, two models).
 
@@ -194,7 +195,8 @@ class AFNCompare(anywidget.AnyWidget):
     ``quantile``, ``granularity``, ``score``, ``word_agg``, ``show_special`` and
     ``include_special`` are shared; ``options`` go to :func:`afn_widget.analyze` for both
     (``scores=`` for attention and the shifts, ``normalize``, ...). ``results`` are the two
-    results at the current settings.
+    results at the current settings. Shown in a notebook, it carries beside the widget one
+    picture of the two panes, the first above the second (:mod:`afn_widget.display`).
     """
 
     # the bundle's text, not its path: anywidget ties a path to every instance through a
@@ -295,3 +297,7 @@ class AFNCompare(anywidget.AnyWidget):
         a = ra.at(self.layer, self.quantile, self.include_special).with_word_agg(self.word_agg)
         b = rb.at(lb, self.quantile, self.include_special).with_word_agg(self.word_agg)
         return replace(a, granularity=self.granularity), replace(b, granularity=self.granularity)
+
+    def _picture(self, settled: bool) -> tuple[bytes, str]:
+        """The two panes' figures, the first above the second, and their text."""
+        return picture(self.results, self.granularity, self.score)

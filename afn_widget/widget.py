@@ -32,11 +32,12 @@ from typing import Any
 import anywidget
 import traitlets as t
 
+from .display import FALLBACK_UNITS, Pictured, picture
 from .engine import OPTION_NAMES, check_options
 from .errors import AFNError, AFNInputError, AFNTypeError
 from .export import save_html, standalone_html
 from .figure import save as save_figure
-from .figure import to_svg, with_picture
+from .figure import to_svg
 from .models import check_device, check_model_spec
 from .payload import dims_bytes, dims_reply, payload
 from .registry import NORMALIZATIONS, SCORES, TAS
@@ -59,9 +60,6 @@ _STATIC = Path(__file__).parent / "static"
 _OWN = ("layer", "quantile", "include_special", "granularity")  # the view's own arguments
 VIEW_OPTIONS = (*(n for n in OPTION_NAMES if n not in _OWN), "device", "partial_every")
 """The options of :func:`afn_widget.analyze` a view passes on (the others are its own)."""
-FALLBACK_UNITS = 600
-"""A displayed view carries a picture of its first this many units (then "…") beside the
-widget, for viewers without the widget's JavaScript."""
 
 
 def _check_arguments(text: Any, model: Any, layer: Any, quantile: Any, granularity: Any,
@@ -239,7 +237,7 @@ class ViewTraits(anywidget.AnyWidget):
         return state
 
 
-class AFNView(ViewTraits):
+class AFNView(Pictured, ViewTraits):
     """Token activation strength of a text, drawn inline in a notebook.
 
     ``AFNView(text, model=None, layer=None, quantile=0.75, granularity="word", **options)``;
@@ -409,6 +407,7 @@ class AFNView(ViewTraits):
             self._showing = None
         if final:
             self._last_error = None
+            self._update_display()  # the picture, in the output shown before it was ready
 
     def _shown_layer(self, result: AFNResult) -> int:
         """The layer to show: the one asked for last (also while this result was computing:
@@ -433,6 +432,9 @@ class AFNView(ViewTraits):
             raise self._last_error
         if self._result is None:
             raise AFNInputError("this view has no result yet: set view.text to a text first.")
+        return self._current()
+
+    def _current(self) -> AFNResult:
         at = self._result.at(self.layer, self.quantile, self.include_special)
         return replace(at, granularity=self.granularity)
 
@@ -477,16 +479,12 @@ class AFNView(ViewTraits):
         """Figure options: the view's granularity and score unless ``options`` say otherwise."""
         return {"granularity": self.granularity, "score": self.score, **defaults, **options}
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        """The widget, and beside it a picture for viewers that cannot run it (GitHub, nbviewer,
-        a notebook reopened without its kernel): a PNG of at most ``FALLBACK_UNITS`` units. A
-        picture rather than the standalone page, because those viewers pick ``text/html`` first
-        and strip its iframe and scripts, showing nothing."""
-        bundle = super()._repr_mimebundle_(**kwargs)
-        if self._result is None or not self._worker.idle:
-            return bundle
-        options = self._figure({}, max_units=FALLBACK_UNITS, scale=1.5)
-        return with_picture(bundle, self.result, **options)
+    def _picture(self, settled: bool) -> tuple[bytes, str] | None:
+        """The figure and text beside the widget (:mod:`afn_widget.display`), once the result
+        is final and no newer analysis is running (``settled``: the analysis just finished)."""
+        if self._result is None or not (settled or self._worker.idle):
+            return None
+        return picture([self._current()], self.granularity, self.score)
 
 
 # The contract with the browser, declared once above by the traits' ``group`` tags.
