@@ -121,7 +121,10 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
     notebook = check_input_file(args.notebook, "give a .ipynb file")
     out = check_output(args.out or notebook.with_suffix(".html"), "page (--out)")
-    out = export_notebook(notebook, out, execute=not args.no_execute, timeout=args.timeout)
+    out = export_notebook(
+        notebook, out, execute=not args.no_execute, timeout=args.timeout, wait=args.wait,
+        say=lambda line: say(line, sys.stderr),
+    )  # fmt: skip
     say(out)
     return 0
 
@@ -286,6 +289,10 @@ def build_parser() -> argparse.ArgumentParser:
     x.add_argument("--out", help="where to write the page (default: beside it, .html)")
     x.add_argument("--no-execute", action="store_true", help="use the outputs saved in the file")
     x.add_argument("--timeout", type=int, default=600, help="seconds a cell may take (600)")
+    x.add_argument(
+        "--wait", type=float, default=120, metavar="SECONDS",
+        help="after the last cell, how long to wait for views still computing (120)",
+    )  # fmt: skip
     x.set_defaults(func=_cmd_export)
 
     from .corpus import cli as corpus_cli
