@@ -138,22 +138,6 @@ def to_svg(result: AFNResult, **options: Any) -> str:
     return render(result, "svg", **options).decode("utf-8")
 
 
-def with_picture(bundle: Any, result: AFNResult, **options: Any) -> Any:
-    """A widget's mimebundle (``data`` or ``(data, metadata)``) with the figure of ``result`` as
-    a PNG beside it (``image/png``, base64), for viewers that cannot run the widget; as it was
-    if the figure cannot be drawn (a missing picture must never hide the widget)."""
-    import base64
-
-    data = bundle[0] if isinstance(bundle, tuple) else bundle
-    if isinstance(data, dict):
-        try:
-            png = render(result, "png", **options)
-        except Exception:  # noqa: BLE001 - whatever it is, the widget is shown without it
-            return bundle
-        data["image/png"] = base64.b64encode(png).decode("ascii")
-    return bundle
-
-
 def render(
     result: AFNResult,
     fmt: str = "svg",

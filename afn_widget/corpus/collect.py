@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 
 from ..models import LoadedModel
-from ..result import aggregate_words
 from ..tokens import special_frame
+from ..words import aggregate_words
 from .conllu_reader import Sentence
 from .inputs import Item, batches, chunks, default_token_budget, prepare
 from .language import TokenFit
