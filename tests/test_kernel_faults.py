@@ -11,7 +11,20 @@ pytestmark = pytest.mark.slow
 
 
 def _run(kc, code: str, timeout: float = 300) -> dict:
-    """Execute ``code``; its reply content, with the stdout it printed under ``"stdout"``."""
+    """Execute ``code``; its reply content, with the stdout it printed under ``"stdout"``.
+
+    After an error the kernel aborts the requests that reach it while it flushes its queue,
+    so a request sent just after an interrupt may come back ``aborted`` without running; it is
+    sent again (at most three times), as a user presses Shift+Enter again.
+    """
+    for _ in range(3):
+        result = _run_once(kc, code, timeout)
+        if result["status"] != "aborted":
+            break
+    return result
+
+
+def _run_once(kc, code: str, timeout: float) -> dict:
     msg_id = kc.execute(textwrap.dedent(code))
     out = []
     while True:
