@@ -108,3 +108,47 @@ def test_a_saved_comparison_holds_both_panes_pictures(tmp_path, monkeypatch, min
     a, b = data["text/plain"].split("\n\n")
     check_plain(a, panes[0])
     check_plain(b, panes[1])
+
+
+# The README's command for a notebook whose saved widget state GitHub refuses (Colab saves the
+# models straight under the mimetype, with no "state" key)
+CLEAR_WIDGET_STATE = [
+    "--to",
+    "notebook",
+    "--inplace",
+    "--ClearMetadataPreprocessor.enabled=True",
+    "--ClearMetadataPreprocessor.clear_cell_metadata=False",
+]
+STATE = "application/vnd.jupyter.widget-state+json"
+
+
+def test_saved_widget_state_is_what_github_reads_and_the_readme_clears_colabs(
+    tmp_path, monkeypatch, minilm_path
+):
+    import json
+    import subprocess
+    import sys
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    nb = executed(tmp_path, view_cell(minilm_path))
+    saved = nb.metadata["widgets"][STATE]  # as JupyterLab and nbclient write it
+    assert {"state", "version_major", "version_minor"} <= set(saved)
+    ours = [m for m in saved["state"].values() if m["model_name"] == "AnyModel"]
+    assert ours and all(m["state"]["_model_module"] == "anywidget" for m in ours)
+
+    colab = tmp_path / "colab.ipynb"  # the same notebook as Colab saves its widget state
+    nb.metadata["widgets"] = {STATE: saved["state"]}
+    nb.cells[1].metadata["tags"] = ["keep-me"]
+    nbformat.write(nb, colab)
+    subprocess.run(
+        [sys.executable, "-m", "jupyter", "nbconvert", *CLEAR_WIDGET_STATE, str(colab)],
+        check=True,
+        capture_output=True,
+    )
+    cleared = json.loads(colab.read_text(encoding="utf-8"))
+    assert "widgets" not in cleared["metadata"]
+    assert set(cleared["metadata"]) == set(nb.metadata) - {"widgets"}
+    assert cleared["metadata"]["language_info"]["name"] == "python"
+    assert cleared["cells"][1]["metadata"]["tags"] == ["keep-me"]
+    data = next(o["data"] for o in cleared["cells"][0]["outputs"] if WIDGET in o.get("data", {}))
+    assert data["image/png"] == shown(nb)["image/png"]

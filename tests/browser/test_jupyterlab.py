@@ -572,3 +572,50 @@ def test_run_all_draws_every_view_with_the_numbers_of_lone_calls(lab, afn_browse
     finally:
         context.close()
     assert not errors, errors
+
+
+def test_notebook_7_draws_a_view_that_follows_python(lab, afn_browser):
+    """Notebook 7 (the same server, its own single-document page) draws a view, and a layer
+    set from Python re-colours it."""
+    root, url, token = lab
+    cells = [
+        "from afn_widget import AFNView\n"
+        "view = AFNView('The scientists celebrated their remarkable discovery in the lab.')\n"
+        "view",
+        "view.wait(120)\nview.layer = 2\nprint('layer', view.layer)",
+    ]
+    (root / "nb7.ipynb").write_text(json.dumps(_notebook(cells)))
+    context = afn_browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e) + (e.stack or "")))
+    try:
+        page.goto(f"{url}/notebooks/nb7.ipynb?token={token}")
+        page.wait_for_selector("#main-panel .jp-Notebook .jp-Cell", timeout=90_000)
+        _run_cell(page, 0)
+        page.wait_for_selector(
+            ".jp-OutputArea .afn-tok.afn-high", state="attached", timeout=120_000
+        )
+        tokens = page.locator(".jp-OutputArea .afn-tok")
+        before = [
+            tokens.nth(i).evaluate("e => getComputedStyle(e).backgroundColor")
+            for i in range(tokens.count())
+        ]
+        assert len(before) >= 8 and len(set(before)) > 3
+        _run_cell(page, 1)
+        page.wait_for_selector("text=layer 2", timeout=60_000)
+        page.wait_for_function(
+            """(before) => {
+                const spans = [...document.querySelectorAll('.jp-OutputArea .afn-tok')];
+                return spans.some((e, i) => getComputedStyle(e).backgroundColor !== before[i]);
+            }""",
+            arg=before,
+            timeout=30_000,
+        )
+        assert page.locator(".jp-OutputArea input[type=range]").first.input_value() == "2"
+        page.screenshot(path=str(SHOTS / "notebook7-widget.png"), full_page=True)
+    finally:
+        context.close()
+    # Notebook 7's own shell (its bundle under /static/notebook/) throws once while it loads a
+    # settings schema, with or without a widget; what is left is the page's other errors
+    assert not [e for e in errors if "/static/notebook/" not in e], errors
