@@ -2,7 +2,7 @@
 
 Token Activation Strength (TAS) is the L2 norm of a token's hidden state at a layer; tokens are
 ranked by it and split into HIGH / LOW at the upper quartile. ``analyze`` computes it,
-``AFNView`` draws it in a notebook.
+``generate`` as a decoder writes, ``AFNView`` draws it in a notebook.
 
 Importing this package is light: torch and transformers load when a model is first needed.
 """
@@ -16,6 +16,7 @@ __version__ = "0.1.0"
 
 _LAZY = {
     "analyze": "engine",
+    "generate": "writing",
     "load_model": "models",
     "LoadedModel": "models",
     "AFNResult": "result",
@@ -31,6 +32,7 @@ _LAZY = {
     "NoHiddenStatesError": "errors",
     "NonFiniteActivationError": "errors",
     "AnalysisCancelled": "errors",
+    "NoLMHeadError": "errors",
 }
 
 __all__ = sorted(_LAZY)
@@ -45,11 +47,13 @@ if TYPE_CHECKING:  # pragma: no cover
         AnalysisCancelled,
         ModelUnavailableError,
         NoHiddenStatesError,
+        NoLMHeadError,
         NonFiniteActivationError,
         TokenizerError,
     )
     from .models import LoadedModel, load_model
     from .result import AFNResult
+    from .writing import generate
 
 
 def __getattr__(name: str) -> Any:

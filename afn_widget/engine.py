@@ -28,12 +28,13 @@ import numpy as np
 
 from . import validate as V
 from .anatomy import hidden_size
+from .assemble import HIDDEN_ROWS, Spelled, assemble, empty_rows
 from .attention import ATTENTION_SCORES, AttentionScores, attn_norm_unavailable
 from .buckets import HIGH_RULES
+from .decode import check_ids, decode_ids, is_ids
 from .decoders import FINAL_LAYERS, last_residual, resolve_final_layer, with_residual
 from .errors import AFNInputError, AFNTypeError, NoHiddenStatesError
 from .hidden import (
-    LAYER_SCALES,
     MASSIVE_ABS,
     MASSIVE_RATIO,
     NORMALIZATIONS,
@@ -44,13 +45,13 @@ from .hidden import (
     Normalization,
     given_outliers,
     hidden_stats,
-    layer_scale,
 )
+from .logits import LOGIT_SCORES, layer_rows, logits_unavailable, token_scores
 from .models import LoadedModel, load_model
 from .models import forward as run_model
 from .registry import ATTN_NORM, TAS
-from .result import SCORES, AFNResult, TopDims, WordSource, default_layer
-from .tokens import Frame, Tokenized, special_frame, tokenize
+from .result import SCORES, AFNResult, default_layer
+from .tokens import EMPTY, Frame, Tokenized, special_frame, tokenize
 from .windows import Windows, plan_windows
 
 Progress = Callable[[int, int], Any]
@@ -146,7 +147,13 @@ class Plan:
     device: Any
     final_layer: str = "block output"  # what the last row holds (decoders.resolve_final_layer)
     attention: tuple[str, ...] = ()  # the attention scores to compute
+    logits: tuple[str, ...] = ()  # the LM head's scores to compute (the model runs with it)
     unavailable: dict[str, str] = field(default_factory=dict)  # score -> why it cannot be
+
+    @property
+    def extra(self) -> tuple[str, ...]:
+        """The scores beyond the hidden states' own: attention's and the LM head's."""
+        return self.attention + self.logits
 
     @property
     def n(self) -> int:
@@ -178,12 +185,18 @@ class Plan:
         return np.concatenate(parts)
 
 
-def make_plan(lm: LoadedModel, text: str, opts: Options) -> Plan:
+def make_plan(lm: LoadedModel, source: str | tuple[int, ...], opts: Options) -> Plan:
+    """What :func:`analyze` runs for ``source``: a text, framed by the tokenizer's special
+    tokens, or token ids, run as they are (:func:`afn_widget.decode.decode_ids`)."""
     layer = default_layer(lm.n_layers) if opts.layer is None else opts.layer
     layer = V.check_layer(layer, lm.n_layers)
     with lm.anatomy.lock:  # the tokenizer is shared too
-        tokens = tokenize(lm.tokenizer, text)
-        frame = special_frame(lm.tokenizer)
+        if isinstance(source, str):
+            text, tokens = source, tokenize(lm.tokenizer, source)
+            frame = special_frame(lm.tokenizer)
+        else:
+            text, tokens = decode_ids(lm.tokenizer, source) if source else ("", EMPTY)
+            frame = Frame([], [])
     n_special = len(frame.head) + len(frame.tail)
     limit = min(lm.max_length, MAX_WINDOW) if opts.max_length is None else opts.max_length
     if limit > lm.max_length:
@@ -204,6 +217,9 @@ def make_plan(lm: LoadedModel, text: str, opts: Options) -> Plan:
     unavailable = {}
     if ATTN_NORM.name in opts.scores and (why := attn_norm_unavailable(lm.anatomy)):
         unavailable[ATTN_NORM.name] = why
+    logits = tuple(x for x in LOGIT_SCORES if x in opts.scores)
+    if logits and (why := logits_unavailable(lm.anatomy)):
+        unavailable.update(dict.fromkeys(logits, why))
     return Plan(
         text=text,
         tokens=tokens,
@@ -216,6 +232,7 @@ def make_plan(lm: LoadedModel, text: str, opts: Options) -> Plan:
         device=_device(lm.anatomy.base),
         final_layer=resolve_final_layer(lm.anatomy, opts.final_layer),
         attention=tuple(x for x in ATTENTION_SCORES if x in opts.scores and x not in unavailable),
+        logits=tuple(x for x in logits if x not in unavailable),
         unavailable=unavailable,
     )
 
@@ -226,16 +243,18 @@ def make_plan(lm: LoadedModel, text: str, opts: Options) -> Plan:
 @dataclass(frozen=True)
 class Run:
     """One batch of windows through the model: its hidden states (``L+1`` tensors
-    ``[B, T, d]``) and the attention scores asked for (``[L+1, B, T]``, row 0 nan)."""
+    ``[B, T, d]``) and the extra scores asked for (``[L+1, B, T]``): attention's (row 0 nan)
+    and the LM head's (the same row at every layer)."""
 
     hidden_states: Sequence[Any]
-    attention: dict[str, np.ndarray]
+    extra: dict[str, np.ndarray]
 
 
 def forward(lm: LoadedModel, plan: Plan, batch: range, attention: AttentionScores) -> Run:
     """Run a batch of windows through the base model (with the attention weights when
-    ``attention`` needs them). The pass and its hooks hold the model's lock: calls on one model
-    run one pass at a time, and no call sees another's hooks (:mod:`afn_widget.anatomy`)."""
+    ``attention`` needs them; through the model with its LM head when the plan asks for its
+    scores). The pass and its hooks hold the model's lock: calls on one model run one pass at
+    a time, and no call sees another's hooks (:mod:`afn_widget.anatomy`)."""
     import torch
 
     input_ids = torch.tensor([plan.input_ids(w) for w in batch], dtype=torch.long)
@@ -248,7 +267,7 @@ def forward(lm: LoadedModel, plan: Plan, batch: range, attention: AttentionScore
         attention.hooked() as values,
         last_residual(body, residual_wanted) as residual,
     ):
-        out = run_model(body.base, input_ids, mask, attention.needed)
+        out = run_model(body.model if plan.logits else body.base, input_ids, mask, attention.needed)
     hs = with_residual(getattr(out, "hidden_states", None), residual)
     name = body.name
     if hs is None:
@@ -262,6 +281,8 @@ def forward(lm: LoadedModel, plan: Plan, batch: range, attention: AttentionScore
             "(embeddings + one per layer)."
         )
     rows: dict[str, np.ndarray] = {}
+    if plan.logits:
+        rows = layer_rows(token_scores(out.logits, input_ids, plan.logits), plan.n_rows)
     weights = getattr(out, "attentions", None) if attention.needed else None
     if attention.needed and not weights:
         for score in attention.want:
@@ -318,40 +339,20 @@ def gather_statistics(
 # -- 5. stitch ---------------------------------------------------------------------------------
 
 
-MASSIVE_ROWS = ("massive", "massive_dim", "massive_value")
-
-
 class Stitcher:
     """The text's numbers, filled batch by batch from the windows' statistics, and the result
     for the tokens done so far (:meth:`result`)."""
 
     def __init__(self, plan: Plan, opts: Options, norm: Normalization | None, lm: LoadedModel):
         self.plan, self.opts, self.norm = plan, opts, norm
-        shape, k = (plan.n_rows, plan.n), plan.top_k
-        # per statistic of hidden_stats (and attention score), its rows for the text's tokens
-        self.body = {
-            "norms": np.zeros(shape, np.float32),
-            **{m: np.zeros(shape, np.float32) for m in SHIFT_METRICS},
-            "top_dims": np.zeros((*shape, k), np.int32),
-            "top_share": np.zeros((*shape, k), np.float32),
-            "massive": np.zeros(shape, bool),
-            "massive_dim": np.zeros(shape, np.int32),
-            "massive_value": np.zeros(shape, np.float32),
-            **{a: np.full(shape, np.nan, np.float32) for a in plan.attention},
-        }
+        # per statistic of hidden_stats (and extra score), its rows for the text's tokens
+        self.body = empty_rows(plan.n_rows, plan.n, plan.top_k, plan.extra)
         self.prefix: dict[str, np.ndarray] = {}  # the first window's leading specials
         self.suffix: dict[str, np.ndarray] = {}  # the last window's trailing ones
         tok = lm.tokenizer
         self.prefix_tokens = list(tok.convert_ids_to_tokens(plan.frame.head)) if plan.n else []
         self.suffix_tokens = list(tok.convert_ids_to_tokens(plan.frame.tail)) if plan.n else []
-        self.settings = {
-            "granularity": opts.granularity,
-            "word_agg": opts.word_agg,
-            "normalize": opts.normalize,
-            "model_name": lm.name,
-            "note": lm.note,
-            "n_windows": plan.n_windows,
-        }
+        self.settings = {"model_name": lm.name, "note": lm.note, "n_windows": plan.n_windows}
 
     def add(self, batch: range, run: Run) -> None:
         """Take the statistics of a batch of windows, each token from the window that owns it."""
@@ -360,7 +361,7 @@ class Stitcher:
             self.norm = given_outliers(self.opts.outlier_dims, plan.n_rows, hs[0].shape[-1])
         massive = (self.opts.massive_abs, self.opts.massive_ratio)
         stats = hidden_stats(hs, self.norm, shifts=SHIFT_METRICS, top_k=plan.top_k, massive=massive)
-        stats.update(run.attention)
+        stats.update(run.extra)
         p, length = len(plan.frame.head), plan.windows.length
         for b, w in enumerate(batch):
             sel = plan.owned(w)
@@ -400,38 +401,23 @@ class Stitcher:
             return np.concatenate(parts, axis=1).astype(body.dtype, copy=False)
 
         tokens = self.prefix_tokens + plan.tokens.tokens[:upto] + suffix_tokens
+        framed = plan.n > 0  # an empty text gets no special tokens either
+        ids = (plan.frame.head if framed else []) + plan.tokens.ids[:upto]
+        ids += plan.frame.tail if framed and complete else []
         before, after = [None] * len(self.prefix_tokens), [None] * len(suffix_tokens)
         offsets = before + list(plan.tokens.offsets[:upto]) + after
         word_ids = plan.tokens.word_ids
         word_ids = None if word_ids is None else before + list(word_ids[:upto]) + after
-        layer_norms = join("norms")
-        if self.opts.normalize in LAYER_SCALES:
-            layer_norms = layer_scale(
-                layer_norms, [o is None for o in offsets], self.opts.normalize
-            )
-        attention = {a: join(a) for a in plan.attention if a in self.prefix}
-        massive = {key: join(key) for key in MASSIVE_ROWS} if self.prefix else None
-        words = WordSource(plan.text, tokens, offsets, word_ids, layer_norms, self.opts.word_agg)
-        return AFNResult(
-            text=plan.text,
-            tokens=tokens,
-            offsets=offsets,
-            special=np.array([o is None for o in offsets], dtype=bool),
-            layer_norms=layer_norms,
-            shifts={m: join(m) for m in SHIFT_METRICS},
-            dims_source=TopDims(join("top_dims"), join("top_share")),
+        spelled = Spelled(plan.text, tokens, offsets, word_ids, ids)
+        rows = {key: join(key) for key in self.prefix or HIDDEN_ROWS}  # no text: no flags
+        return assemble(
+            spelled,
+            rows,
+            self.opts,
             outlier_dims=self.outliers(),
-            word_source=words,
             layer=plan.layer,
-            quantile=self.opts.quantile,
-            include_special=self.opts.include_special,
-            high_rule=self.opts.high,
-            attention=attention,
             unavailable=dict(plan.unavailable),
-            scores=self.opts.scores,
-            massive_rows=massive,
             final_layer=plan.final_layer,
-            include_massive=self.opts.include_massive,
             **self.settings,
         )
 
@@ -440,7 +426,7 @@ class Stitcher:
 
 
 def analyze(
-    text: str,
+    text: str | Sequence[int],
     model: Any = None,
     *,
     layer: int | None = Options.layer,
@@ -490,8 +476,13 @@ def analyze(
     ``normalize`` also takes ``"layer_zscore"`` and ``"layer_rank"``: the raw norms on a scale
     within each layer (:func:`afn_widget.hidden.layer_scale`), so that layers compare honestly.
 
+    ``text`` may also be token ids (a list, array or tensor, ``result.ids`` of an earlier
+    result): they run as they are, no special token added, and the text is what they spell
+    (:mod:`afn_widget.decode`).
+
     ``scores``: besides ``"tas"``, any of ``"attention"``, ``"attn_norm"`` (from the same pass,
-    :mod:`afn_widget.attention`) and the shifts, read with ``result.score(name)``.
+    :mod:`afn_widget.attention`), the shifts, and, for a decoder given with its LM head,
+    ``"logprob"`` and ``"entropy"`` (:mod:`afn_widget.logits`), read with ``result.score(name)``.
 
     Massive activations (a hidden value ``> massive_abs`` and ``> massive_ratio`` × the layer's
     median ``|value|``, :mod:`afn_widget.hidden`) are flagged in ``result.massive``; at the
@@ -511,7 +502,7 @@ def analyze(
     when ``normalize`` needs statistics of a text longer than one batch).
     Raise :class:`~afn_widget.errors.AnalysisCancelled` from it to stop.
     """
-    text = V.check_text(text)
+    text = check_ids(text) if is_ids(text) else V.check_text(text)
     opts = check_options(
         layer=layer,
         quantile=quantile,

@@ -41,3 +41,7 @@ class OutputPathError(AFNError, OSError):
 
 class InputFileError(AFNError, ValueError):
     """A file given as input cannot be read as what it should be (named, with the fix)."""
+
+
+class NoLMHeadError(AFNError, TypeError):
+    """The model cannot write text: it is no decoder, or it has no language-model head."""

@@ -157,6 +157,7 @@ def hidden_stats(
     top_k: int = 0,
     mask: Any = None,
     massive: tuple[float, float] | None = None,
+    each_token: bool = False,
 ) -> dict[str, np.ndarray]:
     """Per-layer numbers of a batch (see the module docstring), as numpy arrays. ``hs``: the
     model's hidden states, ``L+1`` tensors ``[B, T, d]``.
@@ -165,7 +166,9 @@ def hidden_stats(
     * with ``top_k``: ``top_dims`` (int32) and ``top_share`` (float32) ``[L+1, B, T, k]``;
     * with ``massive = (abs, ratio)``: ``massive`` (bool, :func:`massive_flags`), and each
       token's largest ``|x_d|`` before any normalization (:func:`largest`): ``massive_dim``
-      (int32) and ``massive_value`` (float32, the signed ``x_d``), ``[L+1, B, T]``.
+      (int32) and ``massive_value`` (float32, the signed ``x_d``), ``[L+1, B, T]``;
+      ``each_token``: each token flagged against its own vector's median, as if it had been the
+      only token of its forward pass (the steps of a generation, taken together).
 
     The layers go one at a time. A NaN or infinity anywhere in a vector makes its norm
     non-finite, so checking the norms (of the real tokens, where ``mask`` ``[B, T]`` says
@@ -207,7 +210,7 @@ def hidden_stats(
         out["top_share"] = top_share(_numpy(top), norms)
     if massive:
         value = _numpy(peaks)
-        out["massive"] = massive_flags(hs, np.abs(value), *massive)
+        out["massive"] = massive_flags(hs, np.abs(value), *massive, each_token=each_token)
         out["massive_dim"] = _numpy(peak_dims).astype(np.int32)
         out["massive_value"] = value
     return out
@@ -234,13 +237,17 @@ def largest(x: Any) -> Any:
     return torch.topk(x.float().abs(), 1, dim=-1).indices[..., 0]
 
 
-def massive_flags(hs: Sequence[Any], peak: np.ndarray, abs_min: float, ratio: float) -> np.ndarray:
+def massive_flags(
+    hs: Sequence[Any], peak: np.ndarray, abs_min: float, ratio: float, each_token: bool = False
+) -> np.ndarray:
     """bool ``[L+1, B, T]``: which tokens carry a massive activation at each layer (module
     docstring), from the largest ``|x_d|`` of each token (``peak``, ``[L+1, B, T]``). The
-    layer's median ``|x|`` is only computed where some token passes the absolute threshold."""
+    layer's median ``|x|`` (``torch.median``; with ``each_token``, of each token's own vector)
+    is only computed where some token passes the absolute threshold."""
     flagged = peak > abs_min
     for layer in np.flatnonzero(flagged.reshape(len(flagged), -1).any(1)).tolist():
-        med = float(hs[layer].float().abs().median())
+        x = hs[layer].float().abs()
+        med = x.median(dim=-1).values.cpu().numpy() if each_token else float(x.median())
         flagged[layer] &= peak[layer] > ratio * med
     return flagged
 

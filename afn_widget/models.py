@@ -20,12 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .anatomy import Anatomy, anatomy, config_int
+from .anatomy import Anatomy, anatomy, config_int, is_causal
 from .errors import (
     AFNError,
     AFNInputError,
     AFNTypeError,
     ModelUnavailableError,
+    NoLMHeadError,
     TokenizerError,
 )
 
@@ -154,22 +155,26 @@ def _offline() -> bool:
     return False
 
 
-def _read(source: str, device: str, **load: Any) -> tuple[Any, Any]:
+def _read(source: str, device: str, head: bool = False, **load: Any) -> tuple[Any, Any]:
     """The model and fast tokenizer at ``source``; ``load``: ``dtype`` / ``device_map`` for
-    ``from_pretrained`` (a model placed by ``device_map`` is not moved)."""
-    from transformers import AutoModel, AutoTokenizer
+    ``from_pretrained`` (a model placed by ``device_map`` is not moved). ``head``: the model
+    with its LM head (``AutoModelForCausalLM``), its config checked first to be a decoder's."""
+    from transformers import AutoModel, AutoModelForCausalLM, AutoTokenizer
 
     local = Path(source).expanduser()
     kwargs: dict[str, Any] = {}
     if _offline() and not local.exists():
         kwargs["local_files_only"] = True
+    if head:
+        _check_decoder(source, kwargs)
     from transformers.utils import logging as hf_logging
 
     bar = hf_logging.is_progress_bar_enabled()
     hf_logging.disable_progress_bar()  # a weights bar in every notebook cell is noise
     try:
         tokenizer = AutoTokenizer.from_pretrained(str(source), use_fast=True, **kwargs)
-        model = AutoModel.from_pretrained(str(source), **kwargs, **load)
+        auto = AutoModelForCausalLM if head else AutoModel
+        model = auto.from_pretrained(str(source), **kwargs, **load)
     finally:
         if bar:
             hf_logging.enable_progress_bar()
@@ -177,6 +182,21 @@ def _read(source: str, device: str, **load: Any) -> tuple[Any, Any]:
     if load.get("device_map") is None:
         model.to(device)
     return model, tokenizer
+
+
+def _check_decoder(source: str, kwargs: dict[str, Any]) -> None:
+    """A typed error, before any weights load, unless ``source``'s config is a decoder's."""
+    from types import SimpleNamespace
+
+    from transformers import AutoConfig
+
+    cfg = AutoConfig.from_pretrained(str(source), **kwargs)
+    if not is_causal(SimpleNamespace(config=cfg)):
+        raise NoLMHeadError(
+            f"{source!r} is a {getattr(cfg, 'model_type', 'model')!r} model, not a decoder "
+            "language model: it cannot write text. Name a decoder (e.g. "
+            "'HuggingFaceTB/SmolLM2-135M', 'Qwen/Qwen2.5-0.5B-Instruct', 'gpt2')."
+        )
 
 
 def bundled_model_path() -> Path:
@@ -194,6 +214,7 @@ def load_model(
     model: Any = None,
     device: str | None = None,
     *,
+    head: bool = False,
     dtype: Any = None,
     device_map: Any = None,
     warn: bool = True,
@@ -211,6 +232,12 @@ def load_model(
     and statistics taken in float32. The offline fallback warns once
     (:class:`OfflineFallbackWarning`); ``warn=False`` is for callers that say it themselves
     (the widget shows it in its header).
+
+    ``head=True`` (what :func:`afn_widget.generate` asks for): a model named by hub id or path
+    loads with its language-model head (``AutoModelForCausalLM``), cached apart from the same
+    name without it; a name whose config is no decoder's raises
+    :class:`~afn_widget.errors.NoLMHeadError` before any weights load, and so does ``None``
+    (the default model is an encoder). A pair is taken as given.
     """
     if isinstance(model, LoadedModel):
         return model
@@ -232,30 +259,39 @@ def load_model(
             mdl.eval()  # a model built from a config is in training mode: dropout would add noise
         return LoadedModel(mdl, tok, name, dev)
     dev = device or default_device()
+    if head and model is None:
+        raise NoLMHeadError(
+            f"the default model ({DEFAULT_MODEL}) is an encoder and cannot write text: name a "
+            "decoder, e.g. model='HuggingFaceTB/SmolLM2-135M', or pass "
+            "(AutoModelForCausalLM.from_pretrained(name), tokenizer)."
+        )
     named = model is not None
     name = str(model) if named else DEFAULT_MODEL
     load = {k: v for k, v in (("dtype", dtype or torch_dtype), ("device_map", device_map)) if v}
     if device_map is not None:
         _needs_accelerate()
     key = (name, dev) if not load else (name, dev, *map(str, load.values()))
+    key += ("lm_head",) if head else ()
     with _LOCK:  # one load per name at a time: a second caller waits for the first's result
         loaded = _CACHE.get(key)
         if loaded is None:
-            loaded = _CACHE[key] = _load(name, dev, named, load)
+            loaded = _CACHE[key] = _load(name, dev, named, load, head)
     if warn and loaded.note and key not in _WARNED:
         _WARNED.add(key)
         warnings.warn(loaded.note, OfflineFallbackWarning, stacklevel=2)
     return loaded
 
 
-def _load(name: str, device: str, named: bool, load: dict[str, Any]) -> LoadedModel:
+def _load(
+    name: str, device: str, named: bool, load: dict[str, Any], head: bool = False
+) -> LoadedModel:
     if named and _looks_like_path(name) and not Path(name).expanduser().exists():
         raise ModelUnavailableError(
             f"model path {name!r} does not exist. Check the path (a local directory with "
             "config.json and the weights), or pass a hub name such as 'bert-base-uncased'."
         )
     try:
-        mdl, tok = _read(name, device, **load)
+        mdl, tok = _read(name, device, head, **load)
         loaded = LoadedModel(mdl, tok, name, device)
     except AFNError:  # loaded, but not a model that can be analysed: said as it is
         raise

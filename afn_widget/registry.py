@@ -26,8 +26,9 @@ from .words import CONTENT, FUNCTION, PUNCTUATION, SPECIAL
 HIDDEN_STATES = "hidden_states"  # output_hidden_states=True (always asked for)
 ATTENTIONS = "attentions"  # output_attentions=True, under eager attention
 VALUE_HOOKS = "value_hooks"  # forward hooks that keep each block's value vectors
-NEEDS = (HIDDEN_STATES, ATTENTIONS, VALUE_HOOKS)
-SOURCES = (HIDDEN_STATES, ATTENTIONS)
+LOGITS = "logits"  # the LM head's logits: a decoder run with its head
+NEEDS = (HIDDEN_STATES, ATTENTIONS, VALUE_HOOKS, LOGITS)
+SOURCES = (HIDDEN_STATES, ATTENTIONS, LOGITS)
 
 # Why a score has no value at layer 0 (the embeddings).
 NO_ATTENTION = "the embeddings have no attention"
@@ -36,15 +37,17 @@ NO_LAYER_BEFORE = "the embeddings have no layer before them"
 
 @dataclass(frozen=True)
 class Score:
-    """One per-token, per-layer score: a float32 ``[n_layers + 1, n_tokens]`` matrix.
+    """One per-token score: a float32 ``[n_layers + 1, n_tokens]`` matrix.
 
     ``name``: how Python, the traits and the corpus table call it (``analyze(scores=)``).
     ``label``: what the view's selector and badge show. ``definition``: what is computed, as the
     selector's tooltip says it. ``source``: the output of the forward pass it is read from
-    (:data:`HIDDEN_STATES` or :data:`ATTENTIONS`). ``needs``: everything it asks of that pass
-    (:data:`NEEDS`). ``layer0``: why it has no value at layer 0, the embeddings (its row 0 is
-    nan there), or ``None`` where it has one. ``view``: ``False`` for a score that only the
-    corpus report computes.
+    (:data:`HIDDEN_STATES`, :data:`ATTENTIONS` or :data:`LOGITS`). ``needs``: everything it asks
+    of that pass (:data:`NEEDS`). ``layer0``: why it has no value at layer 0, the embeddings
+    (its row 0 is nan there), or ``None`` where it has one. ``view``: ``False`` for a score that
+    only the corpus report computes. ``per_layer``: ``False`` for a score of the token alone,
+    not of a layer (the LM head's): its matrix holds the same row at every layer, so that
+    whatever reads a score at a layer reads it, and the layer changes nothing.
     """
 
     name: str
@@ -54,6 +57,7 @@ class Score:
     needs: tuple[str, ...]
     layer0: str | None = None
     view: bool = True
+    per_layer: bool = True
 
     def __post_init__(self) -> None:
         if self.source not in SOURCES or self.source not in self.needs:
@@ -125,8 +129,39 @@ COS_CHANGE = Score(
     NO_LAYER_BEFORE,
 )
 
-ALL_SCORES = (TAS, TAS_DROP_OUTLIERS, ATTENTION, ATTN_NORM, DELTA_NORM, DISPLACEMENT, COS_CHANGE)
-"""Every score, in the order of the corpus report's arrays; :data:`TAS` first."""
+LOGPROB = Score(
+    "logprob",
+    "logprob",
+    "log-probability (natural log) the model gave this token at the position before it: "
+    "log_softmax of its LM head's logits there (first token: none; the same at every layer)",
+    LOGITS,
+    (LOGITS,),
+    per_layer=False,
+)
+ENTROPY = Score(
+    "entropy",
+    "entropy",
+    "entropy, in nats, of the next-token distribution this token was chosen from: the softmax "
+    "of the LM head's logits at the position before it (first token: none; the same at every "
+    "layer)",
+    LOGITS,
+    (LOGITS,),
+    per_layer=False,
+)
+
+ALL_SCORES = (
+    TAS,
+    TAS_DROP_OUTLIERS,
+    ATTENTION,
+    ATTN_NORM,
+    DELTA_NORM,
+    DISPLACEMENT,
+    COS_CHANGE,
+    LOGPROB,
+    ENTROPY,
+)
+"""Every score; :data:`TAS` first, the corpus report's (:data:`CORPUS_SCORES`) in the order of
+its arrays."""
 SCORE = {s.name: s for s in ALL_SCORES}
 """Each score by its name."""
 VIEW_SCORES = tuple(s for s in ALL_SCORES if s.view)
@@ -140,8 +175,12 @@ SHIFT_METRICS = tuple(s.name for s in VIEW_SCORES if s.layer0 == NO_LAYER_BEFORE
 """The shifts: hidden-state scores against the layer before (hence none at layer 0)."""
 ATTENTION_SCORES = tuple(s.name for s in VIEW_SCORES if s.source == ATTENTIONS)
 """The scores read from the attention weights of the same forward pass."""
-CORPUS_SCORES = tuple(s.name for s in ALL_SCORES)
-"""The scores of the corpus report (``afn_widget.corpus.SCORES``), in the order of its arrays."""
+LOGIT_SCORES = tuple(s.name for s in VIEW_SCORES if s.source == LOGITS)
+"""The scores read from the LM head's logits of the same forward pass (a decoder with its
+head: :mod:`afn_widget.logits`)."""
+CORPUS_SCORES = tuple(s.name for s in ALL_SCORES if s.source != LOGITS)
+"""The scores of the corpus report (``afn_widget.corpus.SCORES``), in the order of its arrays:
+all but the LM head's (the report reads base models, encoders first of all)."""
 LAYER0_REASONS = {s.name: s.layer0 for s in VIEW_SCORES if s.layer0 is not None}
 """Why a score has no value at layer 0, by score (those that have one are not listed)."""
 

@@ -177,12 +177,20 @@ class AFNResult:
     dims_source: TopDims = field(repr=False, compare=False)
     score_name: str = "TAS"  # what layer_norms holds: TAS, or the name of given scores
     high_rule: str = "quantile"  # buckets.HIGH_RULES: >= the quantile, or exactly the top k
-    attention: Mapping[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
+    # the scores beyond the hidden states' own, by name: attention's and the LM head's
+    extra: Mapping[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
     unavailable: Mapping[str, str] = field(default_factory=dict)  # score -> why not computed
     scores: tuple[str, ...] = (R.TAS.name,)  # the scores asked for (analyze's scores=)
     massive_rows: Mapping[str, np.ndarray] | None = field(default=None, repr=False, compare=False)
     include_massive: bool = False
     final_layer: str = "block output"  # the last row: "residual", "normed" or "block output"
+    ids: list[int] | None = field(default=None, repr=False, compare=False)  # the token ids run
+    # written by afn_widget.generate (None for a text analysed): which tokens the model wrote,
+    # each token's chat role (a message's role, "template" for the chat template's own), and why
+    # it stopped writing
+    generated: np.ndarray | None = field(default=None, repr=False, compare=False)  # bool [n]
+    chat_roles: list[str] | None = field(default=None, repr=False, compare=False)
+    finish_reason: str = ""
 
     # -- the split at this layer and quantile, made on first use -----------------------------
     @cached_property
@@ -315,9 +323,10 @@ class AFNResult:
 
     def score(self, name: str) -> np.ndarray:
         """float32 ``[n_layers + 1, n_tokens]`` of one of :data:`SCORES`: ``tas`` (the norms),
-        the three shifts, or ``attention`` / ``attn_norm`` (computed when ``analyze`` was asked
-        for them with ``scores=``; :mod:`afn_widget.attention`). Nan where undefined (layer
-        0 of the shifts and attention)."""
+        the three shifts, ``attention`` / ``attn_norm`` (computed when ``analyze`` was asked
+        for them with ``scores=``; :mod:`afn_widget.attention`), or the LM head's ``logprob`` /
+        ``entropy`` (the same row at every layer; :mod:`afn_widget.logits`). Nan where undefined
+        (layer 0 of the shifts and attention, the first token of the LM head's)."""
         from .errors import AFNInputError
 
         if name not in SCORES:
@@ -330,11 +339,11 @@ class AFNResult:
             return self.layer_norms
         if name in SHIFT_METRICS:
             return self.shifts[name]
-        if name not in self.attention:
+        if name not in self.extra:
             raise AFNInputError(
                 f"{name} was not computed; ask for it: analyze(text, scores=('tas', {name!r}))."
             )
-        return self.attention[name]
+        return self.extra[name]
 
     def with_word_agg(self, word_agg: str) -> AFNResult:
         """The same result with words aggregated by ``word_agg`` (``"mean"`` or ``"max"``)."""
@@ -366,7 +375,9 @@ class AFNResult:
     def to_dataframe(self, granularity: str | None = None):
         """One row per token (or per word); ``sort_values('rank')`` lists the strongest first
         and the unranked units (special tokens, and ``UNDEFINED`` ones where the score has no
-        value: rank ``<NA>``) last. ``tas`` holds the result's score (:attr:`score_name`)."""
+        value: rank ``<NA>``) last. ``tas`` holds the result's score (:attr:`score_name`); per
+        token, the LM head's scores it has (``logprob``, ``entropy``) and, for a generation,
+        ``generated``."""
         import pandas as pd
 
         def ranked(ranks: np.ndarray) -> Any:
@@ -388,7 +399,7 @@ class AFNResult:
                     "percentile": w.percentiles,
                 }
             )
-        return pd.DataFrame(
+        df = pd.DataFrame(
             {
                 "token": self.pieces,
                 "start": [s[0] if s else None for s in self.offsets],
@@ -401,11 +412,24 @@ class AFNResult:
                 "percentile": self.percentiles,
             }
         )
+        for name in (n for n in R.LOGIT_SCORES if n in self.extra):  # one value per token
+            df[name] = self.extra[name][self.layer].astype(np.float64)
+        if self.generated is not None:
+            df["generated"] = self.generated
+        return df
 
     def to_dict(self) -> dict[str, Any]:
         """Everything, as plain JSON-able Python (nan becomes ``None``)."""
         w = self.words
-        return {
+        written = {}
+        if self.generated is not None:
+            written = {
+                "ids": list(self.ids or []),
+                "generated": self.generated.tolist(),
+                "chat_roles": self.chat_roles,
+                "finish_reason": self.finish_reason,
+            }
+        return written | {
             "text": self.text,
             "model_name": self.model_name,
             "note": self.note,

@@ -575,6 +575,45 @@ def _ray(d: dict) -> list[str]:
     return out
 
 
+def _generate(d: dict) -> list[str]:
+    out = ["## 8. `generate()` vs. `model.generate`\n", _section_head(d)]
+    out.append(
+        "*model.generate* = `model.generate(ids, max_new_tokens=64, do_sample=False)`, its "
+        "default KV cache, the prompt's ids made beforehand; *generate* = "
+        "`afn_widget.generate(text, (model, tokenizer), max_new_tokens=64)`, the same tokens "
+        "(checked) with every statistic (norms, shifts, top dimensions, massive flags, logprob, "
+        "entropy) and the result. *Passes* = the model's own forward calls, timed by hooks "
+        "(`generate` runs one more: the last token written is read too). Random weights, no "
+        "end-of-sequence id; the tiny Llama of 512 tokens with a BPE trained on the UD text (its "
+        "LM head the size of its body), the others with the MiniLM tokenizer (30,522 tokens: the "
+        "tiny Llama's LM head is then nearly all of its compute, and so are the LM head's "
+        "statistics of what `generate` adds; no target); see `bench/generate.py`.\n"
+    )
+    out.append(
+        "| model | prompt tokens | new tokens | rounds | model.generate, ms | generate, ms | "
+        "generate / model.generate | min / min | passes, ms (model.generate / generate) | "
+        "beyond the passes, ms (model.generate / generate) | target |"
+    )
+    out.append("|---|---:|---:|---:|---:|---:|---|---:|---|---|---|")
+    for r in d["rows"]:
+        f, b, ratio = r["forward_ms"], r["beyond_forward_ms"], r["generate_over_plain"]
+        out.append(
+            f"| {r['model']} | {r['prompt_tokens']} | {r['new_tokens']} | {r['rounds']} | "
+            f"{_m(r['ms']['model.generate'])} | {_m(r['ms']['generate'])} | {_r(ratio, 3)} | "
+            f"{_min_ratio(r, 'generate', 'model.generate')} | "
+            f"{_m(f['model.generate'])} / {_m(f['generate'])} | "
+            f"{_m(b['model.generate'])} / {_m(b['generate'])} | {_generate_verdict(r)} |"
+        )
+    return out
+
+
+def _generate_verdict(r: dict) -> str:
+    """A row's verdict against its target (none for a row whose figures only explain)."""
+    if r.get("target") is None:
+        return "—"
+    return f"≤ {r['target']:.2f}: {_ok(r['generate_over_plain']['median'] <= r['target'])}"
+
+
 def _targets(S: dict) -> list[str]:
     out = [
         "## Targets\n",
@@ -668,6 +707,16 @@ def _targets(S: dict) -> list[str]:
             f"{one['median']:.2f} (range {one['min']:.2f}–{one['max']:.2f}, {one['n']} rounds): "
             f"{_ok(one['median'] <= 1.25)} |"
         )
+    g = S.get("generate")
+    for r in (g or {}).get("rows", []):
+        if r.get("target") is None:
+            continue
+        m = r["generate_over_plain"]
+        out.append(
+            f"| generate / model.generate ≤ {r['target']:.2f}, {r['new_tokens']} new tokens, "
+            f"{r['model']} | {m['median']:.3f} [{m['q1']:.3f}–{m['q3']:.3f}]: "
+            f"{_ok(m['median'] <= r['target'])} |"
+        )
     p = S.get("payload")
     if p:
         for r in p["rows"]:
@@ -706,7 +755,8 @@ def write_report(latest: Path, out: Path) -> None:
         "rounds. Cells read **median** [interquartile range] (min–max) of the per-round ratios. "
         "Reproduce every figure with `python -m bench` (the sections below took "
         f"{sum(v.get('seconds') or 0 for v in S.values()) / 60:.0f} minutes together; "
-        "`--quick` for a look in ~5, `--only engine,cache,corpus,ray,browser,payload,peers`, "
+        "`--quick` for a look in ~5, `--only engine,cache,corpus,ray,browser,payload,peers,"
+        "generate`, "
         "`--threads N`, `--corpus-threads 1,2`, see `bench/run.py`); raw numbers with "
         "machine facts are in `bench/results/` (`latest.json` holds the sections shown here).",
         "",
@@ -746,6 +796,8 @@ def write_report(latest: Path, out: Path) -> None:
         lines += _peers(S["peers"]) + [""]
     if "ray" in S:
         lines += _ray(S["ray"]) + [""]
+    if "generate" in S:
+        lines += _generate(S["generate"]) + [""]
     if FINDINGS_FILE.exists():
         lines.append(FINDINGS_FILE.read_text(encoding="utf-8"))
     Path(out).write_text("\n".join(lines).rstrip() + "\n", encoding="utf-8")

@@ -3,6 +3,7 @@
     python -m bench                      # everything (about 35 minutes on 2 cores)
     python -m bench --quick              # fewer rounds, smaller corpus, BERT-base in engine only
     python -m bench --only engine,cache  # a subset: engine cache corpus ray browser payload peers
+                                         # generate
     python -m bench --threads 2          # torch intra-op threads (default 1, see below)
     python -m bench --corpus-threads 1   # the corpus section on one thread only (default 1,2)
     python -m bench --report             # only rewrite BENCHMARKS.md from bench/results/latest.json
@@ -35,8 +36,8 @@ import sys
 import time
 from datetime import datetime, timezone
 
-SECTIONS = ("engine", "cache", "corpus", "ray", "browser", "payload", "peers")
-TORCH_SECTIONS = {"engine", "cache", "corpus", "ray", "payload", "peers"}
+SECTIONS = ("engine", "cache", "corpus", "ray", "browser", "payload", "peers", "generate")
+TORCH_SECTIONS = {"engine", "cache", "corpus", "ray", "payload", "peers", "generate"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -122,6 +123,10 @@ def main(argv: list[str] | None = None) -> int:
             from .payload import run_payload
 
             data = run_payload(args.quick, encoders)
+        elif name == "generate":
+            from .generate import run_generate
+
+            data = run_generate(args.quick)
         else:
             from .peers import run_peers
 

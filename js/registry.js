@@ -11,6 +11,7 @@ export const SCORES = [
     source: "hidden_states",
     needs: ["hidden_states"],
     layer0: null,
+    per_layer: true,
   },
   {
     name: "attention",
@@ -19,6 +20,7 @@ export const SCORES = [
     source: "attentions",
     needs: ["attentions"],
     layer0: "the embeddings have no attention",
+    per_layer: true,
   },
   {
     name: "attn_norm",
@@ -27,6 +29,7 @@ export const SCORES = [
     source: "attentions",
     needs: ["attentions", "value_hooks"],
     layer0: "the embeddings have no attention",
+    per_layer: true,
   },
   {
     name: "delta_norm",
@@ -35,6 +38,7 @@ export const SCORES = [
     source: "hidden_states",
     needs: ["hidden_states"],
     layer0: "the embeddings have no layer before them",
+    per_layer: true,
   },
   {
     name: "displacement",
@@ -43,6 +47,7 @@ export const SCORES = [
     source: "hidden_states",
     needs: ["hidden_states"],
     layer0: "the embeddings have no layer before them",
+    per_layer: true,
   },
   {
     name: "cos_change",
@@ -51,6 +56,25 @@ export const SCORES = [
     source: "hidden_states",
     needs: ["hidden_states"],
     layer0: "the embeddings have no layer before them",
+    per_layer: true,
+  },
+  {
+    name: "logprob",
+    label: "logprob",
+    definition: "log-probability (natural log) the model gave this token at the position before it: log_softmax of its LM head's logits there (first token: none; the same at every layer)",
+    source: "logits",
+    needs: ["logits"],
+    layer0: null,
+    per_layer: false,
+  },
+  {
+    name: "entropy",
+    label: "entropy",
+    definition: "entropy, in nats, of the next-token distribution this token was chosen from: the softmax of the LM head's logits at the position before it (first token: none; the same at every layer)",
+    source: "logits",
+    needs: ["logits"],
+    layer0: null,
+    per_layer: false,
   },
 ];
 

@@ -91,7 +91,7 @@ console.log(JSON.stringify({
 
 @pytest.fixture(scope="module")
 def js() -> dict:
-    candidates = [*reversed(registry.CORPUS_SCORES), "nonsense", ""]
+    candidates = [*(s.name for s in reversed(registry.ALL_SCORES)), "nonsense", ""]
     return node_json(JS_LISTS.replace("CANDIDATES", json.dumps(candidates)))
 
 
@@ -169,8 +169,14 @@ def test_js_buckets_read_by_name_are_pythons_split():
 
 
 @pytest.fixture(scope="module")
-def every_score(tiny_bert):
-    return analyze(TEXT, tiny_bert, scores=result.SCORES)
+def every_score(tiny_models):
+    """Every score of the view, the LM head's too: a tiny GPT-2 with its head."""
+    from transformers import GPT2LMHeadModel
+
+    base = tiny_models["gpt2"]
+    head = GPT2LMHeadModel(base.model.config).eval()
+    head.transformer = base.model
+    return analyze(TEXT, (head, base.tokenizer), scores=result.SCORES)
 
 
 def test_the_browser_reads_a_payloads_roles_and_scores_by_the_registrys_codes(every_score):
@@ -206,30 +212,38 @@ def test_the_browser_reads_a_payloads_roles_and_scores_by_the_registrys_codes(ev
 
 
 def test_each_view_score_is_undefined_at_layer_0_exactly_where_it_says(every_score):
-    """The declaration (``layer0``) against the computation: row 0 all nan, the others not."""
+    """The declaration (``layer0``) against the computation: row 0 all nan, the others not; a
+    score of the token alone (``per_layer=False``) the same row at every layer, nan for the
+    first token only."""
     assert not every_score.unavailable
     for s in registry.VIEW_SCORES:
         rows = every_score.score(s.name)
         assert rows.shape == (every_score.n_layers + 1, len(every_score.tokens))
         assert np.isnan(rows[0]).all() == (not s.defined_at_layer0), s.name
+        if not s.per_layer:
+            assert (rows == rows[:1]).all(axis=0)[1:].all(), s.name
+            assert np.isnan(rows[:, 0]).all() and np.isfinite(rows[:, 1:]).all(), s.name
+            continue
         assert np.isfinite(rows[1:]).all(), s.name
 
 
 def test_the_corpus_runner_computes_every_declared_score_and_only_those(tiny_bert):
-    """Each of the corpus report's scores (the view's and its own ``tas_drop_outliers``) has a
-    slot in the runner's output, filled at every layer it is declared defined."""
+    """Each of the corpus report's scores (the view's but the LM head's, and its own
+    ``tas_drop_outliers``) has a slot in the runner's output, filled at every layer it is
+    declared defined."""
     from afn_widget.corpus import SCORES
     from afn_widget.corpus.runner import MASSIVE, Runner
 
     assert SCORES == registry.CORPUS_SCORES and SCORES[0] == registry.TAS.name
-    assert set(result.SCORES) < set(SCORES)
+    assert set(result.SCORES) - set(registry.LOGIT_SCORES) < set(SCORES)
+    assert not set(registry.LOGIT_SCORES) & set(SCORES)  # the report reads base models
     ids = [tiny_bert.tokenizer(TEXT)["input_ids"], tiny_bert.tokenizer("A cat.")["input_ids"]]
     runner = Runner(tiny_bert.model, tiny_bert.n_layers, hidden.OUTLIER_K, SCORES)
     assert runner.hooked and runner.attention  # attn_norm's value hooks, attention's weights
     out = runner.run(ids, tiny_bert.tokenizer.pad_token_id or 0)
     assert out[0].shape[0] == len(SCORES) + 1 == MASSIVE + 1
     for m in out:
-        for k, s in enumerate(registry.ALL_SCORES):
+        for k, s in enumerate(registry.SCORE[name] for name in SCORES):
             assert np.isnan(m[k, 0]).all() == (not s.defined_at_layer0), s.name
             assert np.isfinite(m[k, 1:]).all(), s.name
 
@@ -242,6 +256,10 @@ def test_the_derived_lists_follow_the_declarations():
     assert registry.ATTENTION_SCORES == tuple(
         n for n in result.SCORES if by[n].source == registry.ATTENTIONS
     )
+    assert registry.LOGIT_SCORES == tuple(
+        n for n in result.SCORES if by[n].source == registry.LOGITS
+    )
+    assert not any(by[n].per_layer for n in registry.LOGIT_SCORES)
     assert set(registry.SHIFT_METRICS) < set(registry.HIDDEN_SCORES)
     assert not any(by[n].defined_at_layer0 for n in registry.SHIFT_METRICS)
     assert B.LAYER0_REASONS == {n: by[n].layer0 for n in result.SCORES if by[n].layer0}
@@ -253,7 +271,7 @@ def test_the_derived_lists_follow_the_declarations():
 
 def test_a_score_must_say_where_it_comes_from():
     with pytest.raises(ValueError, match="source"):
-        registry.Score("logprob", "logprob", "log p of the token", "logits", ("logits",))
+        registry.Score("saliency", "saliency", "gradient norm", "gradients", ("gradients",))
     with pytest.raises(ValueError, match="source"):
         registry.Score("x", "x", "x", registry.ATTENTIONS, (registry.HIDDEN_STATES,))
     with pytest.raises(ValueError, match="needs"):
