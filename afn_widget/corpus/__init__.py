@@ -16,8 +16,11 @@ lies inside the word's span (failing that, those overlapping it), and a word's s
 the tokenizer drops) get no score and are left out of every statistic.
 
 **Roles.** From gold UPOS when every sentence has it (``content`` = NOUN PROPN VERB ADJ ADV NUM
-INTJ, ``punctuation`` = PUNCT SYM, ``function`` = the rest), else the engine's
-:func:`~afn_widget.words.word_role`; ``report.role_source`` says which.
+INTJ, ``punctuation`` = PUNCT SYM, ``function`` = the rest), else ``roles=`` when given, else
+the function-word list of ``lang`` (:mod:`.function_words`: English, German, French; in another
+language every word is content and a warning names the ways out); ``report.role_source`` says
+which. A CoNLL-U multi-word token whose words do not spell it (``du`` = ``de`` + ``le``) is one
+word by default (:mod:`.multiword`).
 
 **Scores**, per layer ``l`` (``hidden_states[l]``, 0 = embeddings; a decoder's last layer read
 before its final norm, as ``analyze`` reads it by default), per token, then per word:
@@ -100,10 +103,12 @@ the function-word list with X and INTJ on their own; punctuation left out of the
 ``report.categories``: the HIGH rate of each gold UPOS tag; ``report.zipf_bins``: the AUROC
 within each Zipf bin.
 
-**Language.** ``lang`` is checked before any model loads (:mod:`.language`: one of wordfreq's
-languages, with its optional tokenizer installed for Japanese, Korean and Chinese); a treebank
-whose file name or ``sent_id`` names another language, and a tokenizer that reads the text
-poorly (many unknown pieces, or words spelled out character by character), are warned about.
+**Language.** ``lang`` (default: the one the UD file name or ``sent_id`` gives, else ``en``) is
+checked before any model loads (:mod:`.language`: one of wordfreq's languages, with its optional
+tokenizer installed for Japanese, Korean and Chinese); a treebank whose file name or ``sent_id``
+names another language than the one given, and a tokenizer that reads the text poorly (many
+unknown pieces, words spelled out character by character, or many more pieces per word than on
+English), are warned about.
 
 Sentences run in batches sorted by length, padded (attention mask set; padding is never read),
 ``token_budget`` padded tokens per batch (default :func:`default_token_budget`), streamed in

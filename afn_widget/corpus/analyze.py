@@ -20,7 +20,7 @@ from .collect import Collected, Passes
 from .conllu_reader import Corpus, Sentence
 from .counts import RATIOS, count_sentences
 from .frames import pool_of, table_estimates, table_frame, table_keys, words_frame
-from .language import warn_if_other_language
+from .language import treebank_language, warn_if_other_language
 from .logistic import Regression, lexical_words, regressed_rows, regression_counts
 from .meta import extra_meta, report_meta
 from .names import BASELINE, SCORES, RowKey, Run
@@ -44,7 +44,8 @@ def analyze_corpus(
     seeds: int | Iterable[int] = 3,
     match_width: float = 0.5,
     high: str = "quantile",
-    lang: str = "en",
+    lang: str | None = None,
+    roles: Any = None,
     token_budget: int | None = None,
     chunk_size: int = 1024,
     outlier_k: float = OUTLIER_K,
@@ -69,8 +70,12 @@ def analyze_corpus(
     the model's own attention implementation and registers no hook, the fast path).
     ``match_width``: the largest Zipf difference (exclusive) of a frequency-matched pair.
     ``high``: ``"quantile"`` (``>=`` the quantile, the paper's) or ``"top_k"`` (exactly
-    ``ceil(n · (1 − quantile))`` words). ``lang``: the language of the word frequencies
-    (checked first; a treebank in another language is warned about). ``seed``: the
+    ``ceil(n · (1 − quantile))`` words). ``lang``: the language of the word frequencies and of
+    the function-word list (checked first; default: the one a UD file name or ``sent_id`` of
+    the corpus gives, else ``"en"``; a treebank in another language than one given is warned
+    about). ``roles``: for plain text, how a word's role is told — a function of the word form
+    or a collection of function words (:func:`~.function_words.role_rule`); default the
+    function-word list of ``lang`` (English, German, French; other languages warn). ``seed``: the
     bootstrap's. All definitions are in the docstring of :mod:`afn_widget.corpus`. Texts
     longer than the model's maximum length are skipped (counted in ``meta["skipped"]``) —
     split them into sentences first.
@@ -94,6 +99,7 @@ def analyze_corpus(
     the lexical controls, the per-sentence counts, the resamples, the table and its breakdowns,
     the words frame, the choices made.
     """
+    lang = _language(corpus, lang)
     opts = check_options(
         corpus,
         quantile=quantile,
@@ -124,7 +130,16 @@ def analyze_corpus(
 
         passes = ray_passes(lm, opts, model, device, settings)
     collected = _collect(corpus, passes, opts, progress)
-    return _report(collected, passes, lm, opts, lay, treebank)
+    return _report(collected, passes, lm, opts, lay, treebank, roles)
+
+
+def _language(corpus: Any, lang: str | None) -> str:
+    """``lang``, or the language the corpus names (:func:`~.language.treebank_language`), or
+    ``"en"``."""
+    if lang is not None:
+        return lang
+    found = treebank_language(corpus)
+    return "en" if found is None else found[0]
 
 
 def _report(
@@ -134,10 +149,11 @@ def _report(
     opts: Options,
     lay: int,
     treebank: str | None,
+    given_roles: Any = None,
 ) -> CorpusReport:
     """The report of what every run collected: roles, frequencies, the per-sentence counts,
     their bootstrap, the table and the word table."""
-    roles = sentence_roles(collected.sentences)
+    roles = sentence_roles(collected.sentences, opts.lang, given_roles)
     zipfs = zipf([w for s in collected.sentences for w in s.words], opts.lang)
     run_keys = run_row_keys(opts.runs, opts.scores, lm.n_layers)
     run_scores, run_specials = collected.word_scores(), collected.special_scores()
@@ -145,7 +161,7 @@ def _report(
     left_out = None if opts.include_massive else run_massive
     reg = Regression(lexical_words(collected, roles.per_sentence, zipfs))
     lexical = reg.predict()
-    rows = sentence_rows(collected, roles.per_sentence, zipfs, opts.scores, lexical)
+    rows = sentence_rows(collected, roles.per_sentence, zipfs, opts.scores, lexical, opts.lang)
     counts = count_sentences(
         rows, len(run_keys), opts.quantile, opts.high, opts.match_width,
         sentence_massive(collected, opts.scores), opts.include_massive,

@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from ..engine import Options as EngineOptions  # the massive-activation defaults
 from ..errors import AFNInputError, OutputPathError
@@ -102,8 +103,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     p.add_argument("--limit", type=int, help="only the first N sentences")
     p.add_argument(
         "--lang",
-        help="language of the word frequencies (a wordfreq language; ja, ko and zh need "
-        "their tokenizers installed); default en, or for many treebanks each one's UD file name",
+        help="language of the word frequencies and function words (a wordfreq language; ja, "
+        "ko and zh need their tokenizers installed); default: the one the UD file name gives "
+        "(de_gsd-ud-dev.conllu: de), else en",
+    )
+    p.add_argument(
+        "--mwt",
+        default="fused",
+        choices=("fused", "split"),
+        help="CoNLL-U multi-word tokens whose words do not spell them (du = de + le): fused "
+        "(default: one word, the surface form, as the model reads it) or split (each word)",
     )
     _add_where_options(p)
     p.set_defaults(func=run)
@@ -141,11 +150,11 @@ def run(args: argparse.Namespace) -> int:
         raise AFNInputError(f"--out must end in .html or .csv, not {out.name!r}.")
     out = check_output(out, "report (--out)")
     words = None if args.words is None else check_output(args.words, "word table (--words)")
-    sentences = _sentences(args.file)
+    sentences = _sentences(args.file, args.mwt)
     if args.limit is not None:
         sentences = sentences[: args.limit]
     report = analyze_corpus(
-        sentences, args.model, lang=args.lang or "en", progress=not args.quiet, **_options(args)
+        sentences, args.model, lang=args.lang, progress=not args.quiet, **_options(args)
     )
     if out.suffix.lower() == ".csv":
         report.to_csv(out)
@@ -158,16 +167,16 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _sentences(file: str) -> list:
-    """The sentences of a regular file: a CoNLL-U file's (by its suffix), else the text file's
-    non-blank lines."""
+def _sentences(file: str, mwt: str = "fused") -> Any:
+    """The sentences of a regular file: a CoNLL-U file's (by its suffix; a :class:`Corpus`,
+    which keeps the file name and so its language), else the text file's non-blank lines."""
     path = check_input_file(file, CORPUS_FIX)
     if path.suffix.lower() != ".conllu":
         return [x for x in read_text_file(path, CORPUS_FIX).splitlines() if x.strip()]
-    sentences = read_conllu(path).sentences
-    if not sentences:
+    corpus = read_conllu(path, mwt)
+    if not corpus.sentences:
         raise EmptyConlluError(str(path), 1, "no sentence in the file (it is empty)")
-    return sentences
+    return corpus
 
 
 def _many(file: str) -> bool:
@@ -220,8 +229,9 @@ def _run_treebanks(args: argparse.Namespace) -> int:
                             "each one's words to --out.")  # fmt: skip
     _check_out_dir(out)
     table = analyze_treebanks(
-        args.file, args.model, out, lang=args.lang, progress=not args.quiet, **_options(args)
-    )
+        args.file, args.model, out, lang=args.lang, progress=not args.quiet, mwt=args.mwt,
+        **_options(args),
+    )  # fmt: skip
     n = table["treebank"].nunique()
     say(f"{n} treebanks, {len(table)} rows: {out / 'report.csv'}", sys.stderr)
     return 0

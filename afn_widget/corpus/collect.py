@@ -13,8 +13,8 @@ from ..models import LoadedModel
 from ..tokens import special_frame
 from ..words import aggregate_words
 from .conllu_reader import Sentence
-from .inputs import Item, batches, chunks, default_token_budget, prepare
-from .language import TokenFit
+from .inputs import Item, batches, chunks, default_token_budget, prepare, sentence_from_text
+from .language import ENGLISH_REFERENCE, TokenFit
 from .names import Run
 from .options import Options
 from .runner import MASSIVE, Runner
@@ -133,7 +133,9 @@ class Passes:
         for it in items:
             out.fit.add(it.sentence.words, it.pieces, it.ids, it.offsets)
         if k == 0:
-            out.fit.warn(self.lang, self.model_name)
+            english = None if self.lang == "en" else english_pieces_per_word(self.tokenizer)
+            out.fit.warn(self.lang, self.model_name, english)
+            out.fit.english = english
         return items
 
     def _runnable(self, items: list[Item], out: Collected, bar: Any) -> list[Item]:
@@ -174,6 +176,15 @@ class Passes:
             for it in items
         ]
         return prepare(shuffled, self.tokenizer)
+
+
+def english_pieces_per_word(tokenizer: Any) -> float:
+    """The tokenizer's pieces per word (:class:`~.language.TokenFit`) over
+    :data:`~.language.ENGLISH_REFERENCE`, its words as the engine groups them."""
+    fit = TokenFit(tokenizer.unk_token_id)
+    for it in prepare([(0, sentence_from_text(ENGLISH_REFERENCE, tokenizer))], tokenizer):
+        fit.add(it.sentence.words, it.pieces, it.ids, it.offsets)
+    return fit.pieces_per_word
 
 
 def _to_words(m: np.ndarray, it: Item, n_head: int, n_tail: int) -> WordAndSpecials:

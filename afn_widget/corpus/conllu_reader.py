@@ -10,6 +10,13 @@ text and where each word sits in it. The rules:
   form exactly (``did`` + ``n't`` = ``didn't``), each word gets its own part of the token's
   span; otherwise (``gonna`` = ``gon`` + ``na`` is fine, Spanish ``del`` = ``de`` + ``el`` is
   not) all its words share the whole token's span, and so the same subword pieces.
+* ``mwt="fused"`` (the default): the words of a multi-word token whose forms do not spell the
+  surface form (``du`` = ``de`` + ``le``, ``zum`` = ``zu`` + ``dem``) become one word, the
+  surface form, with the UPOS of its first content word (else of its first word): those words
+  would share the token's subword pieces, so the model gives them one score, and counting it
+  twice would weigh it double and pair it with itself; its frequency is the surface form's. A
+  token whose words spell it (``did`` + ``n't``) keeps its words, each with its own pieces.
+  ``mwt="split"`` keeps every syntactic word (:func:`~.multiword.fuse_tokens` is not applied).
 * Empty nodes (``8.1``) are not surface words and are skipped.
 * The text is the ``# text`` comment when every surface token can be found in it in order
   (whitespace between them skipped); otherwise it is rebuilt from the surface forms and
@@ -55,6 +62,7 @@ from typing import IO, Any
 from ..errors import AFNError, AFNInputError, InputFileError
 from ..files import special_file
 
+MWT_MODES = ("fused", "split")
 CONTENT_UPOS = frozenset({"NOUN", "PROPN", "VERB", "ADJ", "ADV", "NUM", "INTJ"})
 PUNCT_UPOS = frozenset({"PUNCT", "SYM"})
 FORMAT_HELP = (
@@ -217,6 +225,15 @@ class Corpus:
     sentences: list[Sentence]
     source: str = ""
 
+    @property
+    def lang(self) -> str | None:
+        """The language the UD file name gives (``de_gsd-ud-dev.conllu`` → ``de``), or
+        ``None``."""
+        from .language import treebank_language
+
+        found = treebank_language(Corpus([], self.source))
+        return None if found is None else found[0]
+
     def __len__(self) -> int:
         return len(self.sentences)
 
@@ -244,14 +261,22 @@ class Corpus:
         )
 
 
-def read_conllu(source: str | os.PathLike | IO) -> Corpus:
-    """Every sentence of a CoNLL-U file (a path or an open file), as a :class:`Corpus`."""
+def read_conllu(source: str | os.PathLike | IO, mwt: str = "fused") -> Corpus:
+    """Every sentence of a CoNLL-U file (a path or an open file), as a :class:`Corpus`; its
+    ``lang`` is the one the UD file name gives. ``mwt``: ``"fused"`` or ``"split"`` (see the
+    module docstring)."""
     name = _name(source)
-    return Corpus(list(iter_conllu(source)), name)
+    return Corpus(list(iter_conllu(source, mwt)), name)
 
 
-def iter_conllu(source: str | os.PathLike | IO) -> Iterator[Sentence]:
-    """The sentences of a CoNLL-U file one at a time (for files too large to hold)."""
+def iter_conllu(source: str | os.PathLike | IO, mwt: str = "fused") -> Iterator[Sentence]:
+    """The sentences of a CoNLL-U file one at a time (for files too large to hold); ``mwt``
+    checked at once."""
+    _check_mwt(mwt)
+    return _iter(source, mwt)
+
+
+def _iter(source: str | os.PathLike | IO, mwt: str) -> Iterator[Sentence]:
     name = _name(source)
     if isinstance(source, (str, os.PathLike)):
         try:
@@ -259,14 +284,27 @@ def iter_conllu(source: str | os.PathLike | IO) -> Iterator[Sentence]:
         except OSError as exc:
             raise _unreadable(name, exc) from None
         with fh:
-            yield from _parse(_decoded(fh, name), name)
+            yield from _fused(_parse(_decoded(fh, name), name), mwt)
     else:
-        yield from _parse(_decoded(source, name), name)
+        yield from _fused(_parse(_decoded(source, name), name), mwt)
 
 
-def parse_conllu(text: str, source: str = "<string>") -> Corpus:
+def parse_conllu(text: str, source: str = "<string>", mwt: str = "fused") -> Corpus:
     """Parse CoNLL-U held in a string."""
-    return Corpus(list(_parse(enumerate(io.StringIO(text), start=1), source)), source)
+    _check_mwt(mwt)
+    return Corpus(list(_fused(_parse(enumerate(io.StringIO(text), start=1), source), mwt)), source)
+
+
+def _check_mwt(mwt: object) -> None:
+    if mwt not in MWT_MODES:
+        raise AFNInputError(f"mwt must be one of {MWT_MODES}, not {mwt!r}.")
+
+
+def _fused(sentences: Iterable[Sentence], mwt: str) -> Iterator[Sentence]:
+    from .multiword import fuse_tokens
+
+    for s in sentences:
+        yield fuse_tokens(s, CONTENT_UPOS) if mwt == "fused" else s
 
 
 def _name(source: Any) -> str:

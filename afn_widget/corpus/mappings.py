@@ -4,9 +4,11 @@ its main figures are also given under.
 * ``upos`` (the report's own): content = NOUN PROPN VERB ADJ ADV NUM INTJ, punctuation = PUNCT
   SYM, function = the rest (:func:`.conllu_reader.upos_role`), or the engine's word list
   without gold UPOS.
-* ``adv_split`` (gold UPOS only): ADV split by the project's function-word list
-  (:func:`afn_widget.words.word_role` of the form — ``not``, ``so``, ``then``, ``how`` ... are
-  function words, ``quickly`` is content), X and INTJ neither content nor function (``other``:
+* ``adv_split`` (gold UPOS only): ADV split by the function-word list of the language
+  (:func:`.function_words.form_role` of the form — ``not``, ``so``, ``then``, ``how`` ... are
+  function words, ``quickly`` is content; ``nicht``, ``ne`` ... in German and French; refused,
+  :class:`~.function_words.NoFunctionWordsError`, in a language without a list, where the
+  report leaves the mapping out), X and INTJ neither content nor function (``other``:
   left out of the AUROC's pairs, counted among the words), the rest as ``upos``.
 * ``no_punct``: the ``upos`` roles with punctuation left out of the units, so that HIGH is the
   top quartile of the sentence's other words and the base rate is the content words' share of
@@ -17,8 +19,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..words import CONTENT, FUNCTION, PUNCTUATION, word_role
+from ..words import CONTENT, FUNCTION, PUNCTUATION
 from .conllu_reader import PUNCT_UPOS, Sentence
+from .function_words import check_adv_split, form_role, has_function_words
 
 OTHER = "other"
 UPOS_TAGS = (
@@ -29,8 +32,10 @@ _OPEN = frozenset({"NOUN", "PROPN", "VERB", "ADJ", "NUM"})
 _OWN = frozenset({"X", "INTJ"})
 
 
-def adv_split_role(form: str, upos: str) -> str:
-    """The role of a gold word under the ``adv_split`` mapping."""
+def adv_split_role(form: str, upos: str, lang: str = "en") -> str:
+    """The role of a gold word under the ``adv_split`` mapping in ``lang`` (a
+    :class:`~.function_words.NoFunctionWordsError` for a language without a list)."""
+    check_adv_split(lang)
     if upos in PUNCT_UPOS:
         return PUNCTUATION
     if upos in _OPEN:
@@ -38,15 +43,18 @@ def adv_split_role(form: str, upos: str) -> str:
     if upos in _OWN:
         return OTHER
     if upos == "ADV":
-        return FUNCTION if word_role(form) == FUNCTION else CONTENT
+        return FUNCTION if form_role(form, lang) == FUNCTION else CONTENT
     return FUNCTION
 
 
-def adv_split_roles(sentence: Sentence) -> list[str] | None:
-    """Every word's ``adv_split`` role, ``None`` without gold UPOS."""
+def adv_split_roles(sentence: Sentence, lang: str = "en") -> list[str] | None:
+    """Every word's ``adv_split`` role, ``None`` without gold UPOS; all ``other`` (no pairs, so
+    the mapping's rows are undefined) in a language without a function-word list."""
     if sentence.upos is None:
         return None
-    return [adv_split_role(w, u) for w, u in zip(sentence.words, sentence.upos, strict=True)]
+    if not has_function_words(lang):
+        return [OTHER] * len(sentence.words)
+    return [adv_split_role(w, u, lang) for w, u in zip(sentence.words, sentence.upos, strict=True)]
 
 
 def upos_index(sentence: Sentence) -> np.ndarray:

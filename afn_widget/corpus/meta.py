@@ -8,6 +8,7 @@ from ..models import LoadedModel
 from ..registry import ATTENTION, ATTN_NORM
 from .collect import Collected
 from .counts import ZIPF_BINS
+from .function_words import has_function_words
 from .logistic import FEATURES, N_FOLDS
 from .names import FREQUENCY
 from .options import Options
@@ -88,8 +89,10 @@ def extra_meta(
             f"{', '.join(FEATURES)}; with the score for the trained model's scores and TAS "
             "under the controls"
         ),
-        "mappings": "upos (the table's); adv_split: ADV by the function-word list, X and INTJ "
-        "neither; no_punct: punctuation left out of the units",
+        "mappings": "upos (the table's); adv_split: ADV by the function-word list of "
+        f"{opts.lang!r}"
+        f"{'' if has_function_words(opts.lang) else ' (none: the mapping is left out)'}, X and "
+        "INTJ neither; no_punct: punctuation left out of the units",
         "lang": opts.lang,
         "treebank_lang": treebank,
         "tokenizer_fit": fit.as_meta() if fit is not None else None,

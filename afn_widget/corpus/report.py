@@ -191,7 +191,8 @@ class CorpusReport:
         )
         high = self._summary_high(lay)
         lines = [
-            f"model: {m['model']}; {m['n_sentences']} sentences, {m['n_words']} words; "
+            f"model: {m['model']}; lang = {m.get('lang', 'en')}; {m['n_sentences']} sentences, "
+            f"{m['n_words']} words; "
             f"roles from {m['role_source']}; HIGH = top {1 - m['quantile']:.0%} per sentence "
             f"({m.get('high', 'quantile')} rule{high}).",
             f"  base rate of content words: {self.table['base_rate'].iloc[0]:.3f}; "

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
+import warnings
+from typing import Any, NamedTuple
 
 import numpy as np
 
-from ..words import word_role
 from .conllu_reader import Sentence
+from .function_words import has_function_words, role_rule
 
 GOLD = "gold UPOS"
-ENGINE = "engine word list (afn_widget.words.word_role)"
+GIVEN = "roles= (given)"
+ENGINE = "engine function-word list of the language (afn_widget.corpus.function_words)"
 
 
 class Roles(NamedTuple):
@@ -18,11 +20,26 @@ class Roles(NamedTuple):
     source: str  # GOLD or ENGINE
 
 
-def sentence_roles(sentences: list[Sentence]) -> Roles:
-    """Roles from gold UPOS when every sentence has it, else the engine's word list."""
+def sentence_roles(sentences: list[Sentence], lang: str = "en", roles: Any = None) -> Roles:
+    """Roles from gold UPOS when every sentence has it, else by ``roles`` when given, else from
+    the function-word list of ``lang`` (:func:`~.function_words.role_rule`). Without gold UPOS
+    in a language with no list every word is content, so no AUROC is defined: a warning names
+    the ways out."""
     if all(s.upos is not None for s in sentences):
         return Roles([s.roles for s in sentences], GOLD)  # type: ignore[misc]
-    return Roles([[word_role(w) for w in s.words] for s in sentences], ENGINE)
+    if roles is not None:
+        rule = role_rule(lang, roles)
+        return Roles([[rule(w) for w in s.words] for s in sentences], GIVEN)
+    if not has_function_words(lang):
+        warnings.warn(
+            f"there is no function-word list for lang={lang!r} (there are for 'en', 'de' and "
+            "'fr'), so the plain text's words are all content and the AUROCs are undefined; "
+            "give a CoNLL-U file with gold UPOS (read_conllu) or the sentences' roles "
+            "(roles=, one list of 'content'/'function'/'punctuation' a sentence).",
+            stacklevel=4,
+        )
+    rule = role_rule(lang)
+    return Roles([[rule(w) for w in s.words] for s in sentences], ENGINE)
 
 
 def zipf(words: list[str], lang: str = "en") -> np.ndarray:

@@ -44,17 +44,18 @@ def sentence_rows(
     zipfs: np.ndarray,
     want: tuple[str, ...],
     lexical: np.ndarray,
+    lang: str = "en",
 ) -> list[SentenceRows]:
     """Per kept sentence, its scored words' values in :func:`run_row_keys` order (frequency:
     ``−zipf``; the lexical baseline: ``lexical``, per word; the baselines' specials: nan). A
-    word is scored when it has subword pieces."""
+    word is scored when it has subword pieces; ``lang``: of the ``adv_split`` mapping."""
     sel = [SCORES.index(x) for x in want]
     starts = np.concatenate([[0], np.cumsum([len(s.words) for s in collected.sentences])])
     out = []
     for si, role in enumerate(roles):
         words = slice(starts[si], starts[si + 1])
         baselines = np.stack([-zipfs[words], lexical[words]])
-        out.append(_sentence(collected, si, sel, baselines, role, zipfs[words]))
+        out.append(_sentence(collected, si, sel, baselines, role, zipfs[words], lang))
     return out
 
 
@@ -65,6 +66,7 @@ def _sentence(
     baselines: np.ndarray,
     roles: list[str],
     zipf: np.ndarray,
+    lang: str,
 ) -> SentenceRows:
     ok = collected.scored[si]
     words = [_by_row(collected.words[r][si][sel])[:, ok] for r in collected.runs]
@@ -72,7 +74,7 @@ def _sentence(
     n_special = specials[0].shape[1]
     r = np.array(roles, dtype=object)[ok]
     sentence = collected.sentences[si]
-    split = adv_split_roles(sentence)
+    split = adv_split_roles(sentence, lang)
     rb = r if split is None else np.array(split, dtype=object)[ok]
     return SentenceRows(
         np.concatenate([*words, baselines[:, ok]]),

@@ -153,11 +153,13 @@ def analyze_treebanks(
     *,
     lang: str | None = None,
     progress: bool = True,
+    mwt: str = "fused",
     **options: Any,
 ) -> Any:
     """Every treebank of ``spec`` (see :func:`find_treebanks`) through
     :func:`~.analyze.analyze_corpus` (``options``: its keyword arguments, ``engine="ray"``
-    included), the finished ones skipped; the combined table (a pandas DataFrame), also written
+    included; ``mwt``: how multi-word tokens are read, :func:`~.conllu_reader.read_conllu`),
+    the finished ones skipped; the combined table (a pandas DataFrame), also written
     to ``out/report.csv`` and ``out/report.parquet``. See the module docstring for the files."""
     from tqdm import tqdm
 
@@ -168,7 +170,7 @@ def analyze_treebanks(
     banks = check_treebanks(find_treebanks(spec), lang)
     out = check_output_dir(out, ("report.csv", "report.parquet"))  # before any model loads
     out.mkdir(parents=True, exist_ok=True)
-    identity = {b.name: run_identity(model, b.lang, options) for b in banks}
+    identity = {b.name: run_identity(model, b.lang, options) | {"mwt": mwt} for b in banks}
     todo = [b for b in banks if not _finished(out, b, identity[b.name])]
     total = sum(b.n_sentences for b in todo)
     desc = f"{len(todo)} of {len(banks)} treebanks"
@@ -176,7 +178,7 @@ def analyze_treebanks(
         for b in todo:
             bar.set_postfix_str(b.name)
             report = analyze_corpus(
-                iter_conllu(b.path), model, lang=b.lang, progress=bar, **options
+                iter_conllu(b.path, mwt), model, lang=b.lang, progress=bar, **options
             )
             _write(report.words, b, out / (b.name + WORDS), identity[b.name])
             _write(report.table, b, out / (b.name + TABLE), identity[b.name])
