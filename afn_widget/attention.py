@@ -6,13 +6,20 @@ eager attention) and ``i`` running over the real query tokens (specials included
 never):
 
 * ``attention``: attention received, ``mean_h Σ_i α^h_ij``;
-* ``attn_norm`` (Kobayashi et al. 2020): ``Σ_h Σ_i α^h_ij ‖f^h(x_j)‖`` with
+* ``attn_norm``: ``Σ_i Σ_h ‖α^h_ij f^h(x_j)‖ = Σ_h Σ_i α^h_ij ‖f^h(x_j)‖``, the *sum over
+  heads of the per-head norms* (Kobayashi et al. 2020's head-level measure, summed), with
   ``f^h(x_j) = v^h_j W_O^h``, head ``h``'s value vector (bias included) mapped through that
   head's slice of the attention output projection (whose bias, shared by the heads, is left
-  out). Grouped-query models share each value head among its group of query heads.
+  out). Grouped-query models share each value head among its group of query heads;
+* ``attn_norm_layer``: ``Σ_i ‖Σ_h α^h_ij f^h(x_j)‖``, the *norm of the sum over heads*:
+  Kobayashi et al.'s own layer-level measure ``‖Σ_h α^h_ij f^h(x_j)‖`` of what token ``j``
+  adds to query ``i``'s attention output, summed over the queries like ``attn_norm``. By the
+  triangle inequality it is at most ``attn_norm``; heads whose contributions point apart
+  cancel in it.
 
 Layer 0 (the embeddings) has no attention: its row is nan. ``attention`` needs nothing but
-the attention weights, so it works for any model that returns them; ``attn_norm`` needs each
+the attention weights, so it works for any model that returns them; ``attn_norm`` and
+``attn_norm_layer`` need each
 block's value and output projections, found by :func:`attention_blocks` for BERT, RoBERTa,
 ELECTRA, DistilBERT, GPT-2, GPT-NeoX / Pythia, OPT, and the Llama family (Llama, SmolLM, Qwen2,
 Qwen3, Gemma 2 / 3, Phi-3 with its fused projection); :func:`attn_norm_unavailable` says why
@@ -30,7 +37,7 @@ import numpy as np
 
 from . import registry as R
 from .anatomy import Anatomy, config_int
-from .registry import ATTENTION, ATTN_NORM, VALUE_HOOKS, needing
+from .registry import ATTENTION, ATTN_NORM, ATTN_NORM_LAYER, VALUE_HOOKS, needing
 
 ATTENTION_SCORES = R.ATTENTION_SCORES  # declared in the registry, like every score
 
@@ -135,10 +142,10 @@ def eager(model: Any) -> Iterator[None]:
 
 
 class AttentionScores:
-    """``attention`` and ``attn_norm`` of the forward passes of one call. Made once per call
-    (each block's ``W_O^hᵀ W_O^h``); around each forward pass, under the model's lock
-    (:mod:`afn_widget.anatomy`), :meth:`hooked` sets eager attention and the hooks that keep
-    the value vectors, and yields where they are kept. Run the model with
+    """``attention``, ``attn_norm`` and ``attn_norm_layer`` of the forward passes of one call.
+    Made once per call (each block's ``W_O^hᵀ W_O^h``); around each forward pass, under the
+    model's lock (:mod:`afn_widget.anatomy`), :meth:`hooked` sets eager attention and the hooks
+    that keep the value vectors, and yields where they are kept. Run the model with
     ``output_attentions=True``, then :meth:`rows`. Nothing of a call stays on the model."""
 
     def __init__(self, body: Anatomy, want: tuple[str, ...]) -> None:
@@ -214,4 +221,27 @@ class AttentionScores:
                 sq = torch.einsum("bthk,hkl,bthl->bht", v, self._grams[i], v)
                 norms.append((col * sq.clamp_min(0).sqrt()).sum(1))
             out[ATTN_NORM.name] = torch.stack(norms).cpu().numpy()
+        if ATTN_NORM_LAYER.name in self.want and self.blocks is not None:
+            rows = [self._layer_norms(i, a.float(), values[i], qmask) for i, a in
+                    enumerate(attentions)]  # fmt: skip
+            out[ATTN_NORM_LAYER.name] = torch.stack(rows).cpu().numpy()
         return out
+
+    def _layer_norms(self, i: int, att: Any, value_out: Any, qmask: Any) -> Any:
+        """``[B, T]``: ``Σ_i ‖Σ_h α^h_ij f^h(x_j)‖`` over the real queries ``i`` of layer ``i``
+        (``att``: its weights ``[B, H, T, T]``), from the Gram matrix of the heads' ``f^h(x_j)``
+        per token: ``‖Σ_h a_h f_h‖² = Σ_{h,g} a_h a_g ⟨f_h, f_g⟩``."""
+        import torch
+
+        blk = self.blocks[i]
+        v = self._values_of(i, value_out)
+        v = v.repeat_interleave(blk.heads // blk.kv_heads, dim=2)  # [B, T, H, dh]
+        b, t, h, dh = v.shape
+        w = blk.out_weight.to(v.device)  # [d_out, H · dh]
+        w_heads = w.reshape(w.shape[0], h, dh).permute(1, 2, 0)  # W_O^h, [H, dh, d_out]
+        f = torch.matmul(v.permute(2, 0, 1, 3).reshape(h, b * t, dh), w_heads)  # f^h(x)
+        f = f.reshape(h, b, t, -1).permute(1, 2, 0, 3)  # [B, T, H, d_out]
+        gram = torch.matmul(f, f.transpose(-1, -2))  # ⟨f_h, f_g⟩ per token, [B, T(j), H, H]
+        a = att.permute(0, 3, 2, 1)  # α^h_ij as [B, T(j), T(i), H]
+        sq = (torch.matmul(a, gram) * a).sum(-1)  # ‖Σ_h α^h_ij f^h(x_j)‖², [B, T(j), T(i)]
+        return (sq.clamp_min(0).sqrt() * qmask.float()[:, None, :]).sum(2)

@@ -49,7 +49,7 @@ from .hidden import (
 from .logits import LOGIT_SCORES, layer_rows, logits_unavailable, token_scores
 from .models import LoadedModel, load_model
 from .models import forward as run_model
-from .registry import ATTN_NORM, TAS
+from .registry import TAS, VALUE_HOOKS, needing
 from .result import SCORES, AFNResult, default_layer
 from .tokens import EMPTY, Frame, Tokenized, special_frame, tokenize
 from .windows import Windows, plan_windows
@@ -215,8 +215,9 @@ def make_plan(lm: LoadedModel, source: str | tuple[int, ...], opts: Options) -> 
     total = len(windows.starts) if n else 0
     step = opts.batch_windows
     unavailable = {}
-    if ATTN_NORM.name in opts.scores and (why := attn_norm_unavailable(lm.anatomy)):
-        unavailable[ATTN_NORM.name] = why
+    hooked = needing(VALUE_HOOKS, opts.scores)  # attn_norm, attn_norm_layer
+    if hooked and (why := attn_norm_unavailable(lm.anatomy)):
+        unavailable.update(dict.fromkeys(hooked, why))
     logits = tuple(x for x in LOGIT_SCORES if x in opts.scores)
     if logits and (why := logits_unavailable(lm.anatomy)):
         unavailable.update(dict.fromkeys(logits, why))

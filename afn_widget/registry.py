@@ -97,9 +97,21 @@ ATTENTION = Score(
 ATTN_NORM = Score(
     "attn_norm",
     "attn_norm",
-    "norm-based attention Σₕ Σᵢ αʰᵢⱼ ‖fʰ(xⱼ)‖ (Kobayashi et al. 2020): the attention weights "
-    "times the norms of the value vectors through the output projection, summed over heads and "
-    "queries (layer 0: none)",
+    "norm-based attention, sum over heads of per-head norms: Σᵢ Σₕ ‖αʰᵢⱼ fʰ(xⱼ)‖, the "
+    "attention weights times the norms of each head's value vectors through its slice of the "
+    "output projection, summed over heads and queries (Kobayashi et al. 2020's head-level "
+    "measure, summed; layer 0: none)",
+    ATTENTIONS,
+    (ATTENTIONS, VALUE_HOOKS),
+    NO_ATTENTION,
+)
+ATTN_NORM_LAYER = Score(
+    "attn_norm_layer",
+    "attn_norm_layer",
+    "norm-based attention, norm of the sum over heads: Σᵢ ‖Σₕ αʰᵢⱼ fʰ(xⱼ)‖, the norm of what "
+    "this token adds to each query's multi-head attention output (Kobayashi et al. 2020's "
+    "layer-level measure), summed over queries; at most attn_norm, heads pointing apart cancel "
+    "(layer 0: none)",
     ATTENTIONS,
     (ATTENTIONS, VALUE_HOOKS),
     NO_ATTENTION,
@@ -154,6 +166,7 @@ ALL_SCORES = (
     TAS_DROP_OUTLIERS,
     ATTENTION,
     ATTN_NORM,
+    ATTN_NORM_LAYER,
     DELTA_NORM,
     DISPLACEMENT,
     COS_CHANGE,

@@ -25,7 +25,16 @@ export const SCORES = [
   {
     name: "attn_norm",
     label: "attn_norm",
-    definition: "norm-based attention Σₕ Σᵢ αʰᵢⱼ ‖fʰ(xⱼ)‖ (Kobayashi et al. 2020): the attention weights times the norms of the value vectors through the output projection, summed over heads and queries (layer 0: none)",
+    definition: "norm-based attention, sum over heads of per-head norms: Σᵢ Σₕ ‖αʰᵢⱼ fʰ(xⱼ)‖, the attention weights times the norms of each head's value vectors through its slice of the output projection, summed over heads and queries (Kobayashi et al. 2020's head-level measure, summed; layer 0: none)",
+    source: "attentions",
+    needs: ["attentions", "value_hooks"],
+    layer0: "the embeddings have no attention",
+    per_layer: true,
+  },
+  {
+    name: "attn_norm_layer",
+    label: "attn_norm_layer",
+    definition: "norm-based attention, norm of the sum over heads: Σᵢ ‖Σₕ αʰᵢⱼ fʰ(xⱼ)‖, the norm of what this token adds to each query's multi-head attention output (Kobayashi et al. 2020's layer-level measure), summed over queries; at most attn_norm, heads pointing apart cancel (layer 0: none)",
     source: "attentions",
     needs: ["attentions", "value_hooks"],
     layer0: "the embeddings have no attention",

@@ -119,6 +119,18 @@ def test_another_language_is_warned_about_before_the_model_loads(no_load):
     corpus = read_conllu(JA)[:5]
     with pytest.warns(UserWarning, match="the treebank is in 'ja'.*pass lang='ja'"):
         with pytest.raises(Loaded):
+            analyze_corpus(corpus, NO_MODEL, lang="en", progress=False)
+    # no lang: the treebank's own; Japanese word frequencies need MeCab, and where it is
+    # missing the error names what to install, before the model loads
+    loads = len(no_load)
+    try:
+        import MeCab  # noqa: F401
+    except ImportError:
+        with pytest.raises(AFNInputError, match="lang='ja'.*pip install mecab-python3"):
+            analyze_corpus(corpus, NO_MODEL, progress=False)
+        assert len(no_load) == loads
+    else:
+        with pytest.raises(Loaded):
             analyze_corpus(corpus, NO_MODEL, progress=False)
 
 
@@ -126,7 +138,9 @@ def test_another_language_is_warned_about_before_the_model_loads(no_load):
 def test_a_tokenizer_that_cannot_read_the_text_is_warned_about(minilm, ud_dev_path):
     ja = read_conllu(JA)[:40]
     with pytest.warns(UserWarning) as seen:
-        rep = analyze_corpus(ja, minilm, scores="tas", controls=(), n_boot=10, progress=False)
+        rep = analyze_corpus(
+            ja, minilm, scores="tas", controls=(), n_boot=10, lang="en", progress=False
+        )
     text = " ".join(str(w.message) for w in seen)
     assert "does not read this text" in text and "cut into single characters" in text
     fit = rep.meta["tokenizer_fit"]

@@ -265,6 +265,7 @@ def test_the_derived_lists_follow_the_declarations():
     assert B.LAYER0_REASONS == {n: by[n].layer0 for n in result.SCORES if by[n].layer0}
     assert registry.needing(registry.VALUE_HOOKS, reversed(result.SCORES)) == (
         registry.ATTN_NORM.name,
+        registry.ATTN_NORM_LAYER.name,
     )
     assert registry.needing(registry.ATTENTIONS, [registry.TAS.name, "nonsense"]) == ()
 

@@ -31,13 +31,19 @@ before its final norm, as ``analyze`` reads it by default), per token, then per 
 * ``attention``: attention received by token ``j`` in layer ``l``'s self-attention (the block
   whose output is ``hidden_states[l]``), ``mean_h Σ_i α^h_ij`` over the sentence's real query
   tokens ``i`` (specials included, padding never); eager attention. Undefined at layer 0;
-* ``attn_norm`` (Kobayashi et al. 2020): ``Σ_h Σ_i α^h_ij ‖f^h(x_j)‖`` with ``f^h(x_j) =
+* ``attn_norm``, the sum over heads of per-head norms: ``Σ_i Σ_h ‖α^h_ij f^h(x_j)‖ = Σ_h Σ_i
+  α^h_ij ‖f^h(x_j)‖`` (Kobayashi et al. 2020's head-level measure, summed) with ``f^h(x_j) =
   v^h_j W_O^h`` — head ``h``'s value vector (its bias included) mapped through that head's slice
   of the attention output projection (whose bias, shared by all heads, is left out); a
   grouped-query model shares each value head among its group of query heads. Taken from forward
   hooks on each block's value projection, for every architecture :mod:`afn_widget.attention`
   knows (encoders and decoders alike); nan for the others, ``meta`` saying why
   (:func:`~afn_widget.attention.attn_norm_unavailable`). Undefined at layer 0;
+* ``attn_norm_layer``, the norm of the sum over heads: ``Σ_i ‖Σ_h α^h_ij f^h(x_j)‖`` —
+  Kobayashi et al.'s own layer-level measure of what token ``j`` adds to query ``i``'s
+  multi-head attention output, summed over the queries as ``attn_norm`` is; at most
+  ``attn_norm`` (heads whose contributions point apart cancel). Same hooks, same models;
+  undefined at layer 0;
 * ``delta_norm``, ``displacement``, ``cos_change``: the engine's shifts against layer ``l − 1``
   (``‖h_l‖ − ‖h_{l−1}‖``, ``‖h_l − h_{l−1}‖``, ``1 − cos(h_l, h_{l−1})``); undefined at layer 0;
 * ``frequency`` (a baseline with no layer): ``−wordfreq.zipf_frequency(word, lang)``, rarer is
@@ -83,7 +89,15 @@ two-stage, so that the CI holds the seed spread, :mod:`.pool`):
 * ``auroc``: within-sentence AUROC of content vs function words — over every (content, function)
   pair *of the same sentence*, the share where the content word scores higher (ties ½);
 * ``auroc_matched``: the same over the pairs whose Zipf values (the frequency baseline's)
-  differ by less than ``match_width`` (default 0.5): frequency held fixed;
+  differ by less than ``match_width`` (default 0.5): frequency held fixed. ``match_on=`` matches
+  on other properties as well or instead (:mod:`.matching`: word length in characters, number
+  of pieces, relative position, any combination; several matchings give
+  ``auroc_matched_<criteria>`` columns beside it). Besides the sentence bootstrap's CI, each
+  matched AUROC of the trained model and the baselines has ``_cl_lo`` / ``_cl_hi``: a two-way
+  bootstrap over sentences *and* word types (:mod:`.clustered`), since a few types recur in
+  many pairs (``meta["matched_types"]`` says how many carry them);
+* ``auroc_per_sentence``, ``auroc_matched_per_sentence``: the mean over sentences of their own
+  AUROC (each sentence one vote, where the pooled ones weigh a sentence by its pairs);
 * ``auroc_binned``: the same over the pairs whose Zipf values fall in the same bin (below 1,
   ``[1, 2)`` ... ``[6, 7)``, from 7 on): each bin's AUROC weighted by its pairs;
 * ``lr_auroc``, ``lr_gain``, ``lr_ll_gain``: the regression on the lexical controls with the
@@ -101,7 +115,8 @@ other layer, paired (:mod:`.contrasts`); ``report.seeds``: each control seed's s
 ``report.mappings``: the main figures under other role mappings (:mod:`.mappings`: ADV split by
 the function-word list with X and INTJ on their own; punctuation left out of the units);
 ``report.categories``: the HIGH rate of each gold UPOS tag; ``report.zipf_bins``: the AUROC
-within each Zipf bin.
+within each Zipf bin; ``report.groups``: the main figures by sentence length and, for GUM and
+English-EWT, by genre (:mod:`.groups`).
 
 **Language.** ``lang`` (default: the one the UD file name or ``sent_id`` gives, else ``en``) is
 checked before any model loads (:mod:`.language`: one of wordfreq's languages, with its optional
@@ -122,12 +137,13 @@ uses them: ``options`` and ``language`` (checks), ``inputs`` (sentences to token
 chunks), ``runner`` (the forward pass and its hooks), ``twin`` (the random-weights model),
 ``collect`` (every run over the corpus; ``ray_engine`` the same on Ray), ``roles`` (roles, word
 frequency), ``logistic`` (the regression), ``mappings``, ``rows`` and ``counts`` (per-sentence
-counts), ``pool`` (estimates and the bootstrap), ``frames`` (the table, the words),
-``breakdowns``, ``meta``; the answer, ``report``, with ``contrasts``, ``figure``, ``page`` (its
-HTML) and ``csvfile`` (its CSV files, safe to open in a spreadsheet); ``treebanks`` runs many
-treebanks into one run folder; ``cli`` is the ``afn-widget corpus`` command. ``stats`` holds the
-numeric primitives (HIGH rows, pair wins, the bootstrap) and ``names`` the names of scores,
-conditions, runs and statistics.
+counts; ``matching`` which pairs are matched), ``pool`` (estimates and the bootstrap),
+``clustered`` (the bootstrap over sentences and word types), ``frames`` (the table, the words),
+``breakdowns``, ``groups``, ``meta``; the answer, ``report``, with ``contrasts``, ``figure``,
+``page`` (its HTML) and ``csvfile`` (its CSV files, safe to open in a spreadsheet);
+``treebanks`` runs many treebanks into one run folder; ``cli`` is the ``afn-widget corpus``
+command. ``stats`` holds the numeric primitives (HIGH rows, pair wins, the bootstrap) and
+``names`` the names of scores, conditions, runs and statistics.
 """
 
 from .analyze import analyze_corpus

@@ -16,13 +16,16 @@ from ..registry import TAS
 from ..result import default_layer
 from ..validate import check_layer
 from .breakdowns import detail_frame, mapping_frame, seed_frame
+from .clustered import clustered_columns
 from .collect import Collected, Passes
 from .conllu_reader import Corpus, Sentence
-from .counts import RATIOS, count_sentences
+from .counts import RATIOS, count_sentences, matched_ratios
 from .frames import pool_of, table_estimates, table_frame, table_keys, words_frame
+from .groups import group_frame, sentence_groups
 from .language import treebank_language, warn_if_other_language
 from .logistic import Regression, lexical_words, regressed_rows, regression_counts
-from .meta import extra_meta, report_meta
+from .matching import MATCH_CHARS, MATCH_POSITION
+from .meta import clustered_meta, extra_meta, report_meta
 from .names import BASELINE, SCORES, RowKey, Run
 from .options import Options, check_options
 from .pool import Pool, Resamples
@@ -43,6 +46,9 @@ def analyze_corpus(
     seed: int = 0,
     seeds: int | Iterable[int] = 3,
     match_width: float = 0.5,
+    match_on: Any = "zipf",
+    match_chars: int = MATCH_CHARS,
+    match_position: float = MATCH_POSITION,
     high: str = "quantile",
     lang: str | None = None,
     roles: Any = None,
@@ -69,6 +75,13 @@ def analyze_corpus(
     themselves). ``scores``: which of :data:`SCORES` to compute (default all; ``("tas",)`` keeps
     the model's own attention implementation and registers no hook, the fast path).
     ``match_width``: the largest Zipf difference (exclusive) of a frequency-matched pair.
+    ``match_on``: which pairs are matched (:mod:`.matching`): ``"zipf"`` (the default),
+    ``"chars"`` (word-form lengths within ``match_chars`` characters, ``<=``), ``"pieces"`` (the
+    same number of pieces), ``"position"`` (relative positions within ``match_position``,
+    ``<=``), a combination (``("zipf", "chars")`` or ``"zipf+chars"``: pairs meet all), or a list
+    of such matchings: the first is ``auroc_matched``, each further one
+    ``auroc_matched_<criteria>`` (``auroc_matched_zipf_chars``), a column of the table and a
+    statistic of ``contrasts()``.
     ``high``: ``"quantile"`` (``>=`` the quantile, the paper's) or ``"top_k"`` (exactly
     ``ceil(n · (1 − quantile))`` words). ``lang``: the language of the word frequencies and of
     the function-word list (checked first; default: the one a UD file name or ``sent_id`` of
@@ -101,24 +114,12 @@ def analyze_corpus(
     """
     lang = _language(corpus, lang)
     opts = check_options(
-        corpus,
-        quantile=quantile,
-        controls=controls,
-        scores=scores,
-        n_boot=n_boot,
-        token_budget=token_budget,
-        seed=seed,
-        lang=lang,
-        chunk_size=chunk_size,
-        outlier_k=outlier_k,
-        seeds=seeds,
-        match_width=match_width,
-        high=high,
-        engine=engine,
-        include_massive=include_massive,
-        massive_abs=massive_abs,
-        massive_ratio=massive_ratio,
-    )
+        corpus, quantile=quantile, controls=controls, scores=scores, n_boot=n_boot,
+        token_budget=token_budget, seed=seed, lang=lang, chunk_size=chunk_size,
+        outlier_k=outlier_k, seeds=seeds, match_width=match_width, match_on=match_on,
+        match_chars=match_chars, match_position=match_position, high=high, engine=engine,
+        include_massive=include_massive, massive_abs=massive_abs, massive_ratio=massive_ratio,
+    )  # fmt: skip
     settings = _ray_settings(opts, ray)
     treebank = warn_if_other_language(corpus, opts.lang)
     lm = load_model(model, device)
@@ -162,9 +163,10 @@ def _report(
     reg = Regression(lexical_words(collected, roles.per_sentence, zipfs))
     lexical = reg.predict()
     rows = sentence_rows(collected, roles.per_sentence, zipfs, opts.scores, lexical, opts.lang)
+    massive = sentence_massive(collected, opts.scores)
     counts = count_sentences(
-        rows, len(run_keys), opts.quantile, opts.high, opts.match_width,
-        sentence_massive(collected, opts.scores), opts.include_massive,
+        rows, len(run_keys), opts.quantile, opts.high, opts.matchings, massive,
+        opts.include_massive,
     )  # fmt: skip
     counts |= regression_counts(
         reg, lexical, regressed_rows(reg, run_keys, run_scores, left_out),
@@ -173,7 +175,15 @@ def _report(
     resamples = Resamples(counts, opts.n_boot, opts.seed, len(opts.seeds))
     keys = table_keys(opts.conditions, opts.scores, lm.n_layers)
     pool = pool_of(keys, run_keys, opts.seeds)
-    table = table_frame(keys, table_estimates(resamples, pool, keys), counts, pool)
+    more = matched_ratios(opts.matchings)
+    est = table_estimates(resamples, pool, keys, more)
+    table = table_frame(keys, est, counts, pool, tuple(more))
+    cl, types = clustered_columns(
+        table.frame, table.keys, run_keys, rows, _scored_forms(collected), opts.matchings,
+        resamples.sentences, opts.seed, None if opts.include_massive else massive,
+    )  # fmt: skip
+    for name, col in cl.items():
+        table.frame[name] = col
     defined = [k in set(table.keys) for k in keys]
     detail = _detail_rows(keys, pool, defined)
     gold = roles.source == GOLD
@@ -186,6 +196,7 @@ def _report(
     specials = lm.tokenizer.convert_ids_to_tokens(passes.special_ids)
     meta = report_meta(lm, opts, lay, collected, roles.source, specials, passes.hooked)
     meta |= extra_meta(opts, table, treebank, collected, reg.ok)
+    meta |= clustered_meta(types)
     return CorpusReport(
         table.frame,
         words,
@@ -201,6 +212,7 @@ def _report(
         mappings=mapping_frame(resamples, pool, keys, defined, gold),
         categories=detail_frame("upos", resamples, *detail) if gold else None,
         zipf_bins=detail_frame("zipf_bin", resamples, *detail),
+        groups=group_frame(_groups(collected), resamples, *detail),
     )
 
 
@@ -232,6 +244,20 @@ def _first_seeds(by_run: dict[Run, np.ndarray]) -> dict[str, np.ndarray]:
     for run, v in by_run.items():
         out.setdefault(run.condition, v)
     return out
+
+
+def _groups(collected: Collected) -> dict[str, list[str]]:
+    """Each kept sentence's length bin and, where the treebank names it, genre."""
+    kept = collected.sentences
+    return sentence_groups([s.sent_id for s in kept], [len(s.words) for s in kept])
+
+
+def _scored_forms(collected: Collected) -> list[list[str]]:
+    """Each kept sentence's scored words' forms."""
+    return [
+        [w for w, ok in zip(s.words, scored, strict=True) if ok]
+        for s, scored in zip(collected.sentences, collected.scored, strict=True)
+    ]
 
 
 def _scored_words(collected: Collected) -> list[np.ndarray]:

@@ -36,7 +36,7 @@ def seed_frame(resamples: Resamples, run_keys: list[RunRowKey], ratios: dict) ->
         "score": [k[1] for k in keys],
         "layer": pd.array([k[2] for k in keys], dtype="Int64"),
     }
-    frame |= _with_ci(point, reps, SEED_STATS)
+    frame |= with_ci(point, reps, SEED_STATS)
     out = pd.DataFrame(frame)
     return out[out["auroc"].notna() | out["content_share"].notna()].reset_index(drop=True)
 
@@ -62,7 +62,7 @@ def mapping_frame(
             "layer": pd.array([k[2] for k in keys], dtype="Int64"),
         }
         names = ("auroc", "auroc_matched", "content_share", "base_rate", "lift", "high_share")
-        frame |= _with_ci(point, reps, names, no_ci=("base_rate",))
+        frame |= with_ci(point, reps, names, no_ci=("base_rate",))
         parts.append(pd.DataFrame(frame)[np.array(defined)])
     return pd.concat(parts, ignore_index=True)
 
@@ -96,12 +96,14 @@ def detail_frame(
     return frame
 
 
-def _with_ci(
+def with_ci(
     point: dict[str, np.ndarray],
     reps: dict[str, np.ndarray],
     names: tuple[str, ...],
     no_ci: tuple[str, ...] = (),
 ) -> dict[str, np.ndarray]:
+    """Each statistic of ``names`` and, but for ``no_ci``, its 95% percentile interval as
+    ``<name>_lo`` / ``<name>_hi``."""
     out = {}
     for name in names:
         out[name] = point[name]

@@ -14,6 +14,7 @@ from ..files import check_input_file, check_output, read_text_file
 from ..validate import say
 from .analyze import analyze_corpus
 from .conllu_reader import EmptyConlluError, read_conllu
+from .matching import MATCH_CHARS, MATCH_POSITION
 from .names import SCORES
 from .treebanks import analyze_treebanks
 
@@ -59,7 +60,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "--scores",
         default="all",
         help="comma-separated scores to compute (default all): tas, tas_drop_outliers, "
-        "attention, attn_norm, delta_norm, displacement, cos_change; 'tas' alone is fastest",
+        "attention, attn_norm, attn_norm_layer, delta_norm, displacement, cos_change; 'tas' alone "
+        "is fastest",
     )
     p.add_argument(
         "--high",
@@ -73,6 +75,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         default=0.5,
         help="frequency-matched pairs: Zipf values closer than this (0.5)",
     )
+    _add_matching(p)
     p.add_argument(
         "--include-massive",
         action="store_true",
@@ -188,6 +191,30 @@ def _many(file: str) -> bool:
     return path.is_dir() or (glob.has_magic(file) and not path.exists())
 
 
+def _add_matching(p: argparse.ArgumentParser) -> None:
+    """The options of which pairs are matched (``match_on=``)."""
+    p.add_argument(
+        "--match-on",
+        action="append",
+        help="which pairs are matched: zipf (the default), chars, pieces, position, or a "
+        "combination joined by + (zipf+chars: pairs meet all); repeat for several matchings, "
+        "the first is auroc_matched",
+    )
+    p.add_argument(
+        "--match-chars",
+        type=int,
+        default=MATCH_CHARS,
+        help=f"chars matching: word lengths differ by at most this many characters ({MATCH_CHARS})",
+    )
+    p.add_argument(
+        "--match-position",
+        type=float,
+        default=MATCH_POSITION,
+        help="position matching: relative positions in the sentence differ by at most this "
+        f"({MATCH_POSITION:g})",
+    )
+
+
 def _options(args: argparse.Namespace) -> dict:
     """The keyword arguments of analyze_corpus from the command line (but the corpus, the
     model, the language and the progress bar)."""
@@ -203,6 +230,9 @@ def _options(args: argparse.Namespace) -> dict:
         "seed": args.seed,
         "seeds": _seeds(args.seeds),
         "match_width": args.match_width,
+        "match_on": args.match_on or "zipf",
+        "match_chars": args.match_chars,
+        "match_position": args.match_position,
         "high": args.high,
         "include_massive": args.include_massive,
         "massive_abs": args.massive_abs,

@@ -9,10 +9,15 @@ and over its words without punctuation (:data:`NO_PUNCT_COUNTS`, the ``no_punct`
 row that is undefined for a sentence (nan, e.g. attention at layer 0) counts nothing there.
 
 Pairs are the sentence's (content, function) word pairs, the content word expected to score
-higher. ``matched``: those whose Zipf values differ by less than ``match_width``; ``binned``:
+higher. ``matched``: those the first matching of ``match_on`` holds (:mod:`.matching`; by
+default, Zipf values differing by less than ``match_width``), ``matched_<criteria>`` those of
+each further matching (:func:`matched_counts`); ``binned``:
 those whose Zipf values fall in the same bin of :data:`ZIPF_EDGES` (``[k, k + 1)``, below 1 and
 from 7 on pooled); ``adv_split:``: the same under the ``adv_split`` mapping
-(:mod:`.mappings`).
+(:mod:`.mappings`). ``auroc_per_sentence``: the mean over the sentences with pairs of their
+own AUROC (wins / pairs), each sentence weighing one, where the pooled ``auroc`` weighs each by
+its pairs (long sentences have quadratically many); ``auroc_matched_per_sentence`` likewise
+over the matched pairs.
 
 Massive activations (:mod:`afn_widget.hidden`): at a row's layer, the words and special tokens
 of its run flagged there are left out of the units the row is counted over — its words, its
@@ -31,6 +36,7 @@ import numpy as np
 
 from . import stats as S
 from .mappings import UPOS_TAGS
+from .matching import Matching
 from .rows import SentenceMassive, SentenceRows
 
 ZIPF_EDGES = np.arange(1.0, 8.0)
@@ -65,6 +71,10 @@ WORD_COUNTS = (
     "n_punct",
     "adv_split:n_high_content",
     "adv_split:n_content",
+    "sent_auroc",  # the sentence's own AUROC (wins / pairs), 0 without pairs
+    "sent_n",  # 1 when it has pairs
+    "sent_auroc_matched",
+    "sent_n_matched",
 )
 DETAIL_COUNTS = ("wins_bin", "pairs_bin", "n_high_upos", "n_upos")  # [S, rows, bins or tags]
 UNIT_COUNTS = ("n_high_units", "n_high_special", "n_units", "n_special")
@@ -84,6 +94,8 @@ RATIOS = {  # statistic: (numerator, denominator)
     "punct_base": ("n_punct", "n_words"),
     "special_share": ("n_high_special", "n_high_units"),
     "special_base": ("n_special", "n_units"),
+    "auroc_per_sentence": ("sent_auroc", "sent_n"),  # the mean of the sentences' own AUROCs
+    "auroc_matched_per_sentence": ("sent_auroc_matched", "sent_n_matched"),
     "lr_auroc": ("lr_wins", "lr_pairs"),  # counted by .logistic
     "lr_ll_gain": ("lr_ll", "lr_n"),
     "massive_share": ("massive_words", "scored_words"),
@@ -110,6 +122,29 @@ MAPPING_RATIOS = {  # mapping: statistic: (numerator, denominator)
 DETAIL_RATIOS = {"zipf_bin": ("wins_bin", "pairs_bin"), "upos": ("n_high_upos", "n_upos")}
 
 Counts = dict[str, np.ndarray]  # count name -> [n_sentences, n_rows] (or [.., bins or tags])
+Match = float | tuple[Matching, ...]  # the matchings, or the Zipf width of the one "zipf"
+
+
+def matchings_of(match: Match) -> tuple[Matching, ...]:
+    """The matchings: those given, or ``"zipf"`` at the width given."""
+    if isinstance(match, tuple):
+        return match
+    return (Matching(("zipf",), float(match)),)
+
+
+def matched_counts(match: Match) -> tuple[str, ...]:
+    """The (wins, pairs) count names of every matching beyond the first."""
+    return tuple(
+        f"{c}_matched{m.suffix}" for m in matchings_of(match)[1:] for c in ("wins", "pairs")
+    )
+
+
+def matched_ratios(match: Match) -> dict[str, tuple[str, str]]:
+    """``auroc_matched_<criteria>``: (wins, pairs) of every matching beyond the first."""
+    return {
+        f"auroc_matched{m.suffix}": (f"wins_matched{m.suffix}", f"pairs_matched{m.suffix}")
+        for m in matchings_of(match)[1:]
+    }
 
 
 def count_sentences(
@@ -117,7 +152,7 @@ def count_sentences(
     n_rows: int,
     quantile: float,
     high: str,
-    match_width: float,
+    match: Match,
     massive: list[SentenceMassive] | None = None,
     include_massive: bool = False,
 ) -> Counts:
@@ -131,11 +166,11 @@ def count_sentences(
         name: np.zeros((len(rows), n_rows, extra[name]), np.float32)
         if name in extra
         else np.zeros((len(rows), n_rows))
-        for name in COUNTS
+        for name in COUNTS + matched_counts(match)
     }
     for group in equal_length_groups([r.values.shape[1] for r in rows], n_rows):
         stacked = SentenceRows(*map(np.stack, zip(*(rows[i] for i in group), strict=True)))
-        for name, v in sentence_counts(stacked, quantile, high, match_width).items():
+        for name, v in sentence_counts(stacked, quantile, high, match).items():
             out[name][group] = v
     no_punct = [_without_punct(r) for r in rows]
     for group in equal_length_groups([r.values.shape[1] for r in no_punct], n_rows):
@@ -149,7 +184,7 @@ def count_sentences(
             out["massive_words"][s] = massive[s].words.sum(1)
             out["massive_specials"][s] = massive[s].specials.sum(1)
     if massive is not None and not include_massive:
-        _without_massive(out, rows, massive, quantile, high, match_width)
+        _without_massive(out, rows, massive, quantile, high, match)
     return out
 
 
@@ -159,7 +194,7 @@ def _without_massive(
     massive: list[SentenceMassive],
     quantile: float,
     high: str,
-    match_width: float,
+    match: Match,
 ) -> None:
     """Count again, in ``out``, every (sentence, row) that flags some of the sentence's units:
     over the sentence without them. A sentence's rows that flag the same units are counted
@@ -177,11 +212,11 @@ def _without_massive(
             reduced.append((s, idx, _reduced(r, idx, ~pattern[:n], ~pattern[n:])))
     if not reduced:
         return
-    for name in WORD_COUNTS + DETAIL_COUNTS + UNIT_COUNTS + NO_PUNCT_COUNTS:
+    for name in WORD_COUNTS + matched_counts(match) + DETAIL_COUNTS + UNIT_COUNTS + NO_PUNCT_COUNTS:
         for s, idx, _ in reduced:
             out[name][s, idx] = 0
     passes = (
-        (lambda x: x, lambda x: sentence_counts(x, quantile, high, match_width)),
+        (lambda x: x, lambda x: sentence_counts(x, quantile, high, match)),
         (_without_punct, lambda x: _no_punct_counts(x, quantile, high)),
     )
     for prepare, count in passes:
@@ -213,36 +248,38 @@ def _shape_groups(items: list[SentenceRows], budget: int = 1 << 22) -> Iterator[
             yield idx[k : k + step]
 
 
-def sentence_counts(rows: SentenceRows, quantile: float, high: str, match_width: float) -> Counts:
+def sentence_counts(rows: SentenceRows, quantile: float, high: str, match: Match) -> Counts:
     """``[S, rows]`` per count (``[S, rows, k]`` for :data:`DETAIL_COUNTS`) for ``S`` stacked
     sentences of ``n`` scored words each; HIGH is :func:`.stats.high_rows` (the rule
     of ``buckets.split``) per sentence and row."""
     n_s, n_rows, n = rows.values.shape
     if n == 0:
         return {}
-    return {**_word_counts(rows, quantile, high, match_width), **_unit_counts(rows, quantile, high)}
+    return {**_word_counts(rows, quantile, high, match), **_unit_counts(rows, quantile, high)}
 
 
-def pair_masks(rows: SentenceRows, match_width: float) -> np.ndarray:
-    """``bool [S, n, n, len(PAIR_SETS) + N_BINS]``: pair ``(i, j)`` of each sentence in each
-    pair set of :data:`PAIR_SETS`, then in the binned set and bin ``k`` for each bin."""
+def pair_masks(rows: SentenceRows, match: Match) -> np.ndarray:
+    """``bool [S, n, n, len(PAIR_SETS) + n_more + N_BINS]``: pair ``(i, j)`` of each sentence in
+    each pair set of :data:`PAIR_SETS` (``_matched``: the first matching's), then in each further
+    matching's ``n_more``, then in bin ``k`` of the binned set for each bin."""
     z = rows.zipf
-    near = np.abs(z[:, :, None] - z[:, None, :]) < match_width
+    found = [m.pairs(z, rows.chars, rows.pieces, rows.position) for m in matchings_of(match)]
+    near, more = found[0], found[1:]
     b = np.digitize(z, ZIPF_EDGES)
     same = b[:, :, None] == b[:, None, :]
     cf = rows.content[:, :, None] & rows.function[:, None, :]
     cf_b = rows.content_b[:, :, None] & rows.function_b[:, None, :]
-    sets = [cf, cf & near, cf & same, cf_b, cf_b & near]
+    sets = [cf, cf & near, cf & same, cf_b, cf_b & near] + [cf & m for m in more]
     sets += [cf & same & (b[:, :, None] == k) for k in range(N_BINS)]
     return np.stack(sets, axis=-1)
 
 
-def _word_counts(rows: SentenceRows, quantile: float, high_rule: str, width: float) -> Counts:
+def _word_counts(rows: SentenceRows, quantile: float, high_rule: str, match: Match) -> Counts:
     values, content, punct = rows.values, rows.content, rows.punct
     n_s, n_rows, n = values.shape
     high = S.high_rows(values.reshape(n_s * n_rows, n), quantile, high_rule)
     high = high.reshape(n_s, n_rows, n)
-    masks = pair_masks(rows, width)
+    masks = pair_masks(rows, match)
     wins = np.nan_to_num(S.pair_wins(values, masks))  # [S, rows, sets]
     pairs = masks.sum(axis=(1, 2))[:, None, :]  # [S, 1, sets]
     counts: dict[str, Any] = {}
@@ -251,6 +288,15 @@ def _word_counts(rows: SentenceRows, quantile: float, high_rule: str, width: flo
         head = f"{prefix}:" if prefix else ""
         counts[f"{head}wins{suffix}"] = wins[..., k]
         counts[f"{head}pairs{suffix}"] = pairs[..., k]
+    for name, k in (("", 0), ("_matched", 1)):  # each sentence's own AUROC, and whether it has one
+        has = np.broadcast_to(pairs[..., k] > 0, wins.shape[:2])
+        counts[f"sent_auroc{name}"] = np.where(has, wins[..., k] / np.maximum(pairs[..., k], 1), 0)
+        counts[f"sent_n{name}"] = has
+    more = matched_counts(match)
+    for k, name in enumerate(more):
+        src = wins if name.startswith("wins") else pairs
+        counts[name] = src[..., len(PAIR_SETS) + k // 2]
+    first_bin = len(PAIR_SETS) + len(more) // 2
     onehot = rows.upos[:, :, None] == np.arange(len(UPOS_TAGS))  # [S, n, tags]
     counts |= {
         "n_high": high.sum(2),
@@ -261,12 +307,13 @@ def _word_counts(rows: SentenceRows, quantile: float, high_rule: str, width: flo
         "n_punct": punct.sum(1)[:, None],
         "adv_split:n_high_content": (high & rows.content_b[:, None]).sum(2),
         "adv_split:n_content": rows.content_b.sum(1)[:, None],
-        "wins_bin": wins[..., len(PAIR_SETS) :],
-        "pairs_bin": pairs[..., len(PAIR_SETS) :],
+        "wins_bin": wins[..., first_bin:],
+        "pairs_bin": pairs[..., first_bin:],
         "n_high_upos": np.einsum("srn,snu->sru", high, onehot.astype(np.float64)),
         "n_upos": onehot.sum(1)[:, None, :],
     }
-    return _where_defined(counts, WORD_COUNTS + DETAIL_COUNTS, np.isfinite(values).all(axis=2))
+    names = WORD_COUNTS + more + DETAIL_COUNTS
+    return _where_defined(counts, names, np.isfinite(values).all(axis=2))
 
 
 def _unit_counts(rows: SentenceRows, quantile: float, high_rule: str) -> Counts:

@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover
 COLORS = dict(
     zip(
         SCORES,
-        ["#1f77b4", "#17becf", "#d62728", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b"],
+        ["#1f77b4", "#17becf", "#d62728", "#ff7f0e", "#e377c2", "#2ca02c", "#9467bd", "#8c564b"],
         strict=True,
     )
 )
@@ -69,14 +69,16 @@ def _inline(figure_class: type) -> type:
 def report_figure(
     report: CorpusReport, metrics: Iterable[str], scores: Iterable[str] | None
 ) -> Any:
-    """A matplotlib ``Figure``: one panel per metric of :data:`STATS`, the ``scores`` (default
-    all) of the trained model in each."""
+    """A matplotlib ``Figure``: one panel per metric of :data:`STATS` (and the further
+    matchings' ``auroc_matched_<criteria>``), the ``scores`` (default all) of the trained model
+    in each."""
     from matplotlib.figure import Figure
 
     metrics = list(metrics)
+    known = STATS + report.matched_stats
     for s in metrics:
-        if s not in STATS:
-            raise AFNInputError(f"metric must be one of {STATS}, not {s!r}.")
+        if s not in known:
+            raise AFNInputError(f"metric must be one of {known}, not {s!r}.")
     shown = list(SCORES if scores is None else scores)
     fig = _inline(Figure)(figsize=(6.2 * len(metrics), 5.0), layout="constrained")
     axes = fig.subplots(1, len(metrics), squeeze=False)[0]
@@ -102,8 +104,8 @@ def _panel(ax: Any, report: CorpusReport, metric: str, shown: list[str]) -> None
         _seed_lines(ax, report.seeds, cond, metric, style)
     for score, label, color, style in BASELINE_STYLES:
         _baseline_band(ax, t, score, metric, label, color, style)
-    if metric in REFERENCE:
-        ax.axhline(REFERENCE[metric], color="black", lw=0.6)
+    if metric in REFERENCE or metric.startswith("auroc"):  # AUROCs: chance is 0.5
+        ax.axhline(REFERENCE.get(metric, 0.5), color="black", lw=0.6)
     if metric == "content_share":
         ax.axhline(t["base_rate"].iloc[0], color="black", lw=0.6, ls="-.")
     ax.axvline(report.layer, color="black", lw=0.6, alpha=0.5)

@@ -47,10 +47,16 @@ def pool_of(keys: list[RowKey], run_keys: list[RunRowKey], seeds: tuple[int, ...
     return Pool(np.array(members, dtype=np.int64).reshape(len(keys), len(seeds)))
 
 
-def table_estimates(resamples: Resamples, pool: Pool, keys: list[RowKey]) -> Estimates:
-    """:data:`RATIOS` of every row, with ``lift = content_share / base_rate`` and ``lr_gain =
-    lr_auroc − auroc(controls baseline)``, on all sentences and every resample."""
-    est = resamples.estimate(RATIOS, pool)
+def table_estimates(
+    resamples: Resamples,
+    pool: Pool,
+    keys: list[RowKey],
+    more: dict[str, tuple[str, str]] | None = None,
+) -> Estimates:
+    """:data:`RATIOS` and ``more`` (the further matchings' AUROCs) of every row, with ``lift =
+    content_share / base_rate`` and ``lr_gain = lr_auroc − auroc(controls baseline)``, on all
+    sentences and every resample."""
+    est = resamples.estimate(RATIOS | (more or {}), pool)
     point, reps = est
     point["lift"] = point["content_share"] / point["base_rate"]
     reps["lift"] = reps["content_share"] / reps["base_rate"]
@@ -60,10 +66,13 @@ def table_estimates(resamples: Resamples, pool: Pool, keys: list[RowKey]) -> Est
     return est
 
 
-def table_frame(keys: list[RowKey], est: Estimates, counts: Counts, pool: Pool) -> Table:
-    """Statistics with their ``_lo``/``_hi`` 95% CIs; rows where neither the AUROC nor the
-    content share is defined (a score undefined at that layer) left out. Word and pair counts
-    are those of one run (every seed reads the same words)."""
+def table_frame(
+    keys: list[RowKey], est: Estimates, counts: Counts, pool: Pool, more: tuple[str, ...] = ()
+) -> Table:
+    """Statistics (:data:`STATS`, then ``more``: the further matchings' AUROCs) with their
+    ``_lo``/``_hi`` 95% CIs; rows where neither the AUROC nor the content share is defined (a
+    score undefined at that layer) left out. Word and pair counts are those of one run (every
+    seed reads the same words)."""
     import pandas as pd
 
     cols: dict[str, Any] = {
@@ -71,7 +80,7 @@ def table_frame(keys: list[RowKey], est: Estimates, counts: Counts, pool: Pool) 
         "score": [k[1] for k in keys],
         "layer": pd.array([k[2] for k in keys], dtype="Int64"),
     }
-    for stat in STATS:
+    for stat in STATS + more:
         cols[stat] = est.point[stat]
         if stat not in NO_CI:
             lo, hi = S.percentile_ci(est.replicates[stat])
@@ -85,6 +94,9 @@ def table_frame(keys: list[RowKey], est: Estimates, counts: Counts, pool: Pool) 
         ("n_pairs_binned", "pairs_binned"),
     ):
         cols[col] = counts[name].sum(0)[one].astype(np.int64)  # fmt: skip
+    for stat in more:  # auroc_matched_x: n_pairs_matched_x
+        name = "pairs" + stat.removeprefix("auroc")
+        cols["n_" + name] = counts[name].sum(0)[one].astype(np.int64)
     cols["n_massive"] = counts["massive_words"].sum(0)[one].astype(np.int64)
     cols["n_seeds"] = [pool.n_seeds if k[0] not in ("trained", BASELINE) else 1 for k in keys]
     table = pd.DataFrame(cols)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..models import LoadedModel
-from ..registry import ATTENTION, ATTN_NORM
+from ..registry import ATTENTION, ATTN_NORM, ATTN_NORM_LAYER
 from .collect import Collected
 from .counts import ZIPF_BINS
 from .function_words import has_function_words
@@ -52,7 +52,8 @@ def report_meta(
         "word_score": "mean of the word's subword pieces",
         "massive": _massive(opts),
         ATTENTION.name: _attention(opts.scores),
-        ATTN_NORM.name: _attn_norm(opts.scores, hooked, lm.model),
+        ATTN_NORM.name: _attn_norm(opts.scores, hooked, lm.model, ATTN_NORM.name),
+        ATTN_NORM_LAYER.name: _attn_norm(opts.scores, hooked, lm.model, ATTN_NORM_LAYER.name),
         "shuffled": f"surface tokens of each sentence in random order (seeds {_seeds(opts)}: "
         "rng [seed, sentence index]), joined by spaces",
         "random_init": f"same config, random init (seeds {_seeds(opts)}); LayerNorm gamma/beta = "
@@ -75,10 +76,8 @@ def extra_meta(
         "massive_abs": opts.massive_abs,
         "massive_ratio": opts.massive_ratio,
         "match_width": opts.match_width,
-        "auroc_matched": "auroc over the within-sentence (content, function) pairs whose zipf "
-        f"values differ by less than {opts.match_width:g}",
+        **_matched_meta(opts, freq),
         "n_pairs": int(freq["n_pairs"]),
-        "n_pairs_matched": int(freq["n_pairs_matched"]),
         "n_pairs_binned": int(freq["n_pairs_binned"]),
         "auroc_binned": "auroc over the within-sentence pairs whose zipf values fall in the same "
         f"bin ({', '.join(ZIPF_BINS)}), pooled: each bin weighted by its pairs",
@@ -135,15 +134,50 @@ def _attention(scores: tuple[str, ...]) -> str:
     )
 
 
-def _attn_norm(scores: tuple[str, ...], hooked: bool, model: Any) -> str:
-    if ATTN_NORM.name not in scores:
+def _attn_norm(scores: tuple[str, ...], hooked: bool, model: Any, name: str) -> str:
+    if name not in scores:
         return NOT_COMPUTED
     if not hooked:
         from ..anatomy import anatomy
         from ..attention import attn_norm_unavailable
 
         return f"not computed: {attn_norm_unavailable(anatomy(model))}"
+    f_h = "f_h(x_j) = (x_j W_V + b_V)_h W_O^h (output bias excluded)"
+    if name == ATTN_NORM.name:
+        return (
+            "sum over heads of per-head norms (Kobayashi et al. 2020's head-level measure, "
+            f"summed): sum_i sum_h ||alpha^h_ij f_h(x_j)||, {f_h}; forward hooks on the value "
+            "projections"
+        )
     return (
-        "Kobayashi et al. 2020: sum over heads and queries of alpha * ||(x W_V + b_V)_h "
-        "W_O^h|| (output bias excluded), forward hooks on the value projections"
+        "Kobayashi et al. 2020's layer-level measure, the norm of the sum over heads: "
+        f"sum_i ||sum_h alpha^h_ij f_h(x_j)||, {f_h}; forward hooks on the value projections"
     )
+
+
+def _matched_meta(opts: Options, freq: Any) -> dict[str, Any]:
+    """Each matching's statistic, its rule in words and its pairs (:mod:`.matching`)."""
+    first, *more = opts.matchings
+    out: dict[str, Any] = {
+        "match_on": [m.name for m in opts.matchings],
+        "auroc_matched": "auroc over the within-sentence (content, function) pairs with "
+        f"{first.describe()}",
+        "n_pairs_matched": int(freq["n_pairs_matched"]),
+    }
+    for m in more:
+        out[f"auroc_matched{m.suffix}"] = (
+            f"auroc over the within-sentence (content, function) pairs with {m.describe()}"
+        )
+        out[f"n_pairs_matched{m.suffix}"] = int(freq[f"n_pairs_matched{m.suffix}"])
+    return out
+
+
+def clustered_meta(types: dict[str, Any]) -> dict[str, Any]:
+    """The two-way bootstrap's definition and the word types of the matched pairs
+    (:mod:`.clustered`)."""
+    return {
+        "ci_clustered": "auroc_matched*_cl_lo/_cl_hi: 95% percentile two-way bootstrap over "
+        "sentences and word types (lowercased forms; a pair weighs w_sentence · u_content_type "
+        "· u_function_type), the sentence draws of the table's CI; trained model and baselines",
+        "matched_types": types,
+    }

@@ -26,6 +26,8 @@ STATS = (
     "special_base",
     "auroc_matched",
     "auroc_binned",
+    "auroc_per_sentence",
+    "auroc_matched_per_sentence",
     "high_share",
     "lr_auroc",
     "lr_gain",

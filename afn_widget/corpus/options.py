@@ -20,6 +20,7 @@ from ..validate import (
     check_subset,
 )
 from .language import check_language
+from .matching import MATCH_CHARS, MATCH_POSITION, Matching, check_match_on
 from .names import CONTROLS, SCORES, Run
 
 ENGINES = ("local", "ray")
@@ -43,6 +44,12 @@ class Options:
     include_massive: bool = EngineOptions.include_massive
     massive_abs: float = EngineOptions.massive_abs
     massive_ratio: float = EngineOptions.massive_ratio
+    match_on: tuple[Matching, ...] = ()  # () : "zipf" alone, at match_width
+
+    @property
+    def matchings(self) -> tuple[Matching, ...]:
+        """The matchings of ``match_on`` (:mod:`.matching`); the first is ``auroc_matched``'s."""
+        return self.match_on or (Matching(("zipf",), self.match_width),)
 
     @property
     def massive(self) -> tuple[float, float]:
@@ -75,6 +82,9 @@ def check_options(
     include_massive: object = EngineOptions.include_massive,
     massive_abs: object = EngineOptions.massive_abs,
     massive_ratio: object = EngineOptions.massive_ratio,
+    match_on: object = "zipf",
+    match_chars: object = MATCH_CHARS,
+    match_position: object = MATCH_POSITION,
 ) -> Options:
     """The options ready to use, or the error that names what to change. ``seeds``: a number
     of seeds (``seed, seed + 1, ...``) or the seeds themselves. The massive-activation options
@@ -95,11 +105,13 @@ def check_options(
     massive = check_engine_options(
         include_massive=include_massive, massive_abs=massive_abs, massive_ratio=massive_ratio
     )
+    width = check_positive_number("match_width", match_width)
     return Options(
         q, conditions, want, n_boot, seed, check_language(lang), token_budget, chunk_size,
-        outlier_k, _check_seeds(seeds, seed), check_positive_number("match_width", match_width),
+        outlier_k, _check_seeds(seeds, seed), width,
         check_choice("high", high, HIGH_RULES), check_choice("engine", engine, ENGINES),
         massive.include_massive, massive.massive_abs, massive.massive_ratio,
+        check_match_on(match_on, width, match_chars, match_position),
     )  # fmt: skip
 
 

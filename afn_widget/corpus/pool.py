@@ -52,6 +52,17 @@ class Resamples:
         )
         self._sums: dict[tuple[str, bytes], np.ndarray] = {}
 
+    def restricted(self, sentences: np.ndarray, names: list[str]) -> Resamples:
+        """The same resamples over ``sentences`` only (indices): their counts ``names`` and
+        their columns of the sentence weights (a group of sentences: each replicate holds as
+        many of them as it drew), the same seed draws."""
+        out = Resamples.__new__(Resamples)
+        out.counts = {n: self.counts[n][sentences] for n in names}
+        out.sentences = self.sentences[:, sentences]
+        out.seeds = self.seeds
+        out._sums = {}
+        return out
+
     def resampled(self, name: str, rows: np.ndarray) -> np.ndarray:
         """``[n_boot, len(rows), ...]``: ``Σ_s w_s · count[s, rows]`` of every resample."""
         key = (name, rows.tobytes())

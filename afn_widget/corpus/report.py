@@ -13,8 +13,9 @@ from typing import Any
 import numpy as np
 
 from ..errors import AFNInputError
-from ..registry import ATTENTION, ATTN_NORM, TAS, TAS_DROP_OUTLIERS
+from ..registry import ATTENTION, ATTN_NORM, ATTN_NORM_LAYER, TAS, TAS_DROP_OUTLIERS
 from . import stats as S
+from .clustered import TOP_TYPES
 from .contrasts import CONTRAST_STATS, answer, layer_contrasts
 from .csvfile import write_csv
 from .figure import report_figure
@@ -31,9 +32,10 @@ class CorpusReport:
     ``scores(condition, score, seed)``: ``[n_layers + 1, n_words]`` aligned with ``words``.
     ``seeds``: each control run's own statistics. ``mappings``: the main figures under each role
     mapping. ``categories``: the HIGH rate of each gold UPOS tag. ``zipf_bins``: the AUROC within
-    each Zipf bin. ``contrasts()``: the highlighted layer against the others. ``massive(...)``:
-    which words carry a massive activation at each layer (left out of that layer's rows unless
-    ``include_massive``; the table's ``massive_share``). ``meta``: every choice made, in words.
+    each Zipf bin. ``groups``: the main figures by sentence length and genre. ``contrasts()``:
+    the highlighted layer against the others. ``massive(...)``: which words carry a massive
+    activation at each layer (left out of that layer's rows unless ``include_massive``; the
+    table's ``massive_share``). ``meta``: every choice made, in words.
     """
 
     table: Any
@@ -50,11 +52,19 @@ class CorpusReport:
     mappings: Any = field(default=None, repr=False)
     categories: Any = field(default=None, repr=False)  # None without gold UPOS
     zipf_bins: Any = field(default=None, repr=False)
+    groups: Any = field(default=None, repr=False)  # by genre and sentence length (.groups)
 
     @property
     def layer(self) -> int:
         """The layer the report highlights (the paper's layer 8 of 12, same depth elsewhere)."""
         return int(self.meta["layer"])
+
+    @property
+    def matched_stats(self) -> tuple[str, ...]:
+        """The further matchings' statistics (``match_on=``), beyond ``auroc_matched``."""
+        return tuple(
+            f"auroc_matched_{n.replace('+', '_')}" for n in self.meta.get("match_on", [])[1:]
+        )
 
     @property
     def role_source(self) -> str:
@@ -134,12 +144,16 @@ class CorpusReport:
         self,
         score: str = TAS.name,
         condition: str = "trained",
-        stats: Iterable[str] = CONTRAST_STATS,
+        stats: Iterable[str] | None = None,
         layer: int | None = None,
     ) -> Any:
         """The highlighted ``layer`` (default the report's) against its neighbours and the best
-        other layer, paired differences with 95% CIs (:mod:`afn_widget.corpus.contrasts`)."""
+        other layer, paired differences with 95% CIs (:mod:`afn_widget.corpus.contrasts`).
+        ``stats``: default :data:`~.contrasts.CONTRAST_STATS` and every further matching's
+        AUROC (``match_on=``)."""
         lay = self.layer if layer is None else int(layer)
+        if stats is None:
+            stats = _with_matchings(CONTRAST_STATS, self.matched_stats)
         return layer_contrasts(
             self.table, self.replicates, self.row_keys, condition, score, lay, tuple(stats)
         )
@@ -161,6 +175,11 @@ class CorpusReport:
                     "layer": "—" if pd.isna(r["layer"]) else int(r["layer"]),
                     "AUROC content>function": _interval(r, "auroc", digits),
                     "AUROC, frequency-matched": _interval(r, "auroc_matched", digits),
+                    "matched, CI over sentences and word types": _cl(r, "auroc_matched", digits),
+                    **{
+                        f"AUROC, matched on {_matching_name(s)}": _interval(r, s, digits)
+                        for s in self.matched_stats
+                    },
                     "regression gain": _interval(r, "lr_gain", digits + 1),
                     "content share in HIGH": _interval(r, "content_share", digits),
                     "base rate": f"{r['base_rate']:.{digits}f}",
@@ -183,7 +202,8 @@ class CorpusReport:
             ("TAS, layer 0 (embeddings)", ("trained", TAS.name, 0)),
             (f"TAS w/o outlier dims, layer {lay}", ("trained", TAS_DROP_OUTLIERS.name, lay)),
             (f"attention received, layer {lay}", ("trained", ATTENTION.name, lay)),
-            (f"‖αf(x)‖ received, layer {lay}", ("trained", ATTN_NORM.name, lay)),
+            (f"Σₕ‖αf(x)‖ received, layer {lay}", ("trained", ATTN_NORM.name, lay)),
+            (f"‖Σₕαf(x)‖ received, layer {lay}", ("trained", ATTN_NORM_LAYER.name, lay)),
             ("word frequency (rarer = higher)", (BASELINE, FREQUENCY, None)),
             ("lexical controls (regression)", (BASELINE, LEXICAL, None)),
             (f"TAS, shuffled words, layer {lay}", ("shuffled", TAS.name, lay)),
@@ -196,14 +216,65 @@ class CorpusReport:
             f"roles from {m['role_source']}; HIGH = top {1 - m['quantile']:.0%} per sentence "
             f"({m.get('high', 'quantile')} rule{high}).",
             f"  base rate of content words: {self.table['base_rate'].iloc[0]:.3f}; "
-            f"frequency-matched pairs (|Δzipf| < {m.get('match_width', 0.5):g}): "
+            f"matched pairs ({self._rule('auroc_matched')}): "
             f"{m.get('n_pairs_matched', 0)} of {m.get('n_pairs', 0)}",
         ]
+        lines += self._summary_types()
+        lines += [
+            f"  further matching {_matching_name(s)} ({self._rule(s)}): "
+            f"{m.get('n_pairs' + s.removeprefix('auroc'), 0)} pairs"
+            for s in self.matched_stats
+        ]
         lines += [line for label, key in rows if (line := self._summary_line(label, key))]
+        lines += self._summary_groups(lay)
         lines += self._summary_massive(lay)
         lines += self._summary_contrasts()
         lines += self._summary_seeds(lay)
         return "\n".join(lines)
+
+    def _summary_groups(self, lay: int) -> list[str]:
+        """TAS at ``lay``: the per-sentence mean AUROCs beside the pooled ones, and the matched
+        AUROC of each genre and length bin."""
+        try:
+            r = self.row("trained", TAS.name, lay)
+        except AFNInputError:
+            return []
+        lines = []
+        if "auroc_per_sentence" in r:
+            lines.append(
+                f"  TAS layer {lay}, mean of the sentences' own AUROCs (each sentence one vote): "
+                f"{_ci3(r, 'auroc_per_sentence')}, matched "
+                f"{_ci3(r, 'auroc_matched_per_sentence')} (pooled: {_ci3(r, 'auroc')}, matched "
+                f"{_ci3(r, 'auroc_matched')})"
+            )
+        g = self.groups
+        for by in () if g is None else g["by"].unique():
+            sub = g[(g["by"] == by) & (g["condition"] == "trained") & (g["score"] == TAS.name)]
+            sub = sub[sub["layer"] == lay]
+            parts = [f"{x['group']} {_interval(x, 'auroc_matched', 2)}" for _, x in sub.iterrows()]
+            if parts:
+                lines.append(f"  by {by}, TAS layer {lay}, matched AUROC: " + "; ".join(parts))
+        return lines
+
+    def _summary_types(self) -> list[str]:
+        """How many word types carry the matched pairs, and the share of the most frequent."""
+        t = self.meta.get("matched_types")
+        if not t or not t.get("pairs"):
+            return []
+        return [
+            f"  the matched pairs' words: {t['content_types']} content and "
+            f"{t['function_types']} function types; the {TOP_TYPES} of each in most pairs carry "
+            f"{t[f'top{TOP_TYPES}_content_share']:.0%} (content) and "
+            f"{t[f'top{TOP_TYPES}_function_share']:.0%} (function) of the pairs; 'types too': "
+            "the CI of a bootstrap over sentences and word types"
+        ]
+
+    def _rule(self, stat: str) -> str:
+        """A matching's rule in words, from ``meta``."""
+        text = str(self.meta.get(stat, ""))
+        return (
+            text.split(" pairs with ", 1)[-1] or f"|Δzipf| < {self.meta.get('match_width', 0.5):g}"
+        )
 
     def _summary_high(self, lay: int) -> str:
         try:
@@ -252,6 +323,10 @@ class CorpusReport:
         except AFNInputError:
             return None
         line = f"  {label:<34} AUROC {_ci3(r, 'auroc')}  matched {_ci3(r, 'auroc_matched')}"
+        line += _cl(r, "auroc_matched", 3, " (types too: {})")
+        for s in self.matched_stats:
+            line += f"  matched on {_matching_name(s)} {_ci3(r, s)}"
+            line += _cl(r, s, 3, " (types too: {})")
         if not _missing(r.get("lr_gain")):
             line += f"  regression gain {_ci3(r, 'lr_gain')}"
         return line + f"  content in HIGH {_ci3(r, 'content_share')}  lift {r['lift']:.2f}"
@@ -261,7 +336,7 @@ class CorpusReport:
         if c.empty:
             return []
         lines = [f"  is layer {self.layer} special? (TAS, paired differences, 95% CI)"]
-        for stat in CONTRAST_STATS:
+        for stat in _with_matchings(CONTRAST_STATS, self.matched_stats):
             sub = c[c["stat"] == stat]
             if sub.empty:
                 continue
@@ -352,6 +427,10 @@ class CorpusReport:
         if self.zipf_bins is not None:
             out.append((f"AUROC within Zipf bins, layer {lay} and the baselines",
                         _at_layer(self.zipf_bins, lay)))  # fmt: skip
+        for by in () if self.groups is None else self.groups["by"].unique():
+            sub = _tas_rows(_at_layer(self.groups[self.groups["by"] == by], lay))
+            out.append((f"By {by}, TAS at layer {lay} and the baselines",
+                        sub.reset_index(drop=True)))  # fmt: skip
         return out
 
     def __repr__(self) -> str:
@@ -362,6 +441,17 @@ class CorpusReport:
         )
 
 
+def _with_matchings(stats: tuple[str, ...], matched: tuple[str, ...]) -> tuple[str, ...]:
+    """``stats`` with the further matchings' AUROCs after ``auroc_matched``."""
+    at = stats.index("auroc_matched") + 1 if "auroc_matched" in stats else len(stats)
+    return stats[:at] + matched + stats[at:]
+
+
+def _matching_name(stat: str) -> str:
+    """``auroc_matched_zipf_chars`` → ``zipf+chars``."""
+    return stat.removeprefix("auroc_matched_").replace("_", "+")
+
+
 def _tas_rows(frame: Any) -> Any:
     """The rows of TAS and of the baselines."""
     return frame[(frame["score"] == TAS.name) | (frame["condition"] == BASELINE)]
@@ -370,6 +460,14 @@ def _tas_rows(frame: Any) -> Any:
 def _at_layer(frame: Any, layer: int) -> Any:
     """The rows at ``layer`` and those without a layer (the baselines)."""
     return frame[frame["layer"].isna() | (frame["layer"] == layer)].reset_index(drop=True)
+
+
+def _cl(r: Any, stat: str, digits: int, template: str = "{}") -> str:
+    """The two-way bootstrap's ``[lo, hi]`` of ``stat`` (:mod:`.clustered`), ``""`` without."""
+    lo, hi = r.get(f"{stat}_cl_lo"), r.get(f"{stat}_cl_hi")
+    if _missing(lo) or _missing(hi):
+        return ""
+    return template.format(f"[{lo:.{digits}f}, {hi:.{digits}f}]")
 
 
 def _missing(v: Any) -> bool:

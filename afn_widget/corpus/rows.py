@@ -28,6 +28,9 @@ class SentenceRows(NamedTuple):
     upos: np.ndarray  # int [n]: index in mappings.UPOS_TAGS, −1 without gold UPOS
     content_b: np.ndarray  # bool [n]: content under the adv_split mapping
     function_b: np.ndarray  # bool [n]: function under the adv_split mapping
+    chars: np.ndarray  # int [n]: the word form's length in characters
+    pieces: np.ndarray  # int [n]: its number of subword pieces
+    position: np.ndarray  # float [n]: word_index / (n_words − 1) in the sentence, 0 for one word
 
 
 def run_row_keys(runs: tuple[Run, ...], want: tuple[str, ...], n_layers: int) -> list[RunRowKey]:
@@ -76,6 +79,7 @@ def _sentence(
     sentence = collected.sentences[si]
     split = adv_split_roles(sentence, lang)
     rb = r if split is None else np.array(split, dtype=object)[ok]
+    n = len(sentence.words)
     return SentenceRows(
         np.concatenate([*words, baselines[:, ok]]),
         np.concatenate([*specials, np.full((len(baselines), n_special), np.nan)]),
@@ -86,6 +90,9 @@ def _sentence(
         upos_index(sentence)[ok],
         rb == CONTENT,
         rb == FUNCTION,
+        np.array([len(w) for w in sentence.words], dtype=np.int64)[ok],
+        collected.n_pieces[si][ok],
+        (np.arange(n) / max(n - 1, 1))[ok],
     )
 
 

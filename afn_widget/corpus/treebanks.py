@@ -208,9 +208,26 @@ def run_identity(model: Any, lang: str, options: dict[str, Any]) -> dict[str, An
     opts = check_options([""], **asked, lang=lang)
     fields = {f.name: getattr(opts, f.name) for f in dataclasses.fields(opts)}
     fields["controls"] = fields.pop("conditions")[1:]
+    fields["match_on"] = _matchings(opts)
+    if fields["match_on"] is None:  # the default: as runs before match_on were written
+        del fields["match_on"]
     identity = {"model": _model_label(model), "lang": lang, "layer": merged["layer"]}
     identity |= {k: v for k, v in fields.items() if k not in WHERE and k not in identity}
     return json.loads(json.dumps(identity))  # tuples as lists, as read back
+
+
+def _matchings(opts: Any) -> list[dict[str, Any]] | None:
+    """The matchings of ``match_on`` with the widths they use, ``None`` for the default
+    (``"zipf"`` alone at ``match_width``, which the identity holds already)."""
+    found = []
+    for m in opts.matchings:
+        one: dict[str, Any] = {"on": list(m.on)}
+        if "chars" in m.on:
+            one["chars"] = m.chars
+        if "position" in m.on:
+            one["position"] = m.position
+        found.append(one)
+    return None if found == [{"on": ["zipf"]}] else found
 
 
 def _model_label(model: Any) -> str:
