@@ -33,8 +33,9 @@ from .models import check_model_spec
 from .payload import payload
 from .registry import SCORES, TAS
 from .result import AFNResult
-from .traits import Choice, Flag, Granularity, Layer, Quantile, WordAgg
+from .traits import CONTROL_MODES, Choice, Controls, Flag, Granularity, Layer, Quantile, WordAgg
 from .validate import check_choice, check_granularity, check_quantile, check_text
+from .widget import resend_asked
 from .words import SPECIAL
 
 _STATIC = Path(__file__).parent / "static"
@@ -182,7 +183,7 @@ def _pair(text_a: Any, text_b: Any, model: Any, models: Any) -> tuple[str, str, 
 STATE = (
     "pane_a", "pane_b", "layer_map", "word_match", "token_match", "differ_a", "differ_b",
     "compare_note", "layer", "quantile", "granularity", "show_special", "include_special",
-    "score", "word_agg",
+    "score", "word_agg", "controls",
 )  # fmt: skip
 """What the browser reads of an :class:`AFNCompare` (its synced traits but anywidget's own)."""
 
@@ -194,7 +195,8 @@ class AFNCompare(Pictured, anywidget.AnyWidget):
     ``layer`` is the first pane's layer (the second shows the layer of the same relative depth),
     ``quantile``, ``granularity``, ``score``, ``word_agg``, ``show_special`` and
     ``include_special`` are shared; ``options`` go to :func:`afn_widget.analyze` for both
-    (``scores=`` for attention and the shifts, ``normalize``, ...). ``results`` are the two
+    (``scores=`` for attention and the shifts, ``normalize``, ...); ``controls="simple"`` is
+    classroom mode, as :class:`~afn_widget.widget.AFNView`'s. ``results`` are the two
     results at the current settings. Shown in a notebook, it carries beside the widget one
     picture of the two panes, the first above the second (:mod:`afn_widget.display`).
     """
@@ -221,6 +223,7 @@ class AFNCompare(Pictured, anywidget.AnyWidget):
     include_special = Flag(False).tag(sync=True)
     score = Choice(TAS.name, SCORES).tag(sync=True)
     word_agg = WordAgg("mean").tag(sync=True)
+    controls = Controls("full").tag(sync=True)  # "simple": classroom mode (traits.CONTROL_MODES)
 
     def __init__(
         self,
@@ -233,6 +236,7 @@ class AFNCompare(Pictured, anywidget.AnyWidget):
         quantile: float = 0.75,
         granularity: str = "word",
         score: str = TAS.name,
+        controls: str = "full",
         **options: Any,
     ) -> None:
         from .engine import analyze, check_options
@@ -241,6 +245,7 @@ class AFNCompare(Pictured, anywidget.AnyWidget):
         quantile = check_quantile(quantile)
         granularity = check_granularity(granularity)
         score = check_choice("score", score, SCORES)
+        controls = check_choice("controls", controls, CONTROL_MODES)
         check_options(**options)
         scores = tuple(dict.fromkeys((TAS.name, *options.pop("scores", ()), score)))
         ra = analyze(ta, ma, layer=layer, quantile=quantile, scores=scores, **options)
@@ -266,7 +271,15 @@ class AFNCompare(Pictured, anywidget.AnyWidget):
             granularity=granularity,
             score=score,
             word_agg=ra.word_agg,
+            controls=controls,
         )
+        self.on_msg(self._on_msg)
+
+    def _on_msg(self, _widget: Any, content: Any, _buffers: Any = None) -> None:
+        """A request from the browser: the two analyses again, when their bytes were lost on the
+        way (:data:`~afn_widget.widget.RESEND_DATA`); anything else is ignored."""
+        if resend_asked(content):
+            self.send_state(["pane_a", "pane_b"])
 
     @staticmethod
     def _note(ra: AFNResult, rb: AFNResult, words: WordAlignment) -> str:

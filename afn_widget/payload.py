@@ -3,7 +3,8 @@
 Numbers, spans and roles travel as little-endian binary columns (``bytes`` the browser reads as
 typed arrays), the token strings as one JSON list (and the tokens as a reader sees them, where
 those differ: :func:`shown_pieces`); spans in UTF-16 code units, the indices JavaScript strings
-use.
+use. A text a decoder wrote (:func:`afn_widget.generate`) also says which tokens it wrote and,
+for a chat, each token's role (:func:`written_columns`).
 """
 
 from __future__ import annotations
@@ -94,6 +95,23 @@ def role_bytes(roles: Sequence[str]) -> bytes:
     return np.fromiter((code[r] for r in roles), dtype="<u1", count=len(roles)).tobytes()
 
 
+def written_columns(result: AFNResult) -> dict[str, Any]:
+    """The ``generated``, ``chat_roles``, ``chat_role_names`` and ``finish_reason`` traits:
+    uint8 per token, 1 for a token the model wrote (``b""`` for a text analysed); uint8 per
+    token, the index of its chat role in ``chat_role_names`` (the roles in the order they first
+    come; ``b""`` and ``[]`` without a chat); why writing ended (``""`` while it goes on)."""
+    gen = result.generated
+    roles = result.chat_roles or []
+    names = list(dict.fromkeys(roles))
+    code = {r: k for k, r in enumerate(names)}
+    return {
+        "generated": b"" if gen is None else np.asarray(gen, dtype="<u1").tobytes(),
+        "chat_roles": np.fromiter((code[r] for r in roles), "<u2", len(roles)).tobytes(),
+        "chat_role_names": names,
+        "finish_reason": result.finish_reason,
+    }
+
+
 def shown_pieces(result: AFNResult) -> list[str]:
     """What the browser shows for each token (:attr:`AFNResult.pieces`: ``␣slept`` for
     ``Ġslept``), or ``[]`` when that is the token strings themselves (WordPiece): the browser
@@ -146,6 +164,7 @@ def payload(result: AFNResult) -> dict[str, Any]:
         "score_unavailable": dict(result.unavailable),
         "massive": massive_entries(result),
         "include_massive": bool(result.include_massive),
+        **written_columns(result),
     }
 
 
@@ -155,13 +174,17 @@ def page_state(
     show_special: bool = False,
     score: str = TAS.name,
     compare_score: str = "",
+    controls: str = "full",
 ) -> dict[str, Any]:
     """Everything a standalone page of ``result`` needs, as a view's state would give it (the
     controls at the result's settings, its data with the top dimensions inline, a ready
-    status), without building a view."""
+    status), without building a view. ``controls``: ``"full"`` or ``"simple"`` (classroom
+    mode, :data:`afn_widget.traits.CONTROL_MODES`)."""
     state = {
         "score": score,
         "compare_score": compare_score,
+        "controls": controls,
+        "writing": False,  # a page never writes (afn_widget.watch)
         "text": result.text,
         "layer": result.layer,
         "quantile": result.quantile,

@@ -163,3 +163,16 @@ class Layer(Checked, t.Int):
     def check(self, owner: Any, value: Any, name: str) -> int:
         n = self.depth(owner)
         return check_layer_type(value) if n is None else check_layer(value, n)
+
+
+CONTROL_MODES = ("full", "simple")
+"""Which controls a view shows (``js/controls.js`` has the same list): ``"full"``, every one;
+``"simple"`` (classroom mode), the layer slider, the colour legend and one sentence saying what
+colour and outline mean, with the rest behind a "More settings" button."""
+
+
+class Controls(Choice):
+    """Which controls a view shows: one of :data:`CONTROL_MODES`, ``"full"`` by default."""
+
+    def __init__(self, default_value: str = "full", **kw: Any) -> None:
+        super().__init__(default_value, CONTROL_MODES, **kw)

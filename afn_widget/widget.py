@@ -42,7 +42,17 @@ from .models import check_device, check_model_spec
 from .payload import dims_bytes, dims_reply, payload
 from .registry import NORMALIZATIONS, SCORES, TAS
 from .result import AFNResult
-from .traits import Flag, Granularity, InvalidControlError, Layer, Name, Quantile, Text, WordAgg
+from .traits import (
+    Controls,
+    Flag,
+    Granularity,
+    InvalidControlError,
+    Layer,
+    Name,
+    Quantile,
+    Text,
+    WordAgg,
+)
 from .validate import (
     check_choice,
     check_granularity,
@@ -51,11 +61,24 @@ from .validate import (
     check_quantile,
     check_text,
 )
+from .watch import WRITE_OPTIONS, Watching, check_writing
 from .worker import Worker
 
 __all__ = ["AFNView", "InvalidControlError", "VIEW_OPTIONS", "FALLBACK_UNITS", "check_score"]
 
 _STATIC = Path(__file__).parent / "static"
+
+RESEND_DATA = "resend_data"
+"""The kind of the browser's request ``{"kind": "resend_data"}`` for the data traits again: a
+host that drops the binary buffers of the message creating a model (Colab's widget manager)
+leaves the bytes traits of the first state without a value; the answer is an update of every
+data trait, whose buffers hosts pass on (``js/resend.js`` asks, once per view)."""
+
+
+def resend_asked(content: Any) -> bool:
+    """Whether a custom message from the browser is the request :data:`RESEND_DATA`."""
+    return isinstance(content, dict) and content.get("kind") == RESEND_DATA
+
 
 _OWN = ("layer", "quantile", "include_special", "granularity")  # the view's own arguments
 VIEW_OPTIONS = (*(n for n in OPTION_NAMES if n not in _OWN), "device", "partial_every")
@@ -71,17 +94,19 @@ def _check_arguments(text: Any, model: Any, layer: Any, quantile: Any, granulari
     check_granularity(granularity)
     if layer is not None:
         check_layer_type(layer)
-    unknown = sorted(set(options) - set(VIEW_OPTIONS))
+    unknown = sorted(set(options) - set(VIEW_OPTIONS) - set(WRITE_OPTIONS))
     if unknown:
         raise AFNTypeError(
             f"AFNView got unknown option(s) {unknown}; it takes text, model, layer, quantile, "
-            f"granularity, show_special, include_special and {', '.join(VIEW_OPTIONS)}."
+            f"granularity, show_special, include_special, {', '.join(VIEW_OPTIONS)} and, for a "
+            f"model that writes (afn_widget.watch), {', '.join(WRITE_OPTIONS)}."
         )
     check_options(**{k: v for k, v in options.items() if k in OPTION_NAMES})
     check_device(options.get("device"))
     if "partial_every" in options:
         check_positive_number("partial_every", options["partial_every"])
     check_model_spec(model)
+    check_writing(text, model, options)
     return text
 
 
@@ -95,7 +120,8 @@ def check_score(view: AFNView, value: Any, name: str = "score") -> str:
         raise AFNInputError(
             f"{score} is not available for this model: {view.score_unavailable[score]}."
         )
-    shown = view.score_names or [TAS.name, *view._options.get("scores", ())]
+    asked_for = (*view._options.get("scores", ()), *view._written_scores())  # a writing's too
+    shown = view.score_names or [TAS.name, *asked_for]
     if score not in shown:
         asked = tuple(dict.fromkeys((TAS.name, *view._options.get("scores", ()), score)))
         raise AFNInputError(
@@ -138,6 +164,8 @@ class ViewTraits(anywidget.AnyWidget):
     compare_score = Name("", check_score).tag(sync=True, group="control")  # a second pane's
     word_agg = WordAgg("mean").tag(sync=True, group="control")  # re-aggregated in the browser
     normalize = Name("raw", check_normalize).tag(sync=True, group="control")  # analyses again
+    # which controls are shown: "full", or "simple" (classroom mode: traits.CONTROL_MODES)
+    controls = Controls("full").tag(sync=True, group="control")
 
     tokens = t.List(t.Unicode()).tag(sync=True, group="data")
     pieces = t.List(t.Unicode()).tag(sync=True, group="data")  # as shown; [] when the tokens
@@ -221,7 +249,11 @@ class ViewTraits(anywidget.AnyWidget):
         self._complete = self._complete or final
 
     def _on_msg(self, _widget: Any, content: Any, _buffers: Any = None) -> None:
-        """A request from the browser: the top dimensions of one token of the data it holds."""
+        """A request from the browser: the data traits again (:data:`RESEND_DATA`), or the top
+        dimensions of one token of the data it holds."""
+        if resend_asked(content):
+            self.send_state(self.traits_of("data"))
+            return
         shown = self._shown
         current = shown is not None and isinstance(content, dict)
         current = current and content.get("version") == shown[0]
@@ -237,7 +269,7 @@ class ViewTraits(anywidget.AnyWidget):
         return state
 
 
-class AFNView(Pictured, ViewTraits):
+class AFNView(Watching, Pictured, ViewTraits):
     """Token activation strength of a text, drawn inline in a notebook.
 
     ``AFNView(text, model=None, layer=None, quantile=0.75, granularity="word", **options)``;
@@ -249,13 +281,14 @@ class AFNView(Pictured, ViewTraits):
     ``scores=("tas", "attention", ...)`` computes more scores in the same forward pass (any of
     :data:`~afn_widget.registry.SCORES`); ``score`` picks the one the text is coloured by and
     ``compare_score`` a second one shown in a pane beside it (one layer slider for both).
-    ``view.result`` is the engine's result at the view's current settings.
+    ``view.result`` is the engine's result at the view's current settings. ``controls="simple"``
+    (classroom mode): the layer slider, the legend, what colours mean; the rest behind a button.
     """
 
     def __init__(self, text: str = "", model: Any = None, layer: int | None = None,
                  quantile: float = 0.75, granularity: str = "word", *, show_special: bool = False,
                  include_special: bool = False, score: str = TAS.name, compare_score: str = "",
-                 **analyze_options: Any) -> None:  # fmt: skip
+                 controls: str = "full", **analyze_options: Any) -> None:  # fmt: skip
         text = _check_arguments(text, model, layer, quantile, granularity, analyze_options)
         self._model = model
         self._options = dict(analyze_options)
@@ -272,7 +305,7 @@ class AFNView(Pictured, ViewTraits):
         super().__init__(
             quantile=float(quantile), granularity=granularity, show_special=bool(show_special),
             include_special=bool(include_special), score=score, compare_score=compare_score,
-            word_agg=analyze_options.get("word_agg", "mean"),
+            word_agg=analyze_options.get("word_agg", "mean"), controls=controls,
             normalize=analyze_options.get("normalize", "raw"),
         )  # fmt: skip
         self.observe(self._on_text, names="text")
@@ -339,7 +372,7 @@ class AFNView(Pictured, ViewTraits):
 
     # -- computing ------------------------------------------------------------------------------
     def _on_text(self, change: dict[str, Any]) -> None:
-        self._analyse_again()
+        self._text_set(change)  # afn_widget.watch: analyse it, or write after it
 
     def _on_layer(self, change: dict[str, Any]) -> None:
         if self._result is not None or self._showing is None:

@@ -9,13 +9,17 @@ holds no thread.
 
 While it is the newest, an analysis reports to its view: its progress, the tokens done so far,
 then the result or the error.
+
+A request may be a :class:`Task` instead of the view's analysis (a decoder writing,
+:mod:`afn_widget.watch`): the same thread, the same rule (the newest request wins), its own way
+of computing and of showing its results.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from .engine import analyze
 from .errors import AnalysisCancelled
@@ -25,6 +29,22 @@ from .result import AFNResult
 Ask = Callable[[], tuple[str, Any, dict[str, Any]]]
 """What to analyse, read when an analysis starts: ``(text, model, options)`` for
 :func:`~afn_widget.analyze` (``options["device"]`` also says where the model loads)."""
+Show = Callable[[AFNResult, bool], None]
+"""``show(result, final)``: the tokens done so far (``final=False``), then the result."""
+
+
+class Task(NamedTuple):
+    """A request other than the view's analysis.
+
+    ``run(text, model, options, progress, partial)`` computes it from what ``ask()`` says, as
+    :func:`~afn_widget.analyze` would with those callbacks: ``progress(done, total)`` raises
+    :class:`AnalysisCancelled` once a newer request has come, and ``partial(result)`` shows the
+    tokens done so far and returns whether the request is still the newest. ``show`` and
+    ``fail`` show its results and its error in place of the worker's own."""
+
+    run: Callable[..., AFNResult]
+    show: Show
+    fail: Callable[[Exception], None]
 
 
 class Job:
@@ -56,7 +76,7 @@ class Worker:
         self,
         ask: Ask,
         *,
-        show: Callable[[AFNResult, bool], None],
+        show: Show,
         fail: Callable[[Exception], None],
         progress: Callable[[float], None],
         name: str,
@@ -65,14 +85,16 @@ class Worker:
         self._name = name
         self._lock = threading.Lock()
         self._wanted = 0  # the generation of the newest request
+        self._task: Task | None = None  # the newest request's task (None: an analysis)
         self._thread: threading.Thread | None = None
         self._idle = threading.Event()
         self._idle.set()
 
-    def request(self) -> None:
-        """Ask for an analysis; it replaces any not yet finished."""
+    def request(self, task: Task | None = None) -> None:
+        """Ask for an analysis, or for ``task``; it replaces any request not yet finished."""
         with self._lock:
             self._wanted += 1
+            self._task = task
             self._idle.clear()
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._loop, name=self._name, daemon=True)
@@ -95,33 +117,39 @@ class Worker:
                     self._thread = None
                     self._idle.set()
                     return
-                done = self._wanted
+                done, task = self._wanted, self._task
             try:
-                self._run(Job(self, done))
+                self._run(Job(self, done), task)
             except AnalysisCancelled:
                 pass  # a newer request replaced it: the loop takes that one
 
-    def _run(self, job: Job) -> None:
-        """One analysis, reported while it is current (a cancelled one is not)."""
+    def _run(self, job: Job, task: Task | None) -> None:
+        """One analysis (or ``task``), reported while it is current (a cancelled one is not)."""
         text, model, options = self._ask()
+        show, fail = (self._show, self._fail) if task is None else (task.show, task.fail)
 
         def progress(done: int, total: int) -> None:
             job.check()
             if total:
                 self._progress(done / total)
 
-        def partial(result: AFNResult) -> None:
-            if job.current:
-                self._show(result, False)
+        def partial(result: AFNResult) -> bool:
+            current = job.current
+            if current:
+                show(result, False)
+            return current
 
         try:
-            # the view's header says when the offline fallback is used: no warning printed
-            # under whichever cell happens to run while this thread loads the model
-            lm = load_model(model, options.get("device"), warn=False)
-            result = analyze(text, lm, progress=progress, partial=partial, **options)
+            if task is not None:
+                result = task.run(text, model, options, progress, partial)
+            else:
+                # the view's header says when the offline fallback is used: no warning printed
+                # under whichever cell happens to run while this thread loads the model
+                lm = load_model(model, options.get("device"), warn=False)
+                result = analyze(text, lm, progress=progress, partial=partial, **options)
         except Exception as exc:  # the view shows it and stays usable
             if job.current:
-                self._fail(exc)
+                fail(exc)
             return
         if job.current:
-            self._show(result, True)
+            show(result, True)

@@ -607,6 +607,45 @@ def _generate(d: dict) -> list[str]:
     return out
 
 
+def _append(d: dict) -> list[str]:
+    out = ["## 9. A view following a decoder as it writes\n", _section_head(d)]
+    out.append(
+        "While a model writes (`AFNView(prompt, model=..., generate=N)`), Python sends the view "
+        "the data of the text so far after every token. *Append* = from that state update (the "
+        "host page's model setting the traits that changed, already decoded to buffers) until "
+        "the newest unit's span is in the text box with its colour, laid out (a forced layout); "
+        f"{d['rows'][0]['appends']} appends after about {d['rows'][0]['n_tokens_first']:,} "
+        "tokens, a frame and a task between two, the text box following the end. A writing-"
+        f"shaped text: UD EWT dev sentences, {d['n_layers'] + 1} rows (a 24-layer decoder), TAS, "
+        "`logprob` and `entropy` from a seeded RNG; Chromium "
+        f"{d['chromium']}; see `bench/append.py`. The spans of the text drawn before stay "
+        "(`js/append.js`): only what follows the last unchanged one is drawn again, and the "
+        "text laid out once.\n"
+    )
+    out.append(
+        "*What-if* (the same, on a patched bundle): the text laid out whole for every token, as "
+        "for any new data, without the append path.\n"
+    )
+    out.append("| view | tokens | appends | append, ms | spans added per append | target |")
+    out.append("|---|---:|---:|---|---|---|")
+    for r in [*d["rows"], *d.get("what_if", [])]:
+        m, s = r["append_ms"], r["spans_added"]
+        whole = bool(r.get("patches"))
+        verdict = (
+            "(what-if)"
+            if whole
+            else f"≤ {d['target_ms']:.0f}: {_ok(m['median'] <= d['target_ms'])}"
+        )
+        # a text drawn whole places the blocks out of view as plain text: no count to give
+        added = "—" if whole else f"{s['median']:.0f} ({s['min']:.0f}–{s['max']:.0f})"
+        out.append(
+            f"| {r['granularity']}{', drawn whole' if whole else ''} | "
+            f"{r['n_tokens_first']:,}–{r['n_tokens_last']:,} | {r['appends']} | {_m(m)} | "
+            f"{added} | {verdict} |"
+        )
+    return out
+
+
 def _generate_verdict(r: dict) -> str:
     """A row's verdict against its target (none for a row whose figures only explain)."""
     if r.get("target") is None:
@@ -717,6 +756,14 @@ def _targets(S: dict) -> list[str]:
             f"{r['model']} | {m['median']:.3f} [{m['q1']:.3f}–{m['q3']:.3f}]: "
             f"{_ok(m['median'] <= r['target'])} |"
         )
+    a = S.get("append")
+    for r in (a or {}).get("rows", []):
+        m = r["append_ms"]
+        out.append(
+            f"| a token appended in the browser ≤ {a['target_ms']:.0f} ms at "
+            f"{r['n_tokens_last']:,} tokens ({r['granularity']} view) | {m['median']:.1f} ms "
+            f"[{m['q1']:.1f}–{m['q3']:.1f}]: {_ok(m['median'] <= a['target_ms'])} |"
+        )
     p = S.get("payload")
     if p:
         for r in p["rows"]:
@@ -756,7 +803,7 @@ def write_report(latest: Path, out: Path) -> None:
         "Reproduce every figure with `python -m bench` (the sections below took "
         f"{sum(v.get('seconds') or 0 for v in S.values()) / 60:.0f} minutes together; "
         "`--quick` for a look in ~5, `--only engine,cache,corpus,ray,browser,payload,peers,"
-        "generate`, "
+        "generate,append`, "
         "`--threads N`, `--corpus-threads 1,2`, see `bench/run.py`); raw numbers with "
         "machine facts are in `bench/results/` (`latest.json` holds the sections shown here).",
         "",
@@ -798,6 +845,8 @@ def write_report(latest: Path, out: Path) -> None:
         lines += _ray(S["ray"]) + [""]
     if "generate" in S:
         lines += _generate(S["generate"]) + [""]
+    if "append" in S:
+        lines += _append(S["append"]) + [""]
     if FINDINGS_FILE.exists():
         lines.append(FINDINGS_FILE.read_text(encoding="utf-8"))
     Path(out).write_text("\n".join(lines).rstrip() + "\n", encoding="utf-8")

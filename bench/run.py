@@ -3,7 +3,7 @@
     python -m bench                      # everything (about 35 minutes on 2 cores)
     python -m bench --quick              # fewer rounds, smaller corpus, BERT-base in engine only
     python -m bench --only engine,cache  # a subset: engine cache corpus ray browser payload peers
-                                         # generate
+                                         # generate append
     python -m bench --threads 2          # torch intra-op threads (default 1, see below)
     python -m bench --corpus-threads 1   # the corpus section on one thread only (default 1,2)
     python -m bench --report             # only rewrite BENCHMARKS.md from bench/results/latest.json
@@ -36,7 +36,7 @@ import sys
 import time
 from datetime import datetime, timezone
 
-SECTIONS = ("engine", "cache", "corpus", "ray", "browser", "payload", "peers", "generate")
+SECTIONS = ("engine", "cache", "corpus", "ray", "browser", "payload", "peers", "generate", "append")
 TORCH_SECTIONS = {"engine", "cache", "corpus", "ray", "payload", "peers", "generate"}
 
 
@@ -127,6 +127,10 @@ def main(argv: list[str] | None = None) -> int:
             from .generate import run_generate
 
             data = run_generate(args.quick)
+        elif name == "append":
+            from .append import run_append
+
+            data = run_append(args.quick)
         else:
             from .peers import run_peers
 

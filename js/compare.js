@@ -6,8 +6,17 @@
 // header says how the HIGH sets overlap through the alignment.
 import { panesNote } from "./panes.js";
 import { connectPane } from "./connect.js";
+import { askOnce } from "./resend.js";
 
-const SHARED = ["quantile", "granularity", "show_special", "include_special", "score", "word_agg"];
+const SHARED = [
+  "quantile",
+  "granularity",
+  "show_special",
+  "include_special",
+  "score",
+  "word_agg",
+  "controls",
+];
 
 /**
  * A stand-in model for pane `key` ("a" or "b") of `model`: get/set/on/off/save_changes/send as
@@ -86,8 +95,11 @@ function inverse(match, n) {
   return out;
 }
 
-/** Connect an AFNCompare model to `el`; returns the cleanup. */
-export function connectCompare(model, el) {
+/**
+ * Connect an AFNCompare model to `el`; returns the cleanup. kernel: a kernel answers the
+ * request for the panes' data again, when their bytes were lost on the way (resend.js).
+ */
+export function connectCompare(model, el, { kernel = false } = {}) {
   const doc = el.ownerDocument;
   const host = doc.createElement("div");
   host.className = "afn-panes afn-two afn-compare";
@@ -107,6 +119,14 @@ export function connectCompare(model, el) {
     if (from === "b") match = inverse(match, (to.view.units && to.view.units.count) || 0);
     to.view.markUnits(units ? units.map((u) => match[u]).filter((v) => v >= 0) : null, "afn-linked");
   };
+  // a notice both analyses share (the offline fallback) is said once, in the first pane
+  const notes = () => {
+    const note = (key) => (model.get(`pane_${key}`) || {}).note || "";
+    host.classList.toggle("afn-one-note", note("a") === note("b"));
+  };
+  model.on("change:pane_a", notes);
+  model.on("change:pane_b", notes);
+  notes();
   const refresh = () => {
     if (!panes.a || !panes.b) return;
     const a = panes.a.view;
@@ -121,13 +141,17 @@ export function connectCompare(model, el) {
       if (pane.data) pane.markUnits(differing(model, key, pane), "afn-diff");
     }
   };
+  const askData = kernel ? askOnce((msg) => model.send(msg)) : null;
   for (const [k, box] of [["a", boxes[0]], ["b", boxes[1]]]) {
-    panes[k] = connectPane(paneModel(model, k), box, { follows: k === "b", onHover: hover(k) });
+    const options = { follows: k === "b", onHover: hover(k), askData };
+    panes[k] = connectPane(paneModel(model, k), box, options);
     panes[k].view.root.classList.add(`afn-pane-${k}`);
     panes[k].view.onRefresh(refresh);
   }
   refresh();
   return () => {
+    model.off("change:pane_a", notes);
+    model.off("change:pane_b", notes);
     panes.a.cleanup();
     panes.b.cleanup();
     host.remove();

@@ -4,6 +4,7 @@
 // (compare.js).
 import { readData } from "./data.js";
 import { panesNote } from "./panes.js";
+import { askOnce, bytesLost } from "./resend.js";
 import { CONTROL_TRAITS, DATA_TRAITS, STATUS_TRAITS } from "./traits.js";
 import { createView } from "./view.js";
 
@@ -18,11 +19,13 @@ export const HEADER_TRAITS = ["model_name", "model_label", "note", "score_name"]
  * "compare_score" for the pane beside the main one.
  * follows: the pane shows only its Score selector and leaves every other setting to the main
  * pane's controls (it has no pane beside it of its own).
+ * askData(): asks the kernel for the data again, when their bytes were lost on the way
+ * (resend.js; the view waits for them meanwhile); null where no kernel can answer.
  */
 export function connectPane(
   model,
   el,
-  { kernel = false, scoreTrait = "score", follows = false, onHover = null } = {},
+  { kernel = false, scoreTrait = "score", follows = false, onHover = null, askData = null } = {},
 ) {
   const get = (n) => model.get(n);
   const requestDims = (token, version) => model.send({ kind: "top_dims", token, version });
@@ -64,6 +67,11 @@ export function connectPane(
     if (get(scoreTrait) != null) score();
   };
   const load = () => {
+    if (askData && bytesLost(get)) {
+      askData();
+      view.setData({ stale: true });
+      return;
+    }
     let result;
     try {
       result = readData(get);
@@ -118,7 +126,8 @@ export function connectPane(
  * Connect `model` to `el`: its view, and a second pane of the same text beside it while the
  * compare_score trait names a score (one layer slider: the panes share every setting but the
  * score; hovering a unit marks it in both; the header says how their HIGH sets overlap).
- * Returns the cleanup.
+ * kernel: a kernel answers custom messages (top dims, and the data again when their bytes were
+ * lost: asked once, for both panes). Returns the cleanup.
  */
 export function connect(model, el, { kernel = false } = {}) {
   const doc = el.ownerDocument;
@@ -133,7 +142,8 @@ export function connect(model, el, { kernel = false } = {}) {
   const linked = (other) => (units) => {
     if (other()) other().view.markUnits(units, "afn-linked");
   };
-  const a = connectPane(model, boxA, { kernel, onHover: linked(() => b) });
+  const askData = kernel ? askOnce((msg) => model.send(msg)) : null;
+  const a = connectPane(model, boxA, { kernel, askData, onHover: linked(() => b) });
   const overlap = () => {
     const note = b ? panesNote(a.view, b.view) : "";
     a.view.setPaneNote(note);
@@ -150,6 +160,7 @@ export function connect(model, el, { kernel = false } = {}) {
         kernel,
         scoreTrait: "compare_score",
         follows: true,
+        askData,
         onHover: linked(() => a),
       });
       b.view.onRefresh(overlap);

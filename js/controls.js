@@ -28,6 +28,22 @@ export const SCORE_INFO = Object.fromEntries(
 /** What normalize can be (the registry's, as Python's afn_widget.hidden.NORMALIZATIONS). */
 export { NORMALIZATIONS } from "./registry.js";
 
+/**
+ * Which controls the view shows (Python's afn_widget.traits.CONTROL_MODES): "full", every one;
+ * "simple", the layer slider, the legend and a sentence saying what colour and outline mean,
+ * the rest behind a "more" button.
+ */
+export const CONTROL_MODES = ["full", "simple"];
+
+/** What each normalization is called in its selector (the value stays the registry's name). */
+export const NORMALIZATION_LABELS = {
+  raw: "none",
+  drop_outlier_dims: "drop outlier dims",
+  standardize: "standardize dims",
+  layer_zscore: "z-score per layer",
+  layer_rank: "rank per layer",
+};
+
 /** The settings the view starts with (Python sends its own before the first data). */
 export const DEFAULT_SETTINGS = {
   layer: 0,
@@ -39,6 +55,8 @@ export const DEFAULT_SETTINGS = {
   score: "tas",
   compare_score: "",
   normalize: "raw",
+  controls: "full",
+  writing: false,
 };
 
 export const CONTROLS = {
@@ -101,5 +119,15 @@ export const CONTROLS = {
   normalize: {
     parse: (v) => (typeof v === "string" && v ? v : undefined),
     apply: (view, n) => view.changeAndRedraw("normalize", n, () => {}),
+  },
+  // which controls are shown: nothing to compute, the view shows or hides its parts
+  controls: {
+    parse: oneOf(...CONTROL_MODES),
+    apply: (view, mode) => view.changeAndRedraw("controls", mode, () => {}),
+  },
+  // the model is writing (Python's afn_widget.watch): the Stop button sets it to false
+  writing: {
+    parse: (v) => !!v,
+    apply: (view, w) => view.writingChanged(w),
   },
 };

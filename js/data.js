@@ -1,6 +1,7 @@
 // Read and check the data traits into typed arrays. Pure (takes a getter), unit-tested.
 import { ROLE_CODES, SCORES } from "./registry.js";
 import { wordMembers } from "./stats.js";
+import { readWritten } from "./written.js";
 
 function byteView(x) {
   if (x == null) return null;
@@ -111,6 +112,8 @@ export function readData(get) {
       massiveAt: massive.flags,
       massiveInfo: massive.info,
       includeMassive: !!get("include_massive"),
+      // a text a decoder wrote: generated, chatRoles, chatRoleNames, finishReason (written.js)
+      ...readWritten(get, nTokens),
     },
   };
 }

@@ -189,6 +189,30 @@ export function countEligible(eligible) {
   return n;
 }
 
+/**
+ * What the header counts: the ranked units and those of them in HIGH, leaving out units whose
+ * role is "punctuation" when `skipPunctuation` (the Words view: a word is punctuation when every
+ * character but spaces is Unicode punctuation, category P*, as Python's
+ * afn_widget.words.is_punctuation decides it, and its role says so). `punctuation`,
+ * `highPunctuation`: how many ranked units, and HIGH ones, were left out. buckets, eligible,
+ * roles: per unit.
+ */
+export function headerCounts(buckets, eligible, roles, skipPunctuation) {
+  const out = { high: 0, ranked: 0, punctuation: 0, highPunctuation: 0 };
+  for (let u = 0; u < buckets.length; u++) {
+    if (!eligible[u]) continue;
+    const isHigh = buckets[u] === HIGH ? 1 : 0;
+    if (skipPunctuation && roles[u] === "punctuation") {
+      out.punctuation++;
+      out.highPunctuation += isHigh;
+    } else {
+      out.ranked++;
+      out.high += isHigh;
+    }
+  }
+  return out;
+}
+
 /** Indices of the k strongest eligible units, strongest first (O(n k), no full sort). */
 export function topK(values, eligible, k) {
   const best = [];

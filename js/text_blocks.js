@@ -6,11 +6,13 @@
 // colours) until background tasks (background.js) bring them up to date, nearest the view first.
 // Blocks more than TAIL below the view are not even plain text at first: laying out the whole
 // of a 100k-token text cost its first render ~100 ms; the first background task adds them.
+import { extendBlocks } from "./append.js";
 import { NO_COLOR, colorIndex, scale01 } from "./colors.js";
 import { h } from "./dom.js";
 import { clusterBucket, membersOf, textElements } from "./elements.js";
 import { CLUSTER, GAP } from "./spans.js";
 import { HIGH, INELIGIBLE, MASSIVE } from "./stats.js";
+import { markWritten } from "./written.js";
 
 const COLOR_CLASS = Array.from({ length: 256 }, (_, i) => ` afn-c${i}`);
 // A block is built and re-coloured as a whole.
@@ -102,15 +104,15 @@ export class TextBlocks {
 
   /**
    * Lay out a new text: its elements for `units`, coloured by `numbers` once they are computed.
-   * Blocks in view are built now, the others start as plain text.
+   * Blocks in view are built now, the others start as plain text. `extend`: the text may begin
+   * as the one drawn (a model writing), whose spans then stay (append.js).
    */
-  setText(data, units, layout, numbers) {
-    this.data = data;
-    this.units = units;
-    this.layout = layout;
-    this.numbers = numbers;
+  setText(data, units, layout, numbers, extend = false) {
     const els = textElements(layout, units);
-    this.els = els;
+    markWritten(els, units.written); // the tokens a model wrote (units.written: written.js)
+    const next = { data, units, layout, numbers, els };
+    if (extend && this.els && extendBlocks(this, next, BLOCK, UNSET)) return;
+    Object.assign(this, next);
     this.marked = new Map(); // class -> Set of elements (markUnits), kept through repaints
     this.count = els.count;
     this.elCode = new Int16Array(els.count).fill(UNSET); // painted colour * 2 + (HIGH ? 1 : 0)

@@ -45,10 +45,12 @@ export function sparklineSvg(doc, series, thresholds, layer, width = 220, height
  *         rank, nEligible, percentile, bucket, role, massive ({dim, value, token}: a massive
  *         activation at this layer, token named when it is one of a word's; null for none),
  *         series, thresholds, dims: [{dim, share}], dimsPending, dimsError, dimsOf, pinned,
- *         kind, undefinedNote }
+ *         kind, undefinedNote, written, chatRole, writer }
  * dimsPending: the dims are on their way ("loading…"); dimsError: why there are none.
  * A unit without a value at the layer (bucket UNDEFINED) shows no bucket badge, its value as
  * "undefined", and undefinedNote (why the score is undefined at the whole layer) when given.
+ * A token a model wrote (written.js): written ("written by the model, step k"), chatRole (its
+ * chat role, "" for none) and writer ([[name, value]]: the LM head's scores not shown).
  */
 export function fillTooltip(tip, info) {
   const doc = tip.ownerDocument;
@@ -62,6 +64,11 @@ export function fillTooltip(tip, info) {
     head.appendChild(badge);
   }
   tip.appendChild(head);
+  if (info.written) {
+    const w = h(doc, "div", "afn-tt-written", info.written);
+    w.dataset.field = "written";
+    tip.appendChild(w);
+  }
   if (info.undefinedNote) {
     const note = h(doc, "div", "afn-tt-undefined", info.undefinedNote);
     note.dataset.field = "undefined";
@@ -92,6 +99,8 @@ export function fillTooltip(tip, info) {
     "percentile",
   );
   row("role", info.role || "—", "role");
+  if (info.chatRole) row("chat role", info.chatRole, "chat-role");
+  for (const [name, value] of info.writer || []) row(name, fmtValue(value), name);
   if (info.massive) {
     const { dim, value, token } = info.massive;
     row("massive", `dim ${dim} = ${fmt3(value)}${token ? ` (${token})` : ""}`, "massive");

@@ -32,6 +32,11 @@ export const DATA_TRAITS = [
   "score_unavailable",
   "massive",
   "include_massive",
+  // a text a decoder wrote (afn_widget.watch): which tokens it wrote, their chat roles, why it ended
+  "generated",
+  "chat_roles",
+  "chat_role_names",
+  "finish_reason",
 ];
 
 /** The view's settings, written by both sides: the browser's controls set them too. */
@@ -45,6 +50,9 @@ export const CONTROL_TRAITS = [
   "compare_score",
   "word_agg",
   "normalize",
+  "controls",
+  // true while the model writes; the Stop button sets it to false, which stops the writing
+  "writing",
 ];
 
 /** How Python's computation is going: written by Python only. */

@@ -9,6 +9,7 @@ import { dimsStore, storeReply } from "./dims.js";
 import { Scope, h } from "./dom.js";
 import { keepKeys } from "./keys.js";
 import { UnitNumbers } from "./numbers.js";
+import { Classroom } from "./panels/classroom.js";
 import { ControlBar } from "./panels/control_bar.js";
 import { Header, scoreName } from "./panels/header.js";
 import { Heatmap } from "./panels/heatmap.js";
@@ -16,10 +17,19 @@ import { Ranking } from "./panels/ranking.js";
 import { RoleFilter } from "./panels/roles.js";
 import { StatusPanel } from "./panels/status.js";
 import { Tooltip } from "./panels/tooltip.js";
+import { WritingPanel } from "./panels/writing.js";
+import { SCORES } from "./registry.js";
 import { layoutSpans } from "./spans.js";
 import { HIGH } from "./stats.js";
 import { TextBlocks } from "./text_blocks.js";
 import { listenText } from "./text_events.js";
+import { writtenUnits } from "./written.js";
+
+// Whether a scroll box is scrolled to its end (or cannot scroll).
+const atEnd = (box) => box.scrollHeight - box.scrollTop - box.clientHeight < 4;
+
+// The scores of the token alone, not of a layer (the LM head's): the same at every layer.
+const LAYER_FREE = new Set(SCORES.filter((s) => s.per_layer === false).map((s) => s.name));
 
 /**
  * Build a view inside `el`.
@@ -87,7 +97,9 @@ class View {
     const uid = Math.random().toString(36).slice(2, 8);
     this.header = new Header(doc);
     this.bar = new ControlBar(doc, scope, uid, this.settings, (n, v) => this.setControl(n, v, true));
-    this.status = new StatusPanel(doc);
+    // the Stop button: writing = false stops the model (Python's afn_widget.watch)
+    this.status = new StatusPanel(doc, scope, () => this.setControl("writing", false, true));
+    this.writing = new WritingPanel(doc);
     this.tip = new Tooltip(doc, uid, this);
     this.blocks = new TextBlocks(doc, scope, this.settings, () => this.tip.pinnedEl);
     this.heatmap = new Heatmap(doc, scope, this);
@@ -96,8 +108,11 @@ class View {
     this.roles = new RoleFilter(doc, scope, this.root);
     const lower = h(doc, "div", "afn-lower");
     lower.append(this.heatmap.el, this.ranking.el);
+    const parts = [this.bar.el, this.roles.el, lower];
+    this.classroom = new Classroom(doc, scope, uid, this.root, this.bar.layer.parentElement, parts);
     this.root.append(
-      this.header.el, this.bar.el, this.status.el, this.roles.el, this.blocks.el, lower, this.tip.el,
+      this.header.el, this.bar.el, this.classroom.el, this.status.el, this.roles.el, this.writing.el,
+      this.blocks.el, lower, this.tip.el,
     );
     el.appendChild(this.root);
     listenText(scope, this.root, this.blocks, this.tip);
@@ -159,6 +174,12 @@ class View {
     this.requestFlow();
   }
 
+  // writing: the model writes while true; false from the Stop button stops it
+  writingChanged(w) {
+    if (this.change("writing", w)) this.paintStatus();
+    return w;
+  }
+
   // include_special
   eligibilityChanged() {
     this.numbers.computeEligible();
@@ -194,10 +215,18 @@ class View {
     const name = key === "tas" ? this.tasName : SCORE_INFO[key].label;
     const title = key === "tas" && this.tasName !== "TAS" ? "" : SCORE_INFO[key].title;
     this.header.setScore(name, title, this.settings.normalize);
+    const free = LAYER_FREE.has(key) ? `${name}: one value per token, the same at every layer` : "";
+    this.header.legend.setLayerNote(free && `${free} (the layer slider does not change it)`);
     if (name !== this.score) {
       this.score = name;
       this.blocks.setScoreName(name);
     }
+    this.paintPlain();
+  }
+
+  /** Classroom mode's sentence: what colour and outline mean at these settings. */
+  paintPlain() {
+    this.classroom.paint(this.score, this.noun(1), this.settings.quantile);
   }
 
   /** The HIGH units at the current layer (a Set; empty without data). */
@@ -210,14 +239,18 @@ class View {
   }
 
   // ---------- drawing ----------
-  buildUnits() {
+  // extend: the data may begin as those drawn (a model writing): what both share stays drawn,
+  // and an open tooltip stays open on it
+  buildUnits(extend = false) {
     const data = this.data;
     this.units = unitsOf(data, this.settings.granularity);
+    this.units.written = writtenUnits(data, this.units); // marked in the text
     const layout = layoutSpans(data.text, this.units.ranges, this.units.special);
     this.numbers = new UnitNumbers(data, this.units, this.settings);
     this.roles.paint(this.units, this.settings.show_special);
-    this.tip.hide(true);
-    this.blocks.setText(data, this.units, layout, this.numbers);
+    if (!extend) this.tip.hide(true);
+    this.blocks.setText(data, this.units, layout, this.numbers, extend);
+    if (this.tip.target && !this.tip.target.isConnected) this.tip.hide(true);
   }
 
   // The heatmap aggregates every layer of every unit (~20 ms at 10k tokens): for long texts it
@@ -250,18 +283,20 @@ class View {
     const n = this.data.nLayers;
     this.header.paint(layer, n, quantile, this.numbers, this.noun);
     this.bar.showLayer(layer, n);
+    this.paintPlain();
   }
 
   paintControls() {
     this.bar.paint();
     this.root.classList.toggle("afn-hide-special", !this.settings.show_special);
     this.root.classList.toggle("afn-words", this.settings.granularity === "word");
+    this.classroom.setMode(this.settings.controls);
     this.roles.paint(this.units, this.settings.show_special);
     if (this.header) this.nameScore();
   }
 
   paintStatus() {
-    const computing = this.status.paint(this.dataError, !!this.data);
+    const computing = this.status.paint(this.dataError, !!this.data, this.settings.writing);
     this.root.classList.toggle("afn-busy", computing);
     this.root.classList.toggle("afn-nodata", !this.data);
   }
@@ -277,24 +312,29 @@ class View {
     this.paintHeader();
     this.ranking.paint(layer, this.units, this.numbers, this.noun, this.score);
     this.heatmap.paintMarker(layer, this.data.nLayers);
+    this.writing.paint(this.data, this.numbers.matrix, layer, this.score);
     if (tipToo) this.tip.refresh();
     if (this.refreshed) this.refreshed();
   }
 
-  refreshAll() {
+  refreshAll(extend = false) {
     if (!this.data) {
       this.blocks.clear();
       this.heatmap.due = false;
       this.work.setBusy(false);
       this.ranking.clear();
+      this.writing.paint(null);
       this.tip.hide(true);
       this.paintControls();
       this.paintStatus();
       return;
     }
     this.settings.layer = this.clampLayer(this.requestedLayer);
-    this.bar.showScores(this.data.scores, this.data.unavailable, this.tasName);
-    this.buildUnits();
+    // the selectors' scores: each token a model writes comes with the same ones
+    const scores = [...this.data.scores.keys(), JSON.stringify(this.data.unavailable), this.tasName].join();
+    if (!extend || scores !== this.scoresShown) this.bar.showScores(this.data.scores, this.data.unavailable, this.tasName);
+    this.scoresShown = scores;
+    this.buildUnits(extend);
     this.paintControls();
     this.requestFlow();
     this.refreshLayer();
@@ -326,10 +366,15 @@ class View {
       this.paintStatus();
       return;
     }
+    // while the model writes, each token's data begin as those drawn: only the end is drawn again
+    const box = this.blocks.el;
+    const writing = this.settings.writing && this.status.state.status === "writing" && !!this.data && !!result.data;
+    const follow = writing && atEnd(box);
     this.data = result.data || null;
     this.dimStore = dimsStore();
     this.dataError = result.error ? `Cannot show this state: ${result.error}` : "";
-    this.refreshAll();
+    this.refreshAll(writing);
+    if (follow) box.scrollTop = box.scrollHeight; // the model is writing: its newest token in view
   }
 
   setStatus(s) {

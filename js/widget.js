@@ -5,7 +5,7 @@ import { connect } from "./connect.js";
 
 function render({ model, el }) {
   // AFNCompare's model holds its two analyses as pane_a and pane_b
-  if (model.get("pane_a") !== undefined) return connectCompare(model, el);
+  if (model.get("pane_a") !== undefined) return connectCompare(model, el, { kernel: true });
   return connect(model, el, { kernel: true });
 }
 

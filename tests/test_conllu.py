@@ -61,8 +61,8 @@ SAMPLE = "\n".join(
 )
 
 
-def test_sample_words_tags_and_spans():
-    c = parse_conllu(SAMPLE)
+def test_sample_words_tags_and_spans_split():
+    c = parse_conllu(SAMPLE, mwt="split")
     assert isinstance(c, Corpus) and len(c) == 2 and c.has_upos
     s = c[0]
     assert s.sent_id == "s1"
@@ -76,6 +76,15 @@ def test_sample_words_tags_and_spans():
     assert s.token_index == (0, 1, 1, 2, 3, 4, 4, 5, 6)
     assert c[1].text == "Hello!" and c[1].sent_id == "s2"  # rebuilt: no # text
     assert [c[1].text[a:b] for a, b in c[1].spans] == ["Hello", "!"]
+
+
+def test_sample_words_fused_by_default():
+    s = parse_conllu(SAMPLE)[0]
+    # de + el do not spell del: one word, the surface form, tagged by its first content word
+    # (else its first word); did + n't spell didn't and stay two
+    assert s.words == ("They", "did", "n't", "go", ",", "del", "mar", ".")
+    assert s.upos == ("PRON", "AUX", "PART", "VERB", "PUNCT", "ADP", "NOUN", "PUNCT")
+    assert [s.text[a:b] for a, b in s.spans] == list(s.words)
 
 
 def test_roles_from_upos():
@@ -153,7 +162,7 @@ def test_invalid_utf8_names_the_line(tmp_path):
 
 
 def test_shuffled_keeps_words_and_multiword_tokens_together():
-    s = parse_conllu(SAMPLE)[0]
+    s = parse_conllu(SAMPLE, mwt="split")[0]  # de + el kept apart
     t = s.shuffled(np.random.default_rng(3))
     assert sorted(t.words) == sorted(s.words)
     assert t == s.shuffled(np.random.default_rng(3))  # deterministic

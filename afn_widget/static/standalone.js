@@ -48,7 +48,8 @@ var AFN = (() => {
       definition: "Token Activation Strength: L2 norm of each token's hidden state",
       source: "hidden_states",
       needs: ["hidden_states"],
-      layer0: null
+      layer0: null,
+      per_layer: true
     },
     {
       name: "attention",
@@ -56,15 +57,26 @@ var AFN = (() => {
       definition: "attention received: at each layer, the mean over heads of the sum over all query tokens of their attention to this token (layer 0: none)",
       source: "attentions",
       needs: ["attentions"],
-      layer0: "the embeddings have no attention"
+      layer0: "the embeddings have no attention",
+      per_layer: true
     },
     {
       name: "attn_norm",
       label: "attn_norm",
-      definition: "norm-based attention \u03A3\u2095 \u03A3\u1D62 \u03B1\u02B0\u1D62\u2C7C \u2016f\u02B0(x\u2C7C)\u2016 (Kobayashi et al. 2020): the attention weights times the norms of the value vectors through the output projection, summed over heads and queries (layer 0: none)",
+      definition: "norm-based attention, sum over heads of per-head norms: \u03A3\u1D62 \u03A3\u2095 \u2016\u03B1\u02B0\u1D62\u2C7C f\u02B0(x\u2C7C)\u2016, the attention weights times the norms of each head's value vectors through its slice of the output projection, summed over heads and queries (Kobayashi et al. 2020's head-level measure, summed; layer 0: none)",
       source: "attentions",
       needs: ["attentions", "value_hooks"],
-      layer0: "the embeddings have no attention"
+      layer0: "the embeddings have no attention",
+      per_layer: true
+    },
+    {
+      name: "attn_norm_layer",
+      label: "attn_norm_layer",
+      definition: "norm-based attention, norm of the sum over heads: \u03A3\u1D62 \u2016\u03A3\u2095 \u03B1\u02B0\u1D62\u2C7C f\u02B0(x\u2C7C)\u2016, the norm of what this token adds to each query's multi-head attention output (Kobayashi et al. 2020's layer-level measure), summed over queries; at most attn_norm, heads pointing apart cancel (layer 0: none)",
+      source: "attentions",
+      needs: ["attentions", "value_hooks"],
+      layer0: "the embeddings have no attention",
+      per_layer: true
     },
     {
       name: "delta_norm",
@@ -72,7 +84,8 @@ var AFN = (() => {
       definition: "\u2016h\u2097\u2016 \u2212 \u2016h\u2097\u208B\u2081\u2016: the change of the norm from the layer before (layer 0: none)",
       source: "hidden_states",
       needs: ["hidden_states"],
-      layer0: "the embeddings have no layer before them"
+      layer0: "the embeddings have no layer before them",
+      per_layer: true
     },
     {
       name: "displacement",
@@ -80,7 +93,8 @@ var AFN = (() => {
       definition: "\u2016h\u2097 \u2212 h\u2097\u208B\u2081\u2016: how far the hidden state moves from the layer before (layer 0: none)",
       source: "hidden_states",
       needs: ["hidden_states"],
-      layer0: "the embeddings have no layer before them"
+      layer0: "the embeddings have no layer before them",
+      per_layer: true
     },
     {
       name: "cos_change",
@@ -88,7 +102,26 @@ var AFN = (() => {
       definition: "1 \u2212 cos(h\u2097, h\u2097\u208B\u2081): how much the hidden state turns from the layer before (layer 0: none)",
       source: "hidden_states",
       needs: ["hidden_states"],
-      layer0: "the embeddings have no layer before them"
+      layer0: "the embeddings have no layer before them",
+      per_layer: true
+    },
+    {
+      name: "logprob",
+      label: "logprob",
+      definition: "log-probability (natural log) the model gave this token at the position before it: log_softmax of its LM head's logits there (first token: none; the same at every layer)",
+      source: "logits",
+      needs: ["logits"],
+      layer0: null,
+      per_layer: false
+    },
+    {
+      name: "entropy",
+      label: "entropy",
+      definition: "entropy, in nats, of the next-token distribution this token was chosen from: the softmax of the LM head's logits at the position before it (first token: none; the same at every layer)",
+      source: "logits",
+      needs: ["logits"],
+      layer0: null,
+      per_layer: false
     }
   ];
   var HIDDEN_SCORES = ["tas", "delta_norm", "displacement", "cos_change"];
@@ -225,6 +258,21 @@ var AFN = (() => {
     for (let i = 0; i < eligible.length; i++) if (eligible[i]) n++;
     return n;
   }
+  function headerCounts(buckets, eligible, roles, skipPunctuation) {
+    const out = { high: 0, ranked: 0, punctuation: 0, highPunctuation: 0 };
+    for (let u = 0; u < buckets.length; u++) {
+      if (!eligible[u]) continue;
+      const isHigh = buckets[u] === HIGH ? 1 : 0;
+      if (skipPunctuation && roles[u] === "punctuation") {
+        out.punctuation++;
+        out.highPunctuation += isHigh;
+      } else {
+        out.ranked++;
+        out.high += isHigh;
+      }
+    }
+    return out;
+  }
   function topK(values, eligible, k) {
     const best = [];
     for (let i = 0; i < values.length; i++) {
@@ -310,6 +358,112 @@ var AFN = (() => {
     return x.toFixed(3);
   }
 
+  // js/written.js
+  var WRITER_SCORES = ["logprob", "entropy"];
+  function bytesOf(x) {
+    if (x == null) return null;
+    if (x instanceof DataView || ArrayBuffer.isView(x)) return new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
+    if (x instanceof ArrayBuffer) return new Uint8Array(x);
+    return null;
+  }
+  function readWritten(get, nTokens) {
+    const g = bytesOf(get("generated"));
+    const generated = g && g.length === nTokens && nTokens > 0 ? Uint8Array.from(g) : null;
+    const names = get("chat_role_names");
+    const chatRoleNames = Array.isArray(names) ? names.map(String) : [];
+    const r = bytesOf(get("chat_roles"));
+    let chatRoles = null;
+    if (r && r.length === 2 * nTokens && nTokens > 0 && chatRoleNames.length) {
+      const view = new DataView(r.buffer, r.byteOffset, r.byteLength);
+      chatRoles = new Uint16Array(nTokens);
+      for (let t = 0; t < nTokens; t++) chatRoles[t] = view.getUint16(2 * t, true);
+    }
+    const reason = get("finish_reason");
+    return { generated, chatRoles, chatRoleNames, finishReason: typeof reason === "string" ? reason : "" };
+  }
+  function writtenUnits(data, units) {
+    const g = data.generated;
+    if (!g || !g.includes(1)) return null;
+    if (units.kind !== "word") return g;
+    const out = new Uint8Array(units.count);
+    const { start, tokens } = units.members;
+    for (let u = 0; u < units.count; u++)
+      for (let k = start[u]; k < start[u + 1]; k++) if (g[tokens[k]]) out[u] = 1;
+    return out;
+  }
+  function markWritten(els, written) {
+    if (!written) return;
+    const { cluster, clusterStart, clusterUnits, firstUnit, base } = els;
+    for (let e = 0; e < els.count; e++) {
+      const k = cluster[e];
+      let w = 0;
+      if (k < 0) w = written[firstUnit[e]];
+      else for (let p = clusterStart[k]; p < clusterStart[k + 1] && !w; p++) w = written[clusterUnits[p]];
+      if (w) base[e] += " afn-gen";
+    }
+  }
+  function stepsOf(generated, toks) {
+    if (!generated) return [];
+    const out = [];
+    for (const t of toks) {
+      if (!generated[t]) continue;
+      let k = 0;
+      for (let i = 0; i <= t; i++) k += generated[i];
+      out.push(k);
+    }
+    return out;
+  }
+  function writtenLabel(generated, toks) {
+    const s = stepsOf(generated, toks);
+    if (!s.length) return "";
+    const a = Math.min(...s);
+    const b = Math.max(...s);
+    return a === b ? `written by the model, step ${a}` : `written by the model, steps ${a}\u2013${b}`;
+  }
+  function chatRoleOf(data, toks) {
+    if (!data.chatRoles) return "";
+    const out = [];
+    for (const t of toks) {
+      const name = data.chatRoleNames[data.chatRoles[t]];
+      if (name !== void 0 && !out.includes(name)) out.push(name);
+    }
+    return out.join(", ");
+  }
+  function roleStats(data, matrix, L) {
+    if (!data.chatRoles) return [];
+    const names = data.chatRoleNames;
+    const count = new Float64Array(names.length);
+    const sum = new Float64Array(names.length);
+    const valued = new Float64Array(names.length);
+    const base = L * data.nTokens;
+    for (let t = 0; t < data.nTokens; t++) {
+      const r = data.chatRoles[t];
+      if (r >= names.length) continue;
+      count[r]++;
+      const x = matrix[base + t];
+      if (!Number.isNaN(x)) {
+        sum[r] += x;
+        valued[r]++;
+      }
+    }
+    const out = [];
+    names.forEach((role, r) => {
+      if (count[r]) out.push({ role, tokens: count[r], mean: valued[r] ? sum[r] / valued[r] : NaN });
+    });
+    return out;
+  }
+  function writerScores(data, toks, L, agg, shown) {
+    const out = [];
+    if (!data.scores || !toks.length) return out;
+    const members = { start: Int32Array.of(0, toks.length), tokens: Int32Array.from(toks) };
+    for (const name of WRITER_SCORES) {
+      if (name === shown || !data.scores.has(name)) continue;
+      const v = unitValues(data.scores.get(name), data.nTokens, L, members, agg);
+      out.push([name, v[0]]);
+    }
+    return out;
+  }
+
   // js/data.js
   function byteView(x) {
     if (x == null) return null;
@@ -359,11 +513,11 @@ var AFN = (() => {
     const massive = readMassive(get("massive"), nLayers, nTokens);
     const topK2 = get("top_k") | 0;
     let topDims = toDataView(get("top_dims"));
-    let topShare = toDataView(get("top_share"));
+    let topShare2 = toDataView(get("top_share"));
     if (!(topK2 > 0) || !topDims || topDims.byteLength !== want * topK2 * 2) topDims = null;
-    if (!topDims || !topShare || topShare.byteLength !== want * topK2) {
+    if (!topDims || !topShare2 || topShare2.byteLength !== want * topK2) {
       topDims = null;
-      topShare = null;
+      topShare2 = null;
     }
     const version = get("dims_version");
     const dimsVersion = isInt(version) ? version : 0;
@@ -389,7 +543,7 @@ var AFN = (() => {
         norms,
         topK: topK2,
         topDims,
-        topShare,
+        topShare: topShare2,
         dimsVersion,
         tokenSpecial,
         wordSpecial,
@@ -398,7 +552,9 @@ var AFN = (() => {
         unavailable: scored.unavailable,
         massiveAt: massive.flags,
         massiveInfo: massive.info,
-        includeMassive: !!get("include_massive")
+        includeMassive: !!get("include_massive"),
+        // a text a decoder wrote: generated, chatRoles, chatRoleNames, finishReason (written.js)
+        ...readWritten(get, nTokens)
       }
     };
   }
@@ -519,6 +675,25 @@ var AFN = (() => {
     return n === 1 ? "token" : "tokens";
   }
 
+  // js/resend.js
+  var RESEND_KIND = "resend_data";
+  var DATA_BYTES = ["offsets", "roles", "word_of", "word_spans", "word_roles", "norms"];
+  function bytesLost(get) {
+    const n = get("n_tokens");
+    if (!Number.isInteger(n) || n <= 0) return false;
+    if (DATA_BYTES.some((name) => get(name) == null)) return true;
+    const names = get("score_names");
+    return Array.isArray(names) && names.length > 1 && get("score_values") == null;
+  }
+  function askOnce(send) {
+    let asked = false;
+    return () => {
+      if (asked) return;
+      asked = true;
+      send({ kind: RESEND_KIND });
+    };
+  }
+
   // js/traits.js
   var DATA_TRAITS = [
     "text",
@@ -546,7 +721,12 @@ var AFN = (() => {
     "score_values",
     "score_unavailable",
     "massive",
-    "include_massive"
+    "include_massive",
+    // a text a decoder wrote (afn_widget.watch): which tokens it wrote, their chat roles, why it ended
+    "generated",
+    "chat_roles",
+    "chat_role_names",
+    "finish_reason"
   ];
   var CONTROL_TRAITS = [
     "layer",
@@ -557,7 +737,10 @@ var AFN = (() => {
     "score",
     "compare_score",
     "word_agg",
-    "normalize"
+    "normalize",
+    "controls",
+    // true while the model writes; the Stop button sets it to false, which stops the writing
+    "writing"
   ];
   var STATUS_TRAITS = ["status", "progress", "error"];
 
@@ -627,6 +810,14 @@ var AFN = (() => {
   var SCORE_INFO = Object.fromEntries(
     SCORES.map((s) => [s.name, { label: s.label, title: s.definition }])
   );
+  var CONTROL_MODES = ["full", "simple"];
+  var NORMALIZATION_LABELS = {
+    raw: "none",
+    drop_outlier_dims: "drop outlier dims",
+    standardize: "standardize dims",
+    layer_zscore: "z-score per layer",
+    layer_rank: "rank per layer"
+  };
   var DEFAULT_SETTINGS = {
     layer: 0,
     quantile: 0.75,
@@ -636,7 +827,9 @@ var AFN = (() => {
     word_agg: "mean",
     score: "tas",
     compare_score: "",
-    normalize: "raw"
+    normalize: "raw",
+    controls: "full",
+    writing: false
   };
   var CONTROLS = {
     layer: {
@@ -699,6 +892,17 @@ var AFN = (() => {
       parse: (v) => typeof v === "string" && v ? v : void 0,
       apply: (view, n) => view.changeAndRedraw("normalize", n, () => {
       })
+    },
+    // which controls are shown: nothing to compute, the view shows or hides its parts
+    controls: {
+      parse: oneOf(...CONTROL_MODES),
+      apply: (view, mode) => view.changeAndRedraw("controls", mode, () => {
+      })
+    },
+    // the model is writing (Python's afn_widget.watch): the Stop button sets it to false
+    writing: {
+      parse: (v) => !!v,
+      apply: (view, w) => view.writingChanged(w)
     }
   };
 
@@ -804,9 +1008,23 @@ var AFN = (() => {
     if (ev.key === "Enter" && ev.shiftKey) return true;
     return ev.key === "Escape" && unhandledEscape;
   }
+  function exitTarget(root) {
+    for (let el = root.parentElement; el; el = el.parentElement) {
+      if (el.hasAttribute("tabindex")) return el;
+    }
+    return root;
+  }
+  function leave(root) {
+    const target = exitTarget(root);
+    if (target === root && !root.hasAttribute("tabindex")) root.tabIndex = -1;
+    target.focus({ preventScroll: true });
+  }
   function keepKeys(scope, root, onEscape) {
     scope.listen(root, "keydown", (ev) => {
-      const handled = ev.key === "Escape" && !ev.ctrlKey && !ev.altKey && !ev.metaKey && onEscape();
+      if (ev.target === root) return;
+      const escape = ev.key === "Escape" && !ev.ctrlKey && !ev.altKey && !ev.metaKey;
+      const handled = escape && onEscape();
+      if (escape && !handled) leave(root);
       if (!reachesHost(ev, !handled)) ev.stopPropagation();
     });
   }
@@ -1078,10 +1296,63 @@ var AFN = (() => {
     }
   };
 
+  // js/plain.js
+  var FRACTIONS = ["", "", "half", "third", "quarter", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth"];
+  function topShare(q) {
+    const share = 1 - q;
+    for (let k = 2; k < FRACTIONS.length; k++) if (Math.abs(share * k - 1) < 1e-9) return `the top ${FRACTIONS[k]}`;
+    const pct = share * 100;
+    return `the top ${pct >= 1 ? +pct.toFixed(1) : +pct.toPrecision(2)} %`;
+  }
+  function plainSentence(score, unit, quantile) {
+    const what = score === "TAS" ? "activation strength (TAS)" : score;
+    return `Colour: each ${unit}'s ${what} at this layer, dark purple for low and yellow for high. Outlined: ${topShare(quantile)} (HIGH).`;
+  }
+
+  // js/panels/classroom.js
+  var MORE = "More settings";
+  var LESS = "Fewer settings";
+  var Classroom = class {
+    /**
+     * root: the view's root; after: the element the button follows;
+     * parts: the elements it shows and hides (named by its aria-controls).
+     */
+    constructor(doc, scope, uid, root, after, parts) {
+      this.root = root;
+      this.el = h(doc, "p", "afn-plain");
+      this.el.dataset.field = "plain";
+      const b = h(doc, "button", "afn-more", MORE);
+      b.type = "button";
+      b.setAttribute("aria-expanded", "false");
+      parts.forEach((el, k) => {
+        if (!el.id) el.id = `afn-part-${uid}-${k}`;
+      });
+      b.setAttribute("aria-controls", parts.map((el) => el.id).join(" "));
+      after.after(b);
+      this.button = b;
+      scope.listen(b, "click", () => this.show(b.getAttribute("aria-expanded") !== "true"));
+    }
+    /** The controls trait: "simple" or "full". */
+    setMode(mode) {
+      this.root.classList.toggle("afn-simple", mode === "simple");
+    }
+    /** Show the rest (true) or only the simple parts (false), in every pane of the output. */
+    show(open) {
+      this.button.setAttribute("aria-expanded", String(open));
+      this.button.textContent = open ? LESS : MORE;
+      const output = this.root.closest(".afn-panes") || this.root;
+      output.classList.toggle("afn-more-shown", open);
+    }
+    /** The sentence for the shown score's name, the unit ("word", "token") and the quantile. */
+    paint(score, unit, quantile) {
+      this.el.textContent = plainSentence(score, unit, quantile);
+    }
+  };
+
   // js/panels/control_bar.js
   var WORD_AGGS = [
-    ["mean", "mean"],
-    ["max", "max"]
+    ["mean", "mean of its tokens"],
+    ["max", "max of its tokens"]
   ];
   function select(doc, cls, label, choices) {
     const s = h(doc, "select", cls);
@@ -1114,6 +1385,7 @@ var AFN = (() => {
       layer.setAttribute("aria-label", "layer");
       this.layerOut = h(doc, "output", "afn-layer-out");
       const layerLabel = labelled("Layer", layer);
+      layerLabel.classList.add("afn-ctl-layer");
       layerLabel.appendChild(this.layerOut);
       const q = h(doc, "input", "afn-quantile");
       q.type = "number";
@@ -1144,27 +1416,28 @@ var AFN = (() => {
       showSp.id = `afn-ss-${uid}`;
       const inclSp = h(doc, "input", "afn-include-special");
       inclSp.type = "checkbox";
-      const showLabel = labelled("show specials", showSp);
+      const showLabel = labelled("show special tokens", showSp);
       showLabel.classList.add("afn-check");
-      const inclLabel = labelled("rank specials", inclSp);
+      const inclLabel = labelled("rank special tokens too", inclSp);
       inclLabel.classList.add("afn-check");
-      inclLabel.title = "let special tokens take part in the threshold and ranks";
+      inclLabel.title = "let the tokenizer's special tokens ([CLS], [SEP], <s>, ...) take part in the threshold and ranks";
       const scoreChoices = SCORE_NAMES.map((n) => [n, SCORE_INFO[n].label]);
       const score = select(doc, "afn-score", "score", scoreChoices);
       const scoreLabel = labelled("Score", score);
       scoreLabel.classList.add("afn-ctl-score");
-      const beside = select(doc, "afn-beside", "score beside", [["", "none"], ...scoreChoices]);
-      const besideLabel = labelled("beside", beside);
+      const beside = select(doc, "afn-beside", "second score beside", [["", "none"], ...scoreChoices]);
+      const besideLabel = labelled("second score beside", beside);
       besideLabel.classList.add("afn-ctl-beside");
       besideLabel.title = "a second pane of the same text coloured by another score, one layer slider";
-      const agg = select(doc, "afn-word-agg", "word value", WORD_AGGS);
-      const aggLabel = labelled("word =", agg);
+      const agg = select(doc, "afn-word-agg", "word score", WORD_AGGS);
+      const aggLabel = labelled("word score", agg);
       aggLabel.classList.add("afn-ctl-agg");
-      aggLabel.title = "a word's value: the mean or the max of its tokens' values";
-      const norm = select(doc, "afn-normalize", "normalize", NORMALIZATIONS.map((n) => [n, n]));
-      const normLabel = labelled("normalize", norm);
+      aggLabel.title = "a word's score: the mean or the max of its tokens' scores";
+      const normChoices = NORMALIZATIONS.map((n) => [n, NORMALIZATION_LABELS[n] || n]);
+      const norm = select(doc, "afn-normalize", "rescale", normChoices);
+      const normLabel = labelled("rescale", norm);
       normLabel.classList.add("afn-ctl-norm");
-      normLabel.title = "how the hidden states are normalized before their norms (the text is analysed again)";
+      normLabel.title = "how the values are rescaled: dimensions of the hidden states dropped or standardized before their norms, or the norms put on each layer's own scale (the text is analysed again)";
       this.scoreMsg = h(doc, "div", "afn-score-msg");
       this.scoreMsg.setAttribute("role", "status");
       this.scoreMsg.hidden = true;
@@ -1369,7 +1642,15 @@ var AFN = (() => {
       this.name = h(doc, "span", "afn-legend-name", "TAS");
       top.append(this.thr);
       labels.append(this.min, this.name, this.max);
-      this.el.append(top, bar, labels);
+      this.layerNote = h(doc, "div", "afn-legend-note");
+      this.layerNote.dataset.field = "layer-note";
+      this.layerNote.hidden = true;
+      this.el.append(top, bar, labels, this.layerNote);
+    }
+    /** A line under the scale ("" for none): that the score is the same at every layer. */
+    setLayerNote(text) {
+      this.layerNote.textContent = text;
+      this.layerNote.hidden = !text;
     }
     /** What the colours measure (the scores' name). */
     setName(score) {
@@ -1417,8 +1698,8 @@ var AFN = (() => {
       title.append(this.brand, this.modelName, this.normTag, this.note);
       const summary = h(doc, "div", "afn-summary");
       this.sumLayer = h(doc, "span", "afn-sum");
-      this.sumThr = h(doc, "span", "afn-sum");
-      this.sumHigh = h(doc, "span", "afn-sum");
+      this.sumThr = h(doc, "span", "afn-sum afn-sum-thr");
+      this.sumHigh = h(doc, "span", "afn-sum afn-sum-high");
       this.sumShare = h(doc, "span", "afn-sum afn-sum-share");
       this.sumShare.title = "the paper's statistic at these settings: the share of content units among HIGH, against their share among all ranked units";
       this.sumMassive = h(doc, "span", "afn-sum afn-sum-massive");
@@ -1462,12 +1743,34 @@ var AFN = (() => {
       this.normTag.hidden = !norm;
     }
     /**
+     * "HIGH k / n words": punctuation left out of both counts in the Words view (headerCounts),
+     * and said apart when some of it is HIGH ("and 2 punctuation").
+     */
+    paintHigh(numbers, noun) {
+      const doc = this.doc;
+      const { buckets, eligible, units, nEligible } = numbers;
+      const words = units.kind === "word";
+      const counts = headerCounts(buckets, eligible, units.roles, words);
+      const { high, ranked, punctuation, highPunctuation } = counts;
+      const nh = h(doc, "b", null, String(high));
+      nh.dataset.field = "n-high";
+      const total = h(doc, "span", "afn-k", ` / ${ranked} ${noun(ranked)}`);
+      total.dataset.field = "n-ranked";
+      this.sumHigh.replaceChildren(h(doc, "span", "afn-k", "HIGH "), nh, total);
+      if (highPunctuation) {
+        const p = h(doc, "span", "afn-k", ` and ${highPunctuation} punctuation`);
+        p.dataset.field = "n-high-punctuation";
+        this.sumHigh.append(p);
+      }
+      this.sumHigh.title = punctuation ? `${noun(2)} in HIGH / ${noun(2)} ranked; punctuation is not counted as ${noun(2)} (the threshold is the quantile of all ${nEligible} units ranked, ${punctuation} of them punctuation)` : "";
+    }
+    /**
      * The numbers at `layer` of `nLayers`: numbers (UnitNumbers at that layer), the quantile,
      * and the noun for n units (unitNoun).
      */
     paint(layer, nLayers, quantile, numbers, noun) {
       const doc = this.doc;
-      const { threshold, nHigh, nEligible } = numbers;
+      const { threshold } = numbers;
       this.sumLayer.replaceChildren(
         h(doc, "span", "afn-k", "layer "),
         Object.assign(h(doc, "b", null, `${layer}`), { title: layer === 0 ? "embeddings" : "" }),
@@ -1476,13 +1779,7 @@ var AFN = (() => {
       const thrB = h(doc, "b", null, Number.isNaN(threshold) ? "\u2014" : fmt3(threshold));
       thrB.dataset.field = "threshold";
       this.sumThr.replaceChildren(h(doc, "span", "afn-k", `threshold (q ${+quantile.toFixed(4)}) `), thrB);
-      const nh = h(doc, "b", null, String(nHigh));
-      nh.dataset.field = "n-high";
-      this.sumHigh.replaceChildren(
-        h(doc, "span", "afn-k", "HIGH "),
-        nh,
-        h(doc, "span", "afn-k", ` / ${nEligible} ${noun(nEligible)}`)
-      );
+      this.paintHigh(numbers, noun);
       const [share, base] = numbers.contentShare();
       const pct = (x) => Number.isNaN(x) ? "\u2014" : `${Math.round(x * 100)} %`;
       const sb = h(doc, "b", null, pct(share));
@@ -1494,7 +1791,7 @@ var AFN = (() => {
         sb,
         h(doc, "span", "afn-k", " vs "),
         bb,
-        h(doc, "span", "afn-k", ` of ${noun(2)}`)
+        h(doc, "span", "afn-k", " of all ranked")
       );
       const m = numbers.nMassive;
       const mb = h(doc, "b", null, String(m));
@@ -1628,6 +1925,11 @@ var AFN = (() => {
       head.appendChild(badge);
     }
     tip.appendChild(head);
+    if (info.written) {
+      const w = h(doc, "div", "afn-tt-written", info.written);
+      w.dataset.field = "written";
+      tip.appendChild(w);
+    }
     if (info.undefinedNote) {
       const note = h(doc, "div", "afn-tt-undefined", info.undefinedNote);
       note.dataset.field = "undefined";
@@ -1655,6 +1957,8 @@ var AFN = (() => {
       "percentile"
     );
     row("role", info.role || "\u2014", "role");
+    if (info.chatRole) row("chat role", info.chatRole, "chat-role");
+    for (const [name, value] of info.writer || []) row(name, fmtValue(value), name);
     if (info.massive) {
       const { dim, value, token } = info.massive;
       row("massive", `dim ${dim} = ${fmt3(value)}${token ? ` (${token})` : ""}`, "massive");
@@ -2322,7 +2626,8 @@ var AFN = (() => {
 
   // js/panels/status.js
   var StatusPanel = class {
-    constructor(doc) {
+    /** onStop(): the Stop button was pressed (the model is to stop writing). */
+    constructor(doc, scope, onStop) {
       this.state = { status: "empty", progress: 0, error: "" };
       this.el = h(doc, "div", "afn-status");
       const progress = h(doc, "div", "afn-progress");
@@ -2333,6 +2638,13 @@ var AFN = (() => {
       progress.appendChild(this.bar);
       this.progress = progress;
       this.progressText = h(doc, "div", "afn-progress-text");
+      this.label = h(doc, "span", "afn-progress-label");
+      this.stop = h(doc, "button", "afn-stop", "Stop");
+      this.stop.type = "button";
+      this.stop.title = "stop the model after the token it is writing; what it wrote stays";
+      this.stop.hidden = true;
+      scope.listen(this.stop, "click", () => onStop());
+      this.progressText.append(this.label, this.stop);
       this.errorBox = h(doc, "div", "afn-error");
       this.errorBox.setAttribute("role", "alert");
       this.emptyBox = h(doc, "div", "afn-empty", "Nothing analysed yet.");
@@ -2342,22 +2654,31 @@ var AFN = (() => {
     update(s) {
       this.state = { ...this.state, ...s };
     }
-    /** Show the status; dataError: why the data cannot be shown ("" if they can). Returns whether computing. */
-    paint(dataError, hasData) {
+    /**
+     * Show the status; dataError: why the data cannot be shown ("" if they can); asked: the
+     * writing control (false once Stop is pressed: the button waits, disabled, for the last
+     * token). Returns whether computing (the text shown is about to be replaced; while the model
+     * writes it is not, it grows).
+     */
+    paint(dataError, hasData, asked = true) {
       const { status, progress, error } = this.state;
       const computing = status === "computing";
-      this.progress.hidden = !computing;
-      this.progressText.hidden = !computing;
-      if (computing) {
+      const writing = status === "writing";
+      this.progress.hidden = !(computing || writing);
+      this.progressText.hidden = !(computing || writing);
+      this.stop.hidden = !writing;
+      this.stop.disabled = !asked;
+      if (computing || writing) {
         const p = Math.max(0, Math.min(1, Number(progress) || 0));
         this.bar.style.width = `${(p * 100).toFixed(1)}%`;
         this.progress.setAttribute("aria-valuenow", String(Math.round(p * 100)));
-        this.progressText.textContent = `computing\u2026 ${Math.round(p * 100)}%`;
+        const what = writing ? "the model is writing" : "computing";
+        this.label.textContent = `${what}\u2026 ${Math.round(p * 100)}%`;
       }
       const err = status === "error" ? String(error || "error") : dataError;
       this.errorBox.hidden = !err;
       this.errorBox.textContent = err;
-      this.emptyBox.hidden = hasData || computing || !!err;
+      this.emptyBox.hidden = hasData || computing || writing || !!err;
       return computing;
     }
   };
@@ -2542,8 +2863,156 @@ var AFN = (() => {
       dimsError: dims.error,
       dimsOf: multi ? data.pieces[dimTok] : "",
       dimTok,
-      pinned
+      pinned,
+      // a text a decoder wrote: which step wrote it, its chat role, the LM head's other scores
+      written: writtenLabel(data.generated, toks),
+      chatRole: chatRoleOf(data, toks),
+      writer: writerScores(data, units.tokensOf(u), L, view.settings.word_agg, numbers.scoreName)
     };
+  }
+
+  // js/panels/writing.js
+  var ENDED = {
+    eos: "ended with its end-of-sequence token",
+    stop: "ended at a stop string",
+    length: "wrote all the tokens asked for",
+    context: "ended where the model's context is full",
+    stopped: "stopped"
+  };
+  var WritingPanel = class {
+    constructor(doc) {
+      this.doc = doc;
+      this.el = h(doc, "div", "afn-writing");
+      this.el.hidden = true;
+      this.key = h(doc, "div", "afn-gen-key");
+      this.sample = h(doc, "span", "afn-gen-sample", "abc");
+      this.sample.setAttribute("aria-hidden", "true");
+      this.keyText = h(doc, "span", "afn-gen-text");
+      this.keyText.dataset.field = "written";
+      this.key.append(this.sample, this.keyText);
+      this.roles = h(doc, "div", "afn-chat-roles");
+      this.roles.setAttribute("role", "list");
+      this.roles.setAttribute("aria-label", "chat roles");
+      this.el.append(this.key, this.roles);
+    }
+    /**
+     * data (data.js readData's), matrix: the score shown ([nLayers + 1, nTokens] float32), its
+     * name and the current layer; hidden for a text that was not written by a model.
+     */
+    paint(data, matrix, layer, score) {
+      const g = data && data.generated;
+      let n = 0;
+      if (g) for (let t = 0; t < g.length; t++) n += g[t];
+      const stats = data && matrix ? roleStats(data, matrix, layer) : [];
+      this.el.hidden = !g && !stats.length;
+      if (this.el.hidden) return;
+      this.key.hidden = !g;
+      const ended = ENDED[data.finishReason] ? `; ${ENDED[data.finishReason]}` : "";
+      this.keyText.textContent = `written by the model: ${n} ${n === 1 ? "token" : "tokens"}${ended}`;
+      const doc = this.doc;
+      this.roles.replaceChildren(
+        ...stats.map(({ role, tokens, mean }) => {
+          const item = h(doc, "span", "afn-chat-role");
+          item.setAttribute("role", "listitem");
+          item.dataset.role = role;
+          const value = Number.isNaN(mean) ? "\u2014" : fmt3(mean);
+          item.title = `chat role ${role}: ${tokens} tokens; the mean ${score} of those with a value at layer ${layer}`;
+          item.append(h(doc, "b", null, role), h(doc, "span", "afn-k", ` ${tokens} tok \xB7 mean ${score} `));
+          const v = h(doc, "span", "afn-chat-mean", value);
+          v.dataset.field = "mean";
+          item.append(v);
+          return item;
+        })
+      );
+      this.roles.hidden = !stats.length;
+    }
+  };
+
+  // js/append.js
+  function commonPrefix(a, b) {
+    const n = Math.min(a.length, b.length);
+    let i = 0;
+    while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+    return i;
+  }
+  function keptElements(a, b) {
+    const p = commonPrefix(a.text, b.text);
+    const n = Math.min(a.els.count, b.els.count);
+    const { item: ia, base: ba, multi: ma, cluster: ca, firstUnit: fa } = a.els;
+    const { item: ib, base: bb, multi: mb, cluster: cb, firstUnit: fb } = b.els;
+    const { cStart: sa, cEnd: ea, cUnitStart: qa, cUnits: ua } = a.layout;
+    const { cStart: sb, cEnd: eb, cUnitStart: qb, cUnits: ub } = b.layout;
+    for (let e = 0; e < n; e++) {
+      if (ia[e] !== ib[e] || ba[e] !== bb[e] || ma[e] !== mb[e]) return e;
+      const ka = ca[e];
+      const kb = cb[e];
+      if (ka < 0 || kb < 0) {
+        if (ka !== kb || fa[e] !== fb[e] || a.units.label(fa[e]) !== b.units.label(fb[e])) return e;
+        continue;
+      }
+      if (sa[ka] !== sb[kb] || ea[ka] !== eb[kb] || eb[kb] > p) return e;
+      const s = qa[ka];
+      const t = qb[kb];
+      const m = qa[ka + 1] - s;
+      if (qb[kb + 1] - t !== m) return e;
+      for (let i = 0; i < m; i++) if (ua[s + i] !== ub[t + i]) return e;
+    }
+    return n;
+  }
+  function extendBlocks(blocks, next, BLOCK2, UNSET2) {
+    const drawn = { text: blocks.data.text, units: blocks.units, layout: blocks.layout, els: blocks.els };
+    const keep = keptElements(drawn, { ...next, text: next.data.text });
+    const k0 = Math.floor((keep - 1) / BLOCK2);
+    if (keep === 0 || k0 >= blocks.placed) return false;
+    const last = blocks.blockNodes[k0] ? null : blocks.navEls[keep - 1];
+    const from = last ? last.nextSibling : blocks.blockHead[k0];
+    if (!(last ? last.parentNode === blocks.el : from && from.parentNode === blocks.el)) return false;
+    if (from) {
+      const range = blocks.doc.createRange();
+      range.setStartBefore(from);
+      range.setEndAfter(blocks.el.lastChild);
+      range.deleteContents();
+    }
+    const oldBlocks = blocks.nBlocks;
+    const { els } = next;
+    const n = els.count;
+    const nBlocks = Math.max(1, Math.ceil(n / BLOCK2));
+    const navEls = new Array(n).fill(null);
+    const elCode = new Int16Array(n).fill(UNSET2);
+    for (let e = 0; e < keep; e++) navEls[e] = blocks.navEls[e];
+    elCode.set(blocks.elCode.subarray(0, keep));
+    for (const set of blocks.marked.values()) for (const e of set) if (e >= keep) set.delete(e);
+    const kept = last ? k0 + 1 : k0;
+    const grow = (old, fill) => Array.from({ length: nBlocks }, (_, k) => k < kept ? old[k] : fill);
+    Object.assign(blocks, next, { navEls, elCode, count: n, nBlocks, placed: nBlocks });
+    blocks.blockNodes = grow(blocks.blockNodes, null);
+    blocks.blockHead = grow(blocks.blockHead, null);
+    blocks.blockGen = new Int32Array(nBlocks).fill(-1);
+    const frag = blocks.doc.createDocumentFragment();
+    if (last) appendItems(blocks, frag, els.item[keep - 1] + 1, blocks.blockItems(k0)[1], keep);
+    for (let k = kept; k < nBlocks; k++) blocks.appendBlock(frag, k);
+    blocks.el.appendChild(frag);
+    const [v0, v1] = blocks.visRange;
+    const end = v1 >= oldBlocks;
+    blocks.visRange = blocks.deferred ? [Math.min(v0, k0), end ? nBlocks : Math.min(v1, nBlocks)] : [0, nBlocks];
+    if (blocks.flashEl && !blocks.flashEl.isConnected) blocks.flashEl = null;
+    if (!blocks.rovingEl || !blocks.rovingEl.isConnected) {
+      blocks.rovingEl = null;
+      blocks.setRoving(blocks.firstVisible());
+    }
+    return true;
+  }
+  function appendItems(blocks, frag, j0, j1, e) {
+    const { itemKind, itemA, itemB } = blocks.layout;
+    const text = blocks.data.text;
+    let el = e;
+    for (let j = j0; j < j1; j++) {
+      if (itemKind[j] === GAP) frag.appendChild(blocks.doc.createTextNode(text.slice(itemA[j], itemB[j])));
+      else {
+        frag.appendChild(blocks.navEls[el] || blocks.makeEl(el));
+        el++;
+      }
+    }
   }
 
   // js/text_blocks.js
@@ -2620,15 +3089,15 @@ var AFN = (() => {
     }
     /**
      * Lay out a new text: its elements for `units`, coloured by `numbers` once they are computed.
-     * Blocks in view are built now, the others start as plain text.
+     * Blocks in view are built now, the others start as plain text. `extend`: the text may begin
+     * as the one drawn (a model writing), whose spans then stay (append.js).
      */
-    setText(data, units, layout, numbers) {
-      this.data = data;
-      this.units = units;
-      this.layout = layout;
-      this.numbers = numbers;
+    setText(data, units, layout, numbers, extend = false) {
       const els = textElements(layout, units);
-      this.els = els;
+      markWritten(els, units.written);
+      const next = { data, units, layout, numbers, els };
+      if (extend && this.els && extendBlocks(this, next, BLOCK, UNSET)) return;
+      Object.assign(this, next);
       this.marked = /* @__PURE__ */ new Map();
       this.count = els.count;
       this.elCode = new Int16Array(els.count).fill(UNSET);
@@ -3059,6 +3528,8 @@ var AFN = (() => {
   }
 
   // js/view.js
+  var atEnd = (box) => box.scrollHeight - box.scrollTop - box.clientHeight < 4;
+  var LAYER_FREE = new Set(SCORES.filter((s) => s.per_layer === false).map((s) => s.name));
   function createView(el, { onControl = () => {
   }, requestDims = null, onHover = null } = {}) {
     const view = new View(el, onControl, requestDims, onHover);
@@ -3115,7 +3586,8 @@ var AFN = (() => {
       const uid = Math.random().toString(36).slice(2, 8);
       this.header = new Header(doc);
       this.bar = new ControlBar(doc, scope, uid, this.settings, (n, v) => this.setControl(n, v, true));
-      this.status = new StatusPanel(doc);
+      this.status = new StatusPanel(doc, scope, () => this.setControl("writing", false, true));
+      this.writing = new WritingPanel(doc);
       this.tip = new Tooltip(doc, uid, this);
       this.blocks = new TextBlocks(doc, scope, this.settings, () => this.tip.pinnedEl);
       this.heatmap = new Heatmap(doc, scope, this);
@@ -3124,11 +3596,15 @@ var AFN = (() => {
       this.roles = new RoleFilter(doc, scope, this.root);
       const lower = h(doc, "div", "afn-lower");
       lower.append(this.heatmap.el, this.ranking.el);
+      const parts = [this.bar.el, this.roles.el, lower];
+      this.classroom = new Classroom(doc, scope, uid, this.root, this.bar.layer.parentElement, parts);
       this.root.append(
         this.header.el,
         this.bar.el,
+        this.classroom.el,
         this.status.el,
         this.roles.el,
+        this.writing.el,
         this.blocks.el,
         lower,
         this.tip.el
@@ -3186,6 +3662,11 @@ var AFN = (() => {
       if (this.tip.target && !this.blocks.isVisible(this.tip.target)) this.tip.hide(true);
       this.requestFlow();
     }
+    // writing: the model writes while true; false from the Stop button stops it
+    writingChanged(w) {
+      if (this.change("writing", w)) this.paintStatus();
+      return w;
+    }
     // include_special
     eligibilityChanged() {
       this.numbers.computeEligible();
@@ -3218,10 +3699,17 @@ var AFN = (() => {
       const name = key === "tas" ? this.tasName : SCORE_INFO[key].label;
       const title = key === "tas" && this.tasName !== "TAS" ? "" : SCORE_INFO[key].title;
       this.header.setScore(name, title, this.settings.normalize);
+      const free = LAYER_FREE.has(key) ? `${name}: one value per token, the same at every layer` : "";
+      this.header.legend.setLayerNote(free && `${free} (the layer slider does not change it)`);
       if (name !== this.score) {
         this.score = name;
         this.blocks.setScoreName(name);
       }
+      this.paintPlain();
+    }
+    /** Classroom mode's sentence: what colour and outline mean at these settings. */
+    paintPlain() {
+      this.classroom.paint(this.score, this.noun(1), this.settings.quantile);
     }
     /** The HIGH units at the current layer (a Set; empty without data). */
     highUnits() {
@@ -3232,14 +3720,18 @@ var AFN = (() => {
       return out;
     }
     // ---------- drawing ----------
-    buildUnits() {
+    // extend: the data may begin as those drawn (a model writing): what both share stays drawn,
+    // and an open tooltip stays open on it
+    buildUnits(extend = false) {
       const data = this.data;
       this.units = unitsOf(data, this.settings.granularity);
+      this.units.written = writtenUnits(data, this.units);
       const layout = layoutSpans(data.text, this.units.ranges, this.units.special);
       this.numbers = new UnitNumbers(data, this.units, this.settings);
       this.roles.paint(this.units, this.settings.show_special);
-      this.tip.hide(true);
-      this.blocks.setText(data, this.units, layout, this.numbers);
+      if (!extend) this.tip.hide(true);
+      this.blocks.setText(data, this.units, layout, this.numbers, extend);
+      if (this.tip.target && !this.tip.target.isConnected) this.tip.hide(true);
     }
     // The heatmap aggregates every layer of every unit (~20 ms at 10k tokens): for long texts it
     // is drawn in the first background task, right after the text's first frame.
@@ -3268,16 +3760,18 @@ var AFN = (() => {
       const n = this.data.nLayers;
       this.header.paint(layer, n, quantile, this.numbers, this.noun);
       this.bar.showLayer(layer, n);
+      this.paintPlain();
     }
     paintControls() {
       this.bar.paint();
       this.root.classList.toggle("afn-hide-special", !this.settings.show_special);
       this.root.classList.toggle("afn-words", this.settings.granularity === "word");
+      this.classroom.setMode(this.settings.controls);
       this.roles.paint(this.units, this.settings.show_special);
       if (this.header) this.nameScore();
     }
     paintStatus() {
-      const computing = this.status.paint(this.dataError, !!this.data);
+      const computing = this.status.paint(this.dataError, !!this.data, this.settings.writing);
       this.root.classList.toggle("afn-busy", computing);
       this.root.classList.toggle("afn-nodata", !this.data);
     }
@@ -3292,23 +3786,27 @@ var AFN = (() => {
       this.paintHeader();
       this.ranking.paint(layer, this.units, this.numbers, this.noun, this.score);
       this.heatmap.paintMarker(layer, this.data.nLayers);
+      this.writing.paint(this.data, this.numbers.matrix, layer, this.score);
       if (tipToo) this.tip.refresh();
       if (this.refreshed) this.refreshed();
     }
-    refreshAll() {
+    refreshAll(extend = false) {
       if (!this.data) {
         this.blocks.clear();
         this.heatmap.due = false;
         this.work.setBusy(false);
         this.ranking.clear();
+        this.writing.paint(null);
         this.tip.hide(true);
         this.paintControls();
         this.paintStatus();
         return;
       }
       this.settings.layer = this.clampLayer(this.requestedLayer);
-      this.bar.showScores(this.data.scores, this.data.unavailable, this.tasName);
-      this.buildUnits();
+      const scores = [...this.data.scores.keys(), JSON.stringify(this.data.unavailable), this.tasName].join();
+      if (!extend || scores !== this.scoresShown) this.bar.showScores(this.data.scores, this.data.unavailable, this.tasName);
+      this.scoresShown = scores;
+      this.buildUnits(extend);
       this.paintControls();
       this.requestFlow();
       this.refreshLayer();
@@ -3336,10 +3834,14 @@ var AFN = (() => {
         this.paintStatus();
         return;
       }
+      const box = this.blocks.el;
+      const writing = this.settings.writing && this.status.state.status === "writing" && !!this.data && !!result.data;
+      const follow = writing && atEnd(box);
       this.data = result.data || null;
       this.dimStore = dimsStore();
       this.dataError = result.error ? `Cannot show this state: ${result.error}` : "";
-      this.refreshAll();
+      this.refreshAll(writing);
+      if (follow) box.scrollTop = box.scrollHeight;
     }
     setStatus(s) {
       this.status.update(s);
@@ -3360,7 +3862,7 @@ var AFN = (() => {
 
   // js/connect.js
   var HEADER_TRAITS = ["model_name", "model_label", "note", "score_name"];
-  function connectPane(model, el, { kernel = false, scoreTrait = "score", follows = false, onHover = null } = {}) {
+  function connectPane(model, el, { kernel = false, scoreTrait = "score", follows = false, onHover = null, askData = null } = {}) {
     const get = (n) => model.get(n);
     const requestDims = (token, version) => model.send({ kind: "top_dims", token, version });
     const traitOf = (name) => name === "score" ? scoreTrait : name;
@@ -3398,6 +3900,11 @@ var AFN = (() => {
       if (get(scoreTrait) != null) score();
     };
     const load = () => {
+      if (askData && bytesLost(get)) {
+        askData();
+        view.setData({ stale: true });
+        return;
+      }
       let result;
       try {
         result = readData(get);
@@ -3453,7 +3960,8 @@ var AFN = (() => {
     const linked = (other) => (units) => {
       if (other()) other().view.markUnits(units, "afn-linked");
     };
-    const a = connectPane(model, boxA, { kernel, onHover: linked(() => b) });
+    const askData = kernel ? askOnce((msg) => model.send(msg)) : null;
+    const a = connectPane(model, boxA, { kernel, askData, onHover: linked(() => b) });
     const overlap = () => {
       const note = b ? panesNote(a.view, b.view) : "";
       a.view.setPaneNote(note);
@@ -3470,6 +3978,7 @@ var AFN = (() => {
           kernel,
           scoreTrait: "compare_score",
           follows: true,
+          askData,
           onHover: linked(() => a)
         });
         b.view.onRefresh(overlap);
@@ -3493,7 +4002,15 @@ var AFN = (() => {
   }
 
   // js/compare.js
-  var SHARED = ["quantile", "granularity", "show_special", "include_special", "score", "word_agg"];
+  var SHARED = [
+    "quantile",
+    "granularity",
+    "show_special",
+    "include_special",
+    "score",
+    "word_agg",
+    "controls"
+  ];
   function paneModel(model, key) {
     const dataTrait = `pane_${key}`;
     const layerOf = () => {
@@ -3563,7 +4080,7 @@ var AFN = (() => {
     });
     return out;
   }
-  function connectCompare(model, el) {
+  function connectCompare(model, el, { kernel = false } = {}) {
     const doc = el.ownerDocument;
     const host = doc.createElement("div");
     host.className = "afn-panes afn-two afn-compare";
@@ -3583,6 +4100,13 @@ var AFN = (() => {
       if (from === "b") match = inverse(match, to.view.units && to.view.units.count || 0);
       to.view.markUnits(units ? units.map((u) => match[u]).filter((v) => v >= 0) : null, "afn-linked");
     };
+    const notes = () => {
+      const note = (key) => (model.get(`pane_${key}`) || {}).note || "";
+      host.classList.toggle("afn-one-note", note("a") === note("b"));
+    };
+    model.on("change:pane_a", notes);
+    model.on("change:pane_b", notes);
+    notes();
     const refresh = () => {
       if (!panes.a || !panes.b) return;
       const a = panes.a.view;
@@ -3596,13 +4120,17 @@ var AFN = (() => {
         if (pane.data) pane.markUnits(differing(model, key, pane), "afn-diff");
       }
     };
+    const askData = kernel ? askOnce((msg) => model.send(msg)) : null;
     for (const [k, box] of [["a", boxes[0]], ["b", boxes[1]]]) {
-      panes[k] = connectPane(paneModel(model, k), box, { follows: k === "b", onHover: hover(k) });
+      const options = { follows: k === "b", onHover: hover(k), askData };
+      panes[k] = connectPane(paneModel(model, k), box, options);
       panes[k].view.root.classList.add(`afn-pane-${k}`);
       panes[k].view.onRefresh(refresh);
     }
     refresh();
     return () => {
+      model.off("change:pane_a", notes);
+      model.off("change:pane_b", notes);
       panes.a.cleanup();
       panes.b.cleanup();
       host.remove();

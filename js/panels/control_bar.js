@@ -1,13 +1,13 @@
 // The controls above the text: layer slider, quantile, tokens/words, specials shown and ranked,
 // the score (and a second one beside it), how words aggregate, the normalization.
 // A user's change goes to onUser(trait, value); what the controls show comes from the settings.
-import { CONTROLS, NORMALIZATIONS, SCORE_INFO, quantileMessage } from "../controls.js";
+import { CONTROLS, NORMALIZATIONS, NORMALIZATION_LABELS, SCORE_INFO, quantileMessage } from "../controls.js";
 import { SCORE_NAMES } from "../data.js";
 import { h } from "../dom.js";
 
 const WORD_AGGS = [
-  ["mean", "mean"],
-  ["max", "max"],
+  ["mean", "mean of its tokens"],
+  ["max", "max of its tokens"],
 ];
 
 function select(doc, cls, label, choices) {
@@ -43,6 +43,7 @@ export class ControlBar {
     layer.setAttribute("aria-label", "layer");
     this.layerOut = h(doc, "output", "afn-layer-out");
     const layerLabel = labelled("Layer", layer);
+    layerLabel.classList.add("afn-ctl-layer");
     layerLabel.appendChild(this.layerOut);
     // The arrows step 0.01..0.99; any number strictly between 0 and 1 can be typed, as in Python.
     const q = h(doc, "input", "afn-quantile");
@@ -76,27 +77,31 @@ export class ControlBar {
     showSp.id = `afn-ss-${uid}`;
     const inclSp = h(doc, "input", "afn-include-special");
     inclSp.type = "checkbox";
-    const showLabel = labelled("show specials", showSp);
+    const showLabel = labelled("show special tokens", showSp);
     showLabel.classList.add("afn-check");
-    const inclLabel = labelled("rank specials", inclSp);
+    const inclLabel = labelled("rank special tokens too", inclSp);
     inclLabel.classList.add("afn-check");
-    inclLabel.title = "let special tokens take part in the threshold and ranks";
+    inclLabel.title =
+      "let the tokenizer's special tokens ([CLS], [SEP], <s>, ...) take part in the threshold and ranks";
     const scoreChoices = SCORE_NAMES.map((n) => [n, SCORE_INFO[n].label]);
     const score = select(doc, "afn-score", "score", scoreChoices);
     const scoreLabel = labelled("Score", score);
     scoreLabel.classList.add("afn-ctl-score");
-    const beside = select(doc, "afn-beside", "score beside", [["", "none"], ...scoreChoices]);
-    const besideLabel = labelled("beside", beside);
+    const beside = select(doc, "afn-beside", "second score beside", [["", "none"], ...scoreChoices]);
+    const besideLabel = labelled("second score beside", beside);
     besideLabel.classList.add("afn-ctl-beside");
     besideLabel.title = "a second pane of the same text coloured by another score, one layer slider";
-    const agg = select(doc, "afn-word-agg", "word value", WORD_AGGS);
-    const aggLabel = labelled("word =", agg);
+    const agg = select(doc, "afn-word-agg", "word score", WORD_AGGS);
+    const aggLabel = labelled("word score", agg);
     aggLabel.classList.add("afn-ctl-agg");
-    aggLabel.title = "a word's value: the mean or the max of its tokens' values";
-    const norm = select(doc, "afn-normalize", "normalize", NORMALIZATIONS.map((n) => [n, n]));
-    const normLabel = labelled("normalize", norm);
+    aggLabel.title = "a word's score: the mean or the max of its tokens' scores";
+    const normChoices = NORMALIZATIONS.map((n) => [n, NORMALIZATION_LABELS[n] || n]);
+    const norm = select(doc, "afn-normalize", "rescale", normChoices);
+    const normLabel = labelled("rescale", norm);
     normLabel.classList.add("afn-ctl-norm");
-    normLabel.title = "how the hidden states are normalized before their norms (the text is analysed again)";
+    normLabel.title =
+      "how the values are rescaled: dimensions of the hidden states dropped or standardized " +
+      "before their norms, or the norms put on each layer's own scale (the text is analysed again)";
     this.scoreMsg = h(doc, "div", "afn-score-msg");
     this.scoreMsg.setAttribute("role", "status");
     this.scoreMsg.hidden = true;

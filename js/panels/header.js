@@ -1,7 +1,7 @@
 // The header: what is shown (model, normalization, note), the numbers at the current layer
 // (layer, threshold, HIGH count) and the colour legend.
 import { h } from "../dom.js";
-import { fmt3 } from "../stats.js";
+import { fmt3, headerCounts } from "../stats.js";
 import { Legend } from "./legend.js";
 
 const TAS_TITLE = "Token Activation Strength: L2 norm of each token's hidden state";
@@ -24,8 +24,8 @@ export class Header {
     title.append(this.brand, this.modelName, this.normTag, this.note);
     const summary = h(doc, "div", "afn-summary");
     this.sumLayer = h(doc, "span", "afn-sum");
-    this.sumThr = h(doc, "span", "afn-sum");
-    this.sumHigh = h(doc, "span", "afn-sum");
+    this.sumThr = h(doc, "span", "afn-sum afn-sum-thr");
+    this.sumHigh = h(doc, "span", "afn-sum afn-sum-high");
     this.sumShare = h(doc, "span", "afn-sum afn-sum-share");
     this.sumShare.title =
       "the paper's statistic at these settings: the share of content units among HIGH, " +
@@ -77,12 +77,39 @@ export class Header {
   }
 
   /**
+   * "HIGH k / n words": punctuation left out of both counts in the Words view (headerCounts),
+   * and said apart when some of it is HIGH ("and 2 punctuation").
+   */
+  paintHigh(numbers, noun) {
+    const doc = this.doc;
+    const { buckets, eligible, units, nEligible } = numbers;
+    const words = units.kind === "word";
+    const counts = headerCounts(buckets, eligible, units.roles, words);
+    const { high, ranked, punctuation, highPunctuation } = counts;
+    const nh = h(doc, "b", null, String(high));
+    nh.dataset.field = "n-high";
+    const total = h(doc, "span", "afn-k", ` / ${ranked} ${noun(ranked)}`);
+    total.dataset.field = "n-ranked";
+    this.sumHigh.replaceChildren(h(doc, "span", "afn-k", "HIGH "), nh, total);
+    if (highPunctuation) {
+      const p = h(doc, "span", "afn-k", ` and ${highPunctuation} punctuation`);
+      p.dataset.field = "n-high-punctuation";
+      this.sumHigh.append(p);
+    }
+    this.sumHigh.title = punctuation
+      ? `${noun(2)} in HIGH / ${noun(2)} ranked; punctuation is not counted as ${noun(2)} ` +
+        `(the threshold is the quantile of all ${nEligible} units ranked, ${punctuation} of ` +
+        "them punctuation)"
+      : "";
+  }
+
+  /**
    * The numbers at `layer` of `nLayers`: numbers (UnitNumbers at that layer), the quantile,
    * and the noun for n units (unitNoun).
    */
   paint(layer, nLayers, quantile, numbers, noun) {
     const doc = this.doc;
-    const { threshold, nHigh, nEligible } = numbers;
+    const { threshold } = numbers;
     this.sumLayer.replaceChildren(
       h(doc, "span", "afn-k", "layer "),
       Object.assign(h(doc, "b", null, `${layer}`), { title: layer === 0 ? "embeddings" : "" }),
@@ -91,13 +118,7 @@ export class Header {
     const thrB = h(doc, "b", null, Number.isNaN(threshold) ? "—" : fmt3(threshold));
     thrB.dataset.field = "threshold";
     this.sumThr.replaceChildren(h(doc, "span", "afn-k", `threshold (q ${+quantile.toFixed(4)}) `), thrB);
-    const nh = h(doc, "b", null, String(nHigh));
-    nh.dataset.field = "n-high";
-    this.sumHigh.replaceChildren(
-      h(doc, "span", "afn-k", "HIGH "),
-      nh,
-      h(doc, "span", "afn-k", ` / ${nEligible} ${noun(nEligible)}`),
-    );
+    this.paintHigh(numbers, noun);
     const [share, base] = numbers.contentShare();
     const pct = (x) => (Number.isNaN(x) ? "—" : `${Math.round(x * 100)} %`);
     const sb = h(doc, "b", null, pct(share));
@@ -109,7 +130,7 @@ export class Header {
       sb,
       h(doc, "span", "afn-k", " vs "),
       bb,
-      h(doc, "span", "afn-k", ` of ${noun(2)}`),
+      h(doc, "span", "afn-k", " of all ranked"),
     );
     const m = numbers.nMassive;
     const mb = h(doc, "b", null, String(m));

@@ -19,7 +19,16 @@ export class Legend {
     this.name = h(doc, "span", "afn-legend-name", "TAS");
     top.append(this.thr); // above the bar, so it never covers min or max
     labels.append(this.min, this.name, this.max);
-    this.el.append(top, bar, labels);
+    this.layerNote = h(doc, "div", "afn-legend-note");
+    this.layerNote.dataset.field = "layer-note";
+    this.layerNote.hidden = true;
+    this.el.append(top, bar, labels, this.layerNote);
+  }
+
+  /** A line under the scale ("" for none): that the score is the same at every layer. */
+  setLayerNote(text) {
+    this.layerNote.textContent = text;
+    this.layerNote.hidden = !text;
   }
 
   /** What the colours measure (the scores' name). */

@@ -5,6 +5,7 @@ import { h } from "../dom.js";
 import { membersOf } from "../elements.js";
 import { BUCKET_NAMES, percentileOf } from "../stats.js";
 import { anchorIn, fillTooltip, hintText, intersect, placeTooltip } from "../tooltip.js";
+import { chatRoleOf, writerScores, writtenLabel } from "../written.js";
 
 // The first of `toks` with a massive activation at layer L ({dim, value, token}), or null.
 function massiveOf(data, toks, L) {
@@ -208,5 +209,9 @@ function describe(view, span, pinned) {
     dimsOf: multi ? data.pieces[dimTok] : "",
     dimTok,
     pinned,
+    // a text a decoder wrote: which step wrote it, its chat role, the LM head's other scores
+    written: writtenLabel(data.generated, toks),
+    chatRole: chatRoleOf(data, toks),
+    writer: writerScores(data, units.tokensOf(u), L, view.settings.word_agg, numbers.scoreName),
   };
 }

@@ -52,6 +52,13 @@ def shown_units(host, vid=0):
     return [u for u in host.page.evaluate(UNITS_JS, host.root(vid)) if u["visible"]]
 
 
+def counted(state, granularity=None):
+    """The units the header counts: every token, or the words that are not punctuation."""
+    if (granularity or state["granularity"]) == "token":
+        return np.ones(len(state["roles"]), bool)
+    return np.array([w["role"] != "punctuation" for w in state["words"]])
+
+
 def assert_matches_numpy(host, state, ref, vid=0, check_colours=True):
     """Buckets, outlines and colours of every visible unit equal the numpy computation."""
     v, el, thr, high, _ = ref.split(state)
@@ -73,7 +80,12 @@ def assert_matches_numpy(host, state, ref, vid=0, check_colours=True):
                 assert rgb(u["bg"]) == colours[u["i"]], (u, colours[u["i"]])
                 assert u["fg"] in ("rgb(0, 0, 0)", "rgb(255, 255, 255)")
     header = host.page.locator(f"{host.root(vid)} [data-field=n-high]").text_content()
-    assert int(header) == int(high.sum())
+    assert int(header) == int((high & counted(state)).sum())
+    ranked = host.page.locator(f"{host.root(vid)} [data-field=n-ranked]").text_content()
+    assert int(ranked.split()[1]) == int((el & counted(state)).sum())
+    apart = host.page.locator(f"{host.root(vid)} [data-field=n-high-punctuation]")
+    n_apart = int((high & ~counted(state)).sum())
+    assert apart.all_text_contents() == ([f" and {n_apart} punctuation"] if n_apart else [])
     shown_thr = host.page.locator(f"{host.root(vid)} [data-field=threshold]").text_content()
     assert shown_thr == f"{thr:.3f}"
 
