@@ -116,7 +116,9 @@ other layer, paired (:mod:`.contrasts`); ``report.seeds``: each control seed's s
 the function-word list with X and INTJ on their own; punctuation left out of the units);
 ``report.categories``: the HIGH rate of each gold UPOS tag; ``report.zipf_bins``: the AUROC
 within each Zipf bin; ``report.groups``: the main figures by sentence length and, for GUM and
-English-EWT, by genre (:mod:`.groups`).
+English-EWT, by genre (:mod:`.groups`); ``report.sensitivity()``: the content share in HIGH
+over HIGH/LOW boundaries 0.5–0.95 and the matched AUROC over match widths, for every score at
+the highlighted layer and both baselines, recounted from the words (:mod:`.sensitivity`).
 
 **Language.** ``lang`` (default: the one the UD file name or ``sent_id`` gives, else ``en``) is
 checked before any model loads (:mod:`.language`: one of wordfreq's languages, with its optional
@@ -140,7 +142,7 @@ frequency), ``logistic`` (the regression), ``mappings``, ``rows`` and ``counts``
 counts; ``matching`` which pairs are matched), ``pool`` (estimates and the bootstrap),
 ``clustered`` (the bootstrap over sentences and word types), ``frames`` (the table, the words),
 ``breakdowns``, ``groups``, ``meta``; the answer, ``report``, with ``contrasts``, ``figure``,
-``page`` (its HTML) and ``csvfile`` (its CSV files, safe to open in a spreadsheet);
+``sensitivity``, ``page`` (its HTML) and ``csvfile`` (its CSV files, safe to open in a spreadsheet);
 ``treebanks`` runs many treebanks into one run folder; ``cli`` is the ``afn-widget corpus``
 command. ``stats`` holds the numeric primitives (HIGH rows, pair wins, the bootstrap) and
 ``names`` the names of scores, conditions, runs and statistics.

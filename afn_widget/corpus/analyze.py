@@ -26,7 +26,7 @@ from .language import treebank_language, warn_if_other_language
 from .logistic import Regression, lexical_words, regressed_rows, regression_counts
 from .matching import MATCH_CHARS, MATCH_POSITION
 from .meta import clustered_meta, extra_meta, report_meta
-from .names import BASELINE, SCORES, RowKey, Run
+from .names import BASELINE, LEXICAL, SCORES, RowKey, Run
 from .options import Options, check_options
 from .pool import Pool, Resamples
 from .report import CorpusReport
@@ -193,6 +193,7 @@ def _report(
         collected, roles.per_sentence, zipfs, tas, lay, opts.quantile, opts.high,
         run_massive[trained], opts.include_massive,
     )  # fmt: skip
+    words[LEXICAL] = lexical  # the controls baseline's out-of-fold P(content), per word
     specials = lm.tokenizer.convert_ids_to_tokens(passes.special_ids)
     meta = report_meta(lm, opts, lay, collected, roles.source, specials, passes.hooked)
     meta |= extra_meta(opts, table, treebank, collected, reg.ok)

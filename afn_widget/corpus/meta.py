@@ -160,6 +160,8 @@ def _matched_meta(opts: Options, freq: Any) -> dict[str, Any]:
     first, *more = opts.matchings
     out: dict[str, Any] = {
         "match_on": [m.name for m in opts.matchings],
+        "match_chars": first.chars,
+        "match_position": first.position,
         "auroc_matched": "auroc over the within-sentence (content, function) pairs with "
         f"{first.describe()}",
         "n_pairs_matched": int(freq["n_pairs_matched"]),

@@ -21,6 +21,7 @@ from .csvfile import write_csv
 from .figure import report_figure
 from .names import BASELINE, CONDITIONS, FREQUENCY, LEXICAL, SCORES, RowKey, Run
 from .page import report_page
+from .sensitivity import QUANTILES, WIDTHS, sensitivity_frame
 
 
 @dataclass
@@ -28,14 +29,16 @@ class CorpusReport:
     """The answer of :func:`analyze_corpus`: a table, its breakdowns, a figure, the words.
 
     ``table``: one row per (condition, score, layer) and the baselines, statistics with
-    ``_lo``/``_hi`` 95% CIs (a control's rows pool its seeds). ``words``: one row per word.
+    ``_lo``/``_hi`` 95% CIs (a control's rows pool its seeds). ``words``: one row per word
+    (``controls``: the lexical baseline's out-of-fold ``P(content)``).
     ``scores(condition, score, seed)``: ``[n_layers + 1, n_words]`` aligned with ``words``.
     ``seeds``: each control run's own statistics. ``mappings``: the main figures under each role
     mapping. ``categories``: the HIGH rate of each gold UPOS tag. ``zipf_bins``: the AUROC within
     each Zipf bin. ``groups``: the main figures by sentence length and genre. ``contrasts()``:
-    the highlighted layer against the others. ``massive(...)``: which words carry a massive
-    activation at each layer (left out of that layer's rows unless ``include_massive``; the
-    table's ``massive_share``). ``meta``: every choice made, in words.
+    the highlighted layer against the others. ``sensitivity()``: the content share over HIGH
+    boundaries and the matched AUROC over match widths. ``massive(...)``: which words carry a
+    massive activation at each layer (left out of that layer's rows unless ``include_massive``;
+    the table's ``massive_share``). ``meta``: every choice made, in words.
     """
 
     table: Any
@@ -133,6 +136,20 @@ class CorpusReport:
         lo, hi = S.percentile_ci(d[:, None])
         point = float(self.row(*a)[stat] - self.row(*b)[stat])
         return {"diff": point, "lo": float(lo[0]), "hi": float(hi[0])}
+
+    def sensitivity(
+        self,
+        condition: str = "trained",
+        layers: Iterable[int] | None = None,
+        quantiles: Iterable[float] = QUANTILES,
+        widths: Iterable[float] = WIDTHS,
+    ) -> Any:
+        """The content share in HIGH over the HIGH/LOW boundary ``quantiles`` (0.5–0.95) and
+        each frequency-holding matched AUROC over the match ``widths``, for every score of
+        ``condition`` at ``layers`` (default the highlighted one) and the two baselines: a long
+        frame (``stat``, ``param``, ``at``, ``value``), point estimates recounted from the words
+        (:mod:`.sensitivity`)."""
+        return sensitivity_frame(self, condition, layers, quantiles, widths)
 
     def _index(self, key: RowKey) -> int:
         try:
