@@ -54,7 +54,8 @@ SHIFTS = ("delta_norm", "displacement", "cos_change")
 CORPUS_STATS = ("auroc", "content_share", "base_rate", "lift", "punct_share", "punct_base",
                 "special_share", "special_base")  # fmt: skip
 NO_CI = ("base_rate", "punct_base", "special_base")
-NEW_ROWS = ("controls",)  # baseline rows added since
+NEW_ROWS = ("controls", "attn_norm_layer")  # rows added since
+NEW_SCORES = ("attn_norm_layer",)  # scores added since: not in the word arrays
 WORD_COLUMNS = ("sentence", "sent_id", "word_index", "word", "upos", "role", "zipf")
 
 
@@ -103,10 +104,13 @@ def corpus_arrays(model) -> dict[str, np.ndarray]:
     columns = [f"{s}{x}" for s in CORPUS_STATS for x in ci if s not in NO_CI or not x]
     for col in [*columns, "n_sentences", "n_words", "n_pairs"]:
         out[f"corpus/table/{col}"] = t[col].to_numpy(dtype=np.float64)
+    from afn_widget.corpus.names import SCORES
+
+    old = [i for i, name in enumerate(SCORES) if name not in NEW_SCORES]
     for cond, v in rep.word_scores.items():
-        out[f"corpus/word_scores/{cond}"] = v
+        out[f"corpus/word_scores/{cond}"] = v[old]
     for cond, v in rep.special_scores.items():
-        out[f"corpus/special_scores/{cond}"] = v
+        out[f"corpus/special_scores/{cond}"] = v[old]
     for stat in CORPUS_STATS:
         out[f"corpus/replicates/{stat}"] = rep.replicates[stat][:, kept]
     wf = rep.words
